@@ -1,0 +1,12 @@
+/** createActivities(deps): the only place activities get their dependencies. */
+import { createCloudRecordingActivities } from './cloud-recording';
+import type { ActivityDeps } from './deps';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createCloudRecordingActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { ActivityDeps } from './deps';

@@ -1,0 +1,86 @@
+/**
+ * The app-facing typed client: what application code, the HTTP API and the CLI use to drive sessions.
+ * Input is validated here, before anything reaches Temporal or a vendor.
+ */
+import { Client, Connection, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { InvalidInputError } from '../http/errors';
+import { CloudRecordingInput, type CloudRecordingResult } from '../schemas/workflows/cloud-recording';
+import { recordingStatusQuery, stopSignal, type CloudRecordingStatus } from '../../workflows/messages';
+import type { cloudRecording } from '../../workflows/cloud-recording';
+
+export interface RtcflowClientOptions {
+  address?: string;
+  namespace?: string;
+  taskQueue?: string;
+}
+
+export interface StartedSession {
+  /** the workflow ID: the session's id everywhere (CLI, HTTP API, Temporal UI) */
+  id: string;
+  runId: string;
+}
+
+/** One recorder per (profile, channel, role): the business key that makes start idempotent. */
+export function recordingWorkflowId(input: { profile: string; channel: string; role: string }): string {
+  return `cloud-recording/${input.profile}/${input.role}/${input.channel}`;
+}
+
+export class RtcflowClient {
+  constructor(
+    readonly temporal: Client,
+    readonly taskQueue: string,
+  ) {}
+
+  static async connect(opts: RtcflowClientOptions = {}): Promise<RtcflowClient> {
+    const connection = await Connection.connect({ address: opts.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+    const temporal = new Client({ connection, namespace: opts.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default' });
+    return new RtcflowClient(temporal, opts.taskQueue ?? process.env.RTCFLOW_TASK_QUEUE ?? 'rtcflow');
+  }
+
+  /**
+   * Starts a cloud recording, or returns the one already running for the same profile, channel and
+   * role (so a retried request never creates a second recording).
+   */
+  async startRecording(input: CloudRecordingInput): Promise<StartedSession> {
+    const parsed = CloudRecordingInput.safeParse(input);
+    if (!parsed.success) {
+      throw new InvalidInputError(
+        'invalid cloud recording request',
+        parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`),
+      );
+    }
+    const id = recordingWorkflowId(parsed.data);
+    const handle = await this.temporal.workflow.start<typeof cloudRecording>('cloudRecording', {
+      taskQueue: this.taskQueue,
+      workflowId: id,
+      args: [parsed.data],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    });
+    return { id, runId: handle.firstExecutionRunId };
+  }
+
+  async recordingStatus(id: string): Promise<CloudRecordingStatus> {
+    return this.temporal.workflow.getHandle(id).query(recordingStatusQuery);
+  }
+
+  /** Asks the session to stop and waits for its result (the file list). */
+  async stopRecording(id: string, reason?: string): Promise<CloudRecordingResult> {
+    const handle = this.temporal.workflow.getHandle<typeof cloudRecording>(id);
+    try {
+      await handle.signal(stopSignal, { reason });
+    } catch (err) {
+      // a session that already ended cannot be signalled: its result is still the answer
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      const { status } = await handle.describe();
+      if (status.name === 'RUNNING') throw err;
+    }
+    return handle.result();
+  }
+
+  async close(): Promise<void> {
+    await this.temporal.connection.close();
+  }
+}
+
+export type { CloudRecordingInput, CloudRecordingResult, CloudRecordingStatus };
+export { InvalidInputError };

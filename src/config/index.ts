@@ -1,0 +1,183 @@
+/**
+ * Configuration from the environment, validated once at start with a clear message per bad value.
+ * Secrets (vendor credentials, storage keys) live here and in the worker's memory only: workflows
+ * carry profile *names*, and activities resolve them through resolveAgoraProfile/resolveStorageProfile.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigurationError } from '../http/errors';
+import { DEFAULT_EMULATOR_PORT, EMULATOR_AGORA, EMULATOR_STORAGE } from '../emulator/defaults';
+
+const hex32 = z.string().regex(/^[0-9a-f]{32}$/i, 'must be 32 hexadecimal characters');
+const url = z.string().url('must be a URL such as https://api.agora.io');
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const AgoraProfileSchema = z.strictObject({
+  appId: hex32,
+  /** needed to mint RTC tokens when the project has App Certificate enabled */
+  appCertificate: hex32.optional(),
+  customerId: z.string().min(1),
+  customerSecret: z.string().min(1),
+  /** first is primary; the rest are failover candidates */
+  baseUrls: z.array(url).min(1),
+});
+export type AgoraProfile = z.infer<typeof AgoraProfileSchema>;
+
+export const StorageProfileSchema = z.strictObject({
+  vendor: z.coerce.number().int().min(0),
+  region: z.coerce.number().int().min(0),
+  bucket: z.string().min(1),
+  accessKey: z.string().min(1),
+  secretKey: z.string().min(1),
+  fileNamePrefix: z.array(z.string().regex(/^[a-zA-Z0-9]+$/)).optional(),
+  extensionParams: z.record(z.string(), z.unknown()).optional(),
+});
+export type StorageProfile = z.infer<typeof StorageProfileSchema>;
+
+const ProfilesFileSchema = z.strictObject({
+  agora: z.record(z.string(), AgoraProfileSchema).default({}),
+  storage: z.record(z.string(), StorageProfileSchema).default({}),
+});
+
+const EnvSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  RTCFLOW_TASK_QUEUE: z.string().min(1).default('rtcflow'),
+  RTCFLOW_DATA_DIR: z.string().min(1).default('.data'),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  RTCFLOW_API_PORT: port.default(8080),
+  RTCFLOW_EMULATOR_PORT: port.default(DEFAULT_EMULATOR_PORT),
+  /** where the worker finds the emulator when no real credentials are configured */
+  RTCFLOW_EMULATOR_URL: url.optional(),
+  RTCFLOW_PROFILES_FILE: z.string().min(1).optional(),
+  AGORA_APP_ID: hex32.optional(),
+  AGORA_APP_CERTIFICATE: hex32.optional(),
+  AGORA_CUSTOMER_ID: z.string().min(1).optional(),
+  AGORA_CUSTOMER_SECRET: z.string().min(1).optional(),
+  AGORA_BASE_URLS: z
+    .string()
+    .optional()
+    .transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined))
+    .pipe(z.array(url).min(1).optional()),
+  RTCFLOW_STORAGE_VENDOR: z.coerce.number().int().min(0).optional(),
+  RTCFLOW_STORAGE_REGION: z.coerce.number().int().min(0).optional(),
+  RTCFLOW_STORAGE_BUCKET: z.string().min(1).optional(),
+  RTCFLOW_STORAGE_ACCESS_KEY: z.string().min(1).optional(),
+  RTCFLOW_STORAGE_SECRET_KEY: z.string().min(1).optional(),
+});
+
+export interface Config {
+  temporal: { address?: string; namespace: string; taskQueue: string; port: number; uiPort: number };
+  dataDir: string;
+  apiPort: number;
+  emulator: { port: number; url: string };
+  /** true when no real Agora credentials are configured: the default profile points at the emulator */
+  usesEmulator: boolean;
+  agora: Record<string, AgoraProfile>;
+  storage: Record<string, StorageProfile>;
+}
+
+export const DEFAULT_PROFILE = 'default';
+
+export class ConfigValidationError extends Error {
+  override name = 'ConfigValidationError';
+}
+
+function formatIssues(prefix: string, error: z.ZodError): string[] {
+  return error.issues.map((i) => `  ${[prefix, ...i.path].filter((p) => p !== '').join('.')}: ${i.message}`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigValidationError(`invalid configuration:\n${formatIssues('', parsed.error).join('\n')}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  const agoraVars = ['AGORA_APP_ID', 'AGORA_CUSTOMER_ID', 'AGORA_CUSTOMER_SECRET'] as const;
+  const setAgora = agoraVars.filter((k) => e[k] !== undefined);
+  if (setAgora.length > 0 && setAgora.length < agoraVars.length) {
+    const missing = agoraVars.filter((k) => e[k] === undefined);
+    problems.push(`  ${missing.join(', ')}: required when ${setAgora.join(', ')} is set (real Agora credentials come as a set)`);
+  }
+  const storageVars = [
+    'RTCFLOW_STORAGE_VENDOR',
+    'RTCFLOW_STORAGE_REGION',
+    'RTCFLOW_STORAGE_BUCKET',
+    'RTCFLOW_STORAGE_ACCESS_KEY',
+    'RTCFLOW_STORAGE_SECRET_KEY',
+  ] as const;
+  const setStorage = storageVars.filter((k) => e[k] !== undefined);
+  if (setStorage.length > 0 && setStorage.length < storageVars.length) {
+    problems.push(`  ${storageVars.filter((k) => e[k] === undefined).join(', ')}: required when ${setStorage.join(', ')} is set`);
+  }
+
+  let fromFile: z.infer<typeof ProfilesFileSchema> = { agora: {}, storage: {} };
+  if (e.RTCFLOW_PROFILES_FILE) {
+    try {
+      const r = ProfilesFileSchema.safeParse(JSON.parse(readFileSync(e.RTCFLOW_PROFILES_FILE, 'utf8')));
+      if (r.success) fromFile = r.data;
+      else problems.push(...formatIssues(`RTCFLOW_PROFILES_FILE(${e.RTCFLOW_PROFILES_FILE})`, r.error));
+    } catch (err) {
+      problems.push(`  RTCFLOW_PROFILES_FILE: cannot read ${e.RTCFLOW_PROFILES_FILE}: ${(err as Error).message}`);
+    }
+  }
+  if (problems.length) throw new ConfigValidationError(`invalid configuration:\n${problems.join('\n')}`);
+
+  const emulatorUrl = e.RTCFLOW_EMULATOR_URL ?? `http://127.0.0.1:${e.RTCFLOW_EMULATOR_PORT}`;
+  const realAgora = setAgora.length === agoraVars.length;
+  const agora: Record<string, AgoraProfile> = { ...fromFile.agora };
+  if (realAgora) {
+    agora[DEFAULT_PROFILE] = {
+      appId: e.AGORA_APP_ID!,
+      appCertificate: e.AGORA_APP_CERTIFICATE,
+      customerId: e.AGORA_CUSTOMER_ID!,
+      customerSecret: e.AGORA_CUSTOMER_SECRET!,
+      baseUrls: e.AGORA_BASE_URLS ?? ['https://api.sd-rtn.com', 'https://api.agora.io'],
+    };
+  } else if (!agora[DEFAULT_PROFILE]) {
+    agora[DEFAULT_PROFILE] = { ...EMULATOR_AGORA, baseUrls: [emulatorUrl] };
+  }
+  const storage: Record<string, StorageProfile> = { ...fromFile.storage };
+  if (setStorage.length === storageVars.length) {
+    storage[DEFAULT_PROFILE] = {
+      vendor: e.RTCFLOW_STORAGE_VENDOR!,
+      region: e.RTCFLOW_STORAGE_REGION!,
+      bucket: e.RTCFLOW_STORAGE_BUCKET!,
+      accessKey: e.RTCFLOW_STORAGE_ACCESS_KEY!,
+      secretKey: e.RTCFLOW_STORAGE_SECRET_KEY!,
+    };
+  } else if (!storage[DEFAULT_PROFILE]) {
+    storage[DEFAULT_PROFILE] = { ...EMULATOR_STORAGE };
+  }
+
+  return {
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.RTCFLOW_TASK_QUEUE,
+      port: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+    },
+    dataDir: e.RTCFLOW_DATA_DIR,
+    apiPort: e.RTCFLOW_API_PORT,
+    emulator: { port: e.RTCFLOW_EMULATOR_PORT, url: emulatorUrl },
+    usesEmulator: !realAgora && !fromFile.agora[DEFAULT_PROFILE],
+    agora,
+    storage,
+  };
+}
+
+export function resolveAgoraProfile(config: Config, name: string): AgoraProfile {
+  const p = config.agora[name];
+  if (!p) throw new ConfigurationError(`unknown Agora profile "${name}" (configured: ${Object.keys(config.agora).join(', ') || 'none'})`);
+  return p;
+}
+
+export function resolveStorageProfile(config: Config, name: string): StorageProfile {
+  const p = config.storage[name];
+  if (!p) throw new ConfigurationError(`unknown storage profile "${name}" (configured: ${Object.keys(config.storage).join(', ') || 'none'})`);
+  return p;
+}

@@ -1,0 +1,76 @@
+/**
+ * Control and inspection API under /_emulator/: the leak detector (tasks still running or billing),
+ * the request log, the clock, and the simulated channels' users.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { World } from './world';
+
+const ClockBody = z.strictObject({ advanceMs: z.number().min(0).optional(), timeScale: z.number().positive().optional() });
+const UserBody = z.strictObject({ uid: z.string().min(1), publishing: z.boolean().default(true) });
+const ChannelParams = z.object({ appId: z.string(), cname: z.string() });
+
+export function registerControlApi(app: FastifyInstance, world: World): void {
+  app.get('/_emulator/health', async () => ({ ok: true, now: new Date(world.now()).toISOString(), timeScale: world.clock.timeScale }));
+
+  app.get('/_emulator/tasks', async (req) => {
+    const q = req.query as Record<string, string | undefined>;
+    return {
+      tasks: world.listTasks({
+        running: q.running === undefined ? undefined : q.running !== 'false',
+        product: q.product,
+        cname: q.cname,
+      }),
+    };
+  });
+
+  app.get('/_emulator/requests', async (req) => {
+    const q = req.query as Record<string, string | undefined>;
+    return {
+      requests: world.requests({
+        product: q.product,
+        cname: q.cname,
+        sinceSeq: q.sinceSeq === undefined ? undefined : Number(q.sinceSeq),
+      }),
+    };
+  });
+
+  app.get('/_emulator/clock', async () => ({ now: world.now(), iso: new Date(world.now()).toISOString(), timeScale: world.clock.timeScale }));
+  app.post('/_emulator/clock', async (req, reply) => {
+    const body = ClockBody.safeParse(req.body ?? {});
+    if (!body.success) return reply.code(400).send({ message: body.error.message });
+    if (body.data.timeScale !== undefined) world.clock.setTimeScale(body.data.timeScale);
+    if (body.data.advanceMs !== undefined) world.clock.advance(body.data.advanceMs);
+    world.tick();
+    return { now: world.now(), timeScale: world.clock.timeScale };
+  });
+
+  app.get('/_emulator/agora/channels/:appId/:cname', async (req) => {
+    const p = ChannelParams.parse(req.params);
+    const ch = world.channel(p.appId, p.cname);
+    return { cname: ch.cname, controlled: ch.controlled, users: [...ch.users.values()] };
+  });
+
+  /** Puts the channel under control (no simulated publishers) and adds a user. */
+  app.post('/_emulator/agora/channels/:appId/:cname/users', async (req, reply) => {
+    const p = ChannelParams.parse(req.params);
+    const body = UserBody.safeParse(req.body ?? {});
+    if (!body.success) return reply.code(400).send({ message: body.error.message });
+    world.controlChannel(p.appId, p.cname);
+    return reply.code(201).send(world.userJoins(p.appId, p.cname, body.data.uid, body.data.publishing));
+  });
+
+  /** Puts the channel under control with no users at all. */
+  app.put('/_emulator/agora/channels/:appId/:cname', async (req) => {
+    const p = ChannelParams.parse(req.params);
+    const ch = world.controlChannel(p.appId, p.cname);
+    for (const u of [...ch.users.values()]) if (!u.bot) world.userLeaves(p.appId, p.cname, u.uid);
+    return { cname: ch.cname, controlled: true, users: [...ch.users.values()] };
+  });
+
+  app.delete('/_emulator/agora/channels/:appId/:cname/users/:uid', async (req, reply) => {
+    const p = ChannelParams.extend({ uid: z.string() }).parse(req.params);
+    world.controlChannel(p.appId, p.cname);
+    return world.userLeaves(p.appId, p.cname, p.uid) ? reply.code(204).send() : reply.code(404).send({ message: 'no such user' });
+  });
+}

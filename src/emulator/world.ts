@@ -1,0 +1,227 @@
+/**
+ * The simulated world every emulated product shares: the clock, the vendor accounts, RTC channels with
+ * their users, the ledger of vendor tasks (what is running and billing: the leak detector), and the
+ * request log.
+ */
+import { EmulatorClock } from './clock';
+import { EMULATOR_AGORA } from './defaults';
+
+export interface AgoraAccount {
+  customerId: string;
+  customerSecret: string;
+  /** App ID → App Certificate (undefined: certificate disabled) */
+  apps: Record<string, string | undefined>;
+}
+
+export interface ChannelUser {
+  uid: string;
+  /** bots are the vendor's own agents (recorders, STT bots...); they never keep a channel "occupied" */
+  bot: boolean;
+  publishing: boolean;
+  joinedAt: number;
+}
+
+export interface Channel {
+  key: string;
+  appId: string;
+  cname: string;
+  users: Map<string, ChannelUser>;
+  /** set when the control API has shaped the channel: no simulated publishers are added then */
+  controlled: boolean;
+  /** last emulated time at which a non-bot user was present */
+  lastOccupiedAt: number;
+  /** uids that published at any time (for file lists) */
+  everPublished: Set<string>;
+}
+
+export interface VendorTask {
+  vendor: 'agora' | 'sparkrtc';
+  product: string;
+  id: string;
+  appId: string;
+  cname?: string;
+  state: string;
+  /** true while the vendor would be charging for it */
+  billing: boolean;
+  startedAt: number;
+  endedAt?: number;
+  endReason?: string;
+}
+
+export interface RequestLogEntry {
+  seq: number;
+  at: number;
+  method: string;
+  path: string;
+  status: number;
+  vendor?: string;
+  product?: string;
+  operation?: string;
+  requestId?: string;
+  cname?: string;
+  resourceId?: string;
+  sid?: string;
+  /** the request body as received (credentials are never in bodies we log: storage keys are masked) */
+  body?: unknown;
+}
+
+export interface WorldOptions {
+  timeScale?: number;
+  agoraAccounts?: AgoraAccount[];
+  /** simulated publishers added to an uncontrolled channel when a vendor bot first joins it */
+  autoPublishers?: number;
+  /** how many request-log entries to keep */
+  requestLogLimit?: number;
+}
+
+type Ticker = (now: number) => void;
+
+export class World {
+  readonly clock: EmulatorClock;
+  readonly agoraAccounts: AgoraAccount[];
+  readonly autoPublishers: number;
+  private readonly channels = new Map<string, Channel>();
+  private readonly tasks = new Map<string, VendorTask>();
+  private readonly tickers: Ticker[] = [];
+  private log: RequestLogEntry[] = [];
+  private seq = 0;
+  private readonly logLimit: number;
+
+  constructor(opts: WorldOptions = {}) {
+    this.clock = new EmulatorClock(opts.timeScale ?? 1);
+    this.agoraAccounts = opts.agoraAccounts ?? [
+      {
+        customerId: EMULATOR_AGORA.customerId,
+        customerSecret: EMULATOR_AGORA.customerSecret,
+        apps: { [EMULATOR_AGORA.appId]: EMULATOR_AGORA.appCertificate },
+      },
+    ];
+    this.autoPublishers = opts.autoPublishers ?? 2;
+    this.logLimit = opts.requestLogLimit ?? 20_000;
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  // ---- channels ----
+
+  channel(appId: string, cname: string): Channel {
+    const key = `${appId}/${cname}`;
+    let ch = this.channels.get(key);
+    if (!ch) {
+      ch = { key, appId, cname, users: new Map(), controlled: false, lastOccupiedAt: this.now(), everPublished: new Set() };
+      this.channels.set(key, ch);
+    }
+    return ch;
+  }
+
+  listChannels(): Channel[] {
+    return [...this.channels.values()];
+  }
+
+  /** A vendor bot (recorder...) enters a channel; an uncontrolled empty channel gets simulated publishers. */
+  botJoins(appId: string, cname: string, uid: string): Channel {
+    const ch = this.channel(appId, cname);
+    if (!ch.controlled && humans(ch).length === 0) {
+      for (let i = 1; i <= this.autoPublishers; i++) this.userJoins(appId, cname, String(10_000 + i), true);
+    }
+    ch.users.set(uid, { uid, bot: true, publishing: false, joinedAt: this.now() });
+    return ch;
+  }
+
+  botLeaves(appId: string, cname: string, uid: string): void {
+    const ch = this.channel(appId, cname);
+    if (ch.users.get(uid)?.bot) ch.users.delete(uid);
+  }
+
+  userJoins(appId: string, cname: string, uid: string, publishing: boolean): ChannelUser {
+    const ch = this.channel(appId, cname);
+    const user: ChannelUser = { uid, bot: false, publishing, joinedAt: this.now() };
+    ch.users.set(uid, user);
+    ch.lastOccupiedAt = this.now();
+    if (publishing) ch.everPublished.add(uid);
+    return user;
+  }
+
+  userLeaves(appId: string, cname: string, uid: string): boolean {
+    const ch = this.channel(appId, cname);
+    const had = ch.users.delete(uid);
+    if (had && humans(ch).length === 0) ch.lastOccupiedAt = this.now();
+    return had;
+  }
+
+  /** Puts a channel under the control API: it gets exactly the users the test or operator adds. */
+  controlChannel(appId: string, cname: string): Channel {
+    const ch = this.channel(appId, cname);
+    ch.controlled = true;
+    return ch;
+  }
+
+  /** Emulated milliseconds the channel has been without any non-bot user (0 while occupied). */
+  idleFor(ch: Channel): number {
+    return humans(ch).length > 0 ? 0 : this.now() - ch.lastOccupiedAt;
+  }
+
+  // ---- tasks ----
+
+  putTask(task: VendorTask): void {
+    this.tasks.set(`${task.vendor}/${task.product}/${task.id}`, task);
+  }
+
+  endTask(vendor: VendorTask['vendor'], product: string, id: string, state: string, reason: string): void {
+    const t = this.tasks.get(`${vendor}/${product}/${id}`);
+    if (!t || !t.billing) return;
+    t.state = state;
+    t.billing = false;
+    t.endedAt = this.now();
+    t.endReason = reason;
+  }
+
+  listTasks(filter: { running?: boolean; product?: string; cname?: string } = {}): VendorTask[] {
+    return [...this.tasks.values()].filter(
+      (t) =>
+        (filter.running === undefined || t.billing === filter.running) &&
+        (!filter.product || t.product === filter.product) &&
+        (!filter.cname || t.cname === filter.cname),
+    );
+  }
+
+  // ---- time ----
+
+  /** Products register a function that applies time-driven transitions (idle timeouts, expiries). */
+  onTick(fn: Ticker): void {
+    this.tickers.push(fn);
+  }
+
+  tick(): void {
+    const now = this.now();
+    for (const t of this.tickers) t(now);
+  }
+
+  // ---- request log ----
+
+  record(entry: Omit<RequestLogEntry, 'seq'>): void {
+    this.log.push({ seq: ++this.seq, ...entry });
+    if (this.log.length > this.logLimit) this.log = this.log.slice(-this.logLimit);
+  }
+
+  requests(filter: { product?: string; cname?: string; sinceSeq?: number } = {}): RequestLogEntry[] {
+    return this.log.filter(
+      (e) =>
+        (!filter.product || e.product === filter.product) &&
+        (!filter.cname || e.cname === filter.cname) &&
+        (filter.sinceSeq === undefined || e.seq > filter.sinceSeq),
+    );
+  }
+
+  // ---- accounts ----
+
+  agoraAccountFor(customerId: string, customerSecret: string): AgoraAccount | undefined {
+    return this.agoraAccounts.find((a) => a.customerId === customerId && a.customerSecret === customerSecret);
+  }
+}
+
+function humans(ch: Channel): ChannelUser[] {
+  return [...ch.users.values()].filter((u) => !u.bot);
+}

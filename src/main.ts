@@ -1,0 +1,82 @@
+/**
+ * `npm start`: everything a developer needs on one machine.
+ *   - a Temporal dev server with its Web UI and a SQLite file under the data folder
+ *     (skipped when TEMPORAL_ADDRESS names an existing server)
+ *   - the vendor emulator (skipped when real Agora credentials are configured)
+ *   - the rtcflow worker
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createWorker } from '../worker';
+import { ConfigValidationError, loadConfig } from './config';
+import { startEmulator, type RunningEmulator } from './emulator/server';
+import { startDevServer, type DevServer } from './temporal/dev-server';
+import { ensureSearchAttributes } from './temporal/search-attributes';
+import { TemporalBinaryNotFoundError } from './temporal/binaries';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const stops: Array<() => Promise<void>> = [];
+  const lines: string[] = [];
+
+  let address = config.temporal.address;
+  let devServer: DevServer | undefined;
+  if (!address) {
+    mkdirSync(config.dataDir, { recursive: true });
+    const dbFilename = resolve(config.dataDir, 'temporal.db');
+    devServer = await startDevServer({ port: config.temporal.port, uiPort: config.temporal.uiPort, dbFilename, stdio: 'inherit' });
+    address = devServer.address;
+    stops.push(devServer.stop);
+    lines.push(`Temporal dev server  ${address}  (SQLite ${dbFilename})`);
+    lines.push(`Temporal Web UI      ${devServer.uiUrl}`);
+  } else {
+    const conn = await Connection.connect({ address });
+    const added = await ensureSearchAttributes(conn, config.temporal.namespace);
+    await conn.close();
+    lines.push(`Temporal server      ${address} (existing${added.length ? `; registered ${added.join(', ')}` : ''})`);
+  }
+
+  let emulator: RunningEmulator | undefined;
+  if (config.usesEmulator) {
+    emulator = await startEmulator({ port: config.emulator.port });
+    stops.push(emulator.close);
+    lines.push(`Vendor emulator      ${emulator.url}  (control API ${emulator.url}/_emulator/tasks)`);
+  } else {
+    lines.push(`Vendors              real (Agora profile "default": ${config.agora.default?.baseUrls.join(', ')})`);
+  }
+
+  const connection = await NativeConnection.connect({ address });
+  const worker = await createWorker({ config, connection });
+  lines.push(`Worker               task queue "${config.temporal.taskQueue}", namespace "${config.temporal.namespace}"`);
+  lines.push('');
+  lines.push('Try, in another shell:');
+  lines.push('  npx rtcflow record start --channel demo --json');
+  lines.push('  npx rtcflow record status cloud-recording/default/main/demo --json');
+  lines.push('  npx rtcflow record stop cloud-recording/default/main/demo --json');
+  console.log(['', 'rtcflow is running', ...lines.map((l) => `  ${l}`), ''].join('\n'));
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\nrtcflow: ${signal}, shutting down`);
+    worker.shutdown();
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigValidationError || err instanceof TemporalBinaryNotFoundError) console.error(`rtcflow: ${err.message}`);
+  else console.error('rtcflow: failed to start:', err);
+  process.exit(1);
+});

@@ -1,0 +1,80 @@
+/**
+ * The input and result of the cloud-recording workflow. Validated by every entry point (typed client,
+ * HTTP API, CLI) before a workflow starts, and again by the workflow itself before any vendor call.
+ * Inputs carry profile references, never credentials or storage keys.
+ */
+import { z } from 'zod';
+import {
+  AcquireClientRequest,
+  ChannelName,
+  RecorderUid,
+  RecordingMode,
+  StartClientRequest,
+  type RecordedFile,
+  type UploadingStatus,
+} from '../agora/cloud-recording';
+
+const ProfileName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'profile names are 1-64 of A-Z a-z 0-9 _ . -');
+
+/** Keys that carry credentials: they come from profiles inside the worker, never from the caller. */
+const FORBIDDEN_KEYS = ['token', 'storageConfig', 'accessKey', 'secretKey'];
+
+export const CloudRecordingInput = z
+  .strictObject({
+    /** Agora project profile (App ID + credentials), resolved by the worker */
+    profile: ProfileName.default('default'),
+    /** storage profile (vendor, bucket, keys), resolved by the worker */
+    storageProfile: ProfileName.default('default'),
+    channel: ChannelName,
+    mode: RecordingMode.default('mix'),
+    /** the recorder's uid in the channel; chosen from the bot range when absent */
+    recorderUid: RecorderUid.optional(),
+    /** who this recorder is for (part of the workflow ID): lets a channel have e.g. "main" and "backup" */
+    role: z.string().regex(/^[a-z0-9-]{1,32}$/).default('main'),
+    acquire: AcquireClientRequest.optional(),
+    /** start's clientRequest minus token and storageConfig */
+    clientRequest: StartClientRequest.default({}),
+    /** how often to query the recorder while recording */
+    pollIntervalMs: z.number().int().min(100).max(3_600_000).default(120_000),
+    /** RTC token lifetime for the recorder; it cannot be renewed, so it bounds the session */
+    tokenTtlSeconds: z.number().int().min(300).max(86_400).default(86_400),
+  })
+  .superRefine((input, ctx) => {
+    const walk = (v: unknown, path: (string | number)[]) => {
+      if (!v || typeof v !== 'object') return;
+      for (const [k, child] of Object.entries(v)) {
+        if (FORBIDDEN_KEYS.includes(k)) {
+          ctx.addIssue({ code: 'custom', path: [...path, k], message: `"${k}" must not be passed in: the worker adds it from the storage/Agora profile` });
+        } else walk(child, [...path, k]);
+      }
+    };
+    walk(input.clientRequest, ['clientRequest']);
+    if (input.mode === 'web' && !input.clientRequest.extensionServiceConfig) {
+      ctx.addIssue({ code: 'custom', path: ['clientRequest', 'extensionServiceConfig'], message: 'web mode needs extensionServiceConfig with a web_recorder_service url' });
+    }
+  });
+export type CloudRecordingInput = z.input<typeof CloudRecordingInput>;
+export type CloudRecordingParams = z.output<typeof CloudRecordingInput>;
+
+export type CloudRecordingOutcome =
+  /** stopped on request (signal, update, cancellation or max duration) */
+  | 'stopped'
+  /** the recording ended on its own (idle timeout, recorder gone) */
+  | 'ended'
+  /** it never started or could not be controlled */
+  | 'failed';
+
+export interface CloudRecordingResult {
+  workflowId: string;
+  channel: string;
+  mode: RecordingMode;
+  recorderUid: string;
+  resourceId?: string;
+  sid?: string;
+  outcome: CloudRecordingOutcome;
+  reason: string;
+  files: RecordedFile[];
+  uploadingStatus: UploadingStatus;
+  startedAt?: string;
+  endedAt: string;
+}

@@ -1,0 +1,51 @@
+/**
+ * Worker entry: load config → build the HTTP client → createActivities(deps) → Worker.create.
+ * `npm run worker` runs it alone against TEMPORAL_ADDRESS; `npm start` runs it next to a dev server.
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { loadConfig, type Config } from './src/config';
+import { HttpClient } from './src/http/client';
+
+export interface RtcflowWorkerOptions {
+  config: Config;
+  connection: NativeConnection;
+  taskQueue?: string;
+  /** a prebuilt bundle (tests bundle once per file); otherwise workflows/ is bundled at start */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  http?: HttpClient;
+  /** anything else for Worker.create (tests shorten the sticky queue timeout) */
+  workerOptions?: Partial<WorkerOptions>;
+}
+
+export async function createWorker(opts: RtcflowWorkerOptions): Promise<Worker> {
+  const http = opts.http ?? new HttpClient();
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.config.temporal.namespace,
+    taskQueue: opts.taskQueue ?? opts.config.temporal.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    activities: createActivities({ config: opts.config, http }),
+    ...opts.workerOptions,
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
+  const connection = await NativeConnection.connect({ address });
+  try {
+    const worker = await createWorker({ config, connection });
+    console.log(`rtcflow worker: task queue "${config.temporal.taskQueue}" on ${address} (${config.usesEmulator ? 'vendor emulator' : 'real vendors'})`);
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,2 @@
+/** Every workflow the rtcflow worker runs. */
+export { cloudRecording } from './cloud-recording';

@@ -1,0 +1,23 @@
+/** Reading activity failures in workflow code: the VendorErrorInfo that activities/errors.ts attached. */
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import type { VendorErrorInfo } from '../../src/http/errors';
+
+export function vendorInfo(err: unknown): VendorErrorInfo | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure && cause.type === 'VendorError') {
+    return cause.details?.[0] as VendorErrorInfo | undefined;
+  }
+  return undefined;
+}
+
+/** A short, secret-free description of any failure, for status queries and results. */
+export function describe(err: unknown): string {
+  const info = vendorInfo(err);
+  if (info) {
+    const status = info.httpStatus !== undefined ? `HTTP ${info.httpStatus}` : 'no response';
+    const code = info.code !== undefined ? ` code ${info.code}` : '';
+    return `${info.product}.${info.operation}: ${status}${code}: ${info.reason}`;
+  }
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,34 @@
+/**
+ * The one retry-policy table. Every workflow proxies its activities through these kinds:
+ *   call     idempotent calls (acquire, query, update): retried with backoff
+ *   create   calls that start something billable: a few quick retries; ambiguous outcomes come back
+ *            non-retryable (activities/errors.ts) so the workflow reconciles before repeating
+ *   cleanup  stop/delete: keeps trying for up to an hour, because a resource nobody stops keeps billing
+ */
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+
+const NON_RETRYABLE = ['InvalidInput', 'ConfigurationError'];
+
+export const ACTIVITY_KINDS = {
+  call: {
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6, nonRetryableErrorTypes: NON_RETRYABLE },
+  },
+  create: {
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '3s', backoffCoefficient: 2, maximumInterval: '12s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  },
+  cleanup: {
+    startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: '1h',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', nonRetryableErrorTypes: NON_RETRYABLE },
+  },
+} satisfies Record<string, ActivityOptions>;
+
+export type ActivityKind = keyof typeof ACTIVITY_KINDS;
+
+/** proxyActivities for one kind of call, optionally with per-workflow overrides (tests shorten intervals). */
+export function activitiesOf<A extends object>(kind: ActivityKind, overrides: ActivityOptions = {}): A {
+  const base = ACTIVITY_KINDS[kind];
+  return proxyActivities<A>({ ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } } as ActivityOptions) as A;
+}
