@@ -2,10 +2,12 @@
  * Worker entry: load config → build the HTTP client → createActivities(deps) → Worker.create.
  * `npm run worker` runs it alone against TEMPORAL_ADDRESS; `npm start` runs it next to a dev server.
  */
+import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { loadConfig, type Config } from './src/config';
 import { HttpClient } from './src/http/client';
+import { ensureSearchAttributes } from './src/temporal/search-attributes';
 
 export interface RtcflowWorkerOptions {
   config: Config;
@@ -33,6 +35,10 @@ export async function createWorker(opts: RtcflowWorkerOptions): Promise<Worker> 
 async function main(): Promise<void> {
   const config = loadConfig();
   const address = config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
+  // a server we did not start may lack rtcflow's search attributes
+  const admin = await Connection.connect({ address });
+  const added = await ensureSearchAttributes(admin, config.temporal.namespace).finally(() => admin.close());
+  if (added.length) console.log(`rtcflow worker: registered search attributes ${added.join(', ')}`);
   const connection = await NativeConnection.connect({ address });
   try {
     const worker = await createWorker({ config, connection });

@@ -89,7 +89,8 @@ function formatIssues(prefix: string, error: z.ZodError): string[] {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+  // an empty variable (FOO= in a compose file or .env) means "not set"
+  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     throw new ConfigValidationError(`invalid configuration:\n${formatIssues('', parsed.error).join('\n')}`);
   }

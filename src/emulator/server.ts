@@ -84,6 +84,8 @@ export function buildEmulator(world: World): FastifyInstance {
       operation: labels.operation,
       requestId: headerOf(req, 'x-request-id'),
       ...req.logRef,
+      // requests refused before a handler ran (401...) still belong to their channel
+      cname: req.logRef?.cname ?? cnameOf(req.body),
       body: req.body === undefined ? undefined : maskSecrets(req.body),
     });
   });
@@ -103,6 +105,11 @@ export function buildEmulator(world: World): FastifyInstance {
     void req;
   });
   return app;
+}
+
+function cnameOf(body: unknown): string | undefined {
+  const c = (body as { cname?: unknown } | undefined)?.cname;
+  return typeof c === 'string' ? c : undefined;
 }
 
 export function headerOf(req: FastifyRequest, name: string): string | undefined {

@@ -1,0 +1,146 @@
+/**
+ * The emulated Agora Cloud Recording API over HTTP, checked against the documented behaviour
+ * (agora.md §2.2–2.9). This file owns its emulator process so it can move the emulator's clock.
+ */
+import { request } from 'undici';
+import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../src/emulator/defaults';
+import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
+import { uniqueId } from '../helpers/temporal';
+
+let emu: SpawnedEmulator;
+let control: EmulatorControl;
+const APP = EMULATOR_AGORA.appId;
+const AUTH = `Basic ${Buffer.from(`${EMULATOR_AGORA.customerId}:${EMULATOR_AGORA.customerSecret}`).toString('base64')}`;
+
+beforeAll(async () => {
+  emu = await spawnEmulator();
+  control = new EmulatorControl(emu.url);
+});
+afterAll(async () => {
+  await emu?.stop();
+});
+
+async function call(method: 'GET' | 'POST', path: string, body?: unknown, auth = AUTH) {
+  const res = await request(`${emu.url}/v1/apps/${APP}/cloud_recording${path}`, {
+    method,
+    headers: { authorization: auth, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, body: text ? JSON.parse(text) : undefined };
+}
+
+const storageConfig = { ...EMULATOR_STORAGE };
+const startBody = (cname: string, uid: string) => ({
+  cname,
+  uid,
+  clientRequest: { token: 'tok', recordingConfig: { maxIdleTime: 30 }, storageConfig },
+});
+
+async function acquireAndStart(cname: string, uid = '527841', mode = 'mix') {
+  const acq = await call('POST', '/acquire', { cname, uid, clientRequest: {} });
+  expect(acq.status).toBe(200);
+  const st = await call('POST', `/resourceid/${acq.body.resourceId}/mode/${mode}/start`, startBody(cname, uid));
+  expect(st.status).toBe(200);
+  return { resourceId: acq.body.resourceId as string, sid: st.body.sid as string };
+}
+
+test('wrong credentials get the gateway 401; an app the account does not own is invalid', async () => {
+  const bad = await call('POST', '/acquire', { cname: 'x', uid: '1', clientRequest: {} }, `Basic ${Buffer.from('a:b').toString('base64')}`);
+  expect(bad).toEqual({ status: 401, body: { message: 'Invalid authentication credentials' } });
+  const none = await call('POST', '/acquire', { cname: 'x', uid: '1', clientRequest: {} }, '');
+  expect(none.status).toBe(401);
+  const res = await request(`${emu.url}/v1/apps/${'0'.repeat(32)}/cloud_recording/acquire`, {
+    method: 'POST',
+    headers: { authorization: AUTH, 'content-type': 'application/json' },
+    body: JSON.stringify({ cname: 'x', uid: '1', clientRequest: {} }),
+  });
+  expect(res.statusCode).toBe(400);
+  expect(await res.body.json()).toEqual({ message: 'appid is invalid' });
+});
+
+test('a full session: query reports status 5 and the mix playlist, stop returns the files, later calls answer 404 and 49', async () => {
+  const cname = uniqueId('emu-mix');
+  const { resourceId, sid } = await acquireAndStart(cname);
+  expect((await control.tasks({ cname, running: true })).map((t) => t.id)).toEqual([sid]);
+
+  await control.advanceClock(3_000);
+  const q = await call('GET', `/resourceid/${resourceId}/sid/${sid}/mode/mix/query`);
+  expect(q.status).toBe(200);
+  expect(q.body.serverResponse.status).toBe(5);
+  expect(q.body.serverResponse.fileList.map((f: { fileName: string }) => f.fileName)).toEqual([`${sid}_${cname}.m3u8`]);
+
+  const stop = await call('POST', `/resourceid/${resourceId}/sid/${sid}/mode/mix/stop`, { cname, uid: '527841', clientRequest: {} });
+  expect(stop.status).toBe(200);
+  expect(stop.body.serverResponse).toMatchObject({ fileListMode: 'json', uploadingStatus: 'uploaded' });
+  expect(await control.tasks({ cname, running: true })).toEqual([]);
+
+  expect((await call('GET', `/resourceid/${resourceId}/sid/${sid}/mode/mix/query`)).status).toBe(404);
+  const again = await call('POST', `/resourceid/${resourceId}/sid/${sid}/mode/mix/stop`, { cname, uid: '527841', clientRequest: {} });
+  expect(again).toMatchObject({ status: 400, body: { code: 49 } });
+});
+
+test('start repeated on the same resourceId answers 201 code 7; a new resourceId for the same cname+uid answers 53', async () => {
+  const cname = uniqueId('emu-dup');
+  const { resourceId, sid } = await acquireAndStart(cname);
+  const repeat = await call('POST', `/resourceid/${resourceId}/mode/mix/start`, startBody(cname, '527841'));
+  expect(repeat).toMatchObject({ status: 201, body: { code: 7, sid } });
+
+  const acq2 = await call('POST', '/acquire', { cname, uid: '527841', clientRequest: {} });
+  const conflict = await call('POST', `/resourceid/${acq2.body.resourceId}/mode/mix/start`, startBody(cname, '527841'));
+  expect(conflict).toMatchObject({ status: 400, body: { code: 53 } });
+  expect(await control.tasks({ cname, running: true })).toHaveLength(1);
+});
+
+test('a resourceId expires 5 minutes after acquire (433); parameters must match it (432)', async () => {
+  const cname = uniqueId('emu-expiry');
+  const acq = await call('POST', '/acquire', { cname, uid: '42', clientRequest: {} });
+  const mismatch = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, startBody(cname, '43'));
+  expect(mismatch).toMatchObject({ status: 400, body: { code: 432 } });
+  await control.advanceClock(5 * 60_000 + 1_000);
+  const late = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, startBody(cname, '42'));
+  expect(late).toMatchObject({ status: 400, body: { code: 433 } });
+  expect(await control.tasks({ cname })).toEqual([]);
+});
+
+test('nobody published: stop answers 435 and the task ends', async () => {
+  const cname = uniqueId('emu-empty');
+  await control.emptyChannel(APP, cname);
+  await control.join(APP, cname, '7', false); // present but not publishing
+  const { resourceId, sid } = await acquireAndStart(cname);
+  const stop = await call('POST', `/resourceid/${resourceId}/sid/${sid}/mode/mix/stop`, { cname, uid: '527841', clientRequest: {} });
+  expect(stop).toMatchObject({ status: 400, body: { code: 435 } });
+  expect(await control.tasks({ cname, running: true })).toEqual([]);
+});
+
+test('the recorder exits after maxIdleTime without users; query then answers 404', async () => {
+  const cname = uniqueId('emu-idle');
+  await control.emptyChannel(APP, cname);
+  await control.join(APP, cname, '9');
+  const { resourceId, sid } = await acquireAndStart(cname);
+  await control.advanceClock(60_000);
+  expect((await call('GET', `/resourceid/${resourceId}/sid/${sid}/mode/mix/query`)).status).toBe(200); // still occupied
+  await control.leave(APP, cname, '9');
+  await control.advanceClock(31_000);
+  expect((await call('GET', `/resourceid/${resourceId}/sid/${sid}/mode/mix/query`)).status).toBe(404);
+  const [task] = await control.tasks({ cname });
+  expect(task).toMatchObject({ state: 'exited', endReason: 'idle', billing: false });
+});
+
+test('bad requests get the vendor error shape, never a crash', async () => {
+  const cname = uniqueId('emu-bad');
+  expect(await call('POST', '/acquire', { uid: '1' })).toMatchObject({ status: 400, body: { code: 2 } });
+  expect(await call('POST', '/acquire', { cname, uid: 'abc', clientRequest: {} })).toMatchObject({ status: 400, body: { code: 2 } });
+  const acq = await call('POST', '/acquire', { cname, uid: '5', clientRequest: {} });
+  expect(await call('POST', `/resourceid/${acq.body.resourceId}/mode/stereo/start`, startBody(cname, '5'))).toMatchObject({ status: 400, body: { code: 2 } });
+  const noStorage = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, { cname, uid: '5', clientRequest: { token: 't' } });
+  expect(noStorage).toMatchObject({ status: 400, body: { code: 2 } });
+  const noToken = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, { cname, uid: '5', clientRequest: { storageConfig } });
+  expect(noToken).toMatchObject({ status: 400, body: { code: 110 } });
+  const raw = await request(`${emu.url}/v1/apps/${APP}/cloud_recording/acquire`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json' }, body: '{not json' });
+  expect(raw.statusCode).toBe(400);
+  expect(await raw.body.json()).toMatchObject({ code: 2 });
+  const unknown = await request(`${emu.url}/v1/apps/${APP}/cloud_recording/nothing`, { method: 'POST', headers: { authorization: AUTH } });
+  expect(unknown.statusCode).toBe(404);
+  expect(await unknown.body.json()).toEqual({ message: 'no Route matched with those values' });
+});

@@ -1,0 +1,126 @@
+/**
+ * The cloud-recording workflow on the real Temporal dev server against the vendor emulator over HTTP.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { cloudRecording } from '../../workflows/cloud-recording';
+import { recordingStatusQuery, stopSignal } from '../../workflows/messages';
+import { EMULATOR_AGORA } from '../../src/emulator/defaults';
+import type { VendorErrorInfo } from '../../src/http/errors';
+import { EmulatorControl } from '../helpers/emulator';
+import { connectTestEnv, eventually, testConfig, uniqueId, withWorker } from '../helpers/temporal';
+
+let env: TestWorkflowEnvironment;
+const emulator = new EmulatorControl(process.env.RTCFLOW_TEST_EMULATOR_URL!);
+
+beforeAll(async () => {
+  env = await connectTestEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+test('acquire → start → query → stop returns the files the emulator recorded, and nothing is left running', async () => {
+  const channel = uniqueId('skeleton');
+  const config = testConfig();
+  await emulator.emptyChannel(EMULATOR_AGORA.appId, channel);
+  await emulator.join(EMULATOR_AGORA.appId, channel, '1001');
+  await emulator.join(EMULATOR_AGORA.appId, channel, '1002');
+
+  const result = await withWorker(env, config, async (taskQueue) => {
+    const handle = await env.client.workflow.start(cloudRecording, {
+      taskQueue,
+      workflowId: uniqueId('wf-cloud-recording'),
+      args: [{ channel, mode: 'individual', pollIntervalMs: 200 }],
+    });
+    // wait until the workflow has seen the recorder through at least one query
+    await eventually(async () => {
+      const s = await handle.query(recordingStatusQuery);
+      return s.phase === 'recording' && s.lastQueryAt ? s : undefined;
+    }, 'a query while recording');
+    await handle.signal(stopSignal, { reason: 'test done' });
+    return handle.result();
+  });
+
+  expect(result.outcome).toBe('stopped');
+  expect(result.reason).toBe('test done');
+  expect(result.sid).toMatch(/^[0-9a-f]{32}$/);
+  // individual mode: one audio and one video playlist per publishing uid, named by the emulator
+  expect(result.files.map((f) => f.fileName).sort()).toEqual(
+    ['1001', '1002'].flatMap((uid) => [
+      `${result.sid}_${channel}__uid_s_${uid}__uid_e_audio.m3u8`,
+      `${result.sid}_${channel}__uid_s_${uid}__uid_e_video.m3u8`,
+    ]).sort(),
+  );
+  expect(result.uploadingStatus).toBe('uploaded');
+
+  const ops = (await emulator.requests({ cname: channel, product: 'cloud-recording' })).map((r) => `${r.operation}:${r.status}`);
+  expect(ops[0]).toBe('acquire:200');
+  expect(ops[1]).toBe('start:200');
+  const queries = ops.slice(2, -1);
+  expect(queries.length).toBeGreaterThanOrEqual(1);
+  expect(new Set(queries)).toEqual(new Set(['query:200']));
+  expect(ops[ops.length - 1]).toBe('stop:200');
+
+  expect(await emulator.tasks({ cname: channel, running: true })).toEqual([]);
+  const [task] = await emulator.tasks({ cname: channel });
+  expect(task).toMatchObject({ id: result.sid, state: 'stopped', billing: false });
+});
+
+test('wrong vendor credentials fail the workflow at once with a clear, non-retried error', async () => {
+  const channel = uniqueId('badcreds');
+  const config = testConfig(undefined);
+  config.agora.default = { ...config.agora.default!, customerSecret: 'not-the-secret' };
+
+  const err = await withWorker(env, config, async (taskQueue) => {
+    const handle = await env.client.workflow.start(cloudRecording, {
+      taskQueue,
+      workflowId: uniqueId('wf-badcreds'),
+      args: [{ channel, pollIntervalMs: 200 }],
+    });
+    const failure = await handle.result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const status = await handle.query(recordingStatusQuery);
+    return { failure, status };
+  });
+
+  expect(err.failure).toBeInstanceOf(WorkflowFailedError);
+  const activityFailure = (err.failure as WorkflowFailedError).cause;
+  expect(activityFailure).toBeInstanceOf(ActivityFailure);
+  const app = (activityFailure as ActivityFailure).cause as ApplicationFailure;
+  expect(app).toBeInstanceOf(ApplicationFailure);
+  expect(app.type).toBe('VendorError');
+  expect(app.nonRetryable).toBe(true);
+  const info = app.details?.[0] as VendorErrorInfo;
+  expect(info).toMatchObject({ vendor: 'agora', product: 'cloud-recording', operation: 'acquire', httpStatus: 401, retryable: false });
+  expect(app.message).toContain('HTTP 401');
+  expect(app.message).not.toContain('not-the-secret');
+
+  expect(err.status.phase).toBe('failed');
+  expect(err.status.reason).toContain('401');
+  // exactly one attempt reached the vendor, and nothing was started
+  const calls = await emulator.requests({ cname: channel });
+  expect(calls.map((c) => `${c.operation}:${c.status}`)).toEqual(['acquire:401']);
+  expect(await emulator.tasks({ cname: channel })).toEqual([]);
+});
+
+test('bad input is rejected before any vendor call', async () => {
+  const channel = uniqueId('badinput');
+  const err = await withWorker(env, testConfig(), async (taskQueue) =>
+    env.client.workflow
+      .execute(cloudRecording, {
+        taskQueue,
+        workflowId: uniqueId('wf-badinput'),
+        args: [{ channel, clientRequest: { storageConfig: { vendor: 1, region: 0, bucket: 'b', accessKey: 'AK', secretKey: 'SK' } } } as never],
+      })
+      .catch((e: unknown) => e),
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+  expect(cause.type).toBe('InvalidInput');
+  expect(cause.message).toContain('clientRequest.storageConfig');
+  expect(await emulator.requests({ cname: channel })).toEqual([]);
+});
