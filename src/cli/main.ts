@@ -105,8 +105,17 @@ program
   .option('--port <port>', 'port', (v) => Number(v), Number(process.env.RTCFLOW_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORT))
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--time-scale <factor>', 'emulated seconds per real second', positive, 1)
+  .option('--fault <json>', 'a fault rule (see docs/emulator.md); repeatable', (v, all: unknown[]) => [...all, JSON.parse(v)], [])
+  .option('--agora-webhook-url <url>', 'deliver Agora NCS events here')
+  .option('--agora-webhook-secret <secret>', 'NCS signing secret', 'emulator-ncs-secret')
   .action(async (o) => {
-    const emu = await startEmulator({ port: o.port, host: o.host, timeScale: o.timeScale });
+    const emu = await startEmulator({
+      port: o.port,
+      host: o.host,
+      timeScale: o.timeScale,
+      faults: o.fault,
+      webhooks: o.agoraWebhookUrl ? [{ vendor: 'agora', url: o.agoraWebhookUrl, secret: o.agoraWebhookSecret }] : [],
+    });
     console.log(`rtcflow emulator on ${emu.url} (time scale ${o.timeScale}); control API at ${emu.url}/_emulator/`);
     const shutdown = () => void emu.close().then(() => process.exit(0));
     process.once('SIGINT', shutdown);

@@ -4,13 +4,16 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { World } from './world';
+import type { EmulatorContext } from './context';
+import { FaultRuleInput } from './faults';
+import { WebhookTarget } from './webhooks';
 
 const ClockBody = z.strictObject({ advanceMs: z.number().min(0).optional(), timeScale: z.number().positive().optional() });
 const UserBody = z.strictObject({ uid: z.string().min(1), publishing: z.boolean().default(true) });
 const ChannelParams = z.object({ appId: z.string(), cname: z.string() });
 
-export function registerControlApi(app: FastifyInstance, world: World): void {
+export function registerControlApi(app: FastifyInstance, ctx: EmulatorContext): void {
+  const { world, faults, webhooks } = ctx;
   app.get('/_emulator/health', async () => ({ ok: true, now: new Date(world.now()).toISOString(), timeScale: world.clock.timeScale }));
 
   app.get('/_emulator/tasks', async (req) => {
@@ -33,6 +36,36 @@ export function registerControlApi(app: FastifyInstance, world: World): void {
         sinceSeq: q.sinceSeq === undefined ? undefined : Number(q.sinceSeq),
       }),
     };
+  });
+
+  app.get('/_emulator/faults', async () => ({ faults: faults.list() }));
+  app.post('/_emulator/faults', async (req, reply) => {
+    const body = FaultRuleInput.safeParse(req.body ?? {});
+    if (!body.success) return reply.code(400).send({ message: body.error.message });
+    return reply.code(201).send(faults.add(body.data));
+  });
+  app.delete('/_emulator/faults/:id', async (req, reply) =>
+    faults.remove((req.params as { id: string }).id) ? reply.code(204).send() : reply.code(404).send({ message: 'no such fault' }),
+  );
+  app.delete('/_emulator/faults', async (_req, reply) => {
+    faults.clear();
+    return reply.code(204).send();
+  });
+
+  app.get('/_emulator/webhooks', async () => ({ targets: webhooks.listTargets(), deliveries: webhooks.deliveries() }));
+  app.post('/_emulator/webhooks', async (req, reply) => {
+    const body = WebhookTarget.safeParse(req.body ?? {});
+    if (!body.success) return reply.code(400).send({ message: body.error.message });
+    const { secret: _secret, ...shown } = webhooks.configure(body.data);
+    return reply.code(201).send(shown);
+  });
+  app.delete('/_emulator/webhooks', async (_req, reply) => {
+    webhooks.clear();
+    return reply.code(204).send();
+  });
+  app.post('/_emulator/webhooks/flush', async () => {
+    webhooks.flush();
+    return { deliveries: webhooks.deliveries().length };
   });
 
   app.get('/_emulator/clock', async () => ({ now: world.now(), iso: new Date(world.now()).toISOString(), timeScale: world.clock.timeScale }));

@@ -5,7 +5,11 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { World, type WorldOptions } from './world';
 import { registerControlApi } from './control';
-import { registerAgoraCloudRecording } from './agora/cloud-recording';
+import type { EmulatorContext } from './context';
+import { Faults, installFaultHooks, type FaultRuleInput } from './faults';
+import { PRODUCTS } from './products';
+import { RateLimiter } from './rate-limit';
+import { Webhooks, type WebhookTargetInput } from './webhooks';
 
 /** Route labels: every vendor route declares them in its `config`. */
 export interface RouteLabels {
@@ -20,7 +24,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     /** filled by vendor handlers for the request log */
-    logRef?: { cname?: string; resourceId?: string; sid?: string };
+    logRef?: { cname?: string; resourceId?: string; sid?: string; fault?: string };
+    logged?: boolean;
   }
 }
 
@@ -29,12 +34,17 @@ export interface EmulatorOptions extends WorldOptions {
   port?: number;
   /** real milliseconds between background ticks (time-driven transitions, webhooks) */
   tickIntervalMs?: number;
+  /** fault rules active from the start */
+  faults?: FaultRuleInput[];
+  /** webhook targets configured from the start */
+  webhooks?: WebhookTargetInput[];
 }
 
 export interface RunningEmulator {
   url: string;
   port: number;
   world: World;
+  ctx: EmulatorContext;
   app: FastifyInstance;
   close(): Promise<void>;
 }
@@ -52,7 +62,12 @@ export function maskSecrets(value: unknown): unknown {
   return value;
 }
 
-export function buildEmulator(world: World): FastifyInstance {
+export function createContext(world: World): EmulatorContext {
+  return { world, faults: new Faults(world), webhooks: new Webhooks(world), limits: new RateLimiter(world) };
+}
+
+export function buildEmulator(ctx: EmulatorContext): FastifyInstance {
+  const { world } = ctx;
   // Agora resourceIds are long opaque strings in the path
   const app = Fastify({ logger: false, bodyLimit: 1 << 20, routerOptions: { maxParamLength: 4096 } });
 
@@ -71,14 +86,16 @@ export function buildEmulator(world: World): FastifyInstance {
     void req;
   });
 
-  app.addHook('onResponse', async (req, reply) => {
+  // every labelled request is logged once: on response, or when a fault kills the connection
+  const logRequest = (req: FastifyRequest, status: number) => {
     const labels = req.routeOptions.config.labels;
-    if (!labels) return;
+    if (!labels || req.logged) return;
+    req.logged = true;
     world.record({
       at: world.now(),
       method: req.method,
       path: req.url,
-      status: reply.statusCode,
+      status,
       vendor: labels.vendor,
       product: labels.product,
       operation: labels.operation,
@@ -88,7 +105,8 @@ export function buildEmulator(world: World): FastifyInstance {
       cname: req.logRef?.cname ?? cnameOf(req.body),
       body: req.body === undefined ? undefined : maskSecrets(req.body),
     });
-  });
+  };
+  app.addHook('onResponse', async (req, reply) => logRequest(req, reply.statusCode));
 
   app.addHook('onSend', async (req, reply, payload) => {
     const rid = headerOf(req, 'x-request-id');
@@ -96,8 +114,9 @@ export function buildEmulator(world: World): FastifyInstance {
     return payload;
   });
 
-  registerControlApi(app, world);
-  registerAgoraCloudRecording(app, world);
+  installFaultHooks(app, ctx.faults, logRequest);
+  registerControlApi(app, ctx);
+  for (const register of PRODUCTS) register(app, ctx);
 
   app.setNotFoundHandler((req, reply) => {
     // Agora's API gateway answer for an unknown route (agora.md §2.9: not a missing recording)
@@ -119,7 +138,10 @@ export function headerOf(req: FastifyRequest, name: string): string | undefined 
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
   const world = new World(opts);
-  const app = buildEmulator(world);
+  const ctx = createContext(world);
+  for (const f of opts.faults ?? []) ctx.faults.add(f);
+  for (const w of opts.webhooks ?? []) ctx.webhooks.configure(w);
+  const app = buildEmulator(ctx);
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ host, port: opts.port ?? 0 });
   const address = app.server.address();
@@ -130,9 +152,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     url: `http://${host}:${port}`,
     port,
     world,
+    ctx,
     app,
     close: async () => {
       clearInterval(timer);
+      ctx.webhooks.flush();
       await app.close();
     },
   };

@@ -61,6 +61,8 @@ export interface RequestLogEntry {
   cname?: string;
   resourceId?: string;
   sid?: string;
+  /** the injected fault that hit this request, if any */
+  fault?: string;
   /** the request body as received (credentials are never in bodies we log: storage keys are masked) */
   body?: unknown;
 }

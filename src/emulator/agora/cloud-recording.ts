@@ -7,7 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { EmulatorContext } from '../context';
 import type { World } from '../world';
+import { ncsEnvelope } from '../webhooks';
 import { agoraBasicAuth } from './auth';
 
 export const RESOURCE_VALIDITY_MS = 5 * 60_000;
@@ -43,29 +45,44 @@ interface Recording {
   snapshot: boolean;
   webUrl?: string;
   stopCount: number;
+  /** NCS sequence number of the next event */
+  sequence: number;
 }
 
-export interface CloudRecordingOptions {
-  resourceValidityMs?: number;
-}
+/** NCS productId of Cloud Recording (webhooks.md §1) */
+const NCS_PRODUCT_ID = 3;
 
 const Envelope = z.looseObject({ cname: z.string().min(1), uid: z.string().regex(/^\d+$/), clientRequest: z.looseObject({}).default({}) });
 
-export function registerAgoraCloudRecording(app: FastifyInstance, world: World, opts: CloudRecordingOptions = {}): void {
-  const validity = opts.resourceValidityMs ?? RESOURCE_VALIDITY_MS;
+export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorContext): void {
+  const { world, webhooks } = ctx;
+  const validity = RESOURCE_VALIDITY_MS;
   const resources = new Map<string, Resource>();
   const recordings = new Map<string, Recording>();
   const auth = agoraBasicAuth(world);
   const labels = (operation: string) => ({ labels: { vendor: 'agora' as const, product: PRODUCT, operation } });
   const base = '/v1/apps/:appid/cloud_recording';
 
+  /** Sends one NCS event about a recording (webhooks.md §1). */
+  const notify = (rec: Recording, eventType: number, serviceType: number, details: Record<string, unknown>) => {
+    webhooks.emit('agora', rec.appId, {
+      label: `cloud-recording ${eventType} ${String(details.msgName)}`,
+      body: ncsEnvelope(NCS_PRODUCT_ID, eventType, { cname: rec.cname, uid: rec.uid, sid: rec.sid, sequence: rec.sequence++, sendts: world.now(), serviceType, details }, world.now()),
+    });
+  };
+
   const end = (rec: Recording, state: RecState, reason: string) => {
     if (rec.state !== 'running') return;
     rec.state = state;
     rec.endedAt = world.now();
     rec.exitReason = reason;
+    const files = fileListing(rec, world).fileList;
     world.botLeaves(rec.appId, rec.cname, rec.uid);
     world.endTask('agora', PRODUCT, rec.sid, state, reason);
+    // leaveCode bit flags: 2 SIGINT (stop), 4 no users (idle)
+    notify(rec, 41, 1, { msgName: 'recorder_leave', leaveCode: reason === 'idle' ? 4 : 2 });
+    if (files.length > 0) notify(rec, 31, 2, { msgName: 'uploaded', status: 0, fileList: files.map((f) => ({ ...f, filename: f.fileName })) });
+    notify(rec, 11, 0, { msgName: 'session_exit', exitStatus: 0 });
   };
 
   // time-driven transitions: idle exit
@@ -164,8 +181,11 @@ export function registerAgoraCloudRecording(app: FastifyInstance, world: World, 
       snapshot: !!cr.snapshotConfig,
       webUrl,
       stopCount: 0,
+      sequence: 0,
     };
     recordings.set(sid, rec);
+    notify(rec, 40, 1, { msgName: 'recorder_started' });
+    notify(rec, 30, 2, { msgName: 'uploader_started' });
     if (mode !== 'web') world.botJoins(appid, body.cname, body.uid);
     world.putTask({ vendor: 'agora', product: PRODUCT, id: sid, appId: appid, cname: body.cname, state: 'running', billing: true, startedAt: rec.startedAt });
     req.logRef = { ...req.logRef, sid };
