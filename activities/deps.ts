@@ -8,11 +8,13 @@ export interface ActivityDeps {
   http: HttpClient;
 }
 
-export function agoraContext(deps: ActivityDeps, profileName: string): AgoraContext {
+export function agoraContext(deps: ActivityDeps, profileName: string, pinnedBaseUrl?: string): AgoraContext {
   const p = resolveAgoraProfile(deps.config, profileName);
   return {
     http: deps.http,
-    baseUrl: p.baseUrls[0]!,
+    baseUrls: p.baseUrls,
+    // a pin the profile no longer lists is ignored
+    pinnedBaseUrl: pinnedBaseUrl && p.baseUrls.includes(pinnedBaseUrl) ? pinnedBaseUrl : undefined,
     appId: p.appId,
     credentials: { customerId: p.customerId, customerSecret: p.customerSecret },
   };

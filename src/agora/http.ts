@@ -1,27 +1,41 @@
-/** The Agora call: auth header, JSON body, status/code classification and tolerant response parsing. */
+/**
+ * The Agora call: auth header (Basic or HMAC), JSON body, host failover, status/code classification and
+ * tolerant response parsing. Every Agora product module goes through agoraCall.
+ *
+ * Host failover (agora.md §1.1): a profile lists base URLs (primary first). A call goes to the session's
+ * pinned host when it has one, else the primary; when the request could not be delivered (connection
+ * refused, DNS, connect timeout), or an idempotent call got no response, it moves on to the next host.
+ * The result names the host that answered, so a workflow can pin its session to it.
+ */
 import type { z } from 'zod';
-import type { CallSite, HttpClient, HttpResponse } from '../http/client';
+import { isTransportError, wasDelivered, type CallSite, type HttpClient, type HttpResponse } from '../http/client';
 import { VendorError } from '../http/errors';
-import { basicAuthorization, type AgoraCredentials } from './auth';
+import { basicAuthorization, hmacHeaders, type AgoraAuthScheme, type AgoraCredentials } from './auth';
 import { agoraError } from './errors';
 
 /** Everything a product module needs to reach one Agora project; built by the worker from a profile. */
 export interface AgoraContext {
   http: HttpClient;
-  /** e.g. https://api.agora.io, or the emulator's URL */
-  baseUrl: string;
+  /** e.g. ['https://api.sd-rtn.com', 'https://api.agora.io'], or the emulator's URL */
+  baseUrls: string[];
+  /** the host this session is pinned to, if it has been chosen already */
+  pinnedBaseUrl?: string;
   appId: string;
   credentials: AgoraCredentials;
+  auth?: AgoraAuthScheme;
 }
 
 export interface AgoraCall<S extends z.ZodType> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** path and query string, starting with / */
   path: string;
   json?: unknown;
   site: Omit<CallSite, 'vendor'>;
   response: S;
-  /** statuses that are success for this call besides 2xx-with-no-code (e.g. 206 on stop) */
   contentType?: string;
+  /** extra request headers (e.g. X-Request-ID chosen by the caller) */
+  headers?: Record<string, string>;
+  requestId?: string;
 }
 
 export interface AgoraResult<T> {
@@ -29,20 +43,47 @@ export interface AgoraResult<T> {
   body: T;
   requestId: string;
   headers: Record<string, string>;
+  /** the base URL that answered: pin the session to it */
+  baseUrl: string;
+}
+
+/** The order in which to try hosts: the pinned one first, then the configured order. */
+export function hostOrder(ctx: Pick<AgoraContext, 'baseUrls' | 'pinnedBaseUrl'>): string[] {
+  const list = ctx.baseUrls.map((u) => u.replace(/\/+$/, ''));
+  const pinned = ctx.pinnedBaseUrl?.replace(/\/+$/, '');
+  return pinned ? [pinned, ...list.filter((u) => u !== pinned)] : list;
 }
 
 export async function agoraCall<S extends z.ZodType>(ctx: AgoraContext, call: AgoraCall<S>): Promise<AgoraResult<z.infer<S>>> {
   const site: CallSite = { vendor: 'agora', ...call.site };
-  const res: HttpResponse = await ctx.http.send({
-    method: call.method,
-    url: ctx.baseUrl.replace(/\/+$/, '') + call.path,
-    headers: {
-      authorization: basicAuthorization(ctx.credentials),
-      ...(call.contentType ? { 'content-type': call.contentType } : {}),
-    },
-    json: call.json,
-    site,
-  });
+  const body = call.json === undefined ? undefined : JSON.stringify(call.json);
+  const hosts = hostOrder(ctx);
+  let res: HttpResponse | undefined;
+  let baseUrl = hosts[0]!;
+  for (let i = 0; i < hosts.length; i++) {
+    baseUrl = hosts[i]!;
+    const url = new URL(baseUrl + call.path);
+    const auth =
+      ctx.auth === 'hmac'
+        ? hmacHeaders(ctx.credentials, { host: url.host, date: new Date().toUTCString(), method: call.method, path: url.pathname + url.search, body: body ?? '' })
+        : { authorization: basicAuthorization(ctx.credentials) };
+    try {
+      res = await ctx.http.send({
+        method: call.method,
+        url: url.toString(),
+        headers: { ...call.headers, ...auth, ...(call.contentType ? { 'content-type': call.contentType } : {}) },
+        body,
+        site,
+        requestId: call.requestId,
+      });
+      break;
+    } catch (err) {
+      const last = i === hosts.length - 1;
+      const safeToMove = isTransportError(err) && (!wasDelivered(err) || site.idempotent);
+      if (last || !safeToMove) throw err;
+    }
+  }
+  if (!res) throw new Error('unreachable: no Agora host answered and no error was raised');
   if (res.status < 200 || res.status >= 300) throw agoraError(site, res);
   const parsed = call.response.safeParse(res.body ?? {});
   if (!parsed.success) {
@@ -59,5 +100,5 @@ export async function agoraCall<S extends z.ZodType>(ctx: AgoraContext, call: Ag
       ambiguous: !site.idempotent,
     });
   }
-  return { status: res.status, body: parsed.data, requestId: res.requestId, headers: res.headers };
+  return { status: res.status, body: parsed.data, requestId: res.requestId, headers: res.headers, baseUrl };
 }

@@ -130,6 +130,16 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   return text;
 }
 
+/** True for a VendorError raised by this layer because no HTTP response arrived. */
+export function isTransportError(err: unknown): err is VendorError {
+  return err instanceof VendorError && err.info.httpStatus === undefined && err.info.code !== 'RESPONSE_SCHEMA';
+}
+
+/** False only when the request certainly never reached the server (refused, DNS, connect timeout). */
+export function wasDelivered(err: VendorError): boolean {
+  return !NOT_SENT_CODES.has(String(err.info.code));
+}
+
 /** Classifies a failure that produced no HTTP response. */
 export function transportError(err: unknown, site: CallSite, requestId: string): VendorError {
   const e = err as { code?: string; cause?: { code?: string }; message?: string };

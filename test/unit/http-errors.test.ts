@@ -9,7 +9,7 @@ const ORIGIN = 'https://api.example.test';
 const APP = 'f'.repeat(32);
 
 function ctxWith(agent: MockAgent): AgoraContext {
-  return { http: new HttpClient({ dispatcher: agent }), baseUrl: ORIGIN, appId: APP, credentials: { customerId: 'id', customerSecret: 'sekrit' } };
+  return { http: new HttpClient({ dispatcher: agent }), baseUrls: [ORIGIN], appId: APP, credentials: { customerId: 'id', customerSecret: 'sekrit' } };
 }
 
 function mock() {
