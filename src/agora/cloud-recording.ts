@@ -4,6 +4,7 @@
  * (re-acquire, new uid, grace windows) live in workflows/cloud-recording.ts.
  */
 import { VendorError } from '../http/errors';
+import { z } from 'zod';
 import {
   AcquireResponse,
   normaliseFileList,
@@ -11,6 +12,8 @@ import {
   StartResponse,
   StopResponse,
   type AcquireClientRequest,
+  type Layout,
+  type UpdateClientRequest,
   type RecordedFile,
   type RecordingMode,
   type UploadingStatus,
@@ -109,6 +112,45 @@ export async function query(ctx: AgoraContext, ref: SessionRef): Promise<QueryRe
     raw: res.body,
     requestId: res.requestId,
   };
+}
+
+export interface UpdateLayoutInput extends SessionRef {
+  cname: string;
+  uid: string;
+  /** the complete layout: updateLayout replaces the whole layout (agora.md §2.5) */
+  layout: Layout;
+}
+
+const Ack = z.looseObject({ resourceId: z.string().optional(), sid: z.string().optional() });
+
+export async function updateLayout(ctx: AgoraContext, input: UpdateLayoutInput): Promise<{ requestId: string }> {
+  const res = await agoraCall(ctx, {
+    method: 'POST',
+    path: `${sidPath(ctx, input.resourceId, input.sid, input.mode)}/updateLayout`,
+    json: { cname: input.cname, uid: input.uid, clientRequest: input.layout },
+    // the same full layout applied twice is the same layout
+    site: { product: PRODUCT, operation: 'updateLayout', idempotent: true },
+    response: Ack,
+  });
+  return { requestId: res.requestId };
+}
+
+export interface UpdateInput extends SessionRef {
+  cname: string;
+  uid: string;
+  /** streamSubscribe, webRecordingConfig, rtmpPublishConfig and/or storageConfig (STS refresh) */
+  clientRequest: UpdateClientRequest;
+}
+
+export async function update(ctx: AgoraContext, input: UpdateInput): Promise<{ requestId: string }> {
+  const res = await agoraCall(ctx, {
+    method: 'POST',
+    path: `${sidPath(ctx, input.resourceId, input.sid, input.mode)}/update`,
+    json: { cname: input.cname, uid: input.uid, clientRequest: input.clientRequest },
+    site: { product: PRODUCT, operation: 'update', idempotent: true },
+    response: Ack,
+  });
+  return { requestId: res.requestId };
 }
 
 export interface StopInput extends SessionRef {

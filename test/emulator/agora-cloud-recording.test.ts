@@ -3,6 +3,7 @@
  * (agora.md §2.2–2.9). This file owns its emulator process so it can move the emulator's clock.
  */
 import { request } from 'undici';
+import { buildBotToken } from '../../src/agora/token';
 import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../src/emulator/defaults';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
 import { uniqueId } from '../helpers/temporal';
@@ -10,6 +11,8 @@ import { uniqueId } from '../helpers/temporal';
 let emu: SpawnedEmulator;
 let control: EmulatorControl;
 const APP = EMULATOR_AGORA.appId;
+const tokenFor = (channel: string, uid: string) =>
+  buildBotToken({ appId: EMULATOR_AGORA.appId, appCertificate: EMULATOR_AGORA.appCertificate, channel, uid: Number(uid), ttlSeconds: 3600 });
 const AUTH = `Basic ${Buffer.from(`${EMULATOR_AGORA.customerId}:${EMULATOR_AGORA.customerSecret}`).toString('base64')}`;
 
 beforeAll(async () => {
@@ -34,7 +37,7 @@ const storageConfig = { ...EMULATOR_STORAGE };
 const startBody = (cname: string, uid: string) => ({
   cname,
   uid,
-  clientRequest: { token: 'tok', recordingConfig: { maxIdleTime: 30 }, storageConfig },
+  clientRequest: { token: tokenFor(cname, uid), recordingConfig: { maxIdleTime: 30 }, storageConfig },
 });
 
 async function acquireAndStart(cname: string, uid = '527841', mode = 'mix') {
@@ -133,14 +136,141 @@ test('bad requests get the vendor error shape, never a crash', async () => {
   expect(await call('POST', '/acquire', { cname, uid: 'abc', clientRequest: {} })).toMatchObject({ status: 400, body: { code: 2 } });
   const acq = await call('POST', '/acquire', { cname, uid: '5', clientRequest: {} });
   expect(await call('POST', `/resourceid/${acq.body.resourceId}/mode/stereo/start`, startBody(cname, '5'))).toMatchObject({ status: 400, body: { code: 2 } });
-  const noStorage = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, { cname, uid: '5', clientRequest: { token: 't' } });
+  const noStorage = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, { cname, uid: '5', clientRequest: { token: tokenFor(cname, '5') } });
   expect(noStorage).toMatchObject({ status: 400, body: { code: 2 } });
   const noToken = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, { cname, uid: '5', clientRequest: { storageConfig } });
   expect(noToken).toMatchObject({ status: 400, body: { code: 110 } });
+  const otherChannel = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, { cname, uid: '5', clientRequest: { storageConfig, token: tokenFor('elsewhere', '5') } });
+  expect(otherChannel).toMatchObject({ status: 400, body: { code: 110 } });
   const raw = await request(`${emu.url}/v1/apps/${APP}/cloud_recording/acquire`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json' }, body: '{not json' });
   expect(raw.statusCode).toBe(400);
   expect(await raw.body.json()).toMatchObject({ code: 2 });
   const unknown = await request(`${emu.url}/v1/apps/${APP}/cloud_recording/nothing`, { method: 'POST', headers: { authorization: AUTH } });
   expect(unknown.statusCode).toBe(404);
   expect(await unknown.body.json()).toEqual({ message: 'no Route matched with those values' });
+});
+
+
+async function inspect(sid: string) {
+  const res = await request(`${emu.url}/_emulator/agora/cloud-recording/${sid}`);
+  return res.body.json() as Promise<Record<string, any>>;
+}
+
+async function control_(path: string, body: unknown) {
+  const res = await request(`${emu.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(res.statusCode).toBe(200);
+  return res.body.json();
+}
+
+test('updateLayout replaces the whole layout; a bad layout is refused with 1028 and changes nothing', async () => {
+  const cname = uniqueId('emu-layout');
+  const { resourceId, sid } = await acquireAndStart(cname);
+  const path = `/resourceid/${resourceId}/sid/${sid}/mode/mix/updateLayout`;
+  const custom = { mixedVideoLayout: 3, backgroundColor: '#FF0000', layoutConfig: [{ uid: '1', x_axis: 0, y_axis: 0, width: 0.5, height: 0.5 }] };
+  expect((await call('POST', path, { cname, uid: '527841', clientRequest: custom })).status).toBe(200);
+  expect((await inspect(sid)).layout).toEqual(custom);
+  expect((await call('POST', path, { cname, uid: '527841', clientRequest: { mixedVideoLayout: 1 } })).status).toBe(200);
+  expect((await inspect(sid)).layout).toEqual({ mixedVideoLayout: 1 }); // background colour reverted
+  const bad = await call('POST', path, { cname, uid: '527841', clientRequest: { mixedVideoLayout: 3, layoutConfig: [{ x_axis: 2, y_axis: 0, width: 1, height: 1 }] } });
+  expect(bad).toMatchObject({ status: 400, body: { code: 1028 } });
+  expect((await inspect(sid)).layout).toEqual({ mixedVideoLayout: 1 });
+});
+
+test('an HA failover answers 404 on every sid route for its window, then the recorder is back with its start layout', async () => {
+  const cname = uniqueId('emu-ha');
+  const { resourceId, sid } = await acquireAndStart(cname);
+  await call('POST', `/resourceid/${resourceId}/sid/${sid}/mode/mix/updateLayout`, { cname, uid: '527841', clientRequest: { mixedVideoLayout: 1 } });
+  await control_(`/_emulator/agora/cloud-recording/${sid}/failover`, { seconds: 60 });
+  expect((await call('GET', `/resourceid/${resourceId}/sid/${sid}/mode/mix/query`)).status).toBe(404);
+  expect((await call('POST', `/resourceid/${resourceId}/sid/${sid}/mode/mix/updateLayout`, { cname, uid: '527841', clientRequest: { mixedVideoLayout: 2, maxResolutionUid: '1' } })).status).toBe(404);
+  await control.advanceClock(61_000);
+  expect((await call('GET', `/resourceid/${resourceId}/sid/${sid}/mode/mix/query`)).status).toBe(200);
+  expect((await inspect(sid)).layout).toEqual({ mixedVideoLayout: 0 }); // the layout set before the failover is gone
+  expect(await control.tasks({ cname, running: true })).toHaveLength(1);
+});
+
+test('a slow upload: stop answers 206 with status unknown; a backup upload reports backuped', async () => {
+  const slow = uniqueId('emu-slow');
+  await control_('/_emulator/agora/cloud-recording/upload-profile', { profile: 'slow', appId: APP });
+  try {
+    const { resourceId, sid } = await acquireAndStart(slow);
+    const stop = await call('POST', `/resourceid/${resourceId}/sid/${sid}/mode/mix/stop`, { cname: slow, uid: '527841', clientRequest: {} });
+    expect(stop.status).toBe(206);
+    expect(stop.body.serverResponse.uploadingStatus).toBe('unknown');
+    await control.advanceClock(61_000);
+    expect((await inspect(sid)).uploadingStatus).toBe('uploaded');
+
+    await control_('/_emulator/agora/cloud-recording/upload-profile', { profile: 'backup', appId: APP });
+    const backup = uniqueId('emu-backup');
+    const b = await acquireAndStart(backup);
+    const stopB = await call('POST', `/resourceid/${b.resourceId}/sid/${b.sid}/mode/mix/stop`, { cname: backup, uid: '527841', clientRequest: {} });
+    expect(stopB).toMatchObject({ status: 200, body: { serverResponse: { uploadingStatus: 'backuped' } } });
+  } finally {
+    await control_('/_emulator/agora/cloud-recording/upload-profile', { profile: 'fast', appId: APP });
+  }
+});
+
+test('update: subscriptions, STS refresh, and web onhold; unknown fields are refused', async () => {
+  const cname = uniqueId('emu-update');
+  const { resourceId, sid } = await acquireAndStart(cname);
+  const path = `/resourceid/${resourceId}/sid/${sid}/mode/mix/update`;
+  const sub = { audioUidList: { subscribeAudioUids: ['1'] }, videoUidList: { subscribeVideoUids: ['1'] } };
+  expect((await call('POST', path, { cname, uid: '527841', clientRequest: { streamSubscribe: sub } })).status).toBe(200);
+  expect((await inspect(sid)).subscriptions).toEqual(sub);
+  const sts = { ...storageConfig, extensionParams: { stsToken: 'sts-2', stsExpiration: 2_000_000_000 } };
+  expect((await call('POST', path, { cname, uid: '527841', clientRequest: { storageConfig: sts } })).status).toBe(200);
+  expect((await inspect(sid)).stsExpiresAt).toBe(2_000_000_000_000);
+  expect((await call('POST', path, { cname, uid: '527841', clientRequest: { webRecordingConfig: { onhold: true } } }))).toMatchObject({ status: 400, body: { code: 2 } });
+  expect((await call('POST', path, { cname, uid: '527841', clientRequest: { bogus: 1 } }))).toMatchObject({ status: 400, body: { code: 2 } });
+});
+
+test('web mode: files in extensionServiceState, onhold by update, ends by itself at maxRecordingHour', async () => {
+  const cname = uniqueId('emu-web');
+  const acq = await call('POST', '/acquire', { cname, uid: '555', clientRequest: { scene: 1, resourceExpiredHour: 24 } });
+  const webReq = {
+    cname, uid: '555',
+    clientRequest: {
+      token: tokenFor(cname, '555'), storageConfig,
+      extensionServiceConfig: { errorHandlePolicy: 'error_abort', extensionServices: [{ serviceName: 'web_recorder_service', errorHandlePolicy: 'error_abort', serviceParam: { url: 'https://example.com/class', audioProfile: 0, videoWidth: 1280, videoHeight: 720, maxRecordingHour: 1 } }] },
+      recordingFileConfig: { avFileType: ['hls', 'mp4'] },
+    },
+  };
+  const st = await call('POST', `/resourceid/${acq.body.resourceId}/mode/web/start`, webReq);
+  expect(st.status).toBe(200);
+  const sid = st.body.sid;
+  const upd = await call('POST', `/resourceid/${acq.body.resourceId}/sid/${sid}/mode/web/update`, { cname, uid: '555', clientRequest: { webRecordingConfig: { onhold: true } } });
+  expect(upd.status).toBe(200);
+  await control.advanceClock(3_000);
+  const q = await call('GET', `/resourceid/${acq.body.resourceId}/sid/${sid}/mode/web/query`);
+  const payload = q.body.serverResponse.extensionServiceState[0].payload;
+  expect(payload).toMatchObject({ onhold: true, state: 'inProgress' });
+  expect(payload.fileList.map((f: { filename: string }) => f.filename)).toEqual([`${sid}_${cname}_0.m3u8`, `${sid}_${cname}_0.mp4`]);
+  await control.advanceClock(3_600_000);
+  expect((await call('GET', `/resourceid/${acq.body.resourceId}/sid/${sid}/mode/web/query`)).status).toBe(404);
+  const [task] = await control.tasks({ cname });
+  expect(task).toMatchObject({ state: 'exited', endReason: 'maxRecordingHour', billing: false });
+});
+
+test('screenshots: individual mode with snapshotConfig; the interval range is checked', async () => {
+  const cname = uniqueId('emu-shot');
+  const acq = await call('POST', '/acquire', { cname, uid: '600', clientRequest: { scene: 0, resourceExpiredHour: 24 } });
+  const shot = (captureInterval: number) => ({ cname, uid: '600', clientRequest: { token: tokenFor(cname, '600'), storageConfig: { ...storageConfig, fileNamePrefix: ['screenshot'] }, recordingConfig: { channelType: 1, subscribeUidGroup: 0 }, snapshotConfig: { captureInterval, fileType: ['jpg'] } } });
+  // the seed's own example interval (2 s) is below the documented 5 s minimum
+  expect(await call('POST', `/resourceid/${acq.body.resourceId}/mode/individual/start`, shot(2))).toMatchObject({ status: 400, body: { code: 2 } });
+  const st = await call('POST', `/resourceid/${acq.body.resourceId}/mode/individual/start`, shot(5));
+  expect(st.status).toBe(200);
+  const stop = await call('POST', `/resourceid/${acq.body.resourceId}/sid/${st.body.sid}/mode/individual/stop`, { cname, uid: '600', clientRequest: {} });
+  expect(stop.status).toBe(200);
+  const names: string[] = stop.body.serverResponse.fileList.map((f: { fileName: string }) => f.fileName);
+  expect(names.length).toBeGreaterThan(0);
+  expect(names.every((n) => n.endsWith('.jpg'))).toBe(true);
+});
+
+test('async_stop answers at once without a serverResponse', async () => {
+  const cname = uniqueId('emu-async');
+  const { resourceId, sid } = await acquireAndStart(cname);
+  const stop = await call('POST', `/resourceid/${resourceId}/sid/${sid}/mode/mix/stop`, { cname, uid: '527841', clientRequest: { async_stop: true } });
+  expect(stop.status).toBe(200);
+  expect(stop.body).toEqual({ resourceId, sid });
+  expect(await control.tasks({ cname, running: true })).toEqual([]);
 });

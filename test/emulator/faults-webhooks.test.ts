@@ -4,6 +4,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { request } from 'undici';
+import { buildBotToken } from '../../src/agora/token';
 import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../src/emulator/defaults';
 import { agoraNcsSigner } from '../../src/emulator/webhooks';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
@@ -12,6 +13,8 @@ import { eventually, uniqueId } from '../helpers/temporal';
 let emu: SpawnedEmulator;
 let control: EmulatorControl;
 const APP = EMULATOR_AGORA.appId;
+const tokenFor = (channel: string, uid: string) =>
+  buildBotToken({ appId: EMULATOR_AGORA.appId, appCertificate: EMULATOR_AGORA.appCertificate, channel, uid: Number(uid), ttlSeconds: 3600 });
 const AUTH = `Basic ${Buffer.from(`${EMULATOR_AGORA.customerId}:${EMULATOR_AGORA.customerSecret}`).toString('base64')}`;
 
 beforeAll(async () => {
@@ -41,7 +44,7 @@ async function addFault(rule: unknown): Promise<void> {
   await res.body.dump();
 }
 
-const startBody = (cname: string, uid: string) => ({ cname, uid, clientRequest: { token: 't', storageConfig: { ...EMULATOR_STORAGE } } });
+const startBody = (cname: string, uid: string) => ({ cname, uid, clientRequest: { token: tokenFor(cname, uid), storageConfig: { ...EMULATOR_STORAGE } } });
 
 test('the NCS signer matches the documented test vector (webhooks.md §2)', () => {
   const body = '{"eventType":10,"noticeId":"4eb720f0-8da7-11e9-a43e-53f411c2761f","notifyMs":1560408533119,"payload":{"a":"1","b":2},"productId":1}';

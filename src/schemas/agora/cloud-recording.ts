@@ -139,6 +139,21 @@ export const AcquireClientRequest = z.looseObject({
 });
 export type AcquireClientRequest = z.infer<typeof AcquireClientRequest>;
 
+/** The subscription lists of `update` (agora.md §2.5). */
+export const StreamSubscribe = z.looseObject({
+  audioUidList: z.looseObject({ subscribeAudioUids: UidList.optional(), unSubscribeAudioUids: UidList.optional() }).optional(),
+  videoUidList: z.looseObject({ subscribeVideoUids: UidList.optional(), unSubscribeVideoUids: UidList.optional() }).optional(),
+});
+export type StreamSubscribe = z.infer<typeof StreamSubscribe>;
+
+export const UpdateClientRequest = z.looseObject({
+  streamSubscribe: StreamSubscribe.optional(),
+  webRecordingConfig: z.looseObject({ onhold: z.boolean() }).optional(),
+  rtmpPublishConfig: z.looseObject({ outputs: z.array(z.looseObject({ rtmpUrl: z.string() })) }).optional(),
+  storageConfig: StorageConfig.optional(),
+});
+export type UpdateClientRequest = z.infer<typeof UpdateClientRequest>;
+
 // ---- responses (tolerant) ----
 
 export const AcquireResponse = z.looseObject({ resourceId: z.string().min(1), cname: z.string().optional(), uid: z.string().optional() });
