@@ -4,7 +4,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from './activities';
+import { createActivities, type ActivityDeps } from './activities';
 import { loadConfig, type Config } from './src/config';
 import { HttpClient } from './src/http/client';
 import { ensureSearchAttributes } from './src/temporal/search-attributes';
@@ -16,6 +16,8 @@ export interface RtcflowWorkerOptions {
   /** a prebuilt bundle (tests bundle once per file); otherwise workflows/ is bundled at start */
   workflowBundle?: WorkerOptions['workflowBundle'];
   http?: HttpClient;
+  /** a source of short-lived storage credentials (see ActivityDeps.storageCredentials) */
+  storageCredentials?: ActivityDeps['storageCredentials'];
   /** anything else for Worker.create (tests shorten the sticky queue timeout) */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -27,7 +29,7 @@ export async function createWorker(opts: RtcflowWorkerOptions): Promise<Worker> 
     namespace: opts.config.temporal.namespace,
     taskQueue: opts.taskQueue ?? opts.config.temporal.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-    activities: createActivities({ config: opts.config, http }),
+    activities: createActivities({ config: opts.config, http, storageCredentials: opts.storageCredentials }),
     ...opts.workerOptions,
   });
 }

@@ -1,23 +1,62 @@
 /**
- * Agora Cloud Recording session (agora.md §2, §14.1):
+ * Agora Cloud Recording session, all modes (agora.md §2, §13, §14.1):
  *
- *   acquiring → starting → recording ⇄ (periodic query) → stopping → completed
- *        ╰──────────────┴──────────── failed (with the reason)
+ *   acquiring → starting → confirming → recording ⇄ (query, updateLayout, update) → stopping → draining → completed
+ *        ╰──────────┴───────────┴─────────────┴──────────────────────────────────────────────────────→ failed
  *
- * A `stop` signal (or cancellation) ends the session; the result holds the recorder's file list.
- * The workflow is the only ledger of a running recording (Agora cannot list them), so every exit path
- * that knows a sid stops it first.
+ * - Start that really starts: acquire and start back to back; a lapsed or undecryptable resource (433,
+ *   1001) or a bad token (109/110) is acquired again; a uid conflict (53) takes a new uid; an ambiguous
+ *   start (no answer, 65, 504) is reconciled by starting again with the SAME resourceId, which answers
+ *   201/code 7 with the sid when the first start did happen (never a second recording). Then the recorder
+ *   must report "in progress" (or send recorder_started) within confirmTimeoutMs, else it is stopped and
+ *   replaced by one with a new uid and the old resource excluded.
+ * - Recording: query every pollIntervalMs is the source of truth; webhooks only wake the loop early. A
+ *   404 opens a grace window (HA failover); recovery re-applies the desired layout and subscriptions.
+ * - All calls on a session are made from the main loop, one at a time (never query during stop);
+ *   update handlers only record what is wanted and wait for the loop to apply it.
+ * - Never leak: stop on request, on max duration, on cancellation (non-cancellable), on any failure
+ *   while a sid is held. Stop codes 49/435 and 404-after-grace count as already stopped.
+ * - Long sessions continue as new with their whole state; history per run stays bounded.
  */
-import { ApplicationFailure, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { CloudRecordingActivities } from '../activities/cloud-recording';
-import type { RecordedFile, UploadingStatus } from '../src/schemas/agora/cloud-recording';
-import { CloudRecordingInput, type CloudRecordingOutcome, type CloudRecordingResult } from '../src/schemas/workflows/cloud-recording';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  ContinueAsNew,
+  log,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CloudRecordingActivities, RecordingRef } from '../activities/cloud-recording';
+import { Layout, StreamSubscribe, type RecordedFile, type UploadingStatus } from '../src/schemas/agora/cloud-recording';
+import {
+  CloudRecordingInput,
+  type CloudRecordingOutcome,
+  type CloudRecordingParams,
+  type CloudRecordingResult,
+} from '../src/schemas/workflows/cloud-recording';
 import { withCleanupOnCancel } from './lib/cancel';
+import { continueAsNewWhenReady, shouldContinueAsNew } from './lib/continue-as-new';
 import { describe, vendorInfo } from './lib/failures';
 import { trackPhase } from './lib/phase';
 import { activitiesOf } from './lib/retry';
 import { SA } from './lib/search-attributes';
-import { recordingStatusQuery, stopSignal, type CloudRecordingPhase, type CloudRecordingStatus } from './messages';
+import {
+  ncsEventSignal,
+  recordingStatusQuery,
+  stopSignal,
+  stopUpdate,
+  updateLayoutSignal,
+  updateLayoutUpdate,
+  updateSubscriptionsSignal,
+  updateSubscriptionsUpdate,
+  type CloudRecordingPhase,
+  type CloudRecordingStatus,
+  type NcsEvent,
+  type RecordingSegment,
+} from './messages';
 
 const calls = activitiesOf<CloudRecordingActivities>('call');
 const creates = activitiesOf<CloudRecordingActivities>('create');
@@ -26,9 +65,43 @@ const cleanups = activitiesOf<CloudRecordingActivities>('cleanup');
 /** Recorder uids come from the top of the uid space, away from human users. */
 const BOT_UID_MIN = 4_000_000_000;
 const BOT_UID_SPAN = 294_967_295;
-
-/** Recorder statuses that mean the recording is over (agora.md §2.6). */
+/** Recorder status values (agora.md §2.6). */
+const IN_PROGRESS = 5;
 const EXITED = new Set([8, 20]);
+/** While suspect (404s), query at least this often to notice the recovery. */
+const SUSPECT_POLL_MS = 5_000;
+/** NCS event types (webhooks.md §1) */
+const NCS = { sessionExit: 11, sessionFailover: 12, uploaded: 31, backuped: 32, recorderStarted: 40, recorderLeave: 41 } as const;
+
+/** Everything a session must remember, carried whole across continue-as-new. Plain JSON, no secrets. */
+export interface CloudRecordingState {
+  uid: string;
+  resourceId?: string;
+  sid?: string;
+  baseUrl?: string;
+  /** the current recording's start (ISO) */
+  startedAt?: string;
+  /** epoch ms at which the session is stopped regardless */
+  deadline: number;
+  files: RecordedFile[];
+  segments: RecordingSegment[];
+  recorderStatus?: number;
+  lastQueryAt?: string;
+  suspectSince?: number;
+  desiredLayout?: Layout;
+  layoutVersion: number;
+  appliedLayoutVersion: number;
+  desiredSubscriptions?: StreamSubscribe;
+  subscriptionsVersion: number;
+  appliedSubscriptionsVersion: number;
+  storageExpiresAt?: number;
+  excludeResourceIds: string[];
+  restarts: number;
+  continuedAsNew: number;
+  stopReason?: string;
+}
+
+type RecordingEnd = { kind: 'stop'; reason: string } | { kind: 'ended'; reason: string } | { kind: 'continue' };
 
 export async function cloudRecording(rawInput: CloudRecordingInput): Promise<CloudRecordingResult> {
   const parsed = CloudRecordingInput.safeParse(rawInput);
@@ -39,26 +112,172 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
       nonRetryable: true,
     });
   }
-  const input = parsed.data;
-  const uid = input.recorderUid ?? String(BOT_UID_MIN + Math.floor(Math.random() * BOT_UID_SPAN));
-  const phase = trackPhase<CloudRecordingPhase>('acquiring');
+  const input: CloudRecordingParams = parsed.data;
+  const newUid = () => String(BOT_UID_MIN + Math.floor(Math.random() * BOT_UID_SPAN));
+  const s: CloudRecordingState = (input.state as CloudRecordingState | undefined) ?? {
+    uid: input.recorderUid ?? newUid(),
+    deadline: Date.now() + input.maxDurationMs,
+    files: [],
+    segments: [],
+    desiredLayout: initialLayout(input),
+    layoutVersion: 0,
+    appliedLayoutVersion: 0,
+    subscriptionsVersion: 0,
+    appliedSubscriptionsVersion: 0,
+    excludeResourceIds: [],
+    restarts: 0,
+    continuedAsNew: 0,
+  };
+  const phase = trackPhase<CloudRecordingPhase>(s.sid ? 'recording' : 'acquiring');
   upsertSearchAttributes([
     { key: SA.vendor, value: 'agora' },
     { key: SA.product, value: 'cloud-recording' },
     { key: SA.channel, value: input.channel },
+    ...(s.sid ? [{ key: SA.sid, value: s.sid }] : []),
   ]);
 
-  let resourceId: string | undefined;
-  let sid: string | undefined;
-  let startedAt: string | undefined;
-  let recorderStatus: number | undefined;
-  let lastQueryAt: string | undefined;
-  let files: RecordedFile[] = [];
-  let stopReason: string | undefined;
+  // ---- in-memory signals from handlers to the main loop (never carried: handlers finish before CAN) ----
+  let wake = false;
+  let startedEventFor: string | undefined;
+  let uploadEvent: { status: UploadingStatus; files: RecordedFile[] } | undefined;
+  /** an NCS recorder_leave/session_exit for the current sid: a 404 then means it is over, not a failover */
+  let exitNotice: string | undefined;
+  let result: CloudRecordingResult | undefined;
+  let failure: string | undefined;
+  const layoutFailures = new Map<number, string>();
+  const subscriptionFailures = new Map<number, string>();
+  const terminal = () => result !== undefined || failure !== undefined;
 
-  setHandler(stopSignal, (req) => {
-    stopReason ??= req?.reason ?? 'stop requested';
+  const requestStop = (reason: string) => {
+    s.stopReason ??= reason;
+  };
+
+  setHandler(stopSignal, (req) => requestStop(req?.reason ?? 'stop requested'));
+  setHandler(
+    stopUpdate,
+    async (req) => {
+      requestStop(req?.reason ?? 'stop requested');
+      await condition(terminal);
+      if (!result) throw ApplicationFailure.create({ type: 'SessionFailed', message: failure ?? 'the session failed', nonRetryable: true });
+      return result;
+    },
+    { description: 'Stop the recording and return the result (files and upload status).' },
+  );
+
+  const acceptingChanges = () => {
+    if (terminal() || s.stopReason !== undefined) throw ApplicationFailure.create({ type: 'SessionEnding', message: 'the session is stopping or over', nonRetryable: true });
+  };
+  const validLayout = (layout: unknown): Layout => {
+    if (input.mode === 'individual') throw ApplicationFailure.create({ type: 'InvalidLayout', message: 'layouts apply to mix and web recordings', nonRetryable: true });
+    const r = Layout.safeParse(layout);
+    if (!r.success) throw ApplicationFailure.create({ type: 'InvalidLayout', message: `invalid layout: ${r.error.issues.map((i) => `${i.path.join('.') || '(layout)'}: ${i.message}`).join('; ')}`, nonRetryable: true });
+    return r.data;
+  };
+  const validSubscriptions = (subs: unknown): StreamSubscribe => {
+    if (input.mode === 'web') throw ApplicationFailure.create({ type: 'InvalidSubscriptions', message: 'subscriptions apply to individual and mix recordings', nonRetryable: true });
+    const r = StreamSubscribe.safeParse(subs);
+    if (!r.success) throw ApplicationFailure.create({ type: 'InvalidSubscriptions', message: `invalid subscriptions: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, nonRetryable: true });
+    return r.data;
+  };
+  const wantLayout = (layout: Layout) => {
+    s.desiredLayout = layout;
+    return ++s.layoutVersion;
+  };
+  const wantSubscriptions = (subs: StreamSubscribe) => {
+    s.desiredSubscriptions = subs;
+    return ++s.subscriptionsVersion;
+  };
+
+  setHandler(
+    updateLayoutUpdate,
+    async (layout) => {
+      const wanted = validLayout(layout);
+      const version = wantLayout(wanted);
+      await condition(() => s.appliedLayoutVersion >= version || layoutFailures.has(version) || terminal());
+      const failed = layoutFailures.get(version);
+      if (failed) throw ApplicationFailure.create({ type: 'LayoutRejected', message: failed, nonRetryable: true });
+      if (s.appliedLayoutVersion < version) throw ApplicationFailure.create({ type: 'SessionEnded', message: 'the session ended before the layout was applied', nonRetryable: true });
+      return wanted;
+    },
+    {
+      validator: (layout) => {
+        acceptingChanges();
+        validLayout(layout);
+      },
+      description: 'Replace the whole mix/web layout; returns once the recorder has it.',
+    },
+  );
+  setHandler(updateLayoutSignal, (layout) => {
+    try {
+      acceptingChanges();
+      wantLayout(validLayout(layout));
+    } catch (err) {
+      log.warn('updateLayout signal ignored', { error: (err as Error).message });
+    }
   });
+  setHandler(
+    updateSubscriptionsUpdate,
+    async (subs) => {
+      const wanted = validSubscriptions(subs);
+      const version = wantSubscriptions(wanted);
+      await condition(() => s.appliedSubscriptionsVersion >= version || subscriptionFailures.has(version) || terminal());
+      const failed = subscriptionFailures.get(version);
+      if (failed) throw ApplicationFailure.create({ type: 'SubscriptionsRejected', message: failed, nonRetryable: true });
+      if (s.appliedSubscriptionsVersion < version) throw ApplicationFailure.create({ type: 'SessionEnded', message: 'the session ended before the subscriptions were applied', nonRetryable: true });
+      return wanted;
+    },
+    {
+      validator: (subs) => {
+        acceptingChanges();
+        validSubscriptions(subs);
+      },
+      description: 'Replace the subscription lists (individual/mix); returns once the recorder has them.',
+    },
+  );
+  setHandler(updateSubscriptionsSignal, (subs) => {
+    try {
+      acceptingChanges();
+      wantSubscriptions(validSubscriptions(subs));
+    } catch (err) {
+      log.warn('updateSubscriptions signal ignored', { error: (err as Error).message });
+    }
+  });
+
+  setHandler(ncsEventSignal, (event: NcsEvent) => {
+    const p = event.payload ?? {};
+    const ours = (p.sid !== undefined && p.sid === s.sid) || (p.sid === undefined && p.uid === s.uid && p.cname === input.channel);
+    if (!ours && !(event.eventType === NCS.recorderStarted && p.uid === s.uid && p.cname === input.channel)) return;
+    switch (event.eventType) {
+      case NCS.recorderStarted:
+        startedEventFor = p.sid;
+        break;
+      case NCS.uploaded:
+      case NCS.backuped: {
+        const list = (p.details?.fileList ?? []) as Array<{ fileName?: string; filename?: string }>;
+        uploadEvent = {
+          status: event.eventType === NCS.uploaded ? 'uploaded' : 'backuped',
+          files: list.map((f) => ({ ...f, fileName: f.fileName ?? f.filename ?? '' })).filter((f) => f.fileName),
+        };
+        break;
+      }
+      case NCS.recorderLeave:
+      case NCS.sessionExit: {
+        const leaveCode = p.details?.leaveCode;
+        exitNotice ??=
+          event.eventType === NCS.recorderLeave
+            ? `recorder left the channel (leaveCode ${String(leaveCode)}${leaveCode === 4 ? ': no users for maxIdleTime' : ''})`
+            : `recording session exited (exitStatus ${String(p.details?.exitStatus)})`;
+        break;
+      }
+      case NCS.sessionFailover:
+        // the migrated recorder starts from its start configuration: re-apply what was changed since
+        if (s.layoutVersion > 0) s.appliedLayoutVersion = 0;
+        if (s.subscriptionsVersion > 0) s.appliedSubscriptionsVersion = 0;
+        break;
+    }
+    wake = true;
+  });
+
   setHandler(
     recordingStatusQuery,
     (): CloudRecordingStatus => ({
@@ -67,94 +286,425 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
       since: phase.since,
       channel: input.channel,
       mode: input.mode,
-      recorderUid: uid,
-      resourceId,
-      sid,
-      recorderStatus,
-      lastQueryAt,
-      files,
-      stopRequested: stopReason !== undefined,
+      recorderUid: s.uid,
+      resourceId: s.resourceId,
+      sid: s.sid,
+      recorderStatus: s.recorderStatus,
+      lastQueryAt: s.lastQueryAt,
+      suspectSince: s.suspectSince !== undefined ? new Date(s.suspectSince).toISOString() : undefined,
+      files: s.files,
+      layout: s.desiredLayout,
+      layoutApplied: s.appliedLayoutVersion >= s.layoutVersion,
+      subscriptions: s.desiredSubscriptions,
+      stopRequested: s.stopReason !== undefined,
+      segments: s.segments,
+      deadline: new Date(s.deadline).toISOString(),
+      continuedAsNew: s.continuedAsNew,
     }),
   );
 
-  const ref = () => ({ profile: input.profile, resourceId: resourceId!, sid: sid!, mode: input.mode });
+  // ---- vendor calls of this session ----
 
-  const finish = (outcome: CloudRecordingOutcome, reason: string, uploadingStatus: UploadingStatus): CloudRecordingResult => {
+  const ref = (): RecordingRef => ({
+    profile: input.profile,
+    resourceId: s.resourceId!,
+    sid: s.sid!,
+    mode: input.mode,
+    cname: input.channel,
+    uid: s.uid,
+    baseUrl: s.baseUrl,
+  });
+  const isNotFound = (err: unknown) => {
+    const i = vendorInfo(err);
+    // Agora's "failed to find worker" carries code 404; a gateway 404 without a code is a wrong route
+    return i?.httpStatus === 404 && i.code === 404;
+  };
+  const startParams = () => ({
+    profile: input.profile,
+    storageProfile: input.storageProfile,
+    resourceId: s.resourceId!,
+    mode: input.mode,
+    cname: input.channel,
+    uid: s.uid,
+    clientRequest: input.clientRequest,
+    tokenTtlSeconds: input.tokenTtlSeconds,
+  });
+
+  /** start, reconciling an ambiguous outcome by starting again with the same resourceId. */
+  const startOnce = async () => {
+    for (let reconcile = 0; ; reconcile++) {
+      try {
+        return await creates.startRecording(startParams());
+      } catch (err) {
+        if (!vendorInfo(err)?.ambiguous || reconcile >= 3) throw err;
+        log.warn('start outcome unknown; asking again with the same resourceId', { error: describe(err) });
+        await sleep(1_000 * (reconcile + 1));
+      }
+    }
+  };
+
+  /** Waits for the recorder to report "in progress" (or the recorder_started event). */
+  const confirmed = async (): Promise<boolean> => {
+    const until = Date.now() + input.confirmTimeoutMs;
+    for (;;) {
+      if (startedEventFor === s.sid || s.stopReason !== undefined) return true;
+      try {
+        const q = await calls.queryRecording(ref());
+        s.recorderStatus = q.status;
+        s.lastQueryAt = new Date().toISOString();
+        if (q.files.length) s.files = q.files;
+        if (q.status === IN_PROGRESS) return true;
+        if (q.status !== undefined && EXITED.has(q.status)) return false;
+      } catch (err) {
+        // 404 right after start: the asynchronous parameter check may have killed it, or a failover
+        if (!isNotFound(err) && !vendorInfo(err)?.retryable) throw err;
+      }
+      const left = until - Date.now();
+      if (left <= 0) return false;
+      await condition(() => startedEventFor === s.sid || s.stopReason !== undefined, Math.min(input.confirmPollMs, left));
+    }
+  };
+
+  /** acquiring → starting → confirming → recording */
+  const startRecording = async (): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      if (attempt > input.maxStartAttempts + 2) {
+        throw ApplicationFailure.create({ type: 'RecordingNotStarted', message: `no recorder could be started after ${attempt - 1} attempts`, nonRetryable: true });
+      }
+      phase.set('acquiring');
+      const acquired = await calls.acquireRecordingResource({
+        profile: input.profile,
+        cname: input.channel,
+        uid: s.uid,
+        clientRequest: { ...input.acquire, ...(s.excludeResourceIds.length ? { excludeResourceIds: s.excludeResourceIds } : {}) },
+      });
+      s.resourceId = acquired.resourceId;
+      phase.set('starting');
+      let started;
+      try {
+        started = await startOnce();
+      } catch (err) {
+        const code = vendorInfo(err)?.code;
+        if (code === 433 || code === 1001 || code === 109 || code === 110) {
+          log.warn('resource or token no longer usable; acquiring again', { code });
+          continue;
+        }
+        if (code === 53) {
+          // cname+uid already records (or a user has the uid): a parallel recorder needs its own uid
+          s.uid = newUid();
+          continue;
+        }
+        throw err;
+      }
+      s.baseUrl = started.baseUrl;
+      s.storageExpiresAt = started.storageExpiresAt;
+      if (!started.sid) {
+        // 201/code 7 without a sid: only its NCS events can tell us which recording it is
+        phase.set('confirming', 'recording runs but Agora gave no sid; waiting for its recorder_started event');
+        if (!(await condition(() => startedEventFor !== undefined, input.confirmTimeoutMs))) {
+          throw ApplicationFailure.create({ type: 'RecordingUnreachable', message: 'a recording runs for this resource but its sid is unknown (it stops at maxIdleTime)', nonRetryable: true });
+        }
+        started.sid = startedEventFor;
+      }
+      s.sid = started.sid;
+      s.startedAt = new Date().toISOString();
+      s.files = [];
+      s.suspectSince = undefined;
+      upsertSearchAttributes([{ key: SA.sid, value: s.sid! }]);
+      phase.set('confirming');
+      if (await confirmed()) {
+        phase.set('recording');
+        return;
+      }
+      // a recorder that never reported in: stop it, keep its resource out, try a new uid
+      log.warn('recorder did not confirm; replacing it', { sid: s.sid, attempt });
+      await stopQuietly('recorder did not confirm');
+      s.excludeResourceIds.push(s.resourceId);
+      s.sid = undefined;
+      s.uid = newUid();
+      if (attempt >= input.maxStartAttempts) {
+        throw ApplicationFailure.create({ type: 'RecordingNotConfirmed', message: `the recorder did not report recording within ${input.confirmTimeoutMs} ms, ${attempt} times`, nonRetryable: true });
+      }
+    }
+  };
+
+  /** Stops a recorder we are giving up on; failures are logged, not raised. */
+  const stopQuietly = async (why: string) => {
+    try {
+      await cleanups.stopRecording(ref());
+    } catch (err) {
+      log.warn('could not stop a replaced recorder', { why, error: describe(err) });
+    }
+  };
+
+  const applyLayout = async () => {
+    const version = s.layoutVersion;
+    try {
+      await calls.updateRecordingLayout({ ...ref(), layout: s.desiredLayout! });
+      s.appliedLayoutVersion = version;
+    } catch (err) {
+      if (isNotFound(err)) {
+        s.suspectSince ??= Date.now();
+        return; // still wanted: applied after the failover
+      }
+      layoutFailures.set(version, describe(err));
+      s.appliedLayoutVersion = version;
+    }
+  };
+
+  const applySubscriptions = async () => {
+    const version = s.subscriptionsVersion;
+    try {
+      await calls.updateRecordingSubscriptions({ ...ref(), streamSubscribe: s.desiredSubscriptions! });
+      s.appliedSubscriptionsVersion = version;
+    } catch (err) {
+      if (isNotFound(err)) {
+        s.suspectSince ??= Date.now();
+        return;
+      }
+      subscriptionFailures.set(version, describe(err));
+      s.appliedSubscriptionsVersion = version;
+    }
+  };
+
+  const storageRefreshAt = () => (s.storageExpiresAt !== undefined ? s.storageExpiresAt - input.storageRefreshMarginMs : undefined);
+
+  const refreshStorage = async () => {
+    const previous = s.storageExpiresAt;
+    try {
+      const r = await calls.refreshRecordingStorage({ ...ref(), storageProfile: input.storageProfile });
+      s.storageExpiresAt = r.storageExpiresAt;
+      if (previous !== undefined && r.storageExpiresAt !== undefined && r.storageExpiresAt <= previous) {
+        log.error('storage credentials were not renewed; uploads will fall back to Agora backup when they lapse', { expiresAt: previous });
+        s.storageExpiresAt = undefined; // do not hammer: nothing newer is available
+      }
+    } catch (err) {
+      if (isNotFound(err)) s.suspectSince ??= Date.now();
+      else log.error('storage credential refresh failed', { error: describe(err) });
+      if (!isNotFound(err)) s.storageExpiresAt = undefined;
+    }
+  };
+
+  /** One query; returns how the recording ended, if it did. */
+  const poll = async (): Promise<RecordingEnd | undefined> => {
+    try {
+      const q = await calls.queryRecording(ref());
+      s.recorderStatus = q.status;
+      s.lastQueryAt = new Date().toISOString();
+      if (q.files.length) s.files = q.files;
+      if (s.suspectSince !== undefined) {
+        log.info('recording reachable again after 404s (HA failover)', { sid: s.sid });
+        s.suspectSince = undefined;
+        // a migrated recorder starts from its start configuration
+        if (s.layoutVersion > 0) s.appliedLayoutVersion = 0;
+        if (s.subscriptionsVersion > 0) s.appliedSubscriptionsVersion = 0;
+      }
+      if (q.status !== undefined && EXITED.has(q.status)) return { kind: 'ended', reason: `recorder exited (status ${q.status})` };
+      return undefined;
+    } catch (err) {
+      if (isNotFound(err)) {
+        if (exitNotice) return { kind: 'ended', reason: exitNotice };
+        s.suspectSince ??= Date.now();
+        const gone = Date.now() - s.suspectSince >= input.notFoundGraceMs;
+        return gone ? { kind: 'ended', reason: `recording not found for ${Math.round(input.notFoundGraceMs / 1000)} s (query answered 404)` } : undefined;
+      }
+      if (vendorInfo(err)?.retryable) {
+        log.warn('query failed after retries; recording goes on', { error: describe(err) });
+        return undefined;
+      }
+      // we cannot watch it any more: stop it rather than let it bill unseen
+      return { kind: 'stop', reason: `query failed: ${describe(err)}` };
+    }
+  };
+
+  /** recording: the loop of serialised calls until stop, end, or continue-as-new. */
+  const record = async (): Promise<RecordingEnd> => {
+    let nextPollAt = Date.now() + (s.suspectSince !== undefined ? 0 : input.pollIntervalMs);
+    for (;;) {
+      if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
+      if (Date.now() >= s.deadline) {
+        requestStop(`max duration reached (${input.maxDurationMs} ms)`);
+        continue;
+      }
+      const reachable = s.suspectSince === undefined;
+      if (reachable && s.appliedLayoutVersion < s.layoutVersion) {
+        await applyLayout();
+        continue;
+      }
+      if (reachable && s.appliedSubscriptionsVersion < s.subscriptionsVersion) {
+        await applySubscriptions();
+        continue;
+      }
+      const refreshAt = storageRefreshAt();
+      if (reachable && refreshAt !== undefined && Date.now() >= refreshAt) {
+        await refreshStorage();
+        continue;
+      }
+      if (reachable && shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
+
+      const now = Date.now();
+      const pollEvery = reachable ? input.pollIntervalMs : Math.min(input.pollIntervalMs, SUSPECT_POLL_MS);
+      nextPollAt = Math.min(nextPollAt, now + pollEvery);
+      const wakeAt = Math.min(nextPollAt, s.deadline, refreshAt ?? Infinity);
+      const pending = () =>
+        s.stopReason !== undefined ||
+        wake ||
+        (s.suspectSince === undefined && (s.appliedLayoutVersion < s.layoutVersion || s.appliedSubscriptionsVersion < s.subscriptionsVersion));
+      if (wakeAt > now) await condition(pending, wakeAt - now);
+      if (s.stopReason !== undefined) continue;
+      if (wake || Date.now() >= nextPollAt) {
+        wake = false;
+        const ended = await poll();
+        if (ended) return ended;
+        nextPollAt = Date.now() + (s.suspectSince !== undefined ? Math.min(input.pollIntervalMs, SUSPECT_POLL_MS) : input.pollIntervalMs);
+      }
+    }
+  };
+
+  /** Moves the current recording into the segment list. */
+  const closeSegment = (endReason: string, files: RecordedFile[], uploadingStatus?: UploadingStatus) => {
+    if (!s.sid || !s.resourceId) return;
+    s.segments.push({ resourceId: s.resourceId, sid: s.sid, recorderUid: s.uid, startedAt: s.startedAt ?? '', endedAt: new Date().toISOString(), endReason, files, uploadingStatus });
+  };
+
+  const finish = (outcome: CloudRecordingOutcome, reason: string, uploadingStatus: UploadingStatus, needsReview: boolean): CloudRecordingResult => {
     phase.set(outcome === 'failed' ? 'failed' : 'completed', reason);
+    const last = s.segments[s.segments.length - 1];
     return {
       workflowId: workflowInfo().workflowId,
       channel: input.channel,
       mode: input.mode,
-      recorderUid: uid,
-      resourceId,
-      sid,
+      recorderUid: last?.recorderUid ?? s.uid,
+      resourceId: last?.resourceId ?? s.resourceId,
+      sid: last?.sid ?? s.sid,
       outcome,
       reason,
-      files,
+      files: s.segments.flatMap((seg) => seg.files),
       uploadingStatus,
-      startedAt,
+      startedAt: s.segments[0]?.startedAt ?? s.startedAt,
       endedAt: new Date().toISOString(),
+      segments: s.segments,
+      needsReview,
+      screenshots: input.clientRequest.snapshotConfig !== undefined,
+      restarts: s.restarts,
     };
   };
 
-  /** Stops the recording; the stop response's file list wins over what queries saw. */
-  const stopRecording = async (reason: string): Promise<CloudRecordingResult> => {
-    phase.set('stopping', reason);
-    const stopped = await cleanups.stopRecording({ ...ref(), cname: input.channel, uid });
-    if (stopped.files.length > 0) files = stopped.files;
-    return finish('stopped', reason, stopped.uploadingStatus);
+  /** Waits (bounded) for the upload outcome that only NCS can report after stop. */
+  const drain = async (status: UploadingStatus, files: RecordedFile[]) => {
+    if (status !== 'unknown') return { status, files, needsReview: false };
+    phase.set('draining', 'waiting for the upload to finish');
+    const got = await condition(() => uploadEvent !== undefined, input.drainTimeoutMs);
+    if (!got || !uploadEvent) return { status, files, needsReview: true };
+    return { status: uploadEvent.status, files: uploadEvent.files.length ? uploadEvent.files : files, needsReview: false };
   };
 
-  // ---- acquire → start ----
+  /** stopping → draining → completed */
+  const stopAndDrain = async (reason: string): Promise<CloudRecordingResult> => {
+    phase.set('stopping', reason);
+    let stopped: Awaited<ReturnType<CloudRecordingActivities['stopRecording']>>;
+    for (;;) {
+      try {
+        stopped = await cleanups.stopRecording(ref());
+        break;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        // a failover hides it for a while; past the grace window it is gone
+        s.suspectSince ??= Date.now();
+        const left = s.suspectSince + input.notFoundGraceMs - Date.now();
+        if (left <= 0) {
+          stopped = { outcome: 'already_stopped', files: [], uploadingStatus: 'unknown' };
+          break;
+        }
+        await sleep(Math.min(SUSPECT_POLL_MS, left));
+      }
+    }
+    const files = stopped.files.length ? stopped.files : s.files;
+    if (stopped.outcome === 'no_files') {
+      closeSegment('nothing was recorded (code 435)', [], 'uploaded');
+      return finish('stopped', `${reason}; nothing was recorded (code 435)`, 'uploaded', false);
+    }
+    const drained = await drain(stopped.uploadingStatus, files);
+    closeSegment(reason, drained.files, drained.status);
+    return finish('stopped', reason, drained.status, drained.needsReview);
+  };
+
+  /** The recording ended on its own: keep its files; restart when asked to. */
+  const endedExternally = async (reason: string): Promise<'restart' | CloudRecordingResult> => {
+    const drained = await drain('unknown', s.files);
+    closeSegment(reason, drained.files, drained.status);
+    const canRestart = input.restartOnFailure && s.restarts < input.maxRestarts && s.stopReason === undefined && Date.now() < s.deadline;
+    if (canRestart) {
+      s.restarts++;
+      s.uid = newUid();
+      s.resourceId = undefined;
+      s.sid = undefined;
+      uploadEvent = undefined;
+      exitNotice = undefined;
+      // the new recorder starts from its start configuration
+      if (s.layoutVersion > 0) s.appliedLayoutVersion = 0;
+      if (s.subscriptionsVersion > 0) s.appliedSubscriptionsVersion = 0;
+      return 'restart';
+    }
+    return finish('ended', reason, drained.status, drained.needsReview);
+  };
+
+  /** On cancellation: stop whatever may be running, including a start whose answer we never got. */
+  const stopOnCancel = async () => {
+    if (!s.sid && s.resourceId && (phase.current === 'starting' || phase.current === 'confirming')) {
+      try {
+        const again = await creates.startRecording(startParams());
+        s.sid = again.sid;
+      } catch (err) {
+        log.warn('could not learn the sid of a start interrupted by cancellation', { error: describe(err) });
+      }
+    }
+    if (s.sid && phase.current !== 'completed' && phase.current !== 'failed') {
+      phase.set('stopping', 'workflow cancelled');
+      await cleanups.stopRecording(ref()).catch((err: unknown) => log.error('stop on cancel failed', { error: describe(err) }));
+      phase.set('completed', 'workflow cancelled');
+    }
+  };
+
+  // ---- the session ----
   try {
-    const acquired = await calls.acquireRecordingResource({ profile: input.profile, cname: input.channel, uid, clientRequest: input.acquire });
-    resourceId = acquired.resourceId;
-    phase.set('starting');
-    const started = await creates.startRecording({
-      profile: input.profile,
-      storageProfile: input.storageProfile,
-      resourceId,
-      mode: input.mode,
-      cname: input.channel,
-      uid,
-      clientRequest: input.clientRequest,
-      tokenTtlSeconds: input.tokenTtlSeconds,
-    });
-    sid = started.sid;
+    result = await withCleanupOnCancel(async () => {
+      if (!s.sid) await startRecording();
+      for (;;) {
+        const end = await record();
+        if (end.kind === 'continue') {
+          s.continuedAsNew++;
+          return continueAsNewWhenReady<typeof cloudRecording>({ ...input, state: s });
+        }
+        if (end.kind === 'stop') return stopAndDrain(end.reason);
+        const next = await endedExternally(end.reason);
+        if (next !== 'restart') return next;
+        await startRecording();
+      }
+    }, stopOnCancel);
   } catch (err) {
-    phase.set('failed', describe(err));
+    if (err instanceof ContinueAsNew) throw err;
+    failure = describe(err);
+    // never leave a recording running behind a failure
+    if (s.sid && phase.current !== 'completed' && phase.current !== 'stopping' && phase.current !== 'draining') {
+      await stopQuietly(`session failed: ${failure}`);
+    }
+    if (phase.current !== 'completed') phase.set('failed', failure);
     throw err;
   }
-  if (!sid) {
-    phase.set('failed', 'start reported a running recording without a sid');
-    throw ApplicationFailure.nonRetryable('start reported a running recording without a sid', 'RecordingUnreachable');
-  }
-  startedAt = new Date().toISOString();
-  upsertSearchAttributes([{ key: SA.sid, value: sid }]);
-  phase.set('recording');
+  await condition(allHandlersFinished);
+  return result;
+}
 
-  // ---- recording: query periodically until asked to stop or the recording ends ----
-  return withCleanupOnCancel(
-    async () => {
-      for (;;) {
-        if (await condition(() => stopReason !== undefined, input.pollIntervalMs)) return stopRecording(stopReason!);
-        try {
-          const q = await calls.queryRecording(ref());
-          recorderStatus = q.status;
-          lastQueryAt = new Date().toISOString();
-          if (q.files.length > 0) files = q.files;
-          if (q.status !== undefined && EXITED.has(q.status)) {
-            return finish('ended', `recorder exited (status ${q.status})`, 'unknown');
-          }
-        } catch (err) {
-          if (vendorInfo(err)?.httpStatus === 404) return finish('ended', 'recording no longer exists (query answered 404)', 'unknown');
-          // any other failure: we still hold a sid, so stop it rather than leak it
-          await stopRecording(`query failed: ${describe(err)}`);
-          phase.set('failed', describe(err));
-          throw err;
-        }
-      }
-    },
-    () => stopRecording('workflow cancelled'),
-  );
+/** The layout a mix recording starts with (from transcodingConfig), so failover can restore changes. */
+function initialLayout(input: CloudRecordingParams): Layout | undefined {
+  const tc = input.clientRequest.recordingConfig?.transcodingConfig;
+  if (input.mode !== 'mix' || !tc) return undefined;
+  const r = Layout.safeParse({
+    mixedVideoLayout: tc.mixedVideoLayout ?? 0,
+    ...(tc.backgroundColor ? { backgroundColor: tc.backgroundColor } : {}),
+    ...(tc.layoutConfig ? { layoutConfig: tc.layoutConfig } : {}),
+    ...(tc.maxResolutionUid ? { maxResolutionUid: tc.maxResolutionUid } : {}),
+  });
+  return r.success ? r.data : undefined;
 }

@@ -55,6 +55,8 @@ export interface StartInput {
 export interface StartResult {
   /** absent only when Agora answered code 7 without one */
   sid?: string;
+  /** the host that answered */
+  baseUrl: string;
   /** true when Agora said the recording for this resourceId was already running (HTTP 201, code 7) */
   alreadyRunning: boolean;
   requestId: string;
@@ -68,7 +70,7 @@ export async function start(ctx: AgoraContext, input: StartInput): Promise<Start
     site: { product: PRODUCT, operation: 'start', idempotent: false },
     response: StartResponse,
   });
-  if (res.body.code === 7) return { sid: res.body.sid, alreadyRunning: true, requestId: res.requestId };
+  if (res.body.code === 7) return { sid: res.body.sid, alreadyRunning: true, requestId: res.requestId, baseUrl: res.baseUrl };
   if (!res.body.sid) {
     throw new VendorError({
       vendor: 'agora',
@@ -82,7 +84,7 @@ export async function start(ctx: AgoraContext, input: StartInput): Promise<Start
       ambiguous: true,
     });
   }
-  return { sid: res.body.sid, alreadyRunning: false, requestId: res.requestId };
+  return { sid: res.body.sid, alreadyRunning: false, requestId: res.requestId, baseUrl: res.baseUrl };
 }
 
 export interface SessionRef {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
-import { createWorker } from '../../worker';
+import { createWorker, type RtcflowWorkerOptions } from '../../worker';
 import { loadConfig, type Config } from '../../src/config';
 
 let runtimeInstalled = false;
@@ -48,9 +48,11 @@ export async function withWorker<T>(
   config: Config,
   fn: (taskQueue: string) => Promise<T>,
   workerOptions: Partial<WorkerOptions> = {},
+  extra: Partial<Pick<RtcflowWorkerOptions, 'storageCredentials'>> & { taskQueue?: string } = {},
 ): Promise<T> {
-  const taskQueue = uniqueId('tq');
+  const taskQueue = extra.taskQueue ?? uniqueId('tq');
   const worker = await createWorker({
+    ...extra,
     config,
     connection: env.nativeConnection,
     taskQueue,

@@ -137,7 +137,8 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
         }
         if (rec.web) {
           if (now - rec.startedAt >= rec.web.maxRecordingHour * HOUR) end(rec, 'exited', 'maxRecordingHour');
-        } else if (world.idleFor(world.channel(rec.appId, rec.cname)) >= rec.maxIdleTime * 1000) {
+        } else if (Math.min(world.idleFor(world.channel(rec.appId, rec.cname)), now - rec.startedAt) >= rec.maxIdleTime * 1000) {
+          // idle = nobody in the channel for maxIdleTime, counted from the recorder's start at the earliest
           end(rec, 'exited', 'idle');
         }
       } else if (rec.uploadDoneAt === undefined && rec.endedAt !== undefined && now - rec.endedAt >= SLOW_UPLOAD_MS) {

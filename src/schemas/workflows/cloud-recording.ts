@@ -38,6 +38,26 @@ export const CloudRecordingInput = z
     pollIntervalMs: z.number().int().min(100).max(3_600_000).default(120_000),
     /** RTC token lifetime for the recorder; it cannot be renewed, so it bounds the session */
     tokenTtlSeconds: z.number().int().min(300).max(86_400).default(86_400),
+    /** the recording is stopped after this long, whatever happens (a recording nobody stops keeps billing) */
+    maxDurationMs: z.number().int().min(1_000).max(30 * 86_400_000).default(86_400_000),
+    /** after start, how long the recorder has to report "in progress" before it is replaced */
+    confirmTimeoutMs: z.number().int().min(1_000).max(600_000).default(60_000),
+    confirmPollMs: z.number().int().min(100).max(60_000).default(2_000),
+    /** how many recorders to try (new uid each) before giving up on starting */
+    maxStartAttempts: z.number().int().min(1).max(10).default(3),
+    /** a query 404 is an HA failover until this long has passed without recovery (agora.md §2.9) */
+    notFoundGraceMs: z.number().int().min(1_000).max(3_600_000).default(120_000),
+    /** how long to wait for the upload to finish after stop before completing with needsReview */
+    drainTimeoutMs: z.number().int().min(0).max(86_400_000).default(900_000),
+    /** start a new recording when this one ends unexpectedly (idle timeout, recorder gone) */
+    restartOnFailure: z.boolean().default(false),
+    maxRestarts: z.number().int().min(0).max(100).default(3),
+    /** refresh expiring (STS) storage credentials this long before they lapse */
+    storageRefreshMarginMs: z.number().int().min(1_000).max(86_400_000).default(300_000),
+    /** test hook: continue as new once a run's history reaches this many events */
+    maxHistoryEvents: z.number().int().min(100).optional(),
+    /** carried across continue-as-new by the workflow itself; never set by callers */
+    state: z.unknown().optional(),
   })
   .superRefine((input, ctx) => {
     const walk = (v: unknown, path: (string | number)[]) => {
@@ -57,7 +77,7 @@ export type CloudRecordingInput = z.input<typeof CloudRecordingInput>;
 export type CloudRecordingParams = z.output<typeof CloudRecordingInput>;
 
 export type CloudRecordingOutcome =
-  /** stopped on request (signal, update, cancellation or max duration) */
+  /** stopped on request (signal, update or max duration) */
   | 'stopped'
   /** the recording ended on its own (idle timeout, recorder gone) */
   | 'ended'
@@ -65,6 +85,13 @@ export type CloudRecordingOutcome =
   | 'failed';
 
 export interface CloudRecordingResult {
+  /** every recording of this session, oldest first (more than one after restarts) */
+  segments: Array<{ resourceId: string; sid: string; recorderUid: string; startedAt: string; endedAt?: string; endReason?: string; files: RecordedFile[]; uploadingStatus?: UploadingStatus }>;
+  /** the upload was not confirmed within drainTimeoutMs: check the bucket */
+  needsReview: boolean;
+  /** screenshots (snapshotConfig) rather than audio/video */
+  screenshots: boolean;
+  restarts: number;
   workflowId: string;
   channel: string;
   mode: RecordingMode;

@@ -1,0 +1,18 @@
+/**
+ * The one continue-as-new helper. A long-lived workflow checks `shouldContinueAsNew()` in its main loop
+ * (never in handlers) and, when it says so, hands its whole state to `continueAsNewWhenReady`, which
+ * lets running update/signal handlers finish first. Signals that arrive while the last task completes
+ * are not lost: the server refuses that completion and the task runs again with the signal.
+ */
+import { allHandlersFinished, condition, continueAsNew, workflowInfo, type Workflow } from '@temporalio/workflow';
+
+/** True when the server suggests it, or when a test's history budget is used up. */
+export function shouldContinueAsNew(maxHistoryEvents?: number): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || (maxHistoryEvents !== undefined && info.historyLength >= maxHistoryEvents);
+}
+
+export async function continueAsNewWhenReady<F extends Workflow>(...args: Parameters<F>): Promise<never> {
+  await condition(allHandlersFinished);
+  return continueAsNew<F>(...args);
+}
