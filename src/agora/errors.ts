@@ -31,6 +31,30 @@ const CLOUD_RECORDING_CODES: Record<string, Verdict> = {
   '1028': FINAL,
 };
 
+/**
+ * Rows of the other products, keyed `<product>:code:<code>`, `<product>:<operation>:status:<http>` or
+ * `<product>:status:<http>`; consulted (in that order) before the generic status rules below.
+ */
+const PRODUCT_VERDICTS: Record<string, Verdict> = {
+  // Cloud Transcoder (agora.md §8, §13.2): 206 on create = request timed out, and every 50x: back off
+  // 3 s / 6 s / 9 s and repeat with the same builderToken (if the first create did happen, the repeat
+  // answers 409 = started), then a new output uid and a new builderToken. Body code 65: repeat as is.
+  'cloud-transcoder:status:206': RETRY,
+  'cloud-transcoder:status:500': RETRY,
+  'cloud-transcoder:status:501': RETRY,
+  'cloud-transcoder:status:502': RETRY,
+  'cloud-transcoder:status:503': RETRY,
+  'cloud-transcoder:status:504': RETRY,
+  'cloud-transcoder:code:65': RETRY,
+  // STT 6.x start: the builderToken makes a repeated start harmless (201 = already started, §3), so a
+  // 504 is retried as is rather than reconciled (6.x has no list to reconcile with)
+  'stt6:start:status:504': RETRY,
+  // Media Gateway 409 "Resource with the same name already exists." means too many concurrent requests
+  // (agora.md §5.4): back off 1 s, 3 s, 6 s and repeat. Media Push/Pull 409 stays final (a name conflict:
+  // adopt the existing resource) and their 404 on delete is handled as success by the client modules.
+  'media-gateway:status:409': RETRY,
+};
+
 export function classifyStatus(status: number, site: CallSite): Verdict {
   if (status === 408 || status === 429 || status === 500 || status === 502 || status === 503) return RETRY;
   if (status === 504) return site.idempotent ? RETRY : RECONCILE;
@@ -45,6 +69,11 @@ export function classify(site: CallSite, status: number, code: number | undefine
     const known = CLOUD_RECORDING_CODES[String(code)];
     if (known) return known;
   }
+  const row =
+    (code !== undefined ? PRODUCT_VERDICTS[`${site.product}:code:${code}`] : undefined) ??
+    PRODUCT_VERDICTS[`${site.product}:${site.operation}:status:${status}`] ??
+    PRODUCT_VERDICTS[`${site.product}:status:${status}`];
+  if (row) return row;
   return classifyStatus(status, site);
 }
 

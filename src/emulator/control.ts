@@ -9,7 +9,19 @@ import { FaultRuleInput } from './faults';
 import { WebhookTarget } from './webhooks';
 
 const ClockBody = z.strictObject({ advanceMs: z.number().min(0).optional(), timeScale: z.number().positive().optional() });
-const UserBody = z.strictObject({ uid: z.string().min(1), publishing: z.boolean().default(true) });
+const UserBody = z
+  .strictObject({
+    uid: z.string().min(1),
+    /** default: true, false for an audience member */
+    publishing: z.boolean().optional(),
+    /** live-broadcasting role; default: host when publishing, audience otherwise */
+    role: z.enum(['host', 'audience']).optional(),
+    ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+    /** Agora platform code reported by Channel Management */
+    platform: z.number().int().min(0).max(255).optional(),
+  })
+  .refine((u) => !(u.role === 'audience' && u.publishing === true), 'an audience member cannot publish');
+const ChannelBody = z.strictObject({ profile: z.enum(['communication', 'live_broadcasting']).optional() });
 const ChannelParams = z.object({ appId: z.string(), cname: z.string() });
 
 export function registerControlApi(app: FastifyInstance, ctx: EmulatorContext): void {
@@ -89,14 +101,22 @@ export function registerControlApi(app: FastifyInstance, ctx: EmulatorContext): 
     const p = ChannelParams.parse(req.params);
     const body = UserBody.safeParse(req.body ?? {});
     if (!body.success) return reply.code(400).send({ message: body.error.message });
+    const { uid, role, ip, platform } = body.data;
+    // a ban rule (Channel Management join_channel) keeps the user out while it lasts
+    const refused = world.joinRefusal(p.appId, p.cname, uid, ip);
+    if (refused) return reply.code(403).send({ message: refused, reason: 'BANNED_BY_SERVER' });
     world.controlChannel(p.appId, p.cname);
-    return reply.code(201).send(world.userJoins(p.appId, p.cname, body.data.uid, body.data.publishing));
+    const publishing = body.data.publishing ?? role !== 'audience';
+    return reply.code(201).send(world.userJoins(p.appId, p.cname, uid, publishing, { role, ip, platform }));
   });
 
-  /** Puts the channel under control with no users at all. */
-  app.put('/_emulator/agora/channels/:appId/:cname', async (req) => {
+  /** Puts the channel under control with no users at all; `{profile}` sets its channel profile. */
+  app.put('/_emulator/agora/channels/:appId/:cname', async (req, reply) => {
     const p = ChannelParams.parse(req.params);
+    const body = ChannelBody.safeParse(req.body ?? {});
+    if (!body.success) return reply.code(400).send({ message: body.error.message });
     const ch = world.controlChannel(p.appId, p.cname);
+    if (body.data.profile) ch.profile = body.data.profile;
     for (const u of [...ch.users.values()]) if (!u.bot) world.userLeaves(p.appId, p.cname, u.uid);
     return { cname: ch.cname, controlled: true, users: [...ch.users.values()] };
   });

@@ -1,5 +1,11 @@
 /** Every emulated product, one module each. */
 import type { ProductModule } from './context';
 import { registerAgoraCloudRecording } from './agora/cloud-recording';
+import { registerAgoraChannelManagement } from './agora/channel';
+import { registerAgoraStt } from './agora/stt';
+import { registerAgoraCloudTranscoder } from './agora/transcoder';
+import { registerAgoraMediaGateway } from './agora/media-gateway';
+import { registerAgoraMediaPush } from './agora/media-push';
+import { registerAgoraMediaPull } from './agora/media-pull';
 
-export const PRODUCTS: ProductModule[] = [registerAgoraCloudRecording];
+export const PRODUCTS: ProductModule[] = [registerAgoraCloudRecording, registerAgoraChannelManagement, registerAgoraStt, registerAgoraCloudTranscoder, registerAgoraMediaGateway, registerAgoraMediaPush, registerAgoraMediaPull];

@@ -19,7 +19,29 @@ export interface ChannelUser {
   bot: boolean;
   publishing: boolean;
   joinedAt: number;
+  /** live-broadcasting role (Channel Management reports it); humans default to host when publishing */
+  role?: UserRole;
+  /** the client's IP address (ban rules can match it) */
+  ip?: string;
+  /** Agora platform code reported by Channel Management (1 Android, 2 iOS, 5 Windows, 6 Linux, 7 Web, 8 macOS, 0 other) */
+  platform?: number;
 }
+
+export type UserRole = 'host' | 'audience';
+/** Agora channel profile; the emulator's channels are live broadcasting unless the control API says otherwise */
+export type ChannelProfile = 'communication' | 'live_broadcasting';
+
+/** Optional attributes of a user joining through the control API. */
+export interface UserAttributes {
+  role?: UserRole;
+  ip?: string;
+  platform?: number;
+}
+
+/** A product's objection to a user joining (a ban rule): the reason, or undefined to let the user in. */
+export type JoinGuard = (appId: string, cname: string, candidate: { uid: string; ip?: string }) => string | undefined;
+/** A product's adjustment of a user who has just joined (a publish ban mutes it). */
+export type JoinListener = (ch: Channel, user: ChannelUser) => void;
 
 export interface Channel {
   key: string;
@@ -32,6 +54,8 @@ export interface Channel {
   lastOccupiedAt: number;
   /** uids that published at any time (for file lists) */
   everPublished: Set<string>;
+  /** set through the control API; absent means live broadcasting */
+  profile?: ChannelProfile;
 }
 
 export interface VendorTask {
@@ -70,6 +94,8 @@ export interface RequestLogEntry {
 export interface WorldOptions {
   timeScale?: number;
   agoraAccounts?: AgoraAccount[];
+  /** accounts in addition to the built-in demo account (multi-tenant setups) */
+  extraAgoraAccounts?: AgoraAccount[];
   /** simulated publishers added to an uncontrolled channel when a vendor bot first joins it */
   autoPublishers?: number;
   /** how many request-log entries to keep */
@@ -85,18 +111,23 @@ export class World {
   private readonly channels = new Map<string, Channel>();
   private readonly tasks = new Map<string, VendorTask>();
   private readonly tickers: Ticker[] = [];
+  private readonly joinGuards: JoinGuard[] = [];
+  private readonly joinListeners: JoinListener[] = [];
   private log: RequestLogEntry[] = [];
   private seq = 0;
   private readonly logLimit: number;
 
   constructor(opts: WorldOptions = {}) {
     this.clock = new EmulatorClock(opts.timeScale ?? 1);
-    this.agoraAccounts = opts.agoraAccounts ?? [
-      {
-        customerId: EMULATOR_AGORA.customerId,
-        customerSecret: EMULATOR_AGORA.customerSecret,
-        apps: { [EMULATOR_AGORA.appId]: EMULATOR_AGORA.appCertificate },
-      },
+    this.agoraAccounts = [
+      ...(opts.agoraAccounts ?? [
+        {
+          customerId: EMULATOR_AGORA.customerId,
+          customerSecret: EMULATOR_AGORA.customerSecret,
+          apps: { [EMULATOR_AGORA.appId]: EMULATOR_AGORA.appCertificate },
+        },
+      ]),
+      ...(opts.extraAgoraAccounts ?? []),
     ];
     this.autoPublishers = opts.autoPublishers ?? 2;
     this.logLimit = opts.requestLogLimit ?? 20_000;
@@ -137,13 +168,33 @@ export class World {
     if (ch.users.get(uid)?.bot) ch.users.delete(uid);
   }
 
-  userJoins(appId: string, cname: string, uid: string, publishing: boolean): ChannelUser {
+  userJoins(appId: string, cname: string, uid: string, publishing: boolean, attrs: UserAttributes = {}): ChannelUser {
     const ch = this.channel(appId, cname);
-    const user: ChannelUser = { uid, bot: false, publishing, joinedAt: this.now() };
+    const user: ChannelUser = { uid, bot: false, publishing, joinedAt: this.now(), ...attrs, role: attrs.role ?? (publishing ? 'host' : 'audience') };
+    for (const fn of this.joinListeners) fn(ch, user);
     ch.users.set(uid, user);
     ch.lastOccupiedAt = this.now();
-    if (publishing) ch.everPublished.add(uid);
+    if (user.publishing) ch.everPublished.add(uid);
     return user;
+  }
+
+  /** Products that can refuse a user (ban rules) register here; the control API asks before a join. */
+  addJoinGuard(fn: JoinGuard): void {
+    this.joinGuards.push(fn);
+  }
+
+  /** Products that adjust joining users (publish bans) register here; runs inside userJoins. */
+  onUserJoin(fn: JoinListener): void {
+    this.joinListeners.push(fn);
+  }
+
+  /** Why this user may not join the channel now, or undefined when nothing objects. */
+  joinRefusal(appId: string, cname: string, uid: string, ip?: string): string | undefined {
+    for (const guard of this.joinGuards) {
+      const reason = guard(appId, cname, { uid, ip });
+      if (reason) return reason;
+    }
+    return undefined;
   }
 
   userLeaves(appId: string, cname: string, uid: string): boolean {

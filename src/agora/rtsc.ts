@@ -1,0 +1,41 @@
+/**
+ * Shared by the Real-Time STT and Cloud Transcoder clients (agora.md §3, §4, §8): input validation
+ * before any call, the builderToken result, and telling a vanished resource from a wrong URL.
+ */
+import type { z } from 'zod';
+import { InvalidInputError, VendorError } from '../http/errors';
+
+/** Parses `value` or throws InvalidInputError: bad input never reaches Agora. */
+export function validated<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new InvalidInputError(`invalid ${what}`, r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)));
+  return r.data;
+}
+
+/** A 404 about the resource (it is gone), not the API gateway's "no Route matched" for a wrong URL. */
+export function isResourceGone(err: unknown): err is VendorError {
+  return err instanceof VendorError && err.info.httpStatus === 404 && !/no route matched/i.test(err.info.reason);
+}
+
+/** A 2xx that lacks the identifier a create must return: what was created cannot be told. */
+export function missingId(product: string, operation: string, status: number, requestId: string, field: string): VendorError {
+  return new VendorError({
+    vendor: 'agora',
+    product,
+    operation,
+    httpStatus: status,
+    code: 'NO_ID',
+    reason: `${operation} succeeded without ${field}`,
+    requestId,
+    retryable: false,
+    ambiguous: true,
+  });
+}
+
+export interface BuilderTokenResult {
+  /** the builderToken */
+  tokenName: string;
+  /** Unix seconds, as Agora reports it */
+  createTs?: number;
+  requestId: string;
+}

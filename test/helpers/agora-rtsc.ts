@@ -1,0 +1,231 @@
+/**
+ * Shared by the STT and Cloud Transcoder tests: raw HTTP calls to an emulator, the Postman collection's
+ * saved request bodies (agora-postman.md) as fixtures, and an NCS receiver.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { RtcRole, RtcTokenBuilder } from 'agora-token';
+import { request } from 'undici';
+import { buildBotToken } from '../../src/agora/token';
+import { HttpClient } from '../../src/http/client';
+import type { AgoraContext } from '../../src/agora/http';
+import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../src/emulator/defaults';
+import type { Stt6StartRequest, Stt7JoinRequest } from '../../src/schemas/agora/stt';
+import type { CreateTaskRequest } from '../../src/schemas/agora/transcoder';
+
+export const APP = EMULATOR_AGORA.appId;
+export const AUTH = `Basic ${Buffer.from(`${EMULATOR_AGORA.customerId}:${EMULATOR_AGORA.customerSecret}`).toString('base64')}`;
+export const BAD_AUTH = `Basic ${Buffer.from('nobody:wrong').toString('base64')}`;
+
+export function uniq(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: any;
+  text: string;
+}
+
+/** One raw request: `body` is JSON-encoded unless it is a string (sent as is). */
+export async function call(
+  base: string,
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+  opts: { auth?: string; contentType?: string | null } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = { authorization: opts.auth ?? AUTH };
+  const contentType = opts.contentType === undefined ? (body === undefined ? undefined : 'application/json') : opts.contentType;
+  if (contentType) headers['content-type'] = contentType;
+  const res = await request(`${base}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
+  return { status: res.statusCode, headers: res.headers, body: parsed, text };
+}
+
+/** The typed clients' context for an emulator. */
+export function agoraContext(url: string, overrides: Partial<AgoraContext> = {}): AgoraContext {
+  return {
+    http: new HttpClient({ headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000 }),
+    baseUrls: [url],
+    appId: APP,
+    credentials: { customerId: EMULATOR_AGORA.customerId, customerSecret: EMULATOR_AGORA.customerSecret },
+    ...overrides,
+  };
+}
+
+/** A real AccessToken2 for a bot (the emulator's app has an App Certificate). */
+export function botToken(channel: string, uid: number | string): string {
+  return buildBotToken({ appId: APP, appCertificate: EMULATOR_AGORA.appCertificate, channel, uid: Number(uid), ttlSeconds: 3600 });
+}
+
+/** The transcoder's input token: built for uid 0, its input uid is assigned by Agora (agora.md §8). */
+export function inputToken(channel: string): string {
+  return RtcTokenBuilder.buildTokenWithUid(APP, EMULATOR_AGORA.appCertificate, channel, 0, RtcRole.SUBSCRIBER, 3600, 3600);
+}
+
+export const captionStorage = {
+  accessKey: EMULATOR_STORAGE.accessKey,
+  secretKey: EMULATOR_STORAGE.secretKey,
+  bucket: EMULATOR_STORAGE.bucket,
+  vendor: 1,
+  region: 1,
+  fileNamePrefix: ['directory', 'subDirectory'],
+};
+
+/** The saved example of "Real-Time STT 6.x / start" with this channel and bots, and real tokens. */
+export function stt6StartBody(channel: string, subBotUid = '666', pubBotUid = '666666'): Stt6StartRequest {
+  return {
+    languages: ['en-US'],
+    maxIdleTime: 60,
+    rtcConfig: {
+      channelName: channel,
+      subBotUid,
+      subBotToken: botToken(channel, subBotUid),
+      pubBotUid,
+      pubBotToken: botToken(channel, pubBotUid),
+      subscribeAudioUids: ['1234', '5678'],
+    },
+    captionConfig: { storage: captionStorage },
+  };
+}
+
+/** The saved example of "Real-Time STT 7.x / start" (join): `name` is the channel name there too. */
+export function stt7JoinBody(channel: string, subBotUid = '666', pubBotUid = '666666', name = channel): Stt7JoinRequest {
+  return {
+    languages: ['en-US'],
+    name,
+    maxIdleTime: 60,
+    rtcConfig: {
+      channelName: channel,
+      subBotUid,
+      subBotToken: botToken(channel, subBotUid),
+      pubBotUid,
+      pubBotToken: botToken(channel, pubBotUid),
+      subscribeAudioUids: ['1234', '5678'],
+    },
+    captionConfig: { sliceDuration: 60, storage: captionStorage },
+  };
+}
+
+/** The saved example of "[Internal] Cloud Transcoder / create", moved to these channels. */
+export function transcoderCreateBody(input: string, output: string, outputUid = 9999): CreateTaskRequest {
+  const rtc = (uid: number) => ({ rtcChannel: input, rtcUid: uid, rtcToken: inputToken(input) });
+  return {
+    services: {
+      cloudTranscoder: {
+        serviceType: 'cloudTranscoderV2',
+        config: {
+          transcoder: {
+            idleTimeout: 300,
+            audioInputs: [{ rtc: rtc(123) }, { rtc: rtc(456) }],
+            canvas: { width: 960, height: 480, color: 0, backgroundImage: 'https://example.jpg', fillMode: 'FIT' },
+            waterMarks: [{ imageUrl: 'https://example.png', region: { x: 0, y: 0, width: 120, height: 120, zOrder: 50 } }],
+            videoInputs: [
+              { rtc: rtc(123), placeholderImageUrl: 'https://example.jpg', region: { x: 0, y: 0, width: 320, height: 360, zOrder: 1 } },
+              { rtc: rtc(456), placeholderImageUrl: 'https://example.jpg', region: { x: 320, y: 0, width: 320, height: 320, zOrder: 1 } },
+            ],
+            outputs: [
+              {
+                rtc: { rtcChannel: output, rtcUid: outputUid, rtcToken: botToken(output, outputUid) },
+                audioOption: { profileType: 'AUDIO_PROFILE_MUSIC_STANDARD' },
+                videoOption: { fps: 30, codec: 'H264', bitrate: 800, width: 960, height: 480, lowBitrateHighQuality: false },
+              },
+            ],
+          },
+        },
+      },
+    },
+  };
+}
+
+/** An audio-only transcoder body (one host, one output). */
+export function audioOnlyBody(input: string, output: string, hostUid = 123, outputUid = 9999): CreateTaskRequest {
+  return {
+    services: {
+      cloudTranscoder: {
+        serviceType: 'cloudTranscoderV2',
+        config: {
+          transcoder: {
+            idleTimeout: 60,
+            audioInputs: [{ rtc: { rtcChannel: input, rtcUid: hostUid, rtcToken: inputToken(input) } }],
+            outputs: [{ rtc: { rtcChannel: output, rtcUid: outputUid, rtcToken: botToken(output, outputUid) }, audioOption: { profileType: 'AUDIO_PROFILE_DEFAULT' } }],
+          },
+        },
+      },
+    },
+  };
+}
+
+export async function addFault(url: string, rule: unknown): Promise<void> {
+  const res = await request(`${url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+  const text = await res.body.text();
+  if (res.statusCode !== 201) throw new Error(`fault: ${res.statusCode} ${text}`);
+}
+
+export async function clearFaults(url: string): Promise<void> {
+  await request(`${url}/_emulator/faults`, { method: 'DELETE' }).then((r) => r.body.dump());
+}
+
+export async function channelUsers(url: string, cname: string): Promise<Array<{ uid: string; bot: boolean }>> {
+  const res = await request(`${url}/_emulator/agora/channels/${APP}/${encodeURIComponent(cname)}`);
+  return ((await res.body.json()) as { users: Array<{ uid: string; bot: boolean }> }).users;
+}
+
+/** An HTTP server that records NCS deliveries. */
+export class NcsReceiver {
+  readonly received: Array<{ headers: IncomingHttpHeaders; raw: string; body: any }> = [];
+  private server?: Server;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        this.received.push({ headers: req.headers, raw, body: JSON.parse(raw) });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    const a = this.server.address();
+    this.url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/ncs`;
+  }
+
+  /** Points the emulator's Agora NCS at this receiver. */
+  async subscribe(emulatorUrl: string, secret: string): Promise<void> {
+    const res = await request(`${emulatorUrl}/_emulator/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ vendor: 'agora', url: this.url, secret }),
+    });
+    await res.body.dump();
+    if (res.statusCode !== 201) throw new Error(`webhooks: ${res.statusCode}`);
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((r) => this.server?.close(r));
+  }
+}
+
+/** Polls until `probe` returns a value (deliveries are asynchronous). */
+export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
