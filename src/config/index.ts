@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigurationError } from '../http/errors';
-import { DEFAULT_EMULATOR_PORT, EMULATOR_AGORA, EMULATOR_STORAGE } from '../emulator/defaults';
+import { DEFAULT_EMULATOR_PORT, EMULATOR_AGORA, EMULATOR_SPARKRTC, EMULATOR_STORAGE } from '../emulator/defaults';
 
 const hex32 = z.string().regex(/^[0-9a-f]{32}$/i, 'must be 32 hexadecimal characters');
 const url = z.string().url('must be a URL such as https://api.agora.io');
@@ -34,9 +34,51 @@ export const StorageProfileSchema = z.strictObject({
 });
 export type StorageProfile = z.infer<typeof StorageProfileSchema>;
 
+/** SparkRTC's one global endpoint (sparkrtc.md §1) and the IAM endpoint that issues tokens (§2.1). */
+export const SPARKRTC_ENDPOINT = 'https://rtc-api.myhuaweicloud.com';
+export const HUAWEI_IAM_ENDPOINT = 'https://iam.myhuaweicloud.com';
+const sparkUrl = z.string().url('must be a URL such as https://rtc-api.myhuaweicloud.com');
+
+/** IAM password credentials for token authentication (X-Auth-Token, sparkrtc.md §2.1). */
+export const SparkRtcIamSchema = z.strictObject({
+  endpoint: sparkUrl.default(HUAWEI_IAM_ENDPOINT),
+  /** the account (domain) name */
+  domainName: z.string().min(1),
+  userName: z.string().min(1),
+  password: z.string().min(1),
+  /** token scope: the account (the document's examples) or the project of `region` */
+  scope: z.enum(['domain', 'project']).default('domain'),
+});
+export type SparkRtcIam = z.infer<typeof SparkRtcIamSchema>;
+
+export const SparkRtcProfileSchema = z
+  .strictObject({
+    /** the project of the region (X-Project-Id with AK/SK) */
+    projectId: z.string().min(1),
+    appId: z.string().min(1),
+    /** AK/SK (recommended, sparkrtc.md §2.2) */
+    ak: z.string().min(1).optional(),
+    sk: z.string().min(1).optional(),
+    /** X-Security-Token of a temporary AK/SK */
+    securityToken: z.string().min(1).optional(),
+    region: z.string().min(1).default('cn-north-4'),
+    endpoint: sparkUrl.default(SPARKRTC_ENDPOINT),
+    iam: SparkRtcIamSchema.optional(),
+    /** which credential signs the calls; default: AK/SK when present, else an IAM token */
+    auth: z.enum(['aksk', 'token']).optional(),
+  })
+  .superRefine((p, ctx) => {
+    if ((p.ak === undefined) !== (p.sk === undefined)) ctx.addIssue({ code: 'custom', path: [p.ak ? 'sk' : 'ak'], message: 'ak and sk come as a pair' });
+    if (!p.ak && !p.iam) ctx.addIssue({ code: 'custom', path: [], message: 'needs ak and sk, or iam credentials' });
+    if (p.auth === 'aksk' && !p.ak) ctx.addIssue({ code: 'custom', path: ['auth'], message: 'auth "aksk" needs ak and sk' });
+    if (p.auth === 'token' && !p.iam) ctx.addIssue({ code: 'custom', path: ['auth'], message: 'auth "token" needs iam' });
+  });
+export type SparkRtcProfile = z.infer<typeof SparkRtcProfileSchema>;
+
 const ProfilesFileSchema = z.strictObject({
   agora: z.record(z.string(), AgoraProfileSchema).default({}),
   storage: z.record(z.string(), StorageProfileSchema).default({}),
+  sparkrtc: z.record(z.string(), SparkRtcProfileSchema).default({}),
 });
 
 const EnvSchema = z.object({
@@ -65,6 +107,11 @@ const EnvSchema = z.object({
   RTCFLOW_STORAGE_BUCKET: z.string().min(1).optional(),
   RTCFLOW_STORAGE_ACCESS_KEY: z.string().min(1).optional(),
   RTCFLOW_STORAGE_SECRET_KEY: z.string().min(1).optional(),
+  SPARKRTC_AK: z.string().min(1).optional(),
+  SPARKRTC_SK: z.string().min(1).optional(),
+  SPARKRTC_PROJECT_ID: z.string().min(1).optional(),
+  SPARKRTC_APP_ID: z.string().min(1).optional(),
+  SPARKRTC_ENDPOINT: sparkUrl.optional(),
 });
 
 export interface Config {
@@ -76,6 +123,8 @@ export interface Config {
   usesEmulator: boolean;
   agora: Record<string, AgoraProfile>;
   storage: Record<string, StorageProfile>;
+  /** Huawei Cloud SparkRTC tenants; `default` points at the emulator unless SPARKRTC_* are set */
+  sparkrtc: Record<string, SparkRtcProfile>;
 }
 
 export const DEFAULT_PROFILE = 'default';
@@ -115,7 +164,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`  ${storageVars.filter((k) => e[k] === undefined).join(', ')}: required when ${setStorage.join(', ')} is set`);
   }
 
-  let fromFile: z.infer<typeof ProfilesFileSchema> = { agora: {}, storage: {} };
+  const sparkVars = ['SPARKRTC_AK', 'SPARKRTC_SK', 'SPARKRTC_PROJECT_ID', 'SPARKRTC_APP_ID'] as const;
+  const setSpark = [...sparkVars, 'SPARKRTC_ENDPOINT' as const].filter((k) => e[k] !== undefined);
+  const missingSpark = sparkVars.filter((k) => e[k] === undefined);
+  if (setSpark.length > 0 && missingSpark.length > 0) {
+    problems.push(`  ${missingSpark.join(', ')}: required when ${setSpark.join(', ')} is set (real SparkRTC credentials come as a set)`);
+  }
+
+  let fromFile: z.infer<typeof ProfilesFileSchema> = { agora: {}, storage: {}, sparkrtc: {} };
   if (e.RTCFLOW_PROFILES_FILE) {
     try {
       const r = ProfilesFileSchema.safeParse(JSON.parse(readFileSync(e.RTCFLOW_PROFILES_FILE, 'utf8')));
@@ -153,6 +209,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } else if (!storage[DEFAULT_PROFILE]) {
     storage[DEFAULT_PROFILE] = { ...EMULATOR_STORAGE };
   }
+  const sparkrtc: Record<string, SparkRtcProfile> = { ...fromFile.sparkrtc };
+  if (setSpark.length > 0) {
+    sparkrtc[DEFAULT_PROFILE] = {
+      projectId: e.SPARKRTC_PROJECT_ID!,
+      appId: e.SPARKRTC_APP_ID!,
+      ak: e.SPARKRTC_AK!,
+      sk: e.SPARKRTC_SK!,
+      region: 'cn-north-4',
+      endpoint: e.SPARKRTC_ENDPOINT ?? SPARKRTC_ENDPOINT,
+    };
+  } else if (!sparkrtc[DEFAULT_PROFILE]) {
+    sparkrtc[DEFAULT_PROFILE] = {
+      projectId: EMULATOR_SPARKRTC.projectId,
+      appId: EMULATOR_SPARKRTC.appId,
+      ak: EMULATOR_SPARKRTC.ak,
+      sk: EMULATOR_SPARKRTC.sk,
+      region: EMULATOR_SPARKRTC.region,
+      endpoint: emulatorUrl,
+      iam: { endpoint: emulatorUrl, domainName: EMULATOR_SPARKRTC.domainName, userName: EMULATOR_SPARKRTC.iamUser, password: EMULATOR_SPARKRTC.iamPassword, scope: 'domain' },
+      auth: 'aksk',
+    };
+  }
 
   return {
     temporal: {
@@ -168,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usesEmulator: !realAgora && !fromFile.agora[DEFAULT_PROFILE],
     agora,
     storage,
+    sparkrtc,
   };
 }
 
@@ -180,5 +259,11 @@ export function resolveAgoraProfile(config: Config, name: string): AgoraProfile 
 export function resolveStorageProfile(config: Config, name: string): StorageProfile {
   const p = config.storage[name];
   if (!p) throw new ConfigurationError(`unknown storage profile "${name}" (configured: ${Object.keys(config.storage).join(', ') || 'none'})`);
+  return p;
+}
+
+export function resolveSparkRtcProfile(config: Config, name: string): SparkRtcProfile {
+  const p = config.sparkrtc[name];
+  if (!p) throw new ConfigurationError(`unknown SparkRTC profile "${name}" (configured: ${Object.keys(config.sparkrtc).join(', ') || 'none'})`);
   return p;
 }

@@ -17,4 +17,28 @@ export const EMULATOR_STORAGE = {
   secretKey: 'emulator-storage-secret-key',
 } as const;
 
+/**
+ * The emulator's Huawei Cloud SparkRTC demo account (sparkrtc.md §2): an AK/SK pair, an IAM user for
+ * token authentication, the project, one application and three authorized OBS buckets. The project ID, app
+ * ID and the `obsName` bucket are those of the document's worked examples, so its examples run verbatim.
+ */
+export const EMULATOR_SPARKRTC = {
+  domainName: 'rtcflow-emulator',
+  domainId: 'd0e1f2a3b4c5d6e7f8091a2b3c4d5e6f',
+  projectId: '01234567890123456789012345678901',
+  region: 'cn-north-4',
+  appId: '5ff9701f2346968bb306cb43',
+  appName: 'rtcflow-demo',
+  ak: 'EMULATORSPARKRTCAK00',
+  sk: 'emulator-sparkrtc-secret-key-not-a-secret',
+  iamUser: 'rtcflow-emulator',
+  iamPassword: 'emulator-iam-password',
+  /** an IAM user whose policy allows reading only (writes answer RTC.00001021) */
+  readOnlyIamUser: 'rtcflow-readonly',
+  bucket: 'rtcflow-emulator-bucket',
+  exampleBucket: 'obsName',
+  /** a bucket in another region (cn-south-1), for a second recording rule */
+  southBucket: 'rtcflow-emulator-south',
+} as const;
+
 export const DEFAULT_EMULATOR_PORT = 8480;

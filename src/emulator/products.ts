@@ -7,5 +7,6 @@ import { registerAgoraCloudTranscoder } from './agora/transcoder';
 import { registerAgoraMediaGateway } from './agora/media-gateway';
 import { registerAgoraMediaPush } from './agora/media-push';
 import { registerAgoraMediaPull } from './agora/media-pull';
+import { registerSparkRtc } from './sparkrtc';
 
-export const PRODUCTS: ProductModule[] = [registerAgoraCloudRecording, registerAgoraChannelManagement, registerAgoraStt, registerAgoraCloudTranscoder, registerAgoraMediaGateway, registerAgoraMediaPush, registerAgoraMediaPull];
+export const PRODUCTS: ProductModule[] = [registerAgoraCloudRecording, registerAgoraChannelManagement, registerAgoraStt, registerAgoraCloudTranscoder, registerAgoraMediaGateway, registerAgoraMediaPush, registerAgoraMediaPull, registerSparkRtc];
