@@ -99,6 +99,22 @@ record
     );
   });
 
+record
+  .command('layout <id>')
+  .description('replace the whole layout of a mix/web recording')
+  .requiredOption('--layout <json>', 'e.g. {"mixedVideoLayout":1,"backgroundColor":"#000000"}')
+  .option('--json', 'print one JSON object')
+  .action(async (id: string, o) => {
+    let layout: unknown;
+    try {
+      layout = JSON.parse(o.layout);
+    } catch {
+      throw new InvalidInputError('--layout is not JSON');
+    }
+    const applied = await withClient((c) => c.updateLayout(id, layout as never));
+    out(!!o.json, { id, layout: applied }, () => `${id}: layout applied`);
+  });
+
 program
   .command('emulator')
   .description('run the vendor emulator on loopback')
@@ -106,6 +122,7 @@ program
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--time-scale <factor>', 'emulated seconds per real second', positive, 1)
   .option('--fault <json>', 'a fault rule (see docs/emulator.md); repeatable', (v, all: unknown[]) => [...all, JSON.parse(v)], [])
+  .option('--agora-account <json>', 'another Agora account {customerId, customerSecret, apps: {appId: certificate|null}}; repeatable', (v, all: unknown[]) => [...all, JSON.parse(v)], [])
   .option('--agora-webhook-url <url>', 'deliver Agora NCS events here')
   .option('--agora-webhook-secret <secret>', 'NCS signing secret', 'emulator-ncs-secret')
   .action(async (o) => {
@@ -114,6 +131,7 @@ program
       host: o.host,
       timeScale: o.timeScale,
       faults: o.fault,
+      extraAgoraAccounts: o.agoraAccount,
       webhooks: o.agoraWebhookUrl ? [{ vendor: 'agora', url: o.agoraWebhookUrl, secret: o.agoraWebhookSecret }] : [],
     });
     console.log(`rtcflow emulator on ${emu.url} (time scale ${o.timeScale}); control API at ${emu.url}/_emulator/`);

@@ -5,7 +5,15 @@
 import { Client, Connection, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { InvalidInputError } from '../http/errors';
 import { CloudRecordingInput, type CloudRecordingResult } from '../schemas/workflows/cloud-recording';
-import { recordingStatusQuery, stopSignal, type CloudRecordingStatus } from '../../workflows/messages';
+import {
+  recordingStatusQuery,
+  stopSignal,
+  stopUpdate,
+  updateLayoutUpdate,
+  updateSubscriptionsUpdate,
+  type CloudRecordingStatus,
+} from '../../workflows/messages';
+import { Layout, StreamSubscribe } from '../schemas/agora/cloud-recording';
 import type { cloudRecording } from '../../workflows/cloud-recording';
 
 export interface RtcflowClientOptions {
@@ -63,18 +71,39 @@ export class RtcflowClient {
     return this.temporal.workflow.getHandle(id).query(recordingStatusQuery);
   }
 
-  /** Asks the session to stop and waits for its result (the file list). */
+  /**
+   * Stops the session and returns its result (the file list). A session that already ended returns
+   * its result too.
+   */
   async stopRecording(id: string, reason?: string): Promise<CloudRecordingResult> {
     const handle = this.temporal.workflow.getHandle<typeof cloudRecording>(id);
     try {
-      await handle.signal(stopSignal, { reason });
+      return await handle.executeUpdate(stopUpdate, { args: [{ reason }] });
     } catch (err) {
-      // a session that already ended cannot be signalled: its result is still the answer
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       const { status } = await handle.describe();
       if (status.name === 'RUNNING') throw err;
+      return handle.result();
     }
-    return handle.result();
+  }
+
+  /** Fire-and-forget stop: returns once the request is recorded in the session's history. */
+  async requestStop(id: string, reason?: string): Promise<void> {
+    await this.temporal.workflow.getHandle(id).signal(stopSignal, { reason });
+  }
+
+  /** Replaces the whole layout of a mix/web session; returns once the recorder has it. */
+  async updateLayout(id: string, layout: Layout): Promise<Layout> {
+    const parsed = Layout.safeParse(layout);
+    if (!parsed.success) throw new InvalidInputError('invalid layout', parsed.error.issues.map((i) => `${i.path.join('.') || '(layout)'}: ${i.message}`));
+    return this.temporal.workflow.getHandle(id).executeUpdate(updateLayoutUpdate, { args: [parsed.data] });
+  }
+
+  /** Replaces the subscription lists of an individual/mix session. */
+  async updateSubscriptions(id: string, subscriptions: StreamSubscribe): Promise<StreamSubscribe> {
+    const parsed = StreamSubscribe.safeParse(subscriptions);
+    if (!parsed.success) throw new InvalidInputError('invalid subscriptions', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    return this.temporal.workflow.getHandle(id).executeUpdate(updateSubscriptionsUpdate, { args: [parsed.data] });
   }
 
   async close(): Promise<void> {

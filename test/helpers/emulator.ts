@@ -16,9 +16,19 @@ export interface SpawnedEmulator {
   stop(): Promise<void>;
 }
 
+/** A second Agora tenant every spawned emulator knows, for multi-tenant tests. */
+export const TENANT_B = {
+  appId: 'b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0',
+  appCertificate: '1234567890abcdef1234567890abcdef',
+  customerId: 'tenant-b-customer',
+  customerSecret: 'tenant-b-secret',
+};
+
 export async function spawnEmulator(opts: { timeScale?: number } = {}): Promise<SpawnedEmulator> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'rtcflow.js'), 'emulator', '--port', String(port), '--time-scale', String(opts.timeScale ?? 1)], {
+  const account = { customerId: TENANT_B.customerId, customerSecret: TENANT_B.customerSecret, apps: { [TENANT_B.appId]: TENANT_B.appCertificate } };
+  const args = ['emulator', '--port', String(port), '--time-scale', String(opts.timeScale ?? 1), '--agora-account', JSON.stringify(account)];
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'rtcflow.js'), ...args], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -9,10 +9,24 @@ import { createWorker, type RtcflowWorkerOptions } from '../../worker';
 import { loadConfig, type Config } from '../../src/config';
 
 let runtimeInstalled = false;
+const captured: string[] = [];
+
+/** Every log line the worker runtime wrote in this test file (INFO and up), as text. */
+export function capturedLogs(): string {
+  return captured.join('\n');
+}
+
 function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // keep INFO and up for assertions; print only warnings and errors
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) => {
+      const line = `${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {}, (_k, v) => (v instanceof Error ? { message: v.message, stack: v.stack } : v))}`;
+      if (captured.length < 50_000) captured.push(line);
+      if (entry.level === 'WARN' || entry.level === 'ERROR') process.stderr.write(`${line}\n`);
+    }),
+  });
 }
 
 export async function connectTestEnv(): Promise<TestWorkflowEnvironment> {

@@ -9,7 +9,7 @@ import { recordingStatusQuery, stopSignal } from '../../workflows/messages';
 import { EMULATOR_AGORA } from '../../src/emulator/defaults';
 import type { VendorErrorInfo } from '../../src/http/errors';
 import { EmulatorControl } from '../helpers/emulator';
-import { connectTestEnv, eventually, testConfig, uniqueId, withWorker } from '../helpers/temporal';
+import { capturedLogs, connectTestEnv, eventually, testConfig, uniqueId, withWorker } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
 const emulator = new EmulatorControl(process.env.RTCFLOW_TEST_EMULATOR_URL!);
@@ -105,6 +105,9 @@ test('wrong vendor credentials fail the workflow at once with a clear, non-retri
   const calls = await emulator.requests({ cname: channel });
   expect(calls.map((c) => `${c.operation}:${c.status}`)).toEqual(['acquire:401']);
   expect(await emulator.tasks({ cname: channel })).toEqual([]);
+  // the worker logged the failure, and no line it wrote holds a credential
+  expect(capturedLogs()).toContain('HTTP 401');
+  for (const secret of ['not-the-secret', EMULATOR_AGORA.customerSecret, EMULATOR_AGORA.appCertificate]) expect(capturedLogs()).not.toContain(secret);
 });
 
 test('bad input is rejected before any vendor call', async () => {
