@@ -140,8 +140,12 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
   let wake = false;
   let startedEventFor: string | undefined;
   let uploadEvent: { status: UploadingStatus; files: RecordedFile[] } | undefined;
-  /** an NCS recorder_leave/session_exit for the current sid: a 404 then means it is over, not a failover */
-  let exitNotice: string | undefined;
+  /**
+   * NCS recorder_leave / session_exit for the current sid: a 404 then means it is over, not a failover.
+   * Deliveries race, so both are kept and the more telling (leave, with its leaveCode) is reported.
+   */
+  const notices: { leave?: string; exit?: string } = {};
+  const exitNotice = () => notices.leave ?? notices.exit;
   let result: CloudRecordingResult | undefined;
   let failure: string | undefined;
   const layoutFailures = new Map<number, string>();
@@ -260,15 +264,14 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
         };
         break;
       }
-      case NCS.recorderLeave:
-      case NCS.sessionExit: {
+      case NCS.recorderLeave: {
         const leaveCode = p.details?.leaveCode;
-        exitNotice ??=
-          event.eventType === NCS.recorderLeave
-            ? `recorder left the channel (leaveCode ${String(leaveCode)}${leaveCode === 4 ? ': no users for maxIdleTime' : ''})`
-            : `recording session exited (exitStatus ${String(p.details?.exitStatus)})`;
+        notices.leave ??= `recorder left the channel (leaveCode ${String(leaveCode)}${leaveCode === 4 ? ': no users for maxIdleTime' : ''})`;
         break;
       }
+      case NCS.sessionExit:
+        notices.exit ??= `recording session exited (exitStatus ${String(p.details?.exitStatus)})`;
+        break;
       case NCS.sessionFailover:
         // the migrated recorder starts from its start configuration: re-apply what was changed since
         if (s.layoutVersion > 0) s.appliedLayoutVersion = 0;
@@ -503,7 +506,7 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
       return undefined;
     } catch (err) {
       if (isNotFound(err)) {
-        if (exitNotice) return { kind: 'ended', reason: exitNotice };
+        if (exitNotice()) return { kind: 'ended', reason: 'notice' };
         s.suspectSince ??= Date.now();
         const gone = Date.now() - s.suspectSince >= input.notFoundGraceMs;
         return gone ? { kind: 'ended', reason: `recording not found for ${Math.round(input.notFoundGraceMs / 1000)} s (query answered 404)` } : undefined;
@@ -630,8 +633,10 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
   };
 
   /** The recording ended on its own: keep its files; restart when asked to. */
-  const endedExternally = async (reason: string): Promise<'restart' | CloudRecordingResult> => {
+  const endedExternally = async (why: string): Promise<'restart' | CloudRecordingResult> => {
     const drained = await drain('unknown', s.files);
+    // decided after draining: by then the recorder_leave notice has usually arrived too
+    const reason = why === 'notice' ? (exitNotice() ?? 'recording ended') : why;
     closeSegment(reason, drained.files, drained.status);
     const canRestart = input.restartOnFailure && s.restarts < input.maxRestarts && s.stopReason === undefined && Date.now() < s.deadline;
     if (canRestart) {
@@ -640,7 +645,8 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
       s.resourceId = undefined;
       s.sid = undefined;
       uploadEvent = undefined;
-      exitNotice = undefined;
+      notices.leave = undefined;
+      notices.exit = undefined;
       // the new recorder starts from its start configuration
       if (s.layoutVersion > 0) s.appliedLayoutVersion = 0;
       if (s.subscriptionsVersion > 0) s.appliedSubscriptionsVersion = 0;

@@ -1,7 +1,8 @@
 /**
  * Outgoing vendor webhooks. Products call `emit(vendor, appId, event)`; the dispatcher signs the exact
  * body bytes with the vendor's scheme and delivers it to the configured URL, with optional duplicate,
- * delayed, reordered and dropped deliveries to test receivers. Undelivered events (non-2xx, network
+ * delayed, reordered and dropped deliveries to test receivers. Each target gets its events one after
+ * another, in order, unless `reorderWindow` asks otherwise. Undelivered events (non-2xx, network
  * error) are retried 3 times with growing intervals, as Agora NCS does (webhooks.md §1).
  */
 import { createHmac, randomUUID } from 'node:crypto';
@@ -61,6 +62,8 @@ export class Webhooks {
   private readonly held = new Map<WebhookTarget, OutgoingEvent[]>();
   private log: Delivery[] = [];
   private readonly inflight = new Set<Promise<void>>();
+  /** per target, the last delivery: the next one waits for it, so a target sees events in order */
+  private readonly chains = new Map<WebhookTarget, Promise<void>>();
 
   constructor(
     private readonly world: World,
@@ -130,7 +133,9 @@ export class Webhooks {
         d.outcome = 'dropped';
         continue;
       }
-      const p = this.deliver(t, event, d).finally(() => this.inflight.delete(p));
+      const previous = this.chains.get(t) ?? Promise.resolve();
+      const p: Promise<void> = previous.then(() => this.deliver(t, event, d)).finally(() => this.inflight.delete(p));
+      this.chains.set(t, p);
       this.inflight.add(p);
     }
   }
