@@ -7,7 +7,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { buildApiServer } from './api/server';
 import { NativeConnection } from '@temporalio/worker';
 import { createWorker } from '../worker';
 import { ConfigValidationError, loadConfig } from './config';
@@ -38,13 +39,28 @@ async function main(): Promise<void> {
     lines.push(`Temporal server      ${address} (existing${added.length ? `; registered ${added.join(', ')}` : ''})`);
   }
 
+  // the HTTP API and the webhook receivers
+  const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporal.namespace });
+  const api = buildApiServer({ client, taskQueue: config.temporal.taskQueue, agoraNcsSecret: config.webhooks.agoraNcsSecret });
+  await api.listen({ host: '127.0.0.1', port: config.apiPort });
+  const apiUrl = `http://127.0.0.1:${config.apiPort}`;
+  stops.push(async () => {
+    await api.close();
+    await client.connection.close();
+  });
+  lines.push(`HTTP API             ${apiUrl}/v1/recordings  (NCS webhooks: ${apiUrl}/webhooks/agora/ncs)`);
+
   let emulator: RunningEmulator | undefined;
   if (config.usesEmulator) {
-    emulator = await startEmulator({ port: config.emulator.port });
+    emulator = await startEmulator({
+      port: config.emulator.port,
+      webhooks: config.webhooks.agoraNcsSecret ? [{ vendor: 'agora', url: `${apiUrl}/webhooks/agora/ncs`, secret: config.webhooks.agoraNcsSecret }] : [],
+    });
     stops.push(emulator.close);
     lines.push(`Vendor emulator      ${emulator.url}  (control API ${emulator.url}/_emulator/tasks)`);
-  } else {
-    lines.push(`Vendors              real (Agora profile "default": ${config.agora.default?.baseUrls.join(', ')})`);
+  }
+  if (!config.agora.default?.baseUrls.includes(config.emulator.url)) {
+    lines.push(`Agora                real (profile "default": ${config.agora.default?.baseUrls.join(', ')})`);
   }
 
   const connection = await NativeConnection.connect({ address });

@@ -1,13 +1,21 @@
 /**
- * rtcflow's HTTP server: vendor webhook receivers (and, as it grows, the HTTP API).
+ * rtcflow's HTTP server: the HTTP API for sessions and the vendor webhook receivers.
+ *
+ * POST /v1/recordings                 start (or join the running) recording  → 201 {id, runId}
+ * GET  /v1/recordings/:id             status (phase, sid, files, layout…)
+ * PUT  /v1/recordings/:id/layout      replace the whole layout               → the layout applied
+ * POST /v1/recordings/:id/stop        stop and return the result (files)
+ * Ids are workflow IDs and contain slashes: URL-encode them. Bad input answers 400 with the issues,
+ * before anything reaches Temporal or a vendor.
  *
  * POST /webhooks/agora/ncs — an Agora NCS event: the signature is checked on the raw body, duplicates
  * (same noticeId) are answered 200 and dropped, and the event is signalled to every running workflow
  * of that product on that channel; each workflow keeps only the events of its own sid/uid. Agora needs
  * a 200 within 10 s, so signalling is bounded; a failure answers 503 and NCS resends.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
-import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { InvalidInputError, RtcflowClient } from '../client';
 import { z } from 'zod';
 import { ncsEventSignal, type NcsEvent } from '../../workflows/messages';
 import { RecentIds, verifyNcsSignature } from './ncs';
@@ -25,6 +33,8 @@ const NcsBody = z.looseObject({
 
 export interface ApiServerOptions {
   client: Client;
+  /** task queue the API starts sessions on */
+  taskQueue?: string;
   /** the NCS secret configured in Agora Console */
   agoraNcsSecret?: string;
   logger?: (line: string) => void;
@@ -69,6 +79,46 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
         return reply.code(503).send({ error: 'temporarily unable to route the event' });
       }
     });
+  });
+
+  const rtc = new RtcflowClient(opts.client, opts.taskQueue ?? 'rtcflow');
+  const fail = (reply: FastifyReply, err: unknown) => {
+    if (err instanceof InvalidInputError) return reply.code(400).send({ error: 'invalid_input', message: err.message, issues: err.issues });
+    if (err instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: 'no such session' });
+    if (err instanceof WorkflowUpdateFailedError) return reply.code(409).send({ error: 'rejected', message: err.cause?.message ?? err.message });
+    log(`api error: ${(err as Error).message}`);
+    return reply.code(500).send({ error: 'internal', message: (err as Error).message });
+  };
+  const idOf = (params: unknown) => (params as { id: string }).id;
+
+  app.post('/v1/recordings', async (req, reply) => {
+    try {
+      return reply.code(201).send(await rtc.startRecording((req.body ?? {}) as never));
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+  app.get('/v1/recordings/:id', async (req, reply) => {
+    try {
+      return { id: idOf(req.params), ...(await rtc.recordingStatus(idOf(req.params))) };
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+  app.put('/v1/recordings/:id/layout', async (req, reply) => {
+    try {
+      return { id: idOf(req.params), layout: await rtc.updateLayout(idOf(req.params), req.body as never) };
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+  app.post('/v1/recordings/:id/stop', async (req, reply) => {
+    try {
+      const reason = (req.body as { reason?: unknown } | undefined)?.reason;
+      return { id: idOf(req.params), ...(await rtc.stopRecording(idOf(req.params), typeof reason === 'string' ? reason : undefined)) };
+    } catch (err) {
+      return fail(reply, err);
+    }
   });
 
   app.get('/healthz', async () => ({ ok: true }));

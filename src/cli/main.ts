@@ -10,7 +10,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { RtcflowClient } from '../client';
 import { InvalidInputError } from '../http/errors';
 import { startEmulator } from '../emulator/server';
-import { DEFAULT_EMULATOR_PORT } from '../emulator/defaults';
+import { DEFAULT_EMULATOR_PORT, EMULATOR_NCS_SECRET } from '../emulator/defaults';
 import type { CloudRecordingInput } from '../schemas/workflows/cloud-recording';
 
 const program = new Command('rtcflow').description('durable orchestration of cloud RTC sessions on Temporal');
@@ -124,7 +124,7 @@ program
   .option('--fault <json>', 'a fault rule (see docs/emulator.md); repeatable', (v, all: unknown[]) => [...all, JSON.parse(v)], [])
   .option('--agora-account <json>', 'another Agora account {customerId, customerSecret, apps: {appId: certificate|null}}; repeatable', (v, all: unknown[]) => [...all, JSON.parse(v)], [])
   .option('--agora-webhook-url <url>', 'deliver Agora NCS events here')
-  .option('--agora-webhook-secret <secret>', 'NCS signing secret', 'emulator-ncs-secret')
+  .option('--agora-webhook-secret <secret>', 'NCS signing secret', EMULATOR_NCS_SECRET)
   .action(async (o) => {
     const emu = await startEmulator({
       port: o.port,

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigurationError } from '../http/errors';
-import { DEFAULT_EMULATOR_PORT, EMULATOR_AGORA, EMULATOR_SPARKRTC, EMULATOR_STORAGE } from '../emulator/defaults';
+import { DEFAULT_EMULATOR_PORT, EMULATOR_AGORA, EMULATOR_NCS_SECRET, EMULATOR_SPARKRTC, EMULATOR_STORAGE } from '../emulator/defaults';
 
 const hex32 = z.string().regex(/^[0-9a-f]{32}$/i, 'must be 32 hexadecimal characters');
 const url = z.string().url('must be a URL such as https://api.agora.io');
@@ -107,6 +107,8 @@ const EnvSchema = z.object({
   RTCFLOW_STORAGE_BUCKET: z.string().min(1).optional(),
   RTCFLOW_STORAGE_ACCESS_KEY: z.string().min(1).optional(),
   RTCFLOW_STORAGE_SECRET_KEY: z.string().min(1).optional(),
+  /** the secret Agora NCS signs webhooks with (Console → Notifications) */
+  AGORA_NCS_SECRET: z.string().min(1).optional(),
   SPARKRTC_AK: z.string().min(1).optional(),
   SPARKRTC_SK: z.string().min(1).optional(),
   SPARKRTC_PROJECT_ID: z.string().min(1).optional(),
@@ -121,6 +123,8 @@ export interface Config {
   emulator: { port: number; url: string };
   /** true when no real Agora credentials are configured: the default profile points at the emulator */
   usesEmulator: boolean;
+  /** secrets that verify incoming vendor webhooks */
+  webhooks: { agoraNcsSecret?: string };
   agora: Record<string, AgoraProfile>;
   storage: Record<string, StorageProfile>;
   /** Huawei Cloud SparkRTC tenants; `default` points at the emulator unless SPARKRTC_* are set */
@@ -232,6 +236,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     };
   }
 
+  // the emulator is needed as long as any profile points at it
+  const agoraUsesEmulator = Object.values(agora).some((p) => p.baseUrls.includes(emulatorUrl));
+  const usesEmulator = agoraUsesEmulator || Object.values(sparkrtc).some((p) => p.endpoint === emulatorUrl);
+
   return {
     temporal: {
       address: e.TEMPORAL_ADDRESS,
@@ -243,7 +251,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.RTCFLOW_DATA_DIR,
     apiPort: e.RTCFLOW_API_PORT,
     emulator: { port: e.RTCFLOW_EMULATOR_PORT, url: emulatorUrl },
-    usesEmulator: !realAgora && !fromFile.agora[DEFAULT_PROFILE],
+    usesEmulator,
+    webhooks: { agoraNcsSecret: e.AGORA_NCS_SECRET ?? (agoraUsesEmulator ? EMULATOR_NCS_SECRET : undefined) },
     agora,
     storage,
     sparkrtc,

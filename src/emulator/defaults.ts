@@ -41,4 +41,7 @@ export const EMULATOR_SPARKRTC = {
   southBucket: 'rtcflow-emulator-south',
 } as const;
 
+/** The NCS secret the emulator signs Agora webhooks with when `npm start` wires them to rtcflow. */
+export const EMULATOR_NCS_SECRET = 'emulator-ncs-secret';
+
 export const DEFAULT_EMULATOR_PORT = 8480;

@@ -248,6 +248,49 @@ test('an ambiguous start (response dropped) ends with exactly one recording', as
   expect(tasks[0]).toMatchObject({ id: result.sid, billing: false, state: 'stopped' });
 });
 
+test('a recorder that never reports in is stopped and replaced by one with a new uid, its resource excluded', async () => {
+  const cname = uniqueId('stall');
+  await post('/_emulator/agora/cloud-recording/stall-starts', { count: 1 });
+  const result = await withWorker(env, config, async (tq) => {
+    const h = await start(tq, input(cname, { confirmTimeoutMs: 1_500 }));
+    await phaseOf(h, 'recording', 30_000); // confirmed by query (status 5) or by its recorder_started event
+    return h.executeUpdate(stopUpdate, { args: [{}] });
+  });
+  const log = await control.requests({ cname });
+  const acquires = log.filter((r) => r.operation === 'acquire');
+  const starts = log.filter((r) => r.operation === 'start');
+  expect(acquires).toHaveLength(2);
+  expect(starts).toHaveLength(2);
+  const first = starts[0]!;
+  expect((acquires[1]!.body as any).clientRequest.excludeResourceIds).toEqual([first.resourceId]);
+  expect((acquires[1]!.body as any).uid).not.toBe((acquires[0]!.body as any).uid);
+  // the stalled recorder was stopped, the second one is the session's recording
+  expect(log.filter((r) => r.operation === 'stop').map((r) => r.sid)).toEqual([first.sid, result.sid]);
+  expect((await recorderState(first.sid!)).stalled).toBe(true);
+  expect(result.sid).not.toBe(first.sid);
+  await expectNothingRunning(cname);
+});
+
+test('a slow upload (206 on stop) is drained until the uploaded event arrives', async () => {
+  const cname = uniqueId('drain');
+  await post('/_emulator/agora/cloud-recording/upload-profile', { profile: 'slow', appId: APP });
+  try {
+    const result = await withWorker(env, config, async (tq) => {
+      const h = await start(tq, input(cname, { drainTimeoutMs: 30_000 }));
+      await phaseOf(h, 'recording');
+      await h.signal(stopSignal, { reason: 'slow' });
+      // 206: stopped, upload unknown; 60 emulated seconds later NCS 31 reports it uploaded
+      await phaseOf(h, 'draining');
+      return h.result();
+    });
+    expect(result).toMatchObject({ outcome: 'stopped', uploadingStatus: 'uploaded', needsReview: false });
+    expect(result.files.map((f) => f.fileName)).toEqual([`${result.sid}_${cname}.m3u8`]);
+    expect((await operations(cname)).filter((o) => o.startsWith('stop'))).toEqual(['stop:206']);
+  } finally {
+    await post('/_emulator/agora/cloud-recording/upload-profile', { profile: 'fast', appId: APP });
+  }
+});
+
 test('a uid conflict (53) is solved with a new recorder uid', async () => {
   const cname = uniqueId('uid53');
   await control.emptyChannel(APP, cname);

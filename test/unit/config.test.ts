@@ -9,14 +9,17 @@ describe('loadConfig', () => {
     expect(c.temporal).toMatchObject({ namespace: 'default', taskQueue: 'rtcflow', port: 7233, uiPort: 8233 });
   });
 
-  test('real Agora credentials replace the emulator', () => {
-    const c = loadConfig({
+  test('real Agora credentials replace the emulator; it is still needed while SparkRTC points at it', () => {
+    const agora = {
       AGORA_APP_ID: 'a'.repeat(32),
       AGORA_CUSTOMER_ID: 'cid',
       AGORA_CUSTOMER_SECRET: 'csecret',
       AGORA_BASE_URLS: 'https://api.agora.io, https://api.sd-rtn.com',
-    });
+    };
+    expect(loadConfig(agora).usesEmulator).toBe(true);
+    const c = loadConfig({ ...agora, SPARKRTC_AK: 'ak', SPARKRTC_SK: 'sk', SPARKRTC_PROJECT_ID: 'p'.repeat(32), SPARKRTC_APP_ID: 'app' });
     expect(c.usesEmulator).toBe(false);
+    expect(c.webhooks.agoraNcsSecret).toBeUndefined();
     expect(resolveAgoraProfile(c, 'default')).toMatchObject({ appId: 'a'.repeat(32), baseUrls: ['https://api.agora.io', 'https://api.sd-rtn.com'] });
   });
 

@@ -74,11 +74,14 @@ interface Recording {
   /** NCS sequence number of the next event */
   sequence: number;
   updates: number;
+  /** a recorder whose components never come up (status stays 2, no recorder_started) */
+  stalled: boolean;
 }
 
 const Envelope = z.looseObject({ cname: z.string().min(1), uid: z.string().regex(/^\d+$/, 'uid must be a string of digits'), clientRequest: z.looseObject({}).default({}) });
 const ControlUpload = z.strictObject({ profile: z.enum(['fast', 'slow', 'backup']), appId: z.string().optional() });
 const ControlFailover = z.strictObject({ seconds: z.number().positive().max(3600) });
+const ControlStall = z.strictObject({ count: z.number().int().min(0).max(100) });
 
 export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorContext): void {
   const { world, webhooks } = ctx;
@@ -86,6 +89,8 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
   const recordings = new Map<string, Recording>();
   /** per App ID ('*' = all): how uploads behave after stop */
   const uploadProfiles = new Map<string, UploadProfile>();
+  /** how many of the next started recorders stall while their components start */
+  let stallNext = 0;
   const auth = agoraBasicAuth(world);
   const labels = (operation: string) => ({ labels: { vendor: 'agora' as const, product: PRODUCT, operation } });
   const base = '/v1/apps/:appid/cloud_recording';
@@ -269,11 +274,13 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
       controlUntil: now + res.expiredHour * HOUR,
       sequence: 0,
       updates: 0,
+      stalled: stallNext > 0,
     };
+    if (stallNext > 0) stallNext--;
     recordings.set(sid, rec);
     if (mode !== 'web') world.botJoins(appid, body.cname, body.uid);
     world.putTask({ vendor: 'agora', product: PRODUCT, id: sid, appId: appid, cname: body.cname, state: 'running', billing: true, startedAt: now });
-    notify(rec, 40, 1, { msgName: 'recorder_started' });
+    if (!rec.stalled) notify(rec, 40, 1, { msgName: 'recorder_started' });
     notify(rec, 30, 2, { msgName: 'uploader_started' });
     req.logRef = { ...req.logRef, sid };
     return { cname: body.cname, uid: body.uid, resourceId, sid };
@@ -305,7 +312,7 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
     const rec = findRec(req, reply);
     if (!rec) return reply;
     if (rec.state !== 'running') return notFound(reply, rec.resourceId, rec.sid);
-    const status = world.now() - rec.startedAt < STARTUP_MS ? 4 : 5;
+    const status = rec.stalled ? 2 : world.now() - rec.startedAt < STARTUP_MS ? 4 : 5;
     return { resourceId: rec.resourceId, sid: rec.sid, serverResponse: serverResponse(rec, world, status) };
   });
 
@@ -393,12 +400,20 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
     return { sid: rec.sid, until: rec.failoverUntil };
   });
 
+  /** The next `count` recorders started stay at status 2 ("components starting") and never report in. */
+  app.post('/_emulator/agora/cloud-recording/stall-starts', async (req, reply) => {
+    const body = ControlStall.safeParse(req.body ?? {});
+    if (!body.success) return reply.code(400).send({ message: body.error.message });
+    stallNext = body.data.count;
+    return { stallNext };
+  });
+
   /** What the recorder is doing now: state, layout, subscriptions (for tests and operators). */
   app.get('/_emulator/agora/cloud-recording/:sid', async (req, reply) => {
     const rec = recordings.get((req.params as { sid: string }).sid);
     if (!rec) return reply.code(404).send({ message: 'no recording with that sid' });
-    const { web, layout, subscriptions, state, exitReason, updates, uploadingStatus, failoverUntil, stsExpiresAt } = rec;
-    return { sid: rec.sid, cname: rec.cname, uid: rec.uid, mode: rec.mode, state, exitReason, web, layout, subscriptions, updates, uploadingStatus, failoverUntil, stsExpiresAt };
+    const { web, layout, subscriptions, state, exitReason, updates, uploadingStatus, failoverUntil, stsExpiresAt, stalled } = rec;
+    return { sid: rec.sid, cname: rec.cname, uid: rec.uid, mode: rec.mode, state, exitReason, web, layout, subscriptions, updates, uploadingStatus, failoverUntil, stsExpiresAt, stalled };
   });
 }
 
