@@ -39,6 +39,7 @@ import {
 } from '../src/schemas/workflows/cloud-recording';
 import { withCleanupOnCancel } from './lib/cancel';
 import { continueAsNewWhenReady, shouldContinueAsNew } from './lib/continue-as-new';
+import { desiredSlot, isPending, markUnapplied, registerChange, type DesiredSlot } from './lib/desired';
 import { describe, vendorInfo } from './lib/failures';
 import { trackPhase } from './lib/phase';
 import { activitiesOf } from './lib/retry';
@@ -88,12 +89,8 @@ export interface CloudRecordingState {
   recorderStatus?: number;
   lastQueryAt?: string;
   suspectSince?: number;
-  desiredLayout?: Layout;
-  layoutVersion: number;
-  appliedLayoutVersion: number;
-  desiredSubscriptions?: StreamSubscribe;
-  subscriptionsVersion: number;
-  appliedSubscriptionsVersion: number;
+  layout: DesiredSlot<Layout>;
+  subscriptions: DesiredSlot<StreamSubscribe>;
   storageExpiresAt?: number;
   excludeResourceIds: string[];
   restarts: number;
@@ -119,11 +116,8 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
     deadline: Date.now() + input.maxDurationMs,
     files: [],
     segments: [],
-    desiredLayout: initialLayout(input),
-    layoutVersion: 0,
-    appliedLayoutVersion: 0,
-    subscriptionsVersion: 0,
-    appliedSubscriptionsVersion: 0,
+    layout: desiredSlot(initialLayout(input)),
+    subscriptions: desiredSlot<StreamSubscribe>(),
     excludeResourceIds: [],
     restarts: 0,
     continuedAsNew: 0,
@@ -148,8 +142,6 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
   const exitNotice = () => notices.leave ?? notices.exit;
   let result: CloudRecordingResult | undefined;
   let failure: string | undefined;
-  const layoutFailures = new Map<number, string>();
-  const subscriptionFailures = new Map<number, string>();
   const terminal = () => result !== undefined || failure !== undefined;
 
   const requestStop = (reason: string) => {
@@ -183,68 +175,25 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
     if (!r.success) throw ApplicationFailure.create({ type: 'InvalidSubscriptions', message: `invalid subscriptions: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, nonRetryable: true });
     return r.data;
   };
-  const wantLayout = (layout: Layout) => {
-    s.desiredLayout = layout;
-    return ++s.layoutVersion;
-  };
-  const wantSubscriptions = (subs: StreamSubscribe) => {
-    s.desiredSubscriptions = subs;
-    return ++s.subscriptionsVersion;
-  };
-
-  setHandler(
-    updateLayoutUpdate,
-    async (layout) => {
-      const wanted = validLayout(layout);
-      const version = wantLayout(wanted);
-      await condition(() => s.appliedLayoutVersion >= version || layoutFailures.has(version) || terminal());
-      const failed = layoutFailures.get(version);
-      if (failed) throw ApplicationFailure.create({ type: 'LayoutRejected', message: failed, nonRetryable: true });
-      if (s.appliedLayoutVersion < version) throw ApplicationFailure.create({ type: 'SessionEnded', message: 'the session ended before the layout was applied', nonRetryable: true });
-      return wanted;
-    },
-    {
-      validator: (layout) => {
-        acceptingChanges();
-        validLayout(layout);
-      },
-      description: 'Replace the whole mix/web layout; returns once the recorder has it.',
-    },
-  );
-  setHandler(updateLayoutSignal, (layout) => {
-    try {
-      acceptingChanges();
-      wantLayout(validLayout(layout));
-    } catch (err) {
-      log.warn('updateLayout signal ignored', { error: (err as Error).message });
-    }
+  const layoutChanges = registerChange({
+    slot: s.layout,
+    update: updateLayoutUpdate,
+    signal: updateLayoutSignal,
+    validate: validLayout,
+    accepting: acceptingChanges,
+    ended: terminal,
+    what: 'layout',
+    description: 'Replace the whole mix/web layout; returns once the recorder has it.',
   });
-  setHandler(
-    updateSubscriptionsUpdate,
-    async (subs) => {
-      const wanted = validSubscriptions(subs);
-      const version = wantSubscriptions(wanted);
-      await condition(() => s.appliedSubscriptionsVersion >= version || subscriptionFailures.has(version) || terminal());
-      const failed = subscriptionFailures.get(version);
-      if (failed) throw ApplicationFailure.create({ type: 'SubscriptionsRejected', message: failed, nonRetryable: true });
-      if (s.appliedSubscriptionsVersion < version) throw ApplicationFailure.create({ type: 'SessionEnded', message: 'the session ended before the subscriptions were applied', nonRetryable: true });
-      return wanted;
-    },
-    {
-      validator: (subs) => {
-        acceptingChanges();
-        validSubscriptions(subs);
-      },
-      description: 'Replace the subscription lists (individual/mix); returns once the recorder has them.',
-    },
-  );
-  setHandler(updateSubscriptionsSignal, (subs) => {
-    try {
-      acceptingChanges();
-      wantSubscriptions(validSubscriptions(subs));
-    } catch (err) {
-      log.warn('updateSubscriptions signal ignored', { error: (err as Error).message });
-    }
+  const subscriptionChanges = registerChange({
+    slot: s.subscriptions,
+    update: updateSubscriptionsUpdate,
+    signal: updateSubscriptionsSignal,
+    validate: validSubscriptions,
+    accepting: acceptingChanges,
+    ended: terminal,
+    what: 'subscriptions',
+    description: 'Replace the subscription lists (individual/mix); returns once the recorder has them.',
   });
 
   setHandler(ncsEventSignal, (event: NcsEvent) => {
@@ -274,8 +223,8 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
         break;
       case NCS.sessionFailover:
         // the migrated recorder starts from its start configuration: re-apply what was changed since
-        if (s.layoutVersion > 0) s.appliedLayoutVersion = 0;
-        if (s.subscriptionsVersion > 0) s.appliedSubscriptionsVersion = 0;
+        markUnapplied(s.layout);
+        markUnapplied(s.subscriptions);
         break;
     }
     wake = true;
@@ -296,9 +245,9 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
       lastQueryAt: s.lastQueryAt,
       suspectSince: s.suspectSince !== undefined ? new Date(s.suspectSince).toISOString() : undefined,
       files: s.files,
-      layout: s.desiredLayout,
-      layoutApplied: s.appliedLayoutVersion >= s.layoutVersion,
-      subscriptions: s.desiredSubscriptions,
+      layout: s.layout.value,
+      layoutApplied: !isPending(s.layout),
+      subscriptions: s.subscriptions.value,
       stopRequested: s.stopReason !== undefined,
       segments: s.segments,
       deadline: new Date(s.deadline).toISOString(),
@@ -440,34 +389,11 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
     }
   };
 
-  const applyLayout = async () => {
-    const version = s.layoutVersion;
-    try {
-      await calls.updateRecordingLayout({ ...ref(), layout: s.desiredLayout! });
-      s.appliedLayoutVersion = version;
-    } catch (err) {
-      if (isNotFound(err)) {
-        s.suspectSince ??= Date.now();
-        return; // still wanted: applied after the failover
-      }
-      layoutFailures.set(version, describe(err));
-      s.appliedLayoutVersion = version;
-    }
-  };
-
-  const applySubscriptions = async () => {
-    const version = s.subscriptionsVersion;
-    try {
-      await calls.updateRecordingSubscriptions({ ...ref(), streamSubscribe: s.desiredSubscriptions! });
-      s.appliedSubscriptionsVersion = version;
-    } catch (err) {
-      if (isNotFound(err)) {
-        s.suspectSince ??= Date.now();
-        return;
-      }
-      subscriptionFailures.set(version, describe(err));
-      s.appliedSubscriptionsVersion = version;
-    }
+  /** a change that met a 404: the task is migrating, the change stays pending */
+  const lostTask = (err: unknown) => {
+    if (!isNotFound(err)) return false;
+    s.suspectSince ??= Date.now();
+    return true;
   };
 
   const storageRefreshAt = () => (s.storageExpiresAt !== undefined ? s.storageExpiresAt - input.storageRefreshMarginMs : undefined);
@@ -499,8 +425,8 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
         log.info('recording reachable again after 404s (HA failover)', { sid: s.sid });
         s.suspectSince = undefined;
         // a migrated recorder starts from its start configuration
-        if (s.layoutVersion > 0) s.appliedLayoutVersion = 0;
-        if (s.subscriptionsVersion > 0) s.appliedSubscriptionsVersion = 0;
+        markUnapplied(s.layout);
+        markUnapplied(s.subscriptions);
       }
       if (q.status !== undefined && EXITED.has(q.status)) return { kind: 'ended', reason: `recorder exited (status ${q.status})` };
       return undefined;
@@ -530,12 +456,12 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
         continue;
       }
       const reachable = s.suspectSince === undefined;
-      if (reachable && s.appliedLayoutVersion < s.layoutVersion) {
-        await applyLayout();
+      if (reachable && isPending(s.layout)) {
+        await layoutChanges.apply((layout) => calls.updateRecordingLayout({ ...ref(), layout }), lostTask, describe);
         continue;
       }
-      if (reachable && s.appliedSubscriptionsVersion < s.subscriptionsVersion) {
-        await applySubscriptions();
+      if (reachable && isPending(s.subscriptions)) {
+        await subscriptionChanges.apply((streamSubscribe) => calls.updateRecordingSubscriptions({ ...ref(), streamSubscribe }), lostTask, describe);
         continue;
       }
       const refreshAt = storageRefreshAt();
@@ -552,7 +478,7 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
       const pending = () =>
         s.stopReason !== undefined ||
         wake ||
-        (s.suspectSince === undefined && (s.appliedLayoutVersion < s.layoutVersion || s.appliedSubscriptionsVersion < s.subscriptionsVersion));
+        (s.suspectSince === undefined && (isPending(s.layout) || isPending(s.subscriptions)));
       if (wakeAt > now) await condition(pending, wakeAt - now);
       if (s.stopReason !== undefined) continue;
       if (wake || Date.now() >= nextPollAt) {
@@ -648,8 +574,8 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
       notices.leave = undefined;
       notices.exit = undefined;
       // the new recorder starts from its start configuration
-      if (s.layoutVersion > 0) s.appliedLayoutVersion = 0;
-      if (s.subscriptionsVersion > 0) s.appliedSubscriptionsVersion = 0;
+      markUnapplied(s.layout);
+      markUnapplied(s.subscriptions);
       return 'restart';
     }
     return finish('ended', reason, drained.status, drained.needsReview);

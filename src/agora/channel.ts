@@ -29,17 +29,13 @@ import {
   type UserListData,
   type UserStatusData,
 } from '../schemas/agora/channel';
+import { parseInput } from '../schemas/parse';
 import { agoraCall, type AgoraContext } from './http';
 
 const PRODUCT = 'channel-management';
 const RULES_PATH = '/dev/v1/kicking-rule';
 const enc = encodeURIComponent;
 
-function valid<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new InvalidInputError(`invalid ${what}`, r.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`));
-  return r.data;
-}
 
 // ---- banning user privileges ----
 
@@ -66,7 +62,7 @@ export interface BanRule extends BanTarget {
 }
 
 export async function createBanRule(ctx: AgoraContext, input: BanRuleInput): Promise<{ id: number; requestId: string }> {
-  const json = valid(CreateBanRuleRequest, { ...input, appid: ctx.appId }, 'ban rule');
+  const json = parseInput(CreateBanRuleRequest, { ...input, appid: ctx.appId }, 'ban rule');
   const res = await agoraCall(ctx, {
     method: 'POST',
     path: RULES_PATH,
@@ -83,7 +79,7 @@ export async function createBanRule(ctx: AgoraContext, input: BanRuleInput): Pro
  * they may rejoin at once). Repeating it is harmless.
  */
 export async function kickUsers(ctx: AgoraContext, target: BanTarget): Promise<{ requestId: string }> {
-  const json = valid(CreateBanRuleRequest, { ...target, appid: ctx.appId, time_in_seconds: 0, privileges: ['join_channel'] }, 'kick target');
+  const json = parseInput(CreateBanRuleRequest, { ...target, appid: ctx.appId, time_in_seconds: 0, privileges: ['join_channel'] }, 'kick target');
   const res = await agoraCall(ctx, {
     method: 'POST',
     path: RULES_PATH,
@@ -149,7 +145,7 @@ export type BanRuleUpdate = Omit<z.input<typeof UpdateBanRuleRequest>, 'appid'>;
  * matching users offline once). Answers the new expiry. A rule that expired or was deleted is 404.
  */
 export async function updateBanRule(ctx: AgoraContext, input: BanRuleUpdate): Promise<{ id: number; ts: string; requestId: string }> {
-  const json = valid(UpdateBanRuleRequest, { ...input, appid: ctx.appId }, 'ban rule update');
+  const json = parseInput(UpdateBanRuleRequest, { ...input, appid: ctx.appId }, 'ban rule update');
   const res = await agoraCall(ctx, {
     method: 'PUT',
     path: RULES_PATH,
@@ -163,7 +159,7 @@ export async function updateBanRule(ctx: AgoraContext, input: BanRuleUpdate): Pr
 
 /** Deletes a rule; `deleted: false` when it was already gone (404: expired or deleted before). */
 export async function deleteBanRule(ctx: AgoraContext, id: number): Promise<{ deleted: boolean; requestId: string }> {
-  const json = valid(DeleteBanRuleRequest, { appid: ctx.appId, id }, 'ban rule id');
+  const json = parseInput(DeleteBanRuleRequest, { appid: ctx.appId, id }, 'ban rule id');
   try {
     const res = await agoraCall(ctx, {
       method: 'DELETE',
@@ -202,8 +198,8 @@ function statsData<T>(operation: string, res: { status: number; body: Stats<T>; 
 
 /** Whether a user (integer uid; string accounts are not supported) is in the channel, as what role. */
 export async function getUserStatus(ctx: AgoraContext, input: { cname: string; uid: number }): Promise<{ data: UserStatusData; requestId: string }> {
-  const cname = valid(ChannelName, input.cname, 'channel name');
-  const uid = valid(ChannelUid, input.uid, 'uid');
+  const cname = parseInput(ChannelName, input.cname, 'channel name');
+  const uid = parseInput(ChannelUid, input.uid, 'uid');
   const res = await agoraCall(ctx, {
     method: 'GET',
     path: `/dev/v1/channel/user/property/${enc(ctx.appId)}/${uid}/${enc(cname)}`,
@@ -218,7 +214,7 @@ export async function getUserStatus(ctx: AgoraContext, input: { cname: string; u
  * `audience` (first 10 000) and `audience_total` in a live broadcasting channel (mode 2).
  */
 export async function getUserList(ctx: AgoraContext, cname: string): Promise<{ data: UserListData; requestId: string }> {
-  const name = valid(ChannelName, cname, 'channel name');
+  const name = parseInput(ChannelName, cname, 'channel name');
   const res = await agoraCall(ctx, {
     method: 'GET',
     path: `/dev/v1/channel/user/${enc(ctx.appId)}/${enc(name)}`,
@@ -230,7 +226,7 @@ export async function getUserList(ctx: AgoraContext, cname: string): Promise<{ d
 
 /** The hosts of a live broadcasting channel ([public]: …/hosts_only). */
 export async function getHostList(ctx: AgoraContext, cname: string): Promise<{ data: UserListData; requestId: string }> {
-  const name = valid(ChannelName, cname, 'channel name');
+  const name = parseInput(ChannelName, cname, 'channel name');
   const res = await agoraCall(ctx, {
     method: 'GET',
     path: `/dev/v1/channel/user/${enc(ctx.appId)}/${enc(name)}/hosts_only`,
@@ -242,7 +238,7 @@ export async function getHostList(ctx: AgoraContext, cname: string): Promise<{ d
 
 /** One page of the project's online channels (page_no from 0, page_size 1 … 500, default 100). */
 export async function getChannelList(ctx: AgoraContext, page: ChannelListQuery = {}): Promise<{ data: ChannelListData; requestId: string }> {
-  const q = valid(ChannelListQuery, page, 'channel list page');
+  const q = parseInput(ChannelListQuery, page, 'channel list page');
   const qs = new URLSearchParams();
   if (q.page_no !== undefined) qs.set('page_no', String(q.page_no));
   if (q.page_size !== undefined) qs.set('page_size', String(q.page_size));

@@ -96,5 +96,6 @@ export function agoraError(site: CallSite, res: HttpResponse): VendorError {
     requestId: res.requestId,
     ...classify(site, res.status, code),
     retryAfterMs: res.retryAfterMs,
+    existingResourceId: res.headers['x-resource-id'],
   });
 }

@@ -9,7 +9,7 @@
  */
 import type { z } from 'zod';
 import { isTransportError, wasDelivered, type CallSite, type HttpClient, type HttpResponse } from '../http/client';
-import { VendorError } from '../http/errors';
+import { parseVendorResponse } from '../http/response';
 import { basicAuthorization, hmacHeaders, type AgoraAuthScheme, type AgoraCredentials } from './auth';
 import { agoraError } from './errors';
 
@@ -45,6 +45,11 @@ export interface AgoraResult<T> {
   headers: Record<string, string>;
   /** the base URL that answered: pin the session to it */
   baseUrl: string;
+}
+
+/** The same context with Basic auth, for products documented with Basic only (Media Push/Pull...). */
+export function withBasicAuth(ctx: AgoraContext): AgoraContext {
+  return ctx.auth === 'hmac' ? { ...ctx, auth: 'basic' } : ctx;
 }
 
 /** The order in which to try hosts: the pinned one first, then the configured order. */
@@ -85,20 +90,6 @@ export async function agoraCall<S extends z.ZodType>(ctx: AgoraContext, call: Ag
   }
   if (!res) throw new Error('unreachable: no Agora host answered and no error was raised');
   if (res.status < 200 || res.status >= 300) throw agoraError(site, res);
-  const parsed = call.response.safeParse(res.body ?? {});
-  if (!parsed.success) {
-    throw new VendorError({
-      vendor: 'agora',
-      product: site.product,
-      operation: site.operation,
-      httpStatus: res.status,
-      code: 'RESPONSE_SCHEMA',
-      reason: `unexpected response body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'} ${i.message}`).join('; ')}`,
-      requestId: res.requestId,
-      retryable: false,
-      // the call itself went through: for a create we do not know what was created
-      ambiguous: !site.idempotent,
-    });
-  }
-  return { status: res.status, body: parsed.data, requestId: res.requestId, headers: res.headers, baseUrl };
+  const parsed = parseVendorResponse(call.response, res.body ?? {}, site, res.status, res.requestId);
+  return { status: res.status, body: parsed, requestId: res.requestId, headers: res.headers, baseUrl };
 }

@@ -29,6 +29,7 @@ import {
   type StreamTemplate,
   type StreamTemplateSettings,
 } from '../schemas/agora/media-gateway';
+import { parseInput } from '../schemas/parse';
 import { agoraCall, type AgoraContext } from './http';
 
 const PRODUCT = 'media-gateway';
@@ -44,14 +45,9 @@ export function isGone(err: unknown): err is VendorError {
   return err instanceof VendorError && err.info.httpStatus === 404 && err.info.reason !== NO_ROUTE;
 }
 
-function valid<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new InvalidInputError(`invalid ${what}`, r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)));
-  return r.data;
-}
 
 function base(ctx: AgoraContext, region: AgoraRegion): string {
-  return `/${valid(AgoraRegion, region, 'region')}/v1/projects/${encodeURIComponent(ctx.appId)}/rtls/ingress`;
+  return `/${parseInput(AgoraRegion, region, 'region')}/v1/projects/${encodeURIComponent(ctx.appId)}/rtls/ingress`;
 }
 
 const site = (operation: string, idempotent: boolean) => ({ product: PRODUCT, operation, idempotent });
@@ -97,7 +93,7 @@ export interface CreateStreamKeyInput extends RegionInput {
 
 /** Creates a stream key for channel + host uid. Not idempotent: every call makes a new key. */
 export async function createStreamKey(ctx: AgoraContext, input: CreateStreamKeyInput): Promise<StreamKeyResult> {
-  const json = valid(CreateStreamKeyRequest, { settings: input.settings }, 'stream key settings');
+  const json = parseInput(CreateStreamKeyRequest, { settings: input.settings }, 'stream key settings');
   const res = await agoraCall(ctx, {
     method: 'POST',
     path: `${base(ctx, input.region)}/streamkeys`,
@@ -160,19 +156,19 @@ export interface TemplateSettingsInput extends TemplateInput {
 }
 
 function templatePath(ctx: AgoraContext, input: TemplateInput): string {
-  return `${base(ctx, input.region)}/stream-templates/${valid(TemplateId, input.templateId, 'templateId')}`;
+  return `${base(ctx, input.region)}/stream-templates/${parseInput(TemplateId, input.templateId, 'templateId')}`;
 }
 
 /** Creates the template or resets it whole (PUT). Applies to pushes that start ≥ 3 minutes later. */
 export async function putStreamTemplate(ctx: AgoraContext, input: TemplateSettingsInput): Promise<{ requestId: string }> {
-  const json = valid(StreamTemplateRequest, { settings: input.settings }, 'template settings');
+  const json = parseInput(StreamTemplateRequest, { settings: input.settings }, 'template settings');
   const res = await agoraCall(ctx, { method: 'PUT', path: templatePath(ctx, input), json, site: site('putTemplate', true), response: GatewayStatusResponse, requestId: input.requestId });
   return { requestId: res.requestId };
 }
 
 /** Updates an existing template: each of transcoding.video, transcoding.audio, jitterBuffer is replaced whole. */
 export async function updateStreamTemplate(ctx: AgoraContext, input: TemplateSettingsInput): Promise<{ requestId: string }> {
-  const json = valid(StreamTemplateRequest, { settings: input.settings }, 'template settings');
+  const json = parseInput(StreamTemplateRequest, { settings: input.settings }, 'template settings');
   const res = await agoraCall(ctx, { method: 'PATCH', path: templatePath(ctx, input), json, site: site('patchTemplate', true), response: GatewayStatusResponse, requestId: input.requestId });
   return { requestId: res.requestId };
 }
@@ -210,7 +206,7 @@ export async function listStreamTemplates(ctx: AgoraContext, input: RegionInput)
 
 /** Sets the App-wide default template (it must exist); it retires transcoding set the deprecated way. */
 export async function setDefaultStreamTemplate(ctx: AgoraContext, input: TemplateInput): Promise<{ requestId: string }> {
-  const json = valid(AppConfigRequest, { settings: { defaultStreamTemplate: input.templateId } }, 'app config');
+  const json = parseInput(AppConfigRequest, { settings: { defaultStreamTemplate: input.templateId } }, 'app config');
   const res = await agoraCall(ctx, {
     method: 'PUT',
     path: `${base(ctx, input.region)}/appconfig`,
@@ -267,7 +263,7 @@ export interface MuteInput extends StreamRef {
  * about a second later and only for this sid (a reconnect starts unmuted), so verify and repeat.
  */
 export async function muteOnlineStream(ctx: AgoraContext, input: MuteInput): Promise<{ requestId: string }> {
-  const json = valid(MuteRequest, { settings: { videoMuted: input.videoMuted, audioMuted: input.audioMuted } }, 'mute settings');
+  const json = parseInput(MuteRequest, { settings: { videoMuted: input.videoMuted, audioMuted: input.audioMuted } }, 'mute settings');
   const res = await agoraCall(ctx, {
     method: 'POST',
     path: `${base(ctx, input.region)}/online-streams/${encodeURIComponent(input.sid)}/mute`,

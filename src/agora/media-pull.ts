@@ -9,7 +9,6 @@
  * shows a player only ~10 s after its creation, and allows 15–20 calls a minute).
  */
 import { z } from 'zod';
-import type { HttpClient, HttpResponse } from '../http/client';
 import { InvalidInputError, VendorError } from '../http/errors';
 import {
   AgoraRegion,
@@ -25,40 +24,18 @@ import {
   type PlayerConfig,
   type PlayerPatch,
 } from '../schemas/agora/media-pull';
-import { agoraCall, type AgoraContext } from './http';
+import { parseInput } from '../schemas/parse';
+import { agoraCall, withBasicAuth, type AgoraContext } from './http';
 import { isGone } from './media-gateway';
 
 const PRODUCT = 'media-pull';
 const MAX_LIST_PAGES = 100;
 
-function valid<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new InvalidInputError(`invalid ${what}`, r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)));
-  return r.data;
-}
 
-/** Media Pull is documented with Basic auth only. */
-function basic(ctx: AgoraContext): AgoraContext {
-  return ctx.auth === 'hmac' ? { ...ctx, auth: 'basic' } : ctx;
-}
 
-/**
- * The same context, with the last raw response kept: agoraCall reports a non-2xx answer as a VendorError
- * without its headers, and a 409 on create names the existing player only in X-Resource-ID.
- */
-function observing(ctx: AgoraContext): { ctx: AgoraContext; last: () => HttpResponse | undefined } {
-  let last: HttpResponse | undefined;
-  const http = Object.create(ctx.http) as HttpClient;
-  http.send = async (req) => {
-    last = undefined;
-    last = await ctx.http.send(req);
-    return last;
-  };
-  return { ctx: { ...ctx, http }, last: () => last };
-}
 
 const project = (ctx: AgoraContext) => `/v1/projects/${encodeURIComponent(ctx.appId)}`;
-const regional = (ctx: AgoraContext, region: AgoraRegion) => `/${valid(AgoraRegion, region, 'region')}${project(ctx)}/cloud-player/players`;
+const regional = (ctx: AgoraContext, region: AgoraRegion) => `/${parseInput(AgoraRegion, region, 'region')}${project(ctx)}/cloud-player/players`;
 const site = (operation: string, idempotent: boolean) => ({ product: PRODUCT, operation, idempotent });
 const EmptyBody = z.unknown();
 
@@ -82,15 +59,14 @@ export type CreatePlayerResult =
 
 /** Creates a player; a name conflict answers the existing player's ID (adopt it). Not idempotent without a name. */
 export async function createPlayer(ctx: AgoraContext, input: CreatePlayerInput): Promise<CreatePlayerResult> {
-  const json = valid(CreatePlayerRequest, { player: input.player }, 'player');
+  const json = parseInput(CreatePlayerRequest, { player: input.player }, 'player');
   let query = '';
   if (input.streamIp !== undefined) {
     if (!z.ipv4().safeParse(input.streamIp).success) throw new InvalidInputError('invalid streamIp', ['streamIp must be an IPv4 address']);
     query = `?streamIp=${encodeURIComponent(input.streamIp)}`;
   }
-  const seen = observing(basic(ctx));
   try {
-    const res = await agoraCall(seen.ctx, {
+    const res = await agoraCall(withBasicAuth(ctx), {
       method: 'POST',
       path: `${regional(ctx, input.region)}${query}`,
       json,
@@ -115,8 +91,8 @@ export async function createPlayer(ctx: AgoraContext, input: CreatePlayerInput):
     }
     return { outcome: 'created', playerId, uid: p.uid, account: p.account, status: p.status, createTs: p.createTs, requestId: res.requestId };
   } catch (err) {
-    const existing = seen.last()?.headers['x-resource-id'];
     if (err instanceof VendorError && err.info.httpStatus === 409) {
+      const existing = err.info.existingResourceId;
       if (existing) return { outcome: 'exists', playerId: existing, requestId: err.info.requestId ?? '' };
       // documented to carry the ID; without it the caller must reconcile by name
       throw new VendorError({ ...err.info, reason: `${err.info.reason} (no X-Resource-ID: find the player by name)`, retryable: false, ambiguous: true });
@@ -132,7 +108,7 @@ export interface PlayerRef extends RegionInput {
 /** Deletes a player; 404 = already gone (deleted before, idle-destroyed, or deleted by the service). */
 export async function deletePlayer(ctx: AgoraContext, input: PlayerRef): Promise<{ outcome: 'deleted' | 'already_gone'; requestId: string }> {
   try {
-    const res = await agoraCall(basic(ctx), {
+    const res = await agoraCall(withBasicAuth(ctx), {
       method: 'DELETE',
       path: `${regional(ctx, input.region)}/${encodeURIComponent(input.playerId)}`,
       site: site('delete', true),
@@ -154,9 +130,9 @@ export interface UpdatePlayerInput extends PlayerRef {
 
 /** Updates streamUrl / isPause / audioOptions.volume / seekPosition. Repeating a sequence is harmless. */
 export async function updatePlayer(ctx: AgoraContext, input: UpdatePlayerInput): Promise<{ requestId: string }> {
-  const sequence = valid(Sequence, input.sequence, 'sequence');
-  const json = valid(UpdatePlayerRequest, { player: input.player }, 'player update');
-  const res = await agoraCall(basic(ctx), {
+  const sequence = parseInput(Sequence, input.sequence, 'sequence');
+  const json = parseInput(UpdatePlayerRequest, { player: input.player }, 'player update');
+  const res = await agoraCall(withBasicAuth(ctx), {
     method: 'PATCH',
     path: `${regional(ctx, input.region)}/${encodeURIComponent(input.playerId)}?sequence=${sequence}`,
     json,
@@ -187,12 +163,12 @@ export interface PlayerPage {
 /** One page of players, oldest first (List has no region segment). */
 export async function listPlayers(ctx: AgoraContext, input: ListPlayersInput = {}): Promise<PlayerPage> {
   const q = new URLSearchParams();
-  if (input.channel !== undefined) q.set('filter', channelFilter(valid(ChannelName, input.channel, 'channel')));
-  if (input.pageSize !== undefined) q.set('pageSize', String(valid(z.number().int().min(1).max(500), input.pageSize, 'pageSize')));
+  if (input.channel !== undefined) q.set('filter', channelFilter(parseInput(ChannelName, input.channel, 'channel')));
+  if (input.pageSize !== undefined) q.set('pageSize', String(parseInput(z.number().int().min(1).max(500), input.pageSize, 'pageSize')));
   if (input.pageToken) q.set('pageToken', input.pageToken);
   // URLSearchParams writes spaces as "+"; the documented form is %20
   const query = q.size ? `?${q.toString().replace(/\+/g, '%20')}` : '';
-  const res = await agoraCall(basic(ctx), {
+  const res = await agoraCall(withBasicAuth(ctx), {
     method: 'GET',
     path: `${project(ctx)}/cloud-player/players${query}`,
     site: site('list', true),
@@ -220,6 +196,6 @@ export async function listAllPlayers(ctx: AgoraContext, input: Omit<ListPlayersI
  * create or delete. Call it ≥ 10 s after the create: List does not show younger players.
  */
 export async function findPlayerByName(ctx: AgoraContext, input: { name: string; channel?: string; requestId?: string }): Promise<ListedPlayer | undefined> {
-  valid(PlayerName, input.name, 'player name');
+  parseInput(PlayerName, input.name, 'player name');
   return (await listAllPlayers(ctx, { channel: input.channel, requestId: input.requestId })).find((p) => p.name === input.name);
 }

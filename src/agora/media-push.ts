@@ -26,25 +26,17 @@ import {
   type ConverterPatch,
 } from '../schemas/agora/media-push';
 import { ChannelName } from '../schemas/agora/media-gateway';
-import { agoraCall, type AgoraContext, type AgoraResult } from './http';
+import { parseInput } from '../schemas/parse';
+import { agoraCall, withBasicAuth, type AgoraContext, type AgoraResult } from './http';
 import { isGone } from './media-gateway';
 
 const PRODUCT = 'media-push';
 const MAX_LIST_PAGES = 1_000;
 
-function valid<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new InvalidInputError(`invalid ${what}`, r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)));
-  return r.data;
-}
 
-/** Media Push is documented with Basic auth only. */
-function basic(ctx: AgoraContext): AgoraContext {
-  return ctx.auth === 'hmac' ? { ...ctx, auth: 'basic' } : ctx;
-}
 
 const project = (ctx: AgoraContext) => `/v1/projects/${encodeURIComponent(ctx.appId)}`;
-const regional = (ctx: AgoraContext, region: AgoraRegion) => `/${valid(AgoraRegion, region, 'region')}${project(ctx)}/rtmp-converters`;
+const regional = (ctx: AgoraContext, region: AgoraRegion) => `/${parseInput(AgoraRegion, region, 'region')}${project(ctx)}/rtmp-converters`;
 const site = (operation: string, idempotent: boolean) => ({ product: PRODUCT, operation, idempotent });
 
 function idOf(res: AgoraResult<unknown>, fromBody: string | undefined): string {
@@ -88,7 +80,7 @@ export interface CreateConverterInput extends RegionInput {
 
 /** Creates a converter. Not idempotent: give it a `name` so a repeat answers 409 instead of pushing twice. */
 export async function createConverter(ctx: AgoraContext, input: CreateConverterInput): Promise<ConverterState> {
-  const json = valid(CreateConverterRequest, { converter: input.converter }, 'converter');
+  const json = parseInput(CreateConverterRequest, { converter: input.converter }, 'converter');
   let query = '';
   if (input.regionHintIp !== undefined) {
     if (!/^(\d{1,3})(\.\d{1,3}){3}$/.test(input.regionHintIp) || input.regionHintIp.split('.').some((p) => Number(p) > 255)) {
@@ -96,7 +88,7 @@ export async function createConverter(ctx: AgoraContext, input: CreateConverterI
     }
     query = `?regionHintIp=${encodeURIComponent(input.regionHintIp)}`;
   }
-  const res = await agoraCall(basic(ctx), {
+  const res = await agoraCall(withBasicAuth(ctx), {
     method: 'POST',
     path: `${regional(ctx, input.region)}${query}`,
     json,
@@ -119,7 +111,7 @@ export type CreateOrAdoptResult = ConverterState & { adopted: boolean };
 export async function createOrAdoptConverter(ctx: AgoraContext, input: CreateConverterInput): Promise<CreateOrAdoptResult> {
   const name = input.converter.name;
   if (!name) throw new InvalidInputError('invalid converter', ['name: createOrAdoptConverter needs a name (the idempotency key)']);
-  valid(ConverterName, name, 'converter name');
+  parseInput(ConverterName, name, 'converter name');
   try {
     return { ...(await createConverter(ctx, input)), adopted: false };
   } catch (err) {
@@ -149,7 +141,7 @@ export interface ConverterRef extends RegionInput {
 /** The converter's configuration and state; null when it does not exist (deleted, idle-destroyed, failed). */
 export async function getConverter(ctx: AgoraContext, input: ConverterRef): Promise<(ConverterDetail & { requestId: string }) | null> {
   try {
-    const res = await agoraCall(basic(ctx), {
+    const res = await agoraCall(withBasicAuth(ctx), {
       method: 'GET',
       path: `${regional(ctx, input.region)}/${encodeURIComponent(input.converterId)}`,
       site: site('get', true),
@@ -173,9 +165,9 @@ export interface UpdateConverterInput extends ConverterRef {
 
 /** Updates a converter. Repeating the same sequence is harmless, so it is retried like a read. */
 export async function updateConverter(ctx: AgoraContext, input: UpdateConverterInput): Promise<ConverterState> {
-  const sequence = valid(Sequence, input.sequence, 'sequence');
-  const body = valid(UpdateConverterRequest, { converter: input.converter, fields: input.fields }, 'converter update');
-  const res = await agoraCall(basic(ctx), {
+  const sequence = parseInput(Sequence, input.sequence, 'sequence');
+  const body = parseInput(UpdateConverterRequest, { converter: input.converter, fields: input.fields }, 'converter update');
+  const res = await agoraCall(withBasicAuth(ctx), {
     method: 'PATCH',
     path: `${regional(ctx, input.region)}/${encodeURIComponent(input.converterId)}?sequence=${sequence}`,
     json: { converter: body.converter, fields: body.fields.join(',') },
@@ -190,7 +182,7 @@ export async function updateConverter(ctx: AgoraContext, input: UpdateConverterI
 /** Deletes a converter; 404 = already gone (deleted before, or destroyed by the service). */
 export async function deleteConverter(ctx: AgoraContext, input: ConverterRef): Promise<{ outcome: 'deleted' | 'already_gone'; requestId: string }> {
   try {
-    const res = await agoraCall(basic(ctx), {
+    const res = await agoraCall(withBasicAuth(ctx), {
       method: 'DELETE',
       path: `${regional(ctx, input.region)}/${encodeURIComponent(input.converterId)}`,
       site: site('delete', true),
@@ -225,9 +217,9 @@ export interface ConverterPage {
 
 /** One page (≤ 500) of the project's or a channel's converters (List has no region segment). */
 export async function listConverters(ctx: AgoraContext, input: ListConvertersInput = {}): Promise<ConverterPage> {
-  const scope = input.channel === undefined ? project(ctx) : `${project(ctx)}/channels/${encodeURIComponent(valid(ChannelName, input.channel, 'channel'))}`;
+  const scope = input.channel === undefined ? project(ctx) : `${project(ctx)}/channels/${encodeURIComponent(parseInput(ChannelName, input.channel, 'channel'))}`;
   const query = input.cursor && input.cursor !== '0' ? `?cursor=${encodeURIComponent(input.cursor)}` : '';
-  const res = await agoraCall(basic(ctx), {
+  const res = await agoraCall(withBasicAuth(ctx), {
     method: 'GET',
     path: `${scope}/rtmp-converters${query}`,
     site: site(input.channel === undefined ? 'list' : 'listByChannel', true),

@@ -2,15 +2,8 @@
  * Shared by the Real-Time STT and Cloud Transcoder clients (agora.md §3, §4, §8): input validation
  * before any call, the builderToken result, and telling a vanished resource from a wrong URL.
  */
-import type { z } from 'zod';
-import { InvalidInputError, VendorError } from '../http/errors';
+import { VendorError } from '../http/errors';
 
-/** Parses `value` or throws InvalidInputError: bad input never reaches Agora. */
-export function validated<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new InvalidInputError(`invalid ${what}`, r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)));
-  return r.data;
-}
 
 /** A 404 about the resource (it is gone), not the API gateway's "no Route matched" for a wrong URL. */
 export function isResourceGone(err: unknown): err is VendorError {

@@ -33,7 +33,8 @@ import {
   type SttUpdatePath,
 } from '../schemas/agora/stt';
 import { agoraCall, type AgoraContext } from './http';
-import { isResourceGone, missingId, validated, type BuilderTokenResult } from './rtsc';
+import { isResourceGone, missingId, type BuilderTokenResult } from './rtsc';
+import { parseInput } from '../schemas/parse';
 
 export type { BuilderTokenResult };
 
@@ -46,7 +47,7 @@ const base7 = (ctx: AgoraContext) => `/api/speech-to-text/v1/projects/${enc(ctx.
 
 /** The update mask as the schema reads it, and the masked fields present in the body. */
 function checkMask(mask: readonly string[], body: SttUpdateBody): SttUpdatePath[] {
-  const paths = validated(SttUpdateMask, mask.join(','), 'updateMask');
+  const paths = parseInput(SttUpdateMask, mask.join(','), 'updateMask');
   const missing = missingMaskedFields(body, paths);
   if (missing.length) throw new InvalidInputError('invalid update', missing);
   return paths;
@@ -56,7 +57,7 @@ function checkMask(mask: readonly string[], body: SttUpdateBody): SttUpdatePath[
 
 /** `POST …/builderTokens`: a token to start one task within 5 minutes. */
 export async function acquireBuilderToken(ctx: AgoraContext, input: { instanceId: string }): Promise<BuilderTokenResult> {
-  const instanceId = validated(InstanceId, input.instanceId, 'instanceId');
+  const instanceId = parseInput(InstanceId, input.instanceId, 'instanceId');
   const res = await agoraCall(ctx, {
     method: 'POST',
     path: `${base6(ctx)}/builderTokens`,
@@ -85,7 +86,7 @@ export interface StartTaskResult {
 }
 
 export async function startTask(ctx: AgoraContext, input: StartTaskInput): Promise<StartTaskResult> {
-  const request = validated(Stt6StartRequest, input.request, 'STT 6.x start request');
+  const request = parseInput(Stt6StartRequest, input.request, 'STT 6.x start request');
   const res = await agoraCall(ctx, {
     method: 'POST',
     path: `${base6(ctx)}/tasks?builderToken=${enc(input.builderToken)}`,
@@ -140,8 +141,8 @@ export interface UpdateResult {
 
 /** 6.x `PATCH …/tasks/{taskId}` (the seed's saved example; the taskId segment is [general]). */
 export async function updateTask(ctx: AgoraContext, ref: TaskRef, input: UpdateInput): Promise<UpdateResult> {
-  const sequenceId = validated(SequenceId, input.sequenceId, 'sequenceId');
-  const body = validated(SttUpdateBody, input.body, 'update body');
+  const sequenceId = parseInput(SequenceId, input.sequenceId, 'sequenceId');
+  const body = parseInput(SttUpdateBody, input.body, 'update body');
   const mask = checkMask(input.updateMask, body);
   const res = await agoraCall(ctx, {
     method: 'PATCH',
@@ -191,7 +192,7 @@ export interface JoinAgentResult {
 
 /** `POST …/join`. `name` is the idempotency key: use a deterministic one. */
 export async function joinAgent(ctx: AgoraContext, request: Stt7JoinRequest): Promise<JoinAgentResult> {
-  const body = validated(Stt7JoinRequest, request, 'STT 7.x join request');
+  const body = parseInput(Stt7JoinRequest, request, 'STT 7.x join request');
   try {
     const res = await agoraCall(ctx, {
       method: 'POST',
@@ -241,8 +242,8 @@ export async function queryAgent(ctx: AgoraContext, agentId: string): Promise<Qu
 
 /** `POST …/agents/{agentId}/update?sequenceId=&updateMask=`. */
 export async function updateAgent(ctx: AgoraContext, agentId: string, input: UpdateInput): Promise<UpdateResult> {
-  const sequenceId = validated(SequenceId, input.sequenceId, 'sequenceId');
-  const body = validated(SttUpdateBody, input.body, 'update body');
+  const sequenceId = parseInput(SequenceId, input.sequenceId, 'sequenceId');
+  const body = parseInput(SttUpdateBody, input.body, 'update body');
   const mask = checkMask(input.updateMask, body);
   const res = await agoraCall(ctx, {
     method: 'POST',
@@ -283,7 +284,7 @@ export interface ListAgentsResult {
  * agents unless `state` says otherwise; items carry no `name`, so reconcile by channel and state.
  */
 export async function listAgents(ctx: AgoraContext, query: Stt7ListQuery = {}): Promise<ListAgentsResult> {
-  const q = validated(Stt7ListQuery, query, 'list query');
+  const q = parseInput(Stt7ListQuery, query, 'list query');
   const params = new URLSearchParams();
   if (q.channel !== undefined) params.set('channel', q.channel);
   if (q.fromTime !== undefined) params.set('from_time', String(q.fromTime));

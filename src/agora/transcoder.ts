@@ -21,7 +21,8 @@ import {
 } from '../schemas/agora/transcoder';
 import { classify } from './errors';
 import { agoraCall, type AgoraContext } from './http';
-import { isResourceGone, missingId, validated, type BuilderTokenResult } from './rtsc';
+import { isResourceGone, missingId, type BuilderTokenResult } from './rtsc';
+import { parseInput } from '../schemas/parse';
 
 export const TRANSCODER_PRODUCT = 'cloud-transcoder';
 
@@ -30,7 +31,7 @@ const base = (ctx: AgoraContext) => `/v1/projects/${enc(ctx.appId)}/rtsc/cloud-t
 
 /** `POST …/builderTokens`: a token for one task; create within 2 s (hard limit 5 min). */
 export async function acquireBuilderToken(ctx: AgoraContext, input: { instanceId: string }): Promise<BuilderTokenResult> {
-  const instanceId = validated(InstanceId, input.instanceId, 'instanceId');
+  const instanceId = parseInput(InstanceId, input.instanceId, 'instanceId');
   const res = await agoraCall(ctx, {
     method: 'POST',
     path: `${base(ctx)}/builderTokens`,
@@ -82,7 +83,7 @@ export interface CreateTaskResult extends TaskState {
 }
 
 export async function createTask(ctx: AgoraContext, input: { builderToken: string; request: CreateTaskRequest }): Promise<CreateTaskResult> {
-  const request = validated(CreateTaskRequest, input.request, 'Cloud Transcoder create request');
+  const request = parseInput(CreateTaskRequest, input.request, 'Cloud Transcoder create request');
   const site = { vendor: 'agora' as const, product: TRANSCODER_PRODUCT, operation: 'create', idempotent: false };
   let res;
   try {
@@ -136,8 +137,8 @@ export interface UpdateTaskInput {
 
 /** `PATCH …/tasks/{taskId}?builderToken=&sequenceId=&updateMask=services.cloudTranscoder.config`. */
 export async function updateTask(ctx: AgoraContext, ref: TaskRef, input: UpdateTaskInput): Promise<TaskState> {
-  const sequenceId = validated(SequenceId, input.sequenceId, 'sequenceId');
-  const request = validated(CreateTaskRequest, input.request, 'Cloud Transcoder update request');
+  const sequenceId = parseInput(SequenceId, input.sequenceId, 'sequenceId');
+  const request = parseInput(CreateTaskRequest, input.request, 'Cloud Transcoder update request');
   const res = await agoraCall(ctx, {
     method: 'PATCH',
     path: `${base(ctx)}/tasks/${enc(ref.taskId)}?builderToken=${enc(ref.builderToken)}&sequenceId=${sequenceId}&updateMask=${TRANSCODER_UPDATE_MASK}`,

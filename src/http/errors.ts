@@ -26,6 +26,8 @@ export interface VendorErrorInfo {
   ambiguous: boolean;
   /** from Retry-After, when the vendor sent one */
   retryAfterMs?: number;
+  /** the existing resource a conflict names (Agora X-Resource-ID on a 409): adopt it */
+  existingResourceId?: string;
 }
 
 export class VendorError extends Error {

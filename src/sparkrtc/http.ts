@@ -11,6 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { CallSite, HttpClient, HttpResponse } from '../http/client';
 import { InvalidInputError, VendorError } from '../http/errors';
+import { parseVendorResponse } from '../http/response';
+import { parseInput } from '../schemas/parse';
 import type { SparkRtcProfile } from '../config';
 import { authFromProfile, type IamTokenOptions, type SparkRtcAuth } from './auth';
 import { errorFields, sparkRtcError } from './errors';
@@ -91,27 +93,11 @@ export async function sparkCall<S extends z.ZodType>(ctx: SparkRtcContext, call:
     break;
   }
   if (res.status < 200 || res.status >= 300) throw sparkRtcError(site, res);
-  const parsed = call.response.safeParse(res.body ?? (res.status === 204 || res.status === 202 ? undefined : {}));
-  if (!parsed.success) {
-    throw new VendorError({
-      vendor: 'sparkrtc',
-      product: site.product,
-      operation: site.operation,
-      httpStatus: res.status,
-      code: 'RESPONSE_SCHEMA',
-      reason: `unexpected response body: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'} ${i.message}`).join('; ')}`,
-      requestId: res.requestId,
-      retryable: false,
-      // the call itself went through: for a create we do not know what was created
-      ambiguous: !site.idempotent,
-    });
-  }
-  return { status: res.status, body: parsed.data, requestId: res.requestId, headers: res.headers };
+  const parsed = parseVendorResponse(call.response, res.body ?? (res.status === 204 || res.status === 202 ? undefined : {}), site, res.status, res.requestId);
+  return { status: res.status, body: parsed, requestId: res.requestId, headers: res.headers };
 }
 
 /** Validates a request body with a strict schema before anything is sent. */
 export function requestBody<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  throw new InvalidInputError(`invalid SparkRTC ${what}`, r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`));
+  return parseInput(schema, input, `SparkRTC ${what}`);
 }

@@ -1,0 +1,98 @@
+/**
+ * A change a caller wants applied to a running vendor task (a layout, subscription lists...), kept as
+ * the *whole* desired value with a version. Handlers only record what is wanted and wait; the
+ * workflow's main loop applies it, one call at a time, so calls on a session never overlap. After a
+ * failover or a restart the slot is marked unapplied and the loop sends the desired value again.
+ * The slot is plain JSON and travels across continue-as-new inside the workflow's state.
+ */
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import { ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
+
+export interface DesiredSlot<T> {
+  value?: T;
+  /** bumped by every accepted change */
+  version: number;
+  /** the last version the vendor has (or that failed for good) */
+  applied: number;
+}
+
+export function desiredSlot<T>(value?: T): DesiredSlot<T> {
+  return { value, version: 0, applied: 0 };
+}
+
+export const isPending = (slot: DesiredSlot<unknown>): boolean => slot.applied < slot.version;
+
+/** The vendor task lost its state (failover, new recorder): send the desired value again, if one was set. */
+export function markUnapplied(slot: DesiredSlot<unknown>): void {
+  if (slot.version > 0) slot.applied = 0;
+}
+
+export interface ChangeChannel<T> {
+  /** apply the desired value now (main loop only); `lost` = the task cannot be reached, keep it pending */
+  apply(send: (value: T) => Promise<void>, lost: (err: unknown) => boolean, describe: (err: unknown) => string): Promise<void>;
+}
+
+/**
+ * Registers an Update (validated, waits until applied, fails if the vendor refuses it) and a
+ * fire-and-forget Signal for the same change.
+ */
+export function registerChange<T>(opts: {
+  slot: DesiredSlot<T>;
+  update: UpdateDefinition<T, [T]>;
+  signal: SignalDefinition<[T]>;
+  /** throws an ApplicationFailure for a value that must not be accepted; returns the normalised value */
+  validate: (value: unknown) => T;
+  /** throws while the session no longer accepts changes */
+  accepting: () => void;
+  /** true once the session has ended */
+  ended: () => boolean;
+  what: string;
+  description: string;
+}): ChangeChannel<T> {
+  const { slot } = opts;
+  const failures = new Map<number, string>();
+  const want = (value: T) => {
+    slot.value = value;
+    return ++slot.version;
+  };
+  setHandler(
+    opts.update,
+    async (value) => {
+      const wanted = opts.validate(value);
+      const version = want(wanted);
+      await condition(() => slot.applied >= version || failures.has(version) || opts.ended());
+      const failed = failures.get(version);
+      if (failed) throw ApplicationFailure.create({ type: 'ChangeRejected', message: failed, nonRetryable: true });
+      if (slot.applied < version) throw ApplicationFailure.create({ type: 'SessionEnded', message: `the session ended before the ${opts.what} was applied`, nonRetryable: true });
+      return wanted;
+    },
+    {
+      validator: (value) => {
+        opts.accepting();
+        opts.validate(value);
+      },
+      description: opts.description,
+    },
+  );
+  setHandler(opts.signal, (value) => {
+    try {
+      opts.accepting();
+      want(opts.validate(value));
+    } catch (err) {
+      log.warn(`${opts.what} signal ignored`, { error: (err as Error).message });
+    }
+  });
+  return {
+    async apply(send, lost, describe) {
+      const version = slot.version;
+      try {
+        await send(slot.value as T);
+        slot.applied = version;
+      } catch (err) {
+        if (lost(err)) return; // still wanted: applied once the task is reachable again
+        failures.set(version, describe(err));
+        slot.applied = version;
+      }
+    },
+  };
+}
