@@ -10,7 +10,6 @@
  * the key first, then disconnect the sid, else the encoder reconnects with a new sid) is the workflow's.
  */
 import type { z } from 'zod';
-import { InvalidInputError, VendorError } from '../http/errors';
 import {
   AgoraRegion,
   AppConfigRequest,
@@ -31,20 +30,14 @@ import {
 } from '../schemas/agora/media-gateway';
 import { parseInput } from '../schemas/parse';
 import { agoraCall, type AgoraContext } from './http';
+import { doneOrGone, nullIfGone, type GoneOutcome } from './media-common';
+
+export { isGone, type GoneOutcome } from './media-common';
 
 const PRODUCT = 'media-gateway';
 
 /** The documented answer to a Media Gateway 409: wait 1 s, 3 s, 6 s between attempts (agora.md §5.4). */
 export const GATEWAY_CONFLICT_BACKOFF_MS = [1_000, 3_000, 6_000] as const;
-
-/** The API gateway's 404 for a path nothing serves: a bug, never "already gone". */
-const NO_ROUTE = 'no Route matched with those values';
-
-/** True for a 404 that means the resource does not exist (any more). */
-export function isGone(err: unknown): err is VendorError {
-  return err instanceof VendorError && err.info.httpStatus === 404 && err.info.reason !== NO_ROUTE;
-}
-
 
 function base(ctx: AgoraContext, region: AgoraRegion): string {
   return `/${parseInput(AgoraRegion, region, 'region')}/v1/projects/${encodeURIComponent(ctx.appId)}/rtls/ingress`;
@@ -111,7 +104,7 @@ export interface StreamKeyRef extends RegionInput {
 
 /** The key's binding and validity; null when it does not exist (destroyed, expired or never created). */
 export async function getStreamKey(ctx: AgoraContext, input: StreamKeyRef): Promise<StreamKeyResult | null> {
-  try {
+  return nullIfGone(async () => {
     const res = await agoraCall(ctx, {
       method: 'GET',
       path: `${base(ctx, input.region)}/streamkeys/${encodeURIComponent(input.streamKey)}`,
@@ -120,29 +113,21 @@ export async function getStreamKey(ctx: AgoraContext, input: StreamKeyRef): Prom
       requestId: input.requestId,
     });
     return keyResult(res.body.data, res.requestId);
-  } catch (err) {
-    if (isGone(err)) return null;
-    throw err;
-  }
+  });
 }
-
-export type GoneOutcome<Done extends string> = { outcome: Done | 'already_gone'; requestId: string };
 
 /** Destroys a key (it can no longer start a push; an ongoing push continues). 404 = already gone. */
 export async function destroyStreamKey(ctx: AgoraContext, input: StreamKeyRef): Promise<GoneOutcome<'destroyed'>> {
-  try {
-    const res = await agoraCall(ctx, {
+  return doneOrGone(
+    'destroyed',
+    agoraCall(ctx, {
       method: 'DELETE',
       path: `${base(ctx, input.region)}/streamkeys/${encodeURIComponent(input.streamKey)}`,
       site: site('destroyStreamKey', true),
       response: GatewayStatusResponse,
       requestId: input.requestId,
-    });
-    return { outcome: 'destroyed', requestId: res.requestId };
-  } catch (err) {
-    if (isGone(err)) return { outcome: 'already_gone', requestId: err.info.requestId ?? '' };
-    throw err;
-  }
+    }),
+  );
 }
 
 // ---- stream configuration templates ----
@@ -174,23 +159,17 @@ export async function updateStreamTemplate(ctx: AgoraContext, input: TemplateSet
 }
 
 export async function deleteStreamTemplate(ctx: AgoraContext, input: TemplateInput): Promise<GoneOutcome<'deleted'>> {
-  try {
-    const res = await agoraCall(ctx, { method: 'DELETE', path: templatePath(ctx, input), site: site('deleteTemplate', true), response: GatewayStatusResponse, requestId: input.requestId });
-    return { outcome: 'deleted', requestId: res.requestId };
-  } catch (err) {
-    if (isGone(err)) return { outcome: 'already_gone', requestId: err.info.requestId ?? '' };
-    throw err;
-  }
+  return doneOrGone(
+    'deleted',
+    agoraCall(ctx, { method: 'DELETE', path: templatePath(ctx, input), site: site('deleteTemplate', true), response: GatewayStatusResponse, requestId: input.requestId }),
+  );
 }
 
 export async function getStreamTemplate(ctx: AgoraContext, input: TemplateInput): Promise<StreamTemplate | null> {
-  try {
+  return nullIfGone(async () => {
     const res = await agoraCall(ctx, { method: 'GET', path: templatePath(ctx, input), site: site('getTemplate', true), response: GetStreamTemplateResponse, requestId: input.requestId });
     return res.body.data ?? {};
-  } catch (err) {
-    if (isGone(err)) return null;
-    throw err;
-  }
+  });
 }
 
 export async function listStreamTemplates(ctx: AgoraContext, input: RegionInput): Promise<StreamTemplate[]> {
@@ -238,7 +217,7 @@ export interface StreamRef extends RegionInput {
 
 /** One push by sid; null once it has ended (a reconnect gets a new sid). */
 export async function getOnlineStream(ctx: AgoraContext, input: StreamRef): Promise<OnlineStream | null> {
-  try {
+  return nullIfGone(async () => {
     const res = await agoraCall(ctx, {
       method: 'GET',
       path: `${base(ctx, input.region)}/online-streams/${encodeURIComponent(input.sid)}`,
@@ -247,10 +226,7 @@ export async function getOnlineStream(ctx: AgoraContext, input: StreamRef): Prom
       requestId: input.requestId,
     });
     return res.body.data;
-  } catch (err) {
-    if (isGone(err)) return null;
-    throw err;
-  }
+  });
 }
 
 export interface MuteInput extends StreamRef {
@@ -280,17 +256,14 @@ export async function muteOnlineStream(ctx: AgoraContext, input: MuteInput): Pro
  * 404 = the push had already ended.
  */
 export async function disconnectOnlineStream(ctx: AgoraContext, input: StreamRef): Promise<GoneOutcome<'disconnected'>> {
-  try {
-    const res = await agoraCall(ctx, {
+  return doneOrGone(
+    'disconnected',
+    agoraCall(ctx, {
       method: 'DELETE',
       path: `${base(ctx, input.region)}/online-streams/${encodeURIComponent(input.sid)}`,
       site: site('disconnectOnlineStream', true),
       response: GatewayStatusResponse,
       requestId: input.requestId,
-    });
-    return { outcome: 'disconnected', requestId: res.requestId };
-  } catch (err) {
-    if (isGone(err)) return { outcome: 'already_gone', requestId: err.info.requestId ?? '' };
-    throw err;
-  }
+    }),
+  );
 }

@@ -26,13 +26,10 @@ import {
 } from '../schemas/agora/media-pull';
 import { parseInput } from '../schemas/parse';
 import { agoraCall, withBasicAuth, type AgoraContext } from './http';
-import { isGone } from './media-gateway';
+import { collectPages, createdId, doneOrGone } from './media-common';
 
 const PRODUCT = 'media-pull';
 const MAX_LIST_PAGES = 100;
-
-
-
 
 const project = (ctx: AgoraContext) => `/v1/projects/${encodeURIComponent(ctx.appId)}`;
 const regional = (ctx: AgoraContext, region: AgoraRegion) => `/${parseInput(AgoraRegion, region, 'region')}${project(ctx)}/cloud-player/players`;
@@ -75,20 +72,7 @@ export async function createPlayer(ctx: AgoraContext, input: CreatePlayerInput):
       requestId: input.requestId,
     });
     const p = res.body.player;
-    const playerId = p.id ?? res.headers['x-resource-id'];
-    if (!playerId) {
-      throw new VendorError({
-        vendor: 'agora',
-        product: PRODUCT,
-        operation: 'create',
-        httpStatus: res.status,
-        code: 'NO_RESOURCE_ID',
-        reason: 'the answer named no player (neither player.id nor X-Resource-ID)',
-        requestId: res.requestId,
-        retryable: false,
-        ambiguous: true,
-      });
-    }
+    const playerId = createdId(PRODUCT, 'player', res, p.id);
     return { outcome: 'created', playerId, uid: p.uid, account: p.account, status: p.status, createTs: p.createTs, requestId: res.requestId };
   } catch (err) {
     if (err instanceof VendorError && err.info.httpStatus === 409) {
@@ -107,19 +91,16 @@ export interface PlayerRef extends RegionInput {
 
 /** Deletes a player; 404 = already gone (deleted before, idle-destroyed, or deleted by the service). */
 export async function deletePlayer(ctx: AgoraContext, input: PlayerRef): Promise<{ outcome: 'deleted' | 'already_gone'; requestId: string }> {
-  try {
-    const res = await agoraCall(withBasicAuth(ctx), {
+  return doneOrGone(
+    'deleted',
+    agoraCall(withBasicAuth(ctx), {
       method: 'DELETE',
       path: `${regional(ctx, input.region)}/${encodeURIComponent(input.playerId)}`,
       site: site('delete', true),
       response: EmptyBody,
       requestId: input.requestId,
-    });
-    return { outcome: 'deleted', requestId: res.requestId };
-  } catch (err) {
-    if (isGone(err)) return { outcome: 'already_gone', requestId: err.info.requestId ?? '' };
-    throw err;
-  }
+    }),
+  );
 }
 
 export interface UpdatePlayerInput extends PlayerRef {
@@ -180,15 +161,10 @@ export async function listPlayers(ctx: AgoraContext, input: ListPlayersInput = {
 
 /** Every page of players (mind the per-minute List limits). */
 export async function listAllPlayers(ctx: AgoraContext, input: Omit<ListPlayersInput, 'pageToken'> = {}): Promise<ListedPlayer[]> {
-  const all: ListedPlayer[] = [];
-  let pageToken: string | undefined;
-  for (let page = 0; page < MAX_LIST_PAGES; page++) {
+  return collectPages(MAX_LIST_PAGES, async (pageToken) => {
     const res = await listPlayers(ctx, { ...input, pageSize: input.pageSize ?? 500, pageToken });
-    all.push(...res.players);
-    if (!res.nextPageToken || res.nextPageToken === pageToken) return all;
-    pageToken = res.nextPageToken;
-  }
-  return all;
+    return { items: res.players, next: res.nextPageToken };
+  });
 }
 
 /**

@@ -27,35 +27,15 @@ import {
 } from '../schemas/agora/media-push';
 import { ChannelName } from '../schemas/agora/media-gateway';
 import { parseInput } from '../schemas/parse';
-import { agoraCall, withBasicAuth, type AgoraContext, type AgoraResult } from './http';
-import { isGone } from './media-gateway';
+import { agoraCall, withBasicAuth, type AgoraContext } from './http';
+import { collectPages, createdId, doneOrGone, nullIfGone } from './media-common';
 
 const PRODUCT = 'media-push';
 const MAX_LIST_PAGES = 1_000;
 
-
-
 const project = (ctx: AgoraContext) => `/v1/projects/${encodeURIComponent(ctx.appId)}`;
 const regional = (ctx: AgoraContext, region: AgoraRegion) => `/${parseInput(AgoraRegion, region, 'region')}${project(ctx)}/rtmp-converters`;
 const site = (operation: string, idempotent: boolean) => ({ product: PRODUCT, operation, idempotent });
-
-function idOf(res: AgoraResult<unknown>, fromBody: string | undefined): string {
-  const id = fromBody ?? res.headers['x-resource-id'];
-  if (!id) {
-    throw new VendorError({
-      vendor: 'agora',
-      product: PRODUCT,
-      operation: 'create',
-      httpStatus: res.status,
-      code: 'NO_RESOURCE_ID',
-      reason: 'the answer named no converter (neither converter.id nor X-Resource-ID)',
-      requestId: res.requestId,
-      retryable: false,
-      ambiguous: true,
-    });
-  }
-  return id;
-}
 
 export interface RegionInput {
   /** lower-case, where the CDN origin is; every later call on the converter uses the same region */
@@ -97,7 +77,7 @@ export async function createConverter(ctx: AgoraContext, input: CreateConverterI
     requestId: input.requestId,
   });
   const c = res.body.converter;
-  return { converterId: idOf(res, c.id), state: c.state, createTs: c.createTs, updateTs: c.updateTs, requestId: res.requestId };
+  return { converterId: createdId(PRODUCT, 'converter', res, c.id), state: c.state, createTs: c.createTs, updateTs: c.updateTs, requestId: res.requestId };
 }
 
 export type CreateOrAdoptResult = ConverterState & { adopted: boolean };
@@ -140,7 +120,7 @@ export interface ConverterRef extends RegionInput {
 
 /** The converter's configuration and state; null when it does not exist (deleted, idle-destroyed, failed). */
 export async function getConverter(ctx: AgoraContext, input: ConverterRef): Promise<(ConverterDetail & { requestId: string }) | null> {
-  try {
+  return nullIfGone(async () => {
     const res = await agoraCall(withBasicAuth(ctx), {
       method: 'GET',
       path: `${regional(ctx, input.region)}/${encodeURIComponent(input.converterId)}`,
@@ -149,10 +129,7 @@ export async function getConverter(ctx: AgoraContext, input: ConverterRef): Prom
       requestId: input.requestId,
     });
     return { ...res.body, requestId: res.requestId };
-  } catch (err) {
-    if (isGone(err)) return null;
-    throw err;
-  }
+  });
 }
 
 export interface UpdateConverterInput extends ConverterRef {
@@ -181,19 +158,16 @@ export async function updateConverter(ctx: AgoraContext, input: UpdateConverterI
 
 /** Deletes a converter; 404 = already gone (deleted before, or destroyed by the service). */
 export async function deleteConverter(ctx: AgoraContext, input: ConverterRef): Promise<{ outcome: 'deleted' | 'already_gone'; requestId: string }> {
-  try {
-    const res = await agoraCall(withBasicAuth(ctx), {
+  return doneOrGone(
+    'deleted',
+    agoraCall(withBasicAuth(ctx), {
       method: 'DELETE',
       path: `${regional(ctx, input.region)}/${encodeURIComponent(input.converterId)}`,
       site: site('delete', true),
       response: EmptyBody,
       requestId: input.requestId,
-    });
-    return { outcome: 'deleted', requestId: res.requestId };
-  } catch (err) {
-    if (isGone(err)) return { outcome: 'already_gone', requestId: err.info.requestId ?? '' };
-    throw err;
-  }
+    }),
+  );
 }
 
 /** Delete answers an empty body (whatever it carries is not used). */
@@ -231,15 +205,11 @@ export async function listConverters(ctx: AgoraContext, input: ListConvertersInp
 
 /** Every page of the project's or a channel's converters. */
 export async function listAllConverters(ctx: AgoraContext, input: Omit<ListConvertersInput, 'cursor'> = {}): Promise<ConverterListMember[]> {
-  const all: ConverterListMember[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_LIST_PAGES; page++) {
+  return collectPages(MAX_LIST_PAGES, async (cursor) => {
     const res = await listConverters(ctx, { ...input, cursor });
-    all.push(...res.members);
-    if (!res.cursor || res.cursor === '0' || res.cursor === cursor) return all;
-    cursor = res.cursor;
-  }
-  return all;
+    // cursor "0" marks the last page
+    return { items: res.members, next: res.cursor === '0' ? '' : res.cursor };
+  });
 }
 
 /**
