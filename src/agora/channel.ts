@@ -36,7 +36,6 @@ const PRODUCT = 'channel-management';
 const RULES_PATH = '/dev/v1/kicking-rule';
 const enc = encodeURIComponent;
 
-
 // ---- banning user privileges ----
 
 /** Who a rule targets: cname only (whole channel), uid only (all channels), cname + uid, ip only. */
@@ -179,7 +178,9 @@ export async function deleteBanRule(ctx: AgoraContext, id: number): Promise<{ de
 
 type Stats<T> = { success: boolean; data: T };
 
-function statsData<T>(operation: string, res: { status: number; body: Stats<T>; requestId: string }): { data: T; requestId: string } {
+/** One GET of the statistics API; its `data`, or a final VendorError when it answers `success: false`. */
+async function getStats<T>(ctx: AgoraContext, operation: string, path: string, response: z.ZodType<Stats<T>>): Promise<{ data: T; requestId: string }> {
+  const res = await agoraCall(ctx, { method: 'GET', path, site: { product: PRODUCT, operation, idempotent: true }, response });
   if (!res.body.success) {
     throw new VendorError({
       vendor: 'agora',
@@ -200,13 +201,7 @@ function statsData<T>(operation: string, res: { status: number; body: Stats<T>; 
 export async function getUserStatus(ctx: AgoraContext, input: { cname: string; uid: number }): Promise<{ data: UserStatusData; requestId: string }> {
   const cname = parseInput(ChannelName, input.cname, 'channel name');
   const uid = parseInput(ChannelUid, input.uid, 'uid');
-  const res = await agoraCall(ctx, {
-    method: 'GET',
-    path: `/dev/v1/channel/user/property/${enc(ctx.appId)}/${uid}/${enc(cname)}`,
-    site: { product: PRODUCT, operation: 'userStatus', idempotent: true },
-    response: UserStatusResponse,
-  });
-  return statsData('userStatus', res);
+  return getStats(ctx, 'userStatus', `/dev/v1/channel/user/property/${enc(ctx.appId)}/${uid}/${enc(cname)}`, UserStatusResponse);
 }
 
 /**
@@ -215,25 +210,13 @@ export async function getUserStatus(ctx: AgoraContext, input: { cname: string; u
  */
 export async function getUserList(ctx: AgoraContext, cname: string): Promise<{ data: UserListData; requestId: string }> {
   const name = parseInput(ChannelName, cname, 'channel name');
-  const res = await agoraCall(ctx, {
-    method: 'GET',
-    path: `/dev/v1/channel/user/${enc(ctx.appId)}/${enc(name)}`,
-    site: { product: PRODUCT, operation: 'userList', idempotent: true },
-    response: UserListResponse,
-  });
-  return statsData('userList', res);
+  return getStats(ctx, 'userList', `/dev/v1/channel/user/${enc(ctx.appId)}/${enc(name)}`, UserListResponse);
 }
 
 /** The hosts of a live broadcasting channel ([public]: …/hosts_only). */
 export async function getHostList(ctx: AgoraContext, cname: string): Promise<{ data: UserListData; requestId: string }> {
   const name = parseInput(ChannelName, cname, 'channel name');
-  const res = await agoraCall(ctx, {
-    method: 'GET',
-    path: `/dev/v1/channel/user/${enc(ctx.appId)}/${enc(name)}/hosts_only`,
-    site: { product: PRODUCT, operation: 'hostList', idempotent: true },
-    response: UserListResponse,
-  });
-  return statsData('hostList', res);
+  return getStats(ctx, 'hostList', `/dev/v1/channel/user/${enc(ctx.appId)}/${enc(name)}/hosts_only`, UserListResponse);
 }
 
 /** One page of the project's online channels (page_no from 0, page_size 1 … 500, default 100). */
@@ -242,11 +225,5 @@ export async function getChannelList(ctx: AgoraContext, page: ChannelListQuery =
   const qs = new URLSearchParams();
   if (q.page_no !== undefined) qs.set('page_no', String(q.page_no));
   if (q.page_size !== undefined) qs.set('page_size', String(q.page_size));
-  const res = await agoraCall(ctx, {
-    method: 'GET',
-    path: `/dev/v1/channel/${enc(ctx.appId)}${qs.size ? `?${qs}` : ''}`,
-    site: { product: PRODUCT, operation: 'channelList', idempotent: true },
-    response: ChannelListResponse,
-  });
-  return statsData('channelList', res);
+  return getStats(ctx, 'channelList', `/dev/v1/channel/${enc(ctx.appId)}${qs.size ? `?${qs}` : ''}`, ChannelListResponse);
 }
