@@ -23,6 +23,7 @@ import {
   ApplicationFailure,
   condition,
   ContinueAsNew,
+  isCancellation,
   log,
   setHandler,
   sleep,
@@ -40,7 +41,7 @@ import {
 import { withCleanupOnCancel } from './lib/cancel';
 import { continueAsNewWhenReady, shouldContinueAsNew } from './lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, registerChange, type DesiredSlot } from './lib/desired';
-import { describe, vendorInfo } from './lib/failures';
+import { describe, isAmbiguous, vendorInfo } from './lib/failures';
 import { trackPhase } from './lib/phase';
 import { activitiesOf } from './lib/retry';
 import { SA } from './lib/search-attributes';
@@ -71,6 +72,10 @@ const IN_PROGRESS = 5;
 const EXITED = new Set([8, 20]);
 /** While suspect (404s), query at least this often to notice the recovery. */
 const SUSPECT_POLL_MS = 5_000;
+/** The main loop never goes round without waiting at least this long (no hot loop, ever). */
+const MIN_LOOP_WAIT_MS = 50;
+/** Storage credentials are refreshed at most this often, and a failed refresh is tried again after it. */
+const STORAGE_REFRESH_MIN_INTERVAL_MS = 60_000;
 /** NCS event types (webhooks.md §1) */
 const NCS = { sessionExit: 11, sessionFailover: 12, uploaded: 31, backuped: 32, recorderStarted: 40, recorderLeave: 41 } as const;
 
@@ -92,13 +97,21 @@ export interface CloudRecordingState {
   layout: DesiredSlot<Layout>;
   subscriptions: DesiredSlot<StreamSubscribe>;
   storageExpiresAt?: number;
+  /** no storage refresh before this (ms): refreshes are rate-limited and failed ones retried later */
+  storageRefreshAfter?: number;
+  /** recorders that could not be stopped (accounted for in the result, never dropped silently) */
+  unstopped: Array<{ resourceId: string; sid: string; recorderUid: string; error: string }>;
   excludeResourceIds: string[];
   restarts: number;
   continuedAsNew: number;
   stopReason?: string;
 }
 
-type RecordingEnd = { kind: 'stop'; reason: string } | { kind: 'ended'; reason: string } | { kind: 'continue' };
+type RecordingEnd =
+  | { kind: 'stop'; reason: string }
+  /** `confirmed`: the recorder itself reported it exited; otherwise the end is inferred (404s, NCS) */
+  | { kind: 'ended'; reason: string; confirmed: boolean }
+  | { kind: 'continue' };
 
 export async function cloudRecording(rawInput: CloudRecordingInput): Promise<CloudRecordingResult> {
   const parsed = CloudRecordingInput.safeParse(rawInput);
@@ -119,6 +132,7 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
     layout: desiredSlot(initialLayout(input)),
     subscriptions: desiredSlot<StreamSubscribe>(),
     excludeResourceIds: [],
+    unstopped: [],
     restarts: 0,
     continuedAsNew: 0,
   };
@@ -288,7 +302,7 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
       try {
         return await creates.startRecording(startParams());
       } catch (err) {
-        if (!vendorInfo(err)?.ambiguous || reconcile >= 3) throw err;
+        if (!isAmbiguous(err) || reconcile >= 3) throw err;
         log.warn('start outcome unknown; asking again with the same resourceId', { error: describe(err) });
         await sleep(1_000 * (reconcile + 1));
       }
@@ -324,11 +338,17 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
         throw ApplicationFailure.create({ type: 'RecordingNotStarted', message: `no recorder could be started after ${attempt - 1} attempts`, nonRetryable: true });
       }
       phase.set('acquiring');
+      startedEventFor = undefined;
       const acquired = await calls.acquireRecordingResource({
         profile: input.profile,
         cname: input.channel,
         uid: s.uid,
-        clientRequest: { ...input.acquire, ...(s.excludeResourceIds.length ? { excludeResourceIds: s.excludeResourceIds } : {}) },
+        clientRequest: {
+          ...input.acquire,
+          // REST control must outlast the session (agora.md §2.2)
+          resourceExpiredHour: input.acquire?.resourceExpiredHour ?? Math.min(720, Math.ceil(input.maxDurationMs / 3_600_000) + 1),
+          ...(s.excludeResourceIds.length ? { excludeResourceIds: s.excludeResourceIds } : {}),
+        },
       });
       s.resourceId = acquired.resourceId;
       phase.set('starting');
@@ -380,12 +400,39 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
     }
   };
 
-  /** Stops a recorder we are giving up on; failures are logged, not raised. */
+  /**
+   * Stops the current recording. A 404 is an HA failover until the grace window has passed; after it
+   * the recording is gone. Any other failure is raised.
+   */
+  const stopCurrent = async (): Promise<Awaited<ReturnType<CloudRecordingActivities['stopRecording']>>> => {
+    for (;;) {
+      try {
+        return await cleanups.stopRecording(ref());
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        s.suspectSince ??= Date.now();
+        const left = s.suspectSince + input.notFoundGraceMs - Date.now();
+        if (left <= 0) return { outcome: 'already_stopped', files: [], uploadingStatus: 'unknown' };
+        await sleep(Math.min(SUSPECT_POLL_MS, left));
+      }
+    }
+  };
+
+  /** The current recorder could not be stopped: it is reported in the result, never forgotten. */
+  const recordUnstopped = (err: unknown) => {
+    if (!s.sid || !s.resourceId) return;
+    log.error('a recording could not be stopped', { sid: s.sid, error: describe(err) });
+    s.unstopped.push({ resourceId: s.resourceId, sid: s.sid, recorderUid: s.uid, error: describe(err) });
+  };
+
+  /** Stops a recorder we are giving up on; a failure is recorded, not raised (cancellation is). */
   const stopQuietly = async (why: string) => {
     try {
-      await cleanups.stopRecording(ref());
+      await stopCurrent();
     } catch (err) {
-      log.warn('could not stop a replaced recorder', { why, error: describe(err) });
+      if (isCancellation(err)) throw err;
+      log.warn('could not stop a recorder', { why, error: describe(err) });
+      recordUnstopped(err);
     }
   };
 
@@ -396,21 +443,22 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
     return true;
   };
 
-  const storageRefreshAt = () => (s.storageExpiresAt !== undefined ? s.storageExpiresAt - input.storageRefreshMarginMs : undefined);
+  const storageRefreshAt = () =>
+    s.storageExpiresAt !== undefined ? Math.max(s.storageExpiresAt - input.storageRefreshMarginMs, s.storageRefreshAfter ?? 0) : undefined;
 
   const refreshStorage = async () => {
     const previous = s.storageExpiresAt;
+    // whatever happens, the next attempt waits: never a burst of update calls
+    s.storageRefreshAfter = Date.now() + STORAGE_REFRESH_MIN_INTERVAL_MS;
     try {
       const r = await calls.refreshRecordingStorage({ ...ref(), storageProfile: input.storageProfile });
       s.storageExpiresAt = r.storageExpiresAt;
       if (previous !== undefined && r.storageExpiresAt !== undefined && r.storageExpiresAt <= previous) {
-        log.error('storage credentials were not renewed; uploads will fall back to Agora backup when they lapse', { expiresAt: previous });
-        s.storageExpiresAt = undefined; // do not hammer: nothing newer is available
+        log.error('storage credentials were not renewed; uploads fall back to Agora backup if they lapse', { expiresAt: previous });
       }
     } catch (err) {
       if (isNotFound(err)) s.suspectSince ??= Date.now();
-      else log.error('storage credential refresh failed', { error: describe(err) });
-      if (!isNotFound(err)) s.storageExpiresAt = undefined;
+      else log.error('storage credential refresh failed; trying again later', { error: describe(err) });
     }
   };
 
@@ -428,20 +476,22 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
         markUnapplied(s.layout);
         markUnapplied(s.subscriptions);
       }
-      if (q.status !== undefined && EXITED.has(q.status)) return { kind: 'ended', reason: `recorder exited (status ${q.status})` };
+      if (q.status !== undefined && EXITED.has(q.status)) return { kind: 'ended', reason: `recorder exited (status ${q.status})`, confirmed: true };
       return undefined;
     } catch (err) {
       if (isNotFound(err)) {
-        if (exitNotice()) return { kind: 'ended', reason: 'notice' };
+        if (exitNotice()) return { kind: 'ended', reason: 'notice', confirmed: false };
         s.suspectSince ??= Date.now();
         const gone = Date.now() - s.suspectSince >= input.notFoundGraceMs;
-        return gone ? { kind: 'ended', reason: `recording not found for ${Math.round(input.notFoundGraceMs / 1000)} s (query answered 404)` } : undefined;
+        return gone ? { kind: 'ended', reason: `recording not found for ${Math.round(input.notFoundGraceMs / 1000)} s (query answered 404)`, confirmed: false } : undefined;
       }
-      if (vendorInfo(err)?.retryable) {
-        log.warn('query failed after retries; recording goes on', { error: describe(err) });
+      const info = vendorInfo(err);
+      if (!info || info.retryable || info.ambiguous) {
+        // a timeout or a transient failure: the recording goes on, the next poll tries again
+        log.warn('query failed; recording goes on', { error: describe(err) });
         return undefined;
       }
-      // we cannot watch it any more: stop it rather than let it bill unseen
+      // the vendor refuses to let us watch it (credentials revoked...): stop it rather than let it bill unseen
       return { kind: 'stop', reason: `query failed: ${describe(err)}` };
     }
   };
@@ -474,12 +524,13 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
       const now = Date.now();
       const pollEvery = reachable ? input.pollIntervalMs : Math.min(input.pollIntervalMs, SUSPECT_POLL_MS);
       nextPollAt = Math.min(nextPollAt, now + pollEvery);
-      const wakeAt = Math.min(nextPollAt, s.deadline, refreshAt ?? Infinity);
+      // an unreachable task cannot take a refresh: its time is no reason to wake
+      const wakeAt = Math.min(nextPollAt, s.deadline, reachable ? (refreshAt ?? Infinity) : Infinity);
       const pending = () =>
         s.stopReason !== undefined ||
         wake ||
         (s.suspectSince === undefined && (isPending(s.layout) || isPending(s.subscriptions)));
-      if (wakeAt > now) await condition(pending, wakeAt - now);
+      await condition(pending, Math.max(MIN_LOOP_WAIT_MS, wakeAt - now));
       if (s.stopReason !== undefined) continue;
       if (wake || Date.now() >= nextPollAt) {
         wake = false;
@@ -516,6 +567,7 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
       needsReview,
       screenshots: input.clientRequest.snapshotConfig !== undefined,
       restarts: s.restarts,
+      unstopped: s.unstopped,
     };
   };
 
@@ -531,22 +583,17 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
   /** stopping → draining → completed */
   const stopAndDrain = async (reason: string): Promise<CloudRecordingResult> => {
     phase.set('stopping', reason);
-    let stopped: Awaited<ReturnType<CloudRecordingActivities['stopRecording']>>;
-    for (;;) {
-      try {
-        stopped = await cleanups.stopRecording(ref());
-        break;
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-        // a failover hides it for a while; past the grace window it is gone
-        s.suspectSince ??= Date.now();
-        const left = s.suspectSince + input.notFoundGraceMs - Date.now();
-        if (left <= 0) {
-          stopped = { outcome: 'already_stopped', files: [], uploadingStatus: 'unknown' };
-          break;
-        }
-        await sleep(Math.min(SUSPECT_POLL_MS, left));
-      }
+    let stopped: Awaited<ReturnType<typeof stopCurrent>>;
+    try {
+      stopped = await stopCurrent();
+    } catch (err) {
+      recordUnstopped(err);
+      throw ApplicationFailure.create({
+        type: 'StopFailed',
+        message: `recording ${s.sid} (channel ${input.channel}) may still be running: stop failed: ${describe(err)}`,
+        nonRetryable: true,
+        details: [{ unstopped: s.unstopped }],
+      });
     }
     const files = stopped.files.length ? stopped.files : s.files;
     if (stopped.outcome === 'no_files') {
@@ -559,7 +606,16 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
   };
 
   /** The recording ended on its own: keep its files; restart when asked to. */
-  const endedExternally = async (why: string): Promise<'restart' | CloudRecordingResult> => {
+  const endedExternally = async (why: string, confirmed: boolean): Promise<'restart' | CloudRecordingResult> => {
+    if (!confirmed) {
+      // inferred from 404s or a notice: one stop makes sure (404, 49 or 435 all mean it is over)
+      try {
+        await cleanups.stopRecording(ref());
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        if (!isNotFound(err)) recordUnstopped(err);
+      }
+    }
     const drained = await drain('unknown', s.files);
     // decided after draining: by then the recorder_leave notice has usually arrived too
     const reason = why === 'notice' ? (exitNotice() ?? 'recording ended') : why;
@@ -593,8 +649,13 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
     }
     if (s.sid && phase.current !== 'completed' && phase.current !== 'failed') {
       phase.set('stopping', 'workflow cancelled');
-      await cleanups.stopRecording(ref()).catch((err: unknown) => log.error('stop on cancel failed', { error: describe(err) }));
-      phase.set('completed', 'workflow cancelled');
+      try {
+        await stopCurrent();
+        phase.set('completed', 'workflow cancelled; recording stopped');
+      } catch (err) {
+        recordUnstopped(err);
+        phase.set('failed', `workflow cancelled; stop failed: ${describe(err)}`);
+      }
     }
   };
 
@@ -609,7 +670,7 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
           return continueAsNewWhenReady<typeof cloudRecording>({ ...input, state: s });
         }
         if (end.kind === 'stop') return stopAndDrain(end.reason);
-        const next = await endedExternally(end.reason);
+        const next = await endedExternally(end.reason, end.confirmed);
         if (next !== 'restart') return next;
         await startRecording();
       }

@@ -198,7 +198,8 @@ export async function stop(ctx: AgoraContext, input: StopInput): Promise<StopRes
       requestId: res.requestId,
     };
   } catch (err) {
-    if (err instanceof VendorError && (err.info.code === 49 || err.info.code === 435)) {
+    // 49: stopped already; 435: nothing recorded; 501: the service is already exiting (agora.md §2.9)
+    if (err instanceof VendorError && (err.info.code === 49 || err.info.code === 435 || err.info.code === 501)) {
       return {
         outcome: err.info.code === 49 ? 'already_stopped' : 'no_files',
         files: [],

@@ -67,8 +67,14 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
         const query = `RtcProduct = "${product}" AND RtcChannel = "${cname.replace(/"/g, '\\"')}" AND ExecutionStatus = "Running"`;
         let routed = 0;
         for await (const wf of opts.client.workflow.list({ query, pageSize: 100 })) {
-          await opts.client.workflow.getHandle(wf.workflowId, wf.runId).signal(ncsEventSignal, event).catch(() => undefined);
-          routed++;
+          // by workflow ID: the run listed may have continued as new since
+          try {
+            await opts.client.workflow.getHandle(wf.workflowId).signal(ncsEventSignal, event);
+            routed++;
+          } catch (err) {
+            // it ended between the listing and the signal: nothing to tell it
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+          }
         }
         log(`ncs ${event.eventType} ${cname} sid=${event.payload.sid ?? '-'} → ${routed} workflow(s)`);
         return { ok: true, routed };

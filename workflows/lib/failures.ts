@@ -1,5 +1,5 @@
 /** Reading activity failures in workflow code: the VendorErrorInfo that activities/errors.ts attached. */
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import type { VendorErrorInfo } from '../../src/http/errors';
 
 export function vendorInfo(err: unknown): VendorErrorInfo | undefined {
@@ -8,6 +8,15 @@ export function vendorInfo(err: unknown): VendorErrorInfo | undefined {
     return cause.details?.[0] as VendorErrorInfo | undefined;
   }
   return undefined;
+}
+
+/**
+ * The call's effect is unknown: the vendor may or may not have acted. A vendor error says so itself; an
+ * activity that timed out (every attempt) may have sent its request too.
+ */
+export function isAmbiguous(err: unknown): boolean {
+  if (vendorInfo(err)?.ambiguous) return true;
+  return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure;
 }
 
 /** A short, secret-free description of any failure, for status queries and results. */

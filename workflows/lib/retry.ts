@@ -4,18 +4,22 @@
  *   create   calls that start something billable: a few quick retries; ambiguous outcomes come back
  *            non-retryable (activities/errors.ts) so the workflow reconciles before repeating
  *   cleanup  stop/delete: keeps trying for up to an hour, because a resource nobody stops keeps billing
+ * A cancelled workflow waits for its running call to finish, so a stop sent on cancellation never
+ * overlaps a query still in flight on the same session.
  */
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 
 const NON_RETRYABLE = ['InvalidInput', 'ConfigurationError'];
 
 export const ACTIVITY_KINDS = {
   call: {
     startToCloseTimeout: '30s',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6, nonRetryableErrorTypes: NON_RETRYABLE },
   },
   create: {
     startToCloseTimeout: '30s',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { initialInterval: '3s', backoffCoefficient: 2, maximumInterval: '12s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
   },
   cleanup: {

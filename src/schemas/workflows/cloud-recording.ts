@@ -69,6 +69,10 @@ export const CloudRecordingInput = z
       }
     };
     walk(input.clientRequest, ['clientRequest']);
+    const hours = input.acquire?.resourceExpiredHour;
+    if (hours !== undefined && input.maxDurationMs > hours * 3_600_000) {
+      ctx.addIssue({ code: 'custom', path: ['acquire', 'resourceExpiredHour'], message: `REST control (${hours} h) would end before maxDurationMs: the recording could not be stopped` });
+    }
     if (input.mode === 'web' && !input.clientRequest.extensionServiceConfig) {
       ctx.addIssue({ code: 'custom', path: ['clientRequest', 'extensionServiceConfig'], message: 'web mode needs extensionServiceConfig with a web_recorder_service url' });
     }
@@ -92,6 +96,8 @@ export interface CloudRecordingResult {
   /** screenshots (snapshotConfig) rather than audio/video */
   screenshots: boolean;
   restarts: number;
+  /** recorders that could not be stopped: check them (empty when everything was stopped) */
+  unstopped: Array<{ resourceId: string; sid: string; recorderUid: string; error: string }>;
   workflowId: string;
   channel: string;
   mode: RecordingMode;
