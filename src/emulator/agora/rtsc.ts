@@ -1,13 +1,14 @@
 /**
  * Mechanisms shared by the emulated Agora "rtsc" products: Real-Time STT 6.x and 7.x and Cloud
- * Transcoder (agora.md §3, §4, §8). builderTokens (5-minute validity by the emulator clock), the observed
- * 10 req/s limit, update sequencing, the `{message}` error shape and a JSON parser that, like Agora's
- * gateway, accepts `Content-Type: application/json` with no body (the seeds send that header on DELETE
- * and on STT 7.x leave).
+ * Transcoder (agora.md §3, §4, §8). builderTokens (acquire, 5-minute validity by the emulator clock, the
+ * task a token started), the observed 10 req/s limit, update sequencing, the end of a task, the
+ * `{message}` error shape and a JSON parser that, like Agora's gateway, accepts `Content-Type:
+ * application/json` with no body (the seeds send that header on DELETE and on STT 7.x leave).
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { InstanceId } from '../../schemas/agora/stt';
 import { canonical } from '../../schemas/agora/transcoder';
 import type { EmulatorContext } from '../context';
 import type { Channel, World } from '../world';
@@ -50,6 +51,82 @@ export class BuilderTokens {
   expired(t: BuilderToken): boolean {
     return this.world.now() - t.createdAt > BUILDER_TOKEN_VALIDITY_MS;
   }
+
+  /** The token a start/create names in `?builderToken=`, issued for this app; undefined when it answered 400. */
+  fromQuery(req: FastifyRequest, reply: FastifyReply, appId: string): BuilderToken | undefined {
+    const tokenName = queryParam(req, 'builderToken');
+    if (!tokenName) {
+      fail(reply, 400, 'builderToken is required');
+      return undefined;
+    }
+    const token = this.find(appId, tokenName);
+    if (!token) fail(reply, 400, 'invalid builderToken');
+    return token;
+  }
+}
+
+const AcquireBody = z.looseObject({ instanceId: InstanceId });
+
+/** The handler of `POST …/builderTokens`: a new builderToken for `{instanceId}`, as the saved examples answer it. */
+export function acquireHandler(ctx: EmulatorContext, tokens: BuilderTokens, product: string) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    if (rateLimited(ctx, req, reply, product, 'acquire')) return reply;
+    const body = parseOr400(AcquireBody, req.body ?? {}, reply);
+    if (!body) return reply;
+    const { appid } = req.params as { appid: string };
+    const t = tokens.issue(appid, body.instanceId);
+    return { createTs: seconds(t.createdAt), instanceId: t.instanceId, tokenName: t.tokenName };
+  };
+}
+
+const TaskParams = z.object({ appid: z.string(), taskId: z.string() });
+
+/**
+ * The task of a `tasks/:taskId` route, checked against the builderToken that started it: 400 without a
+ * builderToken, 404 for an unknown task or another app's, 400 `mismatch` for another builderToken.
+ * `cname` names the task's channel for the request log. Undefined when it answered.
+ */
+export function taskByToken<T extends { appId: string; tokenName: string }>(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  tasks: Map<string, T>,
+  cname: (t: T) => string,
+  mismatch: string,
+): T | undefined {
+  const { appid, taskId } = TaskParams.parse(req.params);
+  req.logRef = { ...req.logRef, sid: taskId };
+  const tokenName = queryParam(req, 'builderToken');
+  if (!tokenName) {
+    fail(reply, 400, 'builderToken is required');
+    return undefined;
+  }
+  const task = tasks.get(taskId);
+  if (!task || task.appId !== appid) {
+    fail(reply, 404, 'task not found');
+    return undefined;
+  }
+  req.logRef.cname = cname(task);
+  if (task.tokenName !== tokenName) {
+    fail(reply, 400, mismatch);
+    return undefined;
+  }
+  return task;
+}
+
+/** What every task/agent records when it ends. */
+export interface Ending<R extends string> {
+  running: boolean;
+  endedAt?: number;
+  endReason?: R;
+}
+
+/** Marks a running task ended now for `reason`; false when it had ended already (nothing to do). */
+export function markEnded<R extends string>(t: Ending<R>, reason: R, now: number): boolean {
+  if (!t.running) return false;
+  t.running = false;
+  t.endedAt = now;
+  t.endReason = reason;
+  return true;
 }
 
 /** Agora's error body for these products: `{message}` (agora.md §3 "On error, the body has a message"). */
@@ -100,15 +177,20 @@ export class SequenceGuard {
   last?: number;
   private lastKey?: string;
 
-  check(sequenceId: number, body: unknown): 'apply' | 'replay' | 'stale' {
-    if (this.last === undefined || sequenceId > this.last) return 'apply';
-    if (sequenceId === this.last && canonical(body) === this.lastKey) return 'replay';
-    return 'stale';
-  }
-
-  applied(sequenceId: number, body: unknown): void {
-    this.last = sequenceId;
-    this.lastKey = canonical(body);
+  /**
+   * A new sequenceId runs `apply` and becomes the last applied one; an exact repeat changes nothing;
+   * a stale one answers 400 `{message}` and returns false.
+   */
+  accept(reply: FastifyReply, sequenceId: number, body: unknown, apply: () => void): boolean {
+    if (this.last === undefined || sequenceId > this.last) {
+      apply();
+      this.last = sequenceId;
+      this.lastKey = canonical(body);
+      return true;
+    }
+    if (sequenceId === this.last && canonical(body) === this.lastKey) return true;
+    fail(reply, 400, `sequenceId ${sequenceId} is stale: the last applied update had sequenceId ${this.last}`);
+    return false;
   }
 }
 

@@ -22,7 +22,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
-  InstanceId,
   missingMaskedFields,
   SequenceId,
   Stt6StartRequest,
@@ -40,10 +39,12 @@ import type { EmulatorContext } from '../context';
 import { ncsEnvelope } from '../webhooks';
 import { agoraBasicAuth } from './auth';
 import {
+  acquireHandler,
   botPresence,
   BuilderTokens,
   fail,
   intParam,
+  markEnded,
   parseOr400,
   queryParam,
   rateLimited,
@@ -52,6 +53,7 @@ import {
   seconds,
   SequenceGuard,
   STARTUP_MS,
+  taskByToken,
   uidTaken,
 } from './rtsc';
 
@@ -100,7 +102,6 @@ interface Agent7 extends BotSession {
   failed: boolean;
 }
 
-const TaskParams = z.object({ appid: z.string(), taskId: z.string() });
 const AgentParams = z.object({ appid: z.string(), agentId: z.string() });
 
 export function registerAgoraStt(app: FastifyInstance, ctx: EmulatorContext): void {
@@ -154,25 +155,20 @@ export function registerAgoraStt(app: FastifyInstance, ctx: EmulatorContext): vo
   };
 
   const end6 = (t: Task6, reason: EndReason) => {
-    if (!t.running) return;
-    t.running = false;
-    t.endedAt = world.now();
-    t.endReason = reason;
+    if (!markEnded(t, reason, world.now())) return;
     botsLeave(t);
     world.endTask('agora', STT6_PRODUCT, t.taskId, 'STOPPED', reason);
   };
 
   const end7 = (a: Agent7, reason: EndReason) => {
-    if (!a.running) return;
-    a.running = false;
+    const now = world.now();
+    if (!markEnded(a, reason, now)) return;
     a.failed = reason === 'uid-conflict';
-    a.endedAt = world.now();
-    a.endReason = reason;
     botsLeave(a);
     world.endTask('agora', STT7_PRODUCT, a.agentId, status7(a), reason);
     webhooks.emit('agora', a.appId, {
       label: `stt7 102 agent left (${reason})`,
-      body: ncsEnvelope(NCS_PRODUCT_ID, 102, { agent_id: a.agentId, channel: a.channel, start_ts: seconds(a.createdAt), stop_ts: seconds(a.endedAt) }, world.now()),
+      body: ncsEnvelope(NCS_PRODUCT_ID, 102, { agent_id: a.agentId, channel: a.channel, start_ts: seconds(a.createdAt), stop_ts: seconds(now) }, world.now()),
     });
   };
 
@@ -262,38 +258,20 @@ export function registerAgoraStt(app: FastifyInstance, ctx: EmulatorContext): vo
       return false;
     }
     const key = { mask: [...mask].sort(), body: Object.fromEntries(mask.map((p) => [p, valueAtPath(body, p)])) };
-    const verdict = s.sequence.check(sequenceId, key);
-    if (verdict === 'stale') {
-      fail(reply, 400, `sequenceId ${sequenceId} is stale: the last applied update had sequenceId ${s.sequence.last}`);
-      return false;
-    }
-    if (verdict === 'apply') {
-      applyUpdate(s, mask, body);
-      s.sequence.applied(sequenceId, key);
-    }
-    return true;
+    return s.sequence.accept(reply, sequenceId, key, () => applyUpdate(s, mask, body));
   };
 
   rtscScope(app, (scope) => {
     // ======================= 6.x =======================
     const base6 = '/v1/projects/:appid/rtsc/speech-to-text';
 
-    scope.post(`${base6}/builderTokens`, { config: labels(STT6_PRODUCT, 'acquire'), preHandler: auth }, async (req, reply) => {
-      if (rateLimited(ctx, req, reply, STT6_PRODUCT, 'acquire')) return reply;
-      const body = parseOr400(z.looseObject({ instanceId: InstanceId }), req.body ?? {}, reply);
-      if (!body) return reply;
-      const { appid } = req.params as { appid: string };
-      const t = tokens.issue(appid, body.instanceId);
-      return { createTs: seconds(t.createdAt), instanceId: t.instanceId, tokenName: t.tokenName };
-    });
+    scope.post(`${base6}/builderTokens`, { config: labels(STT6_PRODUCT, 'acquire'), preHandler: auth }, acquireHandler(ctx, tokens, STT6_PRODUCT));
 
     scope.post(`${base6}/tasks`, { config: labels(STT6_PRODUCT, 'start'), preHandler: auth }, async (req, reply) => {
       if (rateLimited(ctx, req, reply, STT6_PRODUCT, 'start')) return reply;
       const { appid } = req.params as { appid: string };
-      const tokenName = queryParam(req, 'builderToken');
-      if (!tokenName) return fail(reply, 400, 'builderToken is required');
-      const token = tokens.find(appid, tokenName);
-      if (!token) return fail(reply, 400, 'invalid builderToken');
+      const token = tokens.fromQuery(req, reply, appid);
+      if (!token) return reply;
       if (token.taskId) {
         // one builderToken = one task: "service already running, don't repeat start" (agora.md §3)
         req.logRef = { ...req.logRef, sid: token.taskId, cname: tasks.get(token.taskId)?.channel };
@@ -307,7 +285,7 @@ export function registerAgoraStt(app: FastifyInstance, ctx: EmulatorContext): vo
       if (problem) return fail(reply, 400, problem);
 
       const taskId = randomBytes(16).toString('hex');
-      const task: Task6 = { ...session(appid, body, body.maxIdleTime ?? DEFAULT_MAX_IDLE_S), taskId, tokenName };
+      const task: Task6 = { ...session(appid, body, body.maxIdleTime ?? DEFAULT_MAX_IDLE_S), taskId, tokenName: token.tokenName };
       tasks.set(taskId, task);
       token.taskId = taskId;
       botsJoin(task);
@@ -317,27 +295,8 @@ export function registerAgoraStt(app: FastifyInstance, ctx: EmulatorContext): vo
       return { createTs: seconds(task.createdAt), status: status6(task), taskId };
     });
 
-    /** The task of a tasks/:taskId route, checked against the builderToken that started it. */
-    const findTask = (req: FastifyRequest, reply: FastifyReply): Task6 | undefined => {
-      const { appid, taskId } = TaskParams.parse(req.params);
-      req.logRef = { ...req.logRef, sid: taskId };
-      const tokenName = queryParam(req, 'builderToken');
-      if (!tokenName) {
-        fail(reply, 400, 'builderToken is required');
-        return undefined;
-      }
-      const task = tasks.get(taskId);
-      if (!task || task.appId !== appid) {
-        fail(reply, 404, 'task not found');
-        return undefined;
-      }
-      req.logRef.cname = task.channel;
-      if (task.tokenName !== tokenName) {
-        fail(reply, 400, 'builderToken does not match the task: use the builderToken that started it');
-        return undefined;
-      }
-      return task;
-    };
+    const findTask = (req: FastifyRequest, reply: FastifyReply): Task6 | undefined =>
+      taskByToken(req, reply, tasks, (t) => t.channel, 'builderToken does not match the task: use the builderToken that started it');
 
     const taskBody = (t: Task6) => ({ createTs: seconds(t.createdAt), status: status6(t), taskId: t.taskId });
 

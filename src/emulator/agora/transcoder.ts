@@ -18,10 +18,8 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import {
   CreateTaskRequest,
-  InstanceId,
   SERVICE_TYPE,
   TRANSCODER_UPDATE_MASK,
   updateViolations,
@@ -30,7 +28,22 @@ import {
 import type { EmulatorContext } from '../context';
 import type { World } from '../world';
 import { agoraBasicAuth } from './auth';
-import { botPresence, BuilderTokens, fail, intParam, parseOr400, queryParam, rateLimited, rtscScope, seconds, SequenceGuard, STARTUP_MS } from './rtsc';
+import {
+  acquireHandler,
+  botPresence,
+  BuilderTokens,
+  fail,
+  intParam,
+  markEnded,
+  parseOr400,
+  queryParam,
+  rateLimited,
+  rtscScope,
+  seconds,
+  SequenceGuard,
+  STARTUP_MS,
+  taskByToken,
+} from './rtsc';
 
 export const TRANSCODER_PRODUCT = 'cloud-transcoder';
 /** "initiate Create within 2 seconds after Acquire" (agora.md §8) */
@@ -60,8 +73,6 @@ interface Task {
   lastInputSeenAt: number;
   sequence: SequenceGuard;
 }
-
-const TaskParams = z.object({ appid: z.string(), taskId: z.string() });
 
 export function registerAgoraCloudTranscoder(app: FastifyInstance, ctx: EmulatorContext): void {
   const { world } = ctx;
@@ -118,10 +129,7 @@ export function registerAgoraCloudTranscoder(app: FastifyInstance, ctx: Emulator
   };
 
   const end = (t: Task, reason: EndReason) => {
-    if (!t.running) return;
-    t.running = false;
-    t.endedAt = world.now();
-    t.endReason = reason;
+    if (!markEnded(t, reason, world.now())) return;
     world.botLeaves(t.appId, t.inputChannel, t.inputBotUid);
     for (const o of t.outputs) world.botLeaves(t.appId, o.channel, o.uid);
     world.endTask('agora', TRANSCODER_PRODUCT, t.taskId, status(t).status, reason);
@@ -171,22 +179,13 @@ export function registerAgoraCloudTranscoder(app: FastifyInstance, ctx: Emulator
   rtscScope(app, (scope) => {
     const base = '/v1/projects/:appid/rtsc/cloud-transcoder';
 
-    scope.post(`${base}/builderTokens`, { config: labels('acquire'), preHandler: auth }, async (req, reply) => {
-      if (rateLimited(ctx, req, reply, TRANSCODER_PRODUCT, 'acquire')) return reply;
-      const body = parseOr400(z.looseObject({ instanceId: InstanceId }), req.body ?? {}, reply);
-      if (!body) return reply;
-      const { appid } = req.params as { appid: string };
-      const t = tokens.issue(appid, body.instanceId);
-      return { createTs: seconds(t.createdAt), instanceId: t.instanceId, tokenName: t.tokenName };
-    });
+    scope.post(`${base}/builderTokens`, { config: labels('acquire'), preHandler: auth }, acquireHandler(ctx, tokens, TRANSCODER_PRODUCT));
 
     scope.post(`${base}/tasks`, { config: labels('create'), preHandler: auth }, async (req, reply) => {
       if (rateLimited(ctx, req, reply, TRANSCODER_PRODUCT, 'create')) return reply;
       const { appid } = req.params as { appid: string };
-      const tokenName = queryParam(req, 'builderToken');
-      if (!tokenName) return fail(reply, 400, 'builderToken is required');
-      const token = tokens.find(appid, tokenName);
-      if (!token) return fail(reply, 400, 'invalid builderToken');
+      const token = tokens.fromQuery(req, reply, appid);
+      if (!token) return reply;
       if (token.taskId) {
         req.logRef = { ...req.logRef, sid: token.taskId, cname: tasks.get(token.taskId)?.inputChannel };
         return fail(reply, 409, 'the task of this builderToken has already been started: no retry needed');
@@ -212,7 +211,7 @@ export function registerAgoraCloudTranscoder(app: FastifyInstance, ctx: Emulator
       const task: Task = {
         taskId,
         appId: appid,
-        tokenName,
+        tokenName: token.tokenName,
         createdAt: world.now(),
         running: true,
         config,
@@ -230,26 +229,8 @@ export function registerAgoraCloudTranscoder(app: FastifyInstance, ctx: Emulator
       return taskBody(task);
     });
 
-    const findTask = (req: FastifyRequest, reply: FastifyReply): Task | undefined => {
-      const { appid, taskId } = TaskParams.parse(req.params);
-      req.logRef = { ...req.logRef, sid: taskId };
-      const tokenName = queryParam(req, 'builderToken');
-      if (!tokenName) {
-        fail(reply, 400, 'builderToken is required');
-        return undefined;
-      }
-      const task = tasks.get(taskId);
-      if (!task || task.appId !== appid) {
-        fail(reply, 404, 'task not found');
-        return undefined;
-      }
-      req.logRef.cname = task.inputChannel;
-      if (task.tokenName !== tokenName) {
-        fail(reply, 400, 'builderToken does not match the task: use the builderToken that created it');
-        return undefined;
-      }
-      return task;
-    };
+    const findTask = (req: FastifyRequest, reply: FastifyReply): Task | undefined =>
+      taskByToken(req, reply, tasks, (t) => t.inputChannel, 'builderToken does not match the task: use the builderToken that created it');
 
     scope.get(`${base}/tasks/:taskId`, { config: labels('query'), preHandler: auth }, async (req, reply) => {
       if (rateLimited(ctx, req, reply, TRANSCODER_PRODUCT, 'query')) return reply;
@@ -274,13 +255,11 @@ export function registerAgoraCloudTranscoder(app: FastifyInstance, ctx: Emulator
       if (violations.length) return fail(reply, 400, `update not allowed: ${violations.join('; ')}`);
       const why = problem(task.appId, config, req.agoraAccount?.apps[task.appId], task);
       if (why) return fail(reply, 400, why);
-      const verdict = task.sequence.check(sequenceId, body);
-      if (verdict === 'stale') return fail(reply, 400, `sequenceId ${sequenceId} is stale: the last applied update had sequenceId ${task.sequence.last}`);
-      if (verdict === 'apply') {
+      const accepted = task.sequence.accept(reply, sequenceId, body, () => {
         task.config = config;
         simulateHosts(task.appId, config);
-        task.sequence.applied(sequenceId, body);
-      }
+      });
+      if (!accepted) return reply;
       return taskBody(task);
     });
 
