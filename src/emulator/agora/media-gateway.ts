@@ -248,6 +248,18 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
     return templateId;
   };
 
+  /** The existing template a request names, or the 400 (bad ID) / 404 sent. */
+  const templateFor = (req: FastifyRequest, reply: FastifyReply): (Template & { settings: Settings }) | undefined => {
+    const templateId = templateIdOf(req, reply);
+    if (!templateId) return undefined;
+    const t = templates.get(templateKey((req.params as { appid: string }).appid, templateId));
+    if (!t?.settings) {
+      reply.code(404).send({ message: MSG.notFound });
+      return undefined;
+    }
+    return t as Template & { settings: Settings };
+  };
+
   const templateView = (t: Template) => ({ templateId: t.templateId, ...(t.settings ?? {}) });
 
   // ---- streams and encoders ----
@@ -470,11 +482,8 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
     });
 
     r.patch(`${base}/stream-templates/:templateId`, { config: labels('patchTemplate'), preHandler: pre }, async (req, reply) => {
-      const { appid } = req.params as { appid: string };
-      const templateId = templateIdOf(req, reply);
-      if (!templateId) return reply;
-      const t = templates.get(templateKey(appid, templateId));
-      if (!t?.settings) return reply.code(404).send({ message: MSG.notFound });
+      const t = templateFor(req, reply);
+      if (!t) return reply;
       const patch = parseSettings(req.body);
       if (typeof patch === 'string') return reply.code(400).send({ message: patch });
       // transcoding.video, transcoding.audio and jitterBuffer are replaced whole and independently
@@ -492,11 +501,8 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
     });
 
     r.delete(`${base}/stream-templates/:templateId`, { config: labels('deleteTemplate'), preHandler: pre }, async (req, reply) => {
-      const { appid } = req.params as { appid: string };
-      const templateId = templateIdOf(req, reply);
-      if (!templateId) return reply;
-      const t = templates.get(templateKey(appid, templateId));
-      if (!t?.settings) return reply.code(404).send({ message: MSG.notFound });
+      const t: Template | undefined = templateFor(req, reply);
+      if (!t) return reply;
       t.settings = undefined;
       t.versions.push({ at: world.now() });
       return { status: 'success' };
@@ -508,11 +514,8 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
     });
 
     r.get(`${base}/stream-templates/:templateId`, { config: labels('getTemplate'), preHandler: pre }, async (req, reply) => {
-      const { appid } = req.params as { appid: string };
-      const templateId = templateIdOf(req, reply);
-      if (!templateId) return reply;
-      const t = templates.get(templateKey(appid, templateId));
-      if (!t?.settings) return reply.code(404).send({ message: MSG.notFound });
+      const t = templateFor(req, reply);
+      if (!t) return reply;
       return { status: 'success', data: templateView(t) };
     });
 

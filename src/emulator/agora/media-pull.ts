@@ -27,7 +27,22 @@ import type { EmulatorContext } from '../context';
 import type { VendorTask } from '../world';
 import { ncsEnvelope } from '../webhooks';
 import { agoraBasicAuth } from './auth';
-import { intIn, isAccount, isChannelName, isIpv4, isObject, regionalScope, requestIdOf, requireRegion, resourceId, unixSeconds, unreachable } from './media-common';
+import {
+  endDestroyedTask,
+  intIn,
+  isAccount,
+  isChannelName,
+  isIpv4,
+  isObject,
+  regionalResource,
+  regionalScope,
+  requestIdOf,
+  requireRegion,
+  resourceId,
+  unixSeconds,
+  unreachable,
+  type DestroyReason,
+} from './media-common';
 
 const PRODUCT = 'media-pull';
 const NCS_PRODUCT_ID = 4;
@@ -53,6 +68,8 @@ const MSG = {
   channelName: 'Parameter channelName is invalid. Fix it in your request and retry.',
 } as const;
 const invalid = (field: string) => ({ message: `Parameter '${field}' is invalid.` });
+/** rtmp(s) or http(s), at most 1024 bytes */
+const isStreamUrl = (u: unknown): u is string => typeof u === 'string' && Buffer.byteLength(u, 'utf8') <= 1024 && /^(rtmps?|https?):\/\/[^\s/]+(\/\S*)?$/i.test(u);
 
 type Status = 'idle' | 'connecting' | 'running' | 'failed';
 
@@ -92,8 +109,7 @@ type Checked = { message: string } | { config: Record<string, unknown>; streamUr
 
 /** Validates a player body as 002 documents it; the normalised config or the vendor's 400 body. */
 function validatePlayer(p: Record<string, unknown>, nowMs: number): Checked {
-  const urlOk = (u: unknown): u is string => typeof u === 'string' && Buffer.byteLength(u, 'utf8') <= 1024 && /^(rtmps?|https?):\/\/[^\s/]+(\/\S*)?$/i.test(u);
-  if (!urlOk(p.streamUrl)) return { message: MSG.streamUrl };
+  if (!isStreamUrl(p.streamUrl)) return { message: MSG.streamUrl };
   if (!isChannelName(p.channelName)) return { message: MSG.channelName };
   const hasUid = p.uid !== undefined && p.uid !== null;
   const hasAccount = p.account !== undefined && p.account !== null;
@@ -189,11 +205,11 @@ export function registerAgoraMediaPull(app: FastifyInstance, ctx: EmulatorContex
     world.userLeaves(p.appId, p.channel, p.rtcUser);
   };
 
-  const destroy = (p: Player, reason: 'Delete Request' | 'Idle Timeout' | 'Internal Error', xRequestId = '') => {
+  const destroy = (p: Player, reason: DestroyReason, xRequestId = '') => {
     if (p.destroyed) return;
     p.destroyed = { at: world.now(), reason };
     leaveChannel(p);
-    world.endTask('agora', PRODUCT, p.id, reason === 'Delete Request' ? 'deleted' : 'destroyed', reason === 'Delete Request' ? 'delete' : reason === 'Idle Timeout' ? 'idle' : 'internal-error');
+    endDestroyedTask(world, PRODUCT, p.id, reason);
     notify(p, 3, xRequestId, { destroyReason: reason });
   };
 
@@ -241,17 +257,7 @@ export function registerAgoraMediaPull(app: FastifyInstance, ctx: EmulatorContex
   });
 
   /** The live player a request names (in the region it was created in), or the 404 sent. */
-  const playerFor = (req: FastifyRequest, reply: FastifyReply): Player | undefined => {
-    const { appid, region, id } = req.params as { appid: string; region: string; id: string };
-    req.logRef = { ...req.logRef, resourceId: id };
-    const p = players.get(id);
-    if (!p || p.destroyed || p.appId !== appid || p.region !== region) {
-      reply.code(404).send({ message: MSG.notFound });
-      return undefined;
-    }
-    req.logRef.cname = p.channel;
-    return p;
-  };
+  const playerFor = (req: FastifyRequest, reply: FastifyReply) => regionalResource(req, reply, players, 'id', { message: MSG.notFound });
 
   const rate = (reply: FastifyReply, key: string, limit: number, windowMs = 1_000) => limits.refuse(reply, key, limit, windowMs, { message: MSG.rate });
 
@@ -350,9 +356,7 @@ export function registerAgoraMediaPull(app: FastifyInstance, ctx: EmulatorContex
       const { streamUrl, isPause, audioOptions, seekPosition } = patch;
       const volume = isObject(audioOptions) ? audioOptions.volume : undefined;
       if (streamUrl === undefined && isPause === undefined && volume === undefined && seekPosition === undefined) return reply.code(400).send(invalid('player'));
-      if (streamUrl !== undefined && !(typeof streamUrl === 'string' && Buffer.byteLength(streamUrl, 'utf8') <= 1024 && /^(rtmps?|https?):\/\/[^\s/]+(\/\S*)?$/i.test(streamUrl))) {
-        return reply.code(400).send({ message: MSG.streamUrl });
-      }
+      if (streamUrl !== undefined && !isStreamUrl(streamUrl)) return reply.code(400).send({ message: MSG.streamUrl });
       if (isPause !== undefined && typeof isPause !== 'boolean') return reply.code(400).send(invalid('isPause'));
       if (audioOptions !== undefined && (!isObject(audioOptions) || intIn(volume, 0, 200) === undefined)) return reply.code(400).send(invalid('audioOptions.volume'));
       if (seekPosition !== undefined && !(typeof seekPosition === 'number' && seekPosition >= 0)) return reply.code(400).send(invalid('seekPosition'));

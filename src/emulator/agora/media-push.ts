@@ -26,7 +26,21 @@ import type { EmulatorContext } from '../context';
 import type { VendorTask } from '../world';
 import { ncsEnvelope } from '../webhooks';
 import { agoraBasicAuth } from './auth';
-import { intIn, isChannelName, isIpv4, isObject, regionalScope, requestIdOf, requireRegion, resourceId, unixSeconds, unreachable } from './media-common';
+import {
+  endDestroyedTask,
+  intIn,
+  isChannelName,
+  isIpv4,
+  isObject,
+  regionalResource,
+  regionalScope,
+  requestIdOf,
+  requireRegion,
+  resourceId,
+  unixSeconds,
+  unreachable,
+  type DestroyReason,
+} from './media-common';
 
 const PRODUCT = 'media-push';
 const NCS_PRODUCT_ID = 5;
@@ -243,11 +257,11 @@ export function registerAgoraMediaPush(app: FastifyInstance, ctx: EmulatorContex
     notify(c, 3, xRequestId);
   };
 
-  const destroy = (c: Converter, reason: 'Delete Request' | 'Idle Timeout' | 'Internal Error', xRequestId = '') => {
+  const destroy = (c: Converter, reason: DestroyReason, xRequestId = '') => {
     if (c.destroyed) return;
     c.destroyed = { at: world.now(), reason };
     world.botLeaves(c.appId, c.channel, c.botUid);
-    world.endTask('agora', PRODUCT, c.id, reason === 'Delete Request' ? 'deleted' : 'destroyed', reason === 'Delete Request' ? 'delete' : reason === 'Idle Timeout' ? 'idle' : 'internal-error');
+    endDestroyedTask(world, PRODUCT, c.id, reason);
     notify(c, 4, xRequestId, { destroyReason: reason });
   };
 
@@ -276,18 +290,8 @@ export function registerAgoraMediaPush(app: FastifyInstance, ctx: EmulatorContex
     }
   });
 
-  /** The live converter a request names (in the region it was created in), or the 404 sent. */
-  const converterFor = (req: FastifyRequest, reply: FastifyReply): Converter | undefined => {
-    const { appid, region, converterId } = req.params as { appid: string; region: string; converterId: string };
-    req.logRef = { ...req.logRef, resourceId: converterId };
-    const c = converters.get(converterId);
-    if (!c || c.destroyed || c.appId !== appid || c.region !== region) {
-      reply.code(404).send({ reason: MSG.notFound });
-      return undefined;
-    }
-    req.logRef.cname = c.channel;
-    return c;
-  };
+  /** The live converter a request names; Media Push's 404 body is `{reason}`, not `{message}`. */
+  const converterFor = (req: FastifyRequest, reply: FastifyReply) => regionalResource(req, reply, converters, 'converterId', { reason: MSG.notFound });
 
   const rate = (reply: FastifyReply, key: string, limit: number) => limits.refuse(reply, key, limit, 1_000, { message: MSG.rate });
 
