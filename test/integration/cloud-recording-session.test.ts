@@ -429,6 +429,36 @@ test('expiring storage credentials are refreshed through update before they laps
   expect(result.outcome).toBe('stopped');
 });
 
+test('a storage refresh falling due during a failover waits for the recovery (no hot loop)', async () => {
+  const cname = uniqueId('sts-failover');
+  let issued = 0;
+  const sts = async (_name: string, p: StorageProfile): Promise<StorageProfile> => {
+    issued++;
+    return { ...p, extensionParams: { stsToken: `sts-${issued}`, stsExpiration: Math.floor(Date.now() / 1000) + 7 } };
+  };
+  await withWorker(
+    env,
+    config,
+    async (tq) => {
+      const h = await start(tq, input(cname, { storageRefreshMarginMs: 5_000 }));
+      const s = await phaseOf(h, 'recording');
+      // 8 real seconds of failover: the refresh falls due (2 s after start) while the task is unreachable
+      await post(`/_emulator/agora/cloud-recording/${s.sid}/failover`, { seconds: 160 });
+      await eventually(async () => ((await h.query(recordingStatusQuery)).suspectSince ? true : undefined), 'the 404s noticed');
+      await new Promise((r) => setTimeout(r, 3_000));
+      // the workflow still answers (a spinning loop would never finish its task) and sent no update meanwhile
+      expect((await h.query(recordingStatusQuery)).phase).toBe('recording');
+      expect((await operations(cname)).filter((o) => o.startsWith('update'))).toEqual([]);
+      // after the recovery the overdue refresh goes out
+      await eventually(async () => ((await operations(cname)).includes('update:200') ? true : undefined), 'the refresh after recovery', 30_000);
+      return h.executeUpdate(stopUpdate, { args: [{}] });
+    },
+    {},
+    { storageCredentials: sts },
+  );
+  await expectNothingRunning(cname);
+});
+
 test('a worker killed with SIGKILL mid-recording: a new worker carries on and the recording is stopped once', async () => {
   const cname = uniqueId('crash');
   const taskQueue = uniqueId('tq-crash');
