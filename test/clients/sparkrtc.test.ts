@@ -5,7 +5,6 @@
  * error classification. A dedicated emulator with a nearly frozen clock: windows move only when a test
  * advances it.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { loadConfig, resolveSparkRtcProfile, type SparkRtcProfile } from '../../src/config';
 import { HttpClient } from '../../src/http/client';
 import { InvalidInputError, VendorError } from '../../src/http/errors';
@@ -31,7 +30,8 @@ import { authorizeBucket, listBuckets, listObjects } from '../../src/sparkrtc/ob
 import { dismissRoom, removeUsers } from '../../src/sparkrtc/rooms';
 import { createOrReplaceRule, deleteRule, getRule, listRules, updateRule } from '../../src/sparkrtc/rules';
 import { spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
-import { DEMO, SparkControl } from '../helpers/sparkrtc';
+import { receiverFor } from '../helpers/receiver';
+import { CALLBACK_OK, DEMO, SparkControl } from '../helpers/sparkrtc';
 import { eventually, uniqueId } from '../helpers/temporal';
 
 const FROZEN = 0.001;
@@ -251,33 +251,15 @@ describe('recording jobs', () => {
 });
 
 describe('callbacks', () => {
-  let receiver: Server;
-  let url: string;
-  const received: Array<{ method: string; headers: IncomingHttpHeaders; raw: string }> = [];
-
-  beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (chunk) => (raw += chunk));
-      req.on('end', () => {
-        received.push({ method: req.method ?? '', headers: req.headers, raw });
-        res.writeHead(200).end('{"status":1,"result":"success"}');
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const a = receiver.address();
-    url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/cb`;
-  });
-  afterAll(async () => {
-    await new Promise((r) => receiver.close(r));
-  });
+  const receiver = receiverFor('/cb', CALLBACK_OK);
+  const received = receiver.received;
 
   test('configure, read back (redactable), receive signed events that verify, parse and dedupe; find the file in OBS', async () => {
     const { app, ruleId } = await appContext();
     const authKey = 'c0ffee00c0ffee00c0ffee00c0ffee00';
-    const set = await setRecordCallback(app, { url, auth_key: authKey });
-    expect(set.config.record_callback).toMatchObject({ url, auth_key: authKey });
-    expect((await getRecordCallback(app)).config.record_callback?.url).toBe(url);
+    const set = await setRecordCallback(app, { url: receiver.url, auth_key: authKey });
+    expect(set.config.record_callback).toMatchObject({ url: receiver.url, auth_key: authKey });
+    expect((await getRecordCallback(app)).config.record_callback?.url).toBe(receiver.url);
     expect(JSON.stringify(redactCallbackConfig(set.config))).not.toContain(authKey);
 
     const room = await roomWith(app.appId, 'speaker');

@@ -4,15 +4,13 @@
  * its emulator process: it moves the clock and spends the per-account rate limits.
  */
 import { request } from 'undici';
-import { buildBotToken } from '../../src/agora/token';
-import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../src/emulator/defaults';
+import { EMULATOR_STORAGE } from '../../src/emulator/defaults';
+import { APP, AUTH, botToken } from '../helpers/agora-http';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
 import { uniqueId } from '../helpers/temporal';
 
 let emu: SpawnedEmulator;
 let control: EmulatorControl;
-const APP = EMULATOR_AGORA.appId;
-const AUTH = `Basic ${Buffer.from(`${EMULATOR_AGORA.customerId}:${EMULATOR_AGORA.customerSecret}`).toString('base64')}`;
 const BAD_AUTH = `Basic ${Buffer.from('someone:wrong').toString('base64')}`;
 const OTHER_APP = 'f'.repeat(32);
 
@@ -361,7 +359,7 @@ describe('online channel statistics', () => {
       cname,
       uid: '527841',
       clientRequest: {
-        token: buildBotToken({ appId: APP, appCertificate: EMULATOR_AGORA.appCertificate, channel: cname, uid: 527841, ttlSeconds: 3600 }),
+        token: botToken(cname, 527841),
         storageConfig: { ...EMULATOR_STORAGE },
       },
     });

@@ -3,17 +3,13 @@
  * (agora.md §2.2–2.9). This file owns its emulator process so it can move the emulator's clock.
  */
 import { request } from 'undici';
-import { buildBotToken } from '../../src/agora/token';
-import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../src/emulator/defaults';
+import { EMULATOR_STORAGE } from '../../src/emulator/defaults';
+import { APP, AUTH, botToken, cloudRecordingCall, controlPost } from '../helpers/agora-http';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
 import { uniqueId } from '../helpers/temporal';
 
 let emu: SpawnedEmulator;
 let control: EmulatorControl;
-const APP = EMULATOR_AGORA.appId;
-const tokenFor = (channel: string, uid: string) =>
-  buildBotToken({ appId: EMULATOR_AGORA.appId, appCertificate: EMULATOR_AGORA.appCertificate, channel, uid: Number(uid), ttlSeconds: 3600 });
-const AUTH = `Basic ${Buffer.from(`${EMULATOR_AGORA.customerId}:${EMULATOR_AGORA.customerSecret}`).toString('base64')}`;
 
 beforeAll(async () => {
   emu = await spawnEmulator();
@@ -23,21 +19,17 @@ afterAll(async () => {
   await emu?.stop();
 });
 
+/** Status and body only: some tests compare the whole answer. */
 async function call(method: 'GET' | 'POST', path: string, body?: unknown, auth = AUTH) {
-  const res = await request(`${emu.url}/v1/apps/${APP}/cloud_recording${path}`, {
-    method,
-    headers: { authorization: auth, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.body.text();
-  return { status: res.statusCode, body: text ? JSON.parse(text) : undefined };
+  const res = await cloudRecordingCall(emu.url, method, path, body, auth);
+  return { status: res.status, body: res.body };
 }
 
 const storageConfig = { ...EMULATOR_STORAGE };
 const startBody = (cname: string, uid: string) => ({
   cname,
   uid,
-  clientRequest: { token: tokenFor(cname, uid), recordingConfig: { maxIdleTime: 30 }, storageConfig },
+  clientRequest: { token: botToken(cname, uid), recordingConfig: { maxIdleTime: 30 }, storageConfig },
 });
 
 async function acquireAndStart(cname: string, uid = '527841', mode = 'mix') {
@@ -136,11 +128,11 @@ test('bad requests get the vendor error shape, never a crash', async () => {
   expect(await call('POST', '/acquire', { cname, uid: 'abc', clientRequest: {} })).toMatchObject({ status: 400, body: { code: 2 } });
   const acq = await call('POST', '/acquire', { cname, uid: '5', clientRequest: {} });
   expect(await call('POST', `/resourceid/${acq.body.resourceId}/mode/stereo/start`, startBody(cname, '5'))).toMatchObject({ status: 400, body: { code: 2 } });
-  const noStorage = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, { cname, uid: '5', clientRequest: { token: tokenFor(cname, '5') } });
+  const noStorage = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, { cname, uid: '5', clientRequest: { token: botToken(cname, '5') } });
   expect(noStorage).toMatchObject({ status: 400, body: { code: 2 } });
   const noToken = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, { cname, uid: '5', clientRequest: { storageConfig } });
   expect(noToken).toMatchObject({ status: 400, body: { code: 110 } });
-  const otherChannel = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, { cname, uid: '5', clientRequest: { storageConfig, token: tokenFor('elsewhere', '5') } });
+  const otherChannel = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, { cname, uid: '5', clientRequest: { storageConfig, token: botToken('elsewhere', '5') } });
   expect(otherChannel).toMatchObject({ status: 400, body: { code: 110 } });
   const raw = await request(`${emu.url}/v1/apps/${APP}/cloud_recording/acquire`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json' }, body: '{not json' });
   expect(raw.statusCode).toBe(400);
@@ -157,9 +149,9 @@ async function inspect(sid: string) {
 }
 
 async function control_(path: string, body: unknown) {
-  const res = await request(`${emu.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  expect(res.statusCode).toBe(200);
-  return res.body.json();
+  const res = await controlPost(emu.url, path, body);
+  expect(res.status).toBe(200);
+  return res.body;
 }
 
 test('updateLayout replaces the whole layout; a bad layout is refused with 1028 and changes nothing', async () => {
@@ -230,7 +222,7 @@ test('web mode: files in extensionServiceState, onhold by update, ends by itself
   const webReq = {
     cname, uid: '555',
     clientRequest: {
-      token: tokenFor(cname, '555'), storageConfig,
+      token: botToken(cname, '555'), storageConfig,
       extensionServiceConfig: { errorHandlePolicy: 'error_abort', extensionServices: [{ serviceName: 'web_recorder_service', errorHandlePolicy: 'error_abort', serviceParam: { url: 'https://example.com/class', audioProfile: 0, videoWidth: 1280, videoHeight: 720, maxRecordingHour: 1 } }] },
       recordingFileConfig: { avFileType: ['hls', 'mp4'] },
     },
@@ -254,7 +246,7 @@ test('web mode: files in extensionServiceState, onhold by update, ends by itself
 test('screenshots: individual mode with snapshotConfig; the interval range is checked', async () => {
   const cname = uniqueId('emu-shot');
   const acq = await call('POST', '/acquire', { cname, uid: '600', clientRequest: { scene: 0, resourceExpiredHour: 24 } });
-  const shot = (captureInterval: number) => ({ cname, uid: '600', clientRequest: { token: tokenFor(cname, '600'), storageConfig: { ...storageConfig, fileNamePrefix: ['screenshot'] }, recordingConfig: { channelType: 1, subscribeUidGroup: 0 }, snapshotConfig: { captureInterval, fileType: ['jpg'] } } });
+  const shot = (captureInterval: number) => ({ cname, uid: '600', clientRequest: { token: botToken(cname, '600'), storageConfig: { ...storageConfig, fileNamePrefix: ['screenshot'] }, recordingConfig: { channelType: 1, subscribeUidGroup: 0 }, snapshotConfig: { captureInterval, fileType: ['jpg'] } } });
   // the seed's own example interval (2 s) is below the documented 5 s minimum
   expect(await call('POST', `/resourceid/${acq.body.resourceId}/mode/individual/start`, shot(2))).toMatchObject({ status: 400, body: { code: 2 } });
   const st = await call('POST', `/resourceid/${acq.body.resourceId}/mode/individual/start`, shot(5));

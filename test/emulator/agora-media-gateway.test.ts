@@ -4,52 +4,26 @@
  * examples. This file owns its emulator and runs it at a crawl (time scale 0.001), so every window moves
  * only when a test advances the clock.
  */
-import { createServer, type Server } from 'node:http';
-import { request } from 'undici';
 import { hmacHeaders, sha256Digest } from '../../src/agora/auth';
-import { EMULATOR_AGORA } from '../../src/emulator/defaults';
-import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
+import { agoraJson, APP, AUTH, CREDS, crawlingEmulatorWithNcs, send, type Res } from '../helpers/agora-http';
+import type { EmulatorControl, SpawnedEmulator } from '../helpers/emulator';
+import { CallbackReceiver } from '../helpers/receiver';
 import { eventually, uniqueId } from '../helpers/temporal';
 
 let emu: SpawnedEmulator;
 let control: EmulatorControl;
-let receiver: Server;
-const events: Array<Record<string, any>> = [];
-const APP = EMULATOR_AGORA.appId;
-const CREDS = { customerId: EMULATOR_AGORA.customerId, customerSecret: EMULATOR_AGORA.customerSecret };
-const AUTH = `Basic ${Buffer.from(`${CREDS.customerId}:${CREDS.customerSecret}`).toString('base64')}`;
+const ncs = new CallbackReceiver('/ncs');
 const gw = (region = 'na') => `/${region}/v1/projects/${APP}/rtls/ingress`;
 
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: any;
-}
-
-async function raw(method: string, path: string, opts: { body?: string; headers?: Record<string, string> } = {}): Promise<Res> {
-  const res = await request(`${emu.url}${path}`, { method: method as 'GET', headers: opts.headers, body: opts.body });
-  const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-}
-
-function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> {
-  return raw(method, path, {
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headers: { authorization: AUTH, 'content-type': 'application/json', ...headers },
-  });
-}
+const raw = (method: string, path: string, opts: { body?: string; headers?: Record<string, string> } = {}): Promise<Res> => send(emu.url, method, path, opts);
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> => agoraJson(emu.url, method, path, body, headers);
 
 async function ctl(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<Res> {
   return raw(method, `/_emulator/agora/media-gateway${path}`, { body: body === undefined ? undefined : JSON.stringify(body), headers: body === undefined ? {} : { 'content-type': 'application/json' } });
 }
 
-async function emulatorNow(): Promise<number> {
-  return (await raw('GET', '/_emulator/clock')).body.now;
-}
-
-async function channelUsers(cname: string): Promise<Array<{ uid: string; publishing: boolean; bot: boolean }>> {
-  return (await raw('GET', `/_emulator/agora/channels/${APP}/${encodeURIComponent(cname)}`)).body.users;
-}
+const emulatorNow = () => control.now();
+const channelUsers = (cname: string) => control.users(APP, cname);
 
 async function createKey(channel: string, uid = '100', expiresAfter = 3600, extra: Record<string, unknown> = {}): Promise<string> {
   const res = await call('POST', `${gw()}/streamkeys`, { settings: { channel, uid, expiresAfter, ...extra } });
@@ -57,31 +31,17 @@ async function createKey(channel: string, uid = '100', expiresAfter = 3600, extr
   return res.body.data.streamKey;
 }
 
-const gatewayEvents = (sid: string) => events.filter((e) => e.productId === 10 && e.sid === sid);
+const gatewayEvents = (sid: string) => ncs.bodies.filter((e) => e.productId === 10 && e.sid === sid);
 async function eventFor(sid: string, eventType: number): Promise<Record<string, any>> {
   return eventually(async () => gatewayEvents(sid).find((e) => e.eventType === eventType), `NCS event ${eventType} for ${sid}`);
 }
 
 beforeAll(async () => {
-  emu = await spawnEmulator();
-  control = new EmulatorControl(emu.url);
-  expect((await raw('POST', '/_emulator/clock', { body: JSON.stringify({ timeScale: 0.001 }), headers: { 'content-type': 'application/json' } })).status).toBe(200);
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      events.push(JSON.parse(body));
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const a = receiver.address();
-  const url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/ncs`;
-  expect((await raw('POST', '/_emulator/webhooks', { body: JSON.stringify({ vendor: 'agora', url, secret: 'ncs' }), headers: { 'content-type': 'application/json' } })).status).toBe(201);
+  ({ emu, control } = await crawlingEmulatorWithNcs(ncs));
 });
 afterAll(async () => {
   await emu?.stop();
-  await new Promise((r) => receiver?.close(r));
+  await ncs.stop();
 });
 // rate-limit windows are per emulated second: start every test in a fresh one
 afterEach(async () => control.advanceClock(1_001));
@@ -386,7 +346,7 @@ describe('online streams and the simulated encoder', () => {
     await control.advanceClock(3_000);
     const stopped = await encoderOf();
     expect(stopped).toMatchObject({ state: 'stopped', lastAbort: { errorCode: 2 } });
-    const aborted = await eventually(async () => events.find((e) => e.productId === 10 && e.eventType === 3 && e.payload.rtcInfo?.channel === channel), 'NCS 3');
+    const aborted = await eventually(async () => ncs.bodies.find((e) => e.productId === 10 && e.eventType === 3 && e.payload.rtcInfo?.channel === channel), 'NCS 3');
     expect(aborted.payload).toMatchObject({ errorCode: 2, region: 'na', rtcInfo: { channel, uid: '100' }, reason: expect.stringMatching(/destroyed/) });
     expect(await control.tasks({ cname: channel, running: true })).toEqual([]);
     expect(await channelUsers(channel)).toEqual([]);

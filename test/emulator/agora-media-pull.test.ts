@@ -4,43 +4,20 @@
  * timeout, List visibility and rate limits, NCS events. Bodies are 002's examples. This file owns its
  * emulator and runs it at a crawl (time scale 0.001): every window moves only with the clock.
  */
-import { createServer, type Server } from 'node:http';
 import { request } from 'undici';
-import { EMULATOR_AGORA } from '../../src/emulator/defaults';
-import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
+import { agoraJson, APP, AUTH, controlPost, crawlingEmulatorWithNcs, type Res } from '../helpers/agora-http';
+import type { EmulatorControl, SpawnedEmulator } from '../helpers/emulator';
+import { CallbackReceiver } from '../helpers/receiver';
 import { eventually, uniqueId } from '../helpers/temporal';
 
 let emu: SpawnedEmulator;
 let control: EmulatorControl;
-let receiver: Server;
-const events: Array<Record<string, any>> = [];
-const APP = EMULATOR_AGORA.appId;
-const AUTH = `Basic ${Buffer.from(`${EMULATOR_AGORA.customerId}:${EMULATOR_AGORA.customerSecret}`).toString('base64')}`;
+const ncs = new CallbackReceiver('/ncs');
 const players = (region = 'na') => `/${region}/v1/projects/${APP}/cloud-player/players`;
 const LIST = `/v1/projects/${APP}/cloud-player/players`;
 
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: any;
-  text: string;
-}
-
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> {
-  const res = await request(`${emu.url}${path}`, {
-    method: method as 'GET',
-    headers: { authorization: AUTH, 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined, text };
-}
-
-async function post(path: string, body: unknown = {}): Promise<Res> {
-  const res = await request(`${emu.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined, text };
-}
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> => agoraJson(emu.url, method, path, body, headers);
+const post = (path: string, body: unknown = {}): Promise<Res> => controlPost(emu.url, path, body);
 
 /** 002's "Media Pull without transcoding" request, in a channel of our own (playTs set per test). */
 function player(channel: string, extra: Record<string, unknown> = {}) {
@@ -54,12 +31,10 @@ async function create(body: unknown, region = 'na'): Promise<string> {
 }
 
 async function emulatorNowS(): Promise<number> {
-  return Math.floor((await (await request(`${emu.url}/_emulator/clock`)).body.json() as { now: number }).now / 1000);
+  return Math.floor((await control.now()) / 1000);
 }
 
-async function channelUsers(cname: string): Promise<Array<{ uid: string; publishing: boolean; bot: boolean }>> {
-  return ((await (await request(`${emu.url}/_emulator/agora/channels/${APP}/${encodeURIComponent(cname)}`)).body.json()) as { users: Array<{ uid: string; publishing: boolean; bot: boolean }> }).users;
-}
+const channelUsers = (cname: string) => control.users(APP, cname);
 
 async function playerView(id: string): Promise<Record<string, any> | undefined> {
   const all = (await (await request(`${emu.url}/_emulator/agora/media-pull/players`)).body.json()) as { players: Array<Record<string, any>> };
@@ -67,27 +42,14 @@ async function playerView(id: string): Promise<Record<string, any> | undefined> 
 }
 
 const eventFor = (id: string, eventType: number, pred: (e: Record<string, any>) => boolean = () => true) =>
-  eventually(async () => events.find((e) => e.productId === 4 && e.payload?.player?.id === id && e.eventType === eventType && pred(e)), `Media Pull NCS ${eventType} for ${id}`);
+  eventually(async () => ncs.bodies.find((e) => e.productId === 4 && e.payload?.player?.id === id && e.eventType === eventType && pred(e)), `Media Pull NCS ${eventType} for ${id}`);
 
 beforeAll(async () => {
-  emu = await spawnEmulator();
-  control = new EmulatorControl(emu.url);
-  expect((await post('/_emulator/clock', { timeScale: 0.001 })).status).toBe(200);
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      events.push(JSON.parse(body));
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const a = receiver.address();
-  expect((await post('/_emulator/webhooks', { vendor: 'agora', url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/ncs`, secret: 'ncs' })).status).toBe(201);
+  ({ emu, control } = await crawlingEmulatorWithNcs(ncs));
 });
 afterAll(async () => {
   await emu?.stop();
-  await new Promise((r) => receiver?.close(r));
+  await ncs.stop();
 });
 // rate-limit windows: start every test in a fresh minute
 afterEach(async () => control.advanceClock(60_001));

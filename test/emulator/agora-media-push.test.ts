@@ -3,43 +3,19 @@
  * delete, names, sequence, idle timeout, limits and NCS events. Bodies are the seed's examples. This file
  * owns its emulator and runs it at a crawl (time scale 0.001): every window moves only with the clock.
  */
-import { createServer, type Server } from 'node:http';
 import { request } from 'undici';
-import { EMULATOR_AGORA } from '../../src/emulator/defaults';
-import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
+import { agoraJson, APP, AUTH, controlPost, crawlingEmulatorWithNcs, type Res } from '../helpers/agora-http';
+import type { EmulatorControl, SpawnedEmulator } from '../helpers/emulator';
+import { CallbackReceiver } from '../helpers/receiver';
 import { eventually, uniqueId } from '../helpers/temporal';
 
 let emu: SpawnedEmulator;
 let control: EmulatorControl;
-let receiver: Server;
-const events: Array<Record<string, any>> = [];
-const APP = EMULATOR_AGORA.appId;
-const AUTH = `Basic ${Buffer.from(`${EMULATOR_AGORA.customerId}:${EMULATOR_AGORA.customerSecret}`).toString('base64')}`;
+const ncs = new CallbackReceiver('/ncs');
 const conv = (region = 'na') => `/${region}/v1/projects/${APP}/rtmp-converters`;
 
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: any;
-  text: string;
-}
-
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> {
-  const res = await request(`${emu.url}${path}`, {
-    method: method as 'GET',
-    headers: { authorization: AUTH, 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined, text };
-}
-
-const json = (body: unknown) => ({ body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-async function post(path: string, body: unknown = {}): Promise<Res> {
-  const res = await request(`${emu.url}${path}`, { method: 'POST', ...json(body) });
-  const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined, text };
-}
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> => agoraJson(emu.url, method, path, body, headers);
+const post = (path: string, body: unknown = {}): Promise<Res> => controlPost(emu.url, path, body);
 
 /** The seed's "Custom layout for Media Push with transcoding" request, in a channel of our own. */
 function transcoded(channel: string, name?: string) {
@@ -78,29 +54,16 @@ async function create(body: unknown, region = 'na'): Promise<string> {
   return res.body.converter.id;
 }
 
-const pushEvents = (id: string) => events.filter((e) => e.productId === 5 && e.payload?.converter?.id === id);
+const pushEvents = (id: string) => ncs.bodies.filter((e) => e.productId === 5 && e.payload?.converter?.id === id);
 const eventFor = (id: string, eventType: number, pred: (e: Record<string, any>) => boolean = () => true) =>
   eventually(async () => pushEvents(id).find((e) => e.eventType === eventType && pred(e)), `Media Push NCS ${eventType} for ${id}`);
 
 beforeAll(async () => {
-  emu = await spawnEmulator();
-  control = new EmulatorControl(emu.url);
-  expect((await post('/_emulator/clock', { timeScale: 0.001 })).status).toBe(200);
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      events.push(JSON.parse(body));
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const a = receiver.address();
-  expect((await post('/_emulator/webhooks', { vendor: 'agora', url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/ncs`, secret: 'ncs' })).status).toBe(201);
+  ({ emu, control } = await crawlingEmulatorWithNcs(ncs));
 });
 afterAll(async () => {
   await emu?.stop();
-  await new Promise((r) => receiver?.close(r));
+  await ncs.stop();
 });
 afterEach(async () => control.advanceClock(1_001));
 

@@ -2,20 +2,16 @@
  * The emulator's shared mechanisms over HTTP: fault injection and signed webhooks.
  */
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { request } from 'undici';
-import { buildBotToken } from '../../src/agora/token';
-import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../src/emulator/defaults';
+import { EMULATOR_STORAGE } from '../../src/emulator/defaults';
 import { agoraNcsSigner } from '../../src/emulator/webhooks';
+import { botToken, cloudRecordingCall } from '../helpers/agora-http';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
+import { CallbackReceiver } from '../helpers/receiver';
 import { eventually, uniqueId } from '../helpers/temporal';
 
 let emu: SpawnedEmulator;
 let control: EmulatorControl;
-const APP = EMULATOR_AGORA.appId;
-const tokenFor = (channel: string, uid: string) =>
-  buildBotToken({ appId: EMULATOR_AGORA.appId, appCertificate: EMULATOR_AGORA.appCertificate, channel, uid: Number(uid), ttlSeconds: 3600 });
-const AUTH = `Basic ${Buffer.from(`${EMULATOR_AGORA.customerId}:${EMULATOR_AGORA.customerSecret}`).toString('base64')}`;
 
 beforeAll(async () => {
   emu = await spawnEmulator();
@@ -28,15 +24,7 @@ afterEach(async () => {
   await request(`${emu.url}/_emulator/faults`, { method: 'DELETE' }).then((r) => r.body.dump());
 });
 
-async function call(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const res = await request(`${emu.url}/v1/apps/${APP}/cloud_recording${path}`, {
-    method,
-    headers: { authorization: AUTH, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-}
+const call = (method: 'GET' | 'POST', path: string, body?: unknown) => cloudRecordingCall(emu.url, method, path, body);
 
 async function addFault(rule: unknown): Promise<void> {
   const res = await request(`${emu.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
@@ -44,7 +32,7 @@ async function addFault(rule: unknown): Promise<void> {
   await res.body.dump();
 }
 
-const startBody = (cname: string, uid: string) => ({ cname, uid, clientRequest: { token: tokenFor(cname, uid), storageConfig: { ...EMULATOR_STORAGE } } });
+const startBody = (cname: string, uid: string) => ({ cname, uid, clientRequest: { token: botToken(cname, uid), storageConfig: { ...EMULATOR_STORAGE } } });
 
 test('the NCS signer matches the documented test vector (webhooks.md §2)', () => {
   const body = '{"eventType":10,"noticeId":"4eb720f0-8da7-11e9-a43e-53f411c2761f","notifyMs":1560408533119,"payload":{"a":"1","b":2},"productId":1}';
@@ -94,33 +82,20 @@ test('rate-limit answers 429 with Retry-After; error injection stops after `coun
 });
 
 describe('webhooks', () => {
-  let receiver: Server;
-  let url: string;
-  const received: Array<{ headers: IncomingMessage['headers']; raw: string }> = [];
+  const receiver = new CallbackReceiver('/ncs');
+  const received = receiver.received;
 
-  beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c) => (raw += c));
-      req.on('end', () => {
-        received.push({ headers: req.headers, raw });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const a = receiver.address();
-    url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/ncs`;
-  });
+  beforeAll(() => receiver.start());
   afterAll(async () => {
     await request(`${emu.url}/_emulator/webhooks`, { method: 'DELETE' }).then((r) => r.body.dump());
-    await new Promise((r) => receiver.close(r));
+    await receiver.stop();
   });
 
   test('recording events arrive signed over the raw body, in sequence, with duplicates when asked', async () => {
     const res = await request(`${emu.url}/_emulator/webhooks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ vendor: 'agora', url, secret: 'ncs-secret', duplicateProbability: 1 }),
+      body: JSON.stringify({ vendor: 'agora', url: receiver.url, secret: 'ncs-secret', duplicateProbability: 1 }),
     });
     expect(res.statusCode).toBe(201);
     expect(await res.body.json()).not.toHaveProperty('secret');

@@ -4,10 +4,10 @@
  * auto-record, rooms, OBS and every documented failure code. This file owns its emulator process so it
  * can move the emulator's clock.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { request } from 'undici';
 import { spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
-import { DEMO, SparkControl, type RawCallOptions, type RawResponse } from '../helpers/sparkrtc';
+import { receiverFor } from '../helpers/receiver';
+import { CALLBACK_OK, DEMO, SparkControl, type RawCallOptions, type RawResponse } from '../helpers/sparkrtc';
 import { eventually, uniqueId } from '../helpers/temporal';
 import { verifyCallback } from '../../src/sparkrtc/callbacks';
 import { sign } from '../../src/sparkrtc/signer';
@@ -685,26 +685,8 @@ describe('mixed-stream jobs (§8)', () => {
 });
 
 describe('files and signed callbacks (§5, §9)', () => {
-  let receiver: Server;
-  let url: string;
-  const received: Array<{ method: string; headers: IncomingHttpHeaders; raw: string }> = [];
-
-  beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (chunk) => (raw += chunk));
-      req.on('end', () => {
-        received.push({ method: req.method ?? '', headers: req.headers, raw });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":1,"result":"success"}');
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const a = receiver.address();
-    url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/sparkrtc`;
-  });
-  afterAll(async () => {
-    await new Promise((r) => receiver.close(r));
-  });
+  const receiver = receiverFor('/sparkrtc', CALLBACK_OK);
+  const received = receiver.received;
 
   const posts = (jobId: string) => received.filter((r) => r.method === 'POST' && JSON.parse(r.raw).job_id === jobId);
 
@@ -712,12 +694,12 @@ describe('files and signed callbacks (§5, §9)', () => {
     const appId = await makeApp();
     const rule = await makeRule(appId);
     const key = '8923ab8c2dcef4538923ab8c2dcef453';
-    const put = await api('PUT', `/v2/apps/${appId}/record-callback`, { json: { url, auth_key: key } });
+    const put = await api('PUT', `/v2/apps/${appId}/record-callback`, { json: { url: receiver.url, auth_key: key } });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ app_id: appId, record_callback: { url, auth_key: key, notify_event_subscription: ['RECORD_NEW_FILE_START', 'RECORD_FILE_COMPLETE', 'CLOUD_RECORD_OVER'] } });
+    expect(put.body).toMatchObject({ app_id: appId, record_callback: { url: receiver.url, auth_key: key, notify_event_subscription: ['RECORD_NEW_FILE_START', 'RECORD_FILE_COMPLETE', 'CLOUD_RECORD_OVER'] } });
     expect(received.some((r) => r.method === 'HEAD')).toBe(true); // the URL was probed
     expect((await api('GET', `/v2/apps/${appId}/record-callback`)).body).toEqual(put.body);
-    expect((await api('GET', `/v2/apps/${appId}`)).body.callbacks.record_callback).toMatchObject({ url, auth_key: key });
+    expect((await api('GET', `/v2/apps/${appId}`)).body.callbacks.record_callback).toMatchObject({ url: receiver.url, auth_key: key });
     // the request log never shows the key
     const logged = (await c.requests({ product: 'record-callback' })).find((r) => r.operation === 'put' && r.path.includes(appId));
     expect(JSON.stringify(logged)).not.toContain(key);
@@ -764,7 +746,7 @@ describe('files and signed callbacks (§5, §9)', () => {
   test('without auth_key callbacks carry no X-Rtc-* headers; an unreachable URL is refused (RTC.00001018); bad URLs 1003', async () => {
     const appId = await makeApp();
     const rule = await makeRule(appId);
-    expect((await api('PUT', `/v2/apps/${appId}/record-callback`, { json: { url } })).status).toBe(200);
+    expect((await api('PUT', `/v2/apps/${appId}/record-callback`, { json: { url: receiver.url } })).status).toBe(200);
     const room = await roomWith(appId, 'u');
     const job = await startMix(appId, rule, room, { encode_template: 'audio_only' });
     await c.advanceClock(INIT_MS + 5_000);
@@ -778,7 +760,7 @@ describe('files and signed callbacks (§5, §9)', () => {
     expectError(await api('PUT', `/v2/apps/${appId}/record-callback`, { json: { url: 'ftp://example.com/cb' } }), 400, 'RTC.00001003');
     expectError(await api('PUT', `/v2/apps/${appId}/record-callback`, { json: { auth_key: 'k' } }), 400, 'RTC.00001005');
     // the refused configuration did not replace the working one
-    expect((await api('GET', `/v2/apps/${appId}/record-callback`)).body.record_callback.url).toBe(url);
+    expect((await api('GET', `/v2/apps/${appId}/record-callback`)).body.record_callback.url).toBe(receiver.url);
   });
 
   test('record_cycle cuts periodic files; record_max_duration_to_merge_file decides whether a gap starts a new file', async () => {

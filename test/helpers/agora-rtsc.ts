@@ -3,18 +3,19 @@
  * saved request bodies (agora-postman.md) as fixtures, and an NCS receiver.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { RtcRole, RtcTokenBuilder } from 'agora-token';
 import { request } from 'undici';
-import { buildBotToken } from '../../src/agora/token';
 import { HttpClient } from '../../src/http/client';
 import type { AgoraContext } from '../../src/agora/http';
 import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../src/emulator/defaults';
-import type { Stt6StartRequest, Stt7JoinRequest } from '../../src/schemas/agora/stt';
-import type { CreateTaskRequest } from '../../src/schemas/agora/transcoder';
+import type { RtcConfig, Stt6StartRequest, Stt7JoinRequest } from '../../src/schemas/agora/stt';
+import type { CreateTaskRequest, TranscoderConfig } from '../../src/schemas/agora/transcoder';
+import { APP, AUTH, botToken } from './agora-http';
+import { EmulatorControl } from './emulator';
+import { CallbackReceiver } from './receiver';
 
-export const APP = EMULATOR_AGORA.appId;
-export const AUTH = `Basic ${Buffer.from(`${EMULATOR_AGORA.customerId}:${EMULATOR_AGORA.customerSecret}`).toString('base64')}`;
+export { APP, AUTH, botToken };
 export const BAD_AUTH = `Basic ${Buffer.from('nobody:wrong').toString('base64')}`;
 
 export function uniq(prefix: string): string {
@@ -65,11 +66,6 @@ export function agoraContext(url: string, overrides: Partial<AgoraContext> = {})
   };
 }
 
-/** A real AccessToken2 for a bot (the emulator's app has an App Certificate). */
-export function botToken(channel: string, uid: number | string): string {
-  return buildBotToken({ appId: APP, appCertificate: EMULATOR_AGORA.appCertificate, channel, uid: Number(uid), ttlSeconds: 3600 });
-}
-
 /** The transcoder's input token: built for uid 0, its input uid is assigned by Agora (agora.md §8). */
 export function inputToken(channel: string): string {
   return RtcTokenBuilder.buildTokenWithUid(APP, EMULATOR_AGORA.appCertificate, channel, 0, RtcRole.SUBSCRIBER, 3600, 3600);
@@ -84,19 +80,24 @@ export const captionStorage = {
   fileNamePrefix: ['directory', 'subDirectory'],
 };
 
+/** The saved examples' STT rtcConfig with this channel and bots, and real tokens (6.x and 7.x alike). */
+function sttRtcConfig(channel: string, subBotUid: string, pubBotUid: string): RtcConfig {
+  return {
+    channelName: channel,
+    subBotUid,
+    subBotToken: botToken(channel, subBotUid),
+    pubBotUid,
+    pubBotToken: botToken(channel, pubBotUid),
+    subscribeAudioUids: ['1234', '5678'],
+  };
+}
+
 /** The saved example of "Real-Time STT 6.x / start" with this channel and bots, and real tokens. */
 export function stt6StartBody(channel: string, subBotUid = '666', pubBotUid = '666666'): Stt6StartRequest {
   return {
     languages: ['en-US'],
     maxIdleTime: 60,
-    rtcConfig: {
-      channelName: channel,
-      subBotUid,
-      subBotToken: botToken(channel, subBotUid),
-      pubBotUid,
-      pubBotToken: botToken(channel, pubBotUid),
-      subscribeAudioUids: ['1234', '5678'],
-    },
+    rtcConfig: sttRtcConfig(channel, subBotUid, pubBotUid),
     captionConfig: { storage: captionStorage },
   };
 }
@@ -107,65 +108,45 @@ export function stt7JoinBody(channel: string, subBotUid = '666', pubBotUid = '66
     languages: ['en-US'],
     name,
     maxIdleTime: 60,
-    rtcConfig: {
-      channelName: channel,
-      subBotUid,
-      subBotToken: botToken(channel, subBotUid),
-      pubBotUid,
-      pubBotToken: botToken(channel, pubBotUid),
-      subscribeAudioUids: ['1234', '5678'],
-    },
+    rtcConfig: sttRtcConfig(channel, subBotUid, pubBotUid),
     captionConfig: { sliceDuration: 60, storage: captionStorage },
   };
+}
+
+/** A Cloud Transcoder create (and update) body around this transcoder configuration. */
+function transcoderBody(transcoder: TranscoderConfig): CreateTaskRequest {
+  return { services: { cloudTranscoder: { serviceType: 'cloudTranscoderV2', config: { transcoder } } } };
 }
 
 /** The saved example of "[Internal] Cloud Transcoder / create", moved to these channels. */
 export function transcoderCreateBody(input: string, output: string, outputUid = 9999): CreateTaskRequest {
   const rtc = (uid: number) => ({ rtcChannel: input, rtcUid: uid, rtcToken: inputToken(input) });
-  return {
-    services: {
-      cloudTranscoder: {
-        serviceType: 'cloudTranscoderV2',
-        config: {
-          transcoder: {
-            idleTimeout: 300,
-            audioInputs: [{ rtc: rtc(123) }, { rtc: rtc(456) }],
-            canvas: { width: 960, height: 480, color: 0, backgroundImage: 'https://example.jpg', fillMode: 'FIT' },
-            waterMarks: [{ imageUrl: 'https://example.png', region: { x: 0, y: 0, width: 120, height: 120, zOrder: 50 } }],
-            videoInputs: [
-              { rtc: rtc(123), placeholderImageUrl: 'https://example.jpg', region: { x: 0, y: 0, width: 320, height: 360, zOrder: 1 } },
-              { rtc: rtc(456), placeholderImageUrl: 'https://example.jpg', region: { x: 320, y: 0, width: 320, height: 320, zOrder: 1 } },
-            ],
-            outputs: [
-              {
-                rtc: { rtcChannel: output, rtcUid: outputUid, rtcToken: botToken(output, outputUid) },
-                audioOption: { profileType: 'AUDIO_PROFILE_MUSIC_STANDARD' },
-                videoOption: { fps: 30, codec: 'H264', bitrate: 800, width: 960, height: 480, lowBitrateHighQuality: false },
-              },
-            ],
-          },
-        },
+  return transcoderBody({
+    idleTimeout: 300,
+    audioInputs: [{ rtc: rtc(123) }, { rtc: rtc(456) }],
+    canvas: { width: 960, height: 480, color: 0, backgroundImage: 'https://example.jpg', fillMode: 'FIT' },
+    waterMarks: [{ imageUrl: 'https://example.png', region: { x: 0, y: 0, width: 120, height: 120, zOrder: 50 } }],
+    videoInputs: [
+      { rtc: rtc(123), placeholderImageUrl: 'https://example.jpg', region: { x: 0, y: 0, width: 320, height: 360, zOrder: 1 } },
+      { rtc: rtc(456), placeholderImageUrl: 'https://example.jpg', region: { x: 320, y: 0, width: 320, height: 320, zOrder: 1 } },
+    ],
+    outputs: [
+      {
+        rtc: { rtcChannel: output, rtcUid: outputUid, rtcToken: botToken(output, outputUid) },
+        audioOption: { profileType: 'AUDIO_PROFILE_MUSIC_STANDARD' },
+        videoOption: { fps: 30, codec: 'H264', bitrate: 800, width: 960, height: 480, lowBitrateHighQuality: false },
       },
-    },
-  };
+    ],
+  });
 }
 
 /** An audio-only transcoder body (one host, one output). */
 export function audioOnlyBody(input: string, output: string, hostUid = 123, outputUid = 9999): CreateTaskRequest {
-  return {
-    services: {
-      cloudTranscoder: {
-        serviceType: 'cloudTranscoderV2',
-        config: {
-          transcoder: {
-            idleTimeout: 60,
-            audioInputs: [{ rtc: { rtcChannel: input, rtcUid: hostUid, rtcToken: inputToken(input) } }],
-            outputs: [{ rtc: { rtcChannel: output, rtcUid: outputUid, rtcToken: botToken(output, outputUid) }, audioOption: { profileType: 'AUDIO_PROFILE_DEFAULT' } }],
-          },
-        },
-      },
-    },
-  };
+  return transcoderBody({
+    idleTimeout: 60,
+    audioInputs: [{ rtc: { rtcChannel: input, rtcUid: hostUid, rtcToken: inputToken(input) } }],
+    outputs: [{ rtc: { rtcChannel: output, rtcUid: outputUid, rtcToken: botToken(output, outputUid) }, audioOption: { profileType: 'AUDIO_PROFILE_DEFAULT' } }],
+  });
 }
 
 export async function addFault(url: string, rule: unknown): Promise<void> {
@@ -178,29 +159,14 @@ export async function clearFaults(url: string): Promise<void> {
   await request(`${url}/_emulator/faults`, { method: 'DELETE' }).then((r) => r.body.dump());
 }
 
-export async function channelUsers(url: string, cname: string): Promise<Array<{ uid: string; bot: boolean }>> {
-  const res = await request(`${url}/_emulator/agora/channels/${APP}/${encodeURIComponent(cname)}`);
-  return ((await res.body.json()) as { users: Array<{ uid: string; bot: boolean }> }).users;
+export function channelUsers(url: string, cname: string): Promise<Array<{ uid: string; bot: boolean }>> {
+  return new EmulatorControl(url).users(APP, cname);
 }
 
 /** An HTTP server that records NCS deliveries. */
-export class NcsReceiver {
-  readonly received: Array<{ headers: IncomingHttpHeaders; raw: string; body: any }> = [];
-  private server?: Server;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c) => (raw += c));
-      req.on('end', () => {
-        this.received.push({ headers: req.headers, raw, body: JSON.parse(raw) });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    const a = this.server.address();
-    this.url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/ncs`;
+export class NcsReceiver extends CallbackReceiver {
+  constructor() {
+    super('/ncs');
   }
 
   /** Points the emulator's Agora NCS at this receiver. */
@@ -212,10 +178,6 @@ export class NcsReceiver {
     });
     await res.body.dump();
     if (res.statusCode !== 201) throw new Error(`webhooks: ${res.statusCode}`);
-  }
-
-  async stop(): Promise<void> {
-    await new Promise((r) => this.server?.close(r));
   }
 }
 

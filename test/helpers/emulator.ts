@@ -105,4 +105,14 @@ export class EmulatorControl {
   async advanceClock(ms: number): Promise<void> {
     await this.json('POST', '/_emulator/clock', { advanceMs: ms });
   }
+
+  /** The emulator clock, in ms. */
+  async now(): Promise<number> {
+    return (await this.json<{ now: number }>('GET', '/_emulator/clock')).now;
+  }
+
+  /** Who is in an Agora channel now (users and vendor bots). */
+  async users(appId: string, cname: string): Promise<Array<{ uid: string; publishing: boolean; bot: boolean }>> {
+    return (await this.json<{ users: Array<{ uid: string; publishing: boolean; bot: boolean }> }>('GET', `/_emulator/agora/channels/${appId}/${encodeURIComponent(cname)}`)).users;
+  }
 }

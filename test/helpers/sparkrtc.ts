@@ -10,6 +10,9 @@ import { EmulatorControl } from './emulator';
 
 export const DEMO = EMULATOR_SPARKRTC;
 
+/** What the test callback receivers answer SparkRTC. */
+export const CALLBACK_OK = '{"status":1,"result":"success"}';
+
 export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
