@@ -14,6 +14,7 @@ import * as pull from '../../src/agora/media-pull';
 import { EMULATOR_AGORA } from '../../src/emulator/defaults';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
 import { uniqueId } from '../helpers/temporal';
+import { failure } from '../helpers/vendor-error';
 
 let emu: SpawnedEmulator;
 let control: EmulatorControl;
@@ -22,15 +23,6 @@ const APP = EMULATOR_AGORA.appId;
 
 function ctx(auth: 'basic' | 'hmac' = 'basic', customerSecret: string = EMULATOR_AGORA.customerSecret): AgoraContext {
   return { http, baseUrls: [emu.url], appId: APP, credentials: { customerId: EMULATOR_AGORA.customerId, customerSecret }, auth };
-}
-
-async function failure(p: Promise<unknown>): Promise<VendorError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(VendorError);
-  return e as VendorError;
 }
 
 async function invalidInput(p: Promise<unknown>): Promise<InvalidInputError> {

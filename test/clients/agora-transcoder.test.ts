@@ -4,122 +4,99 @@
  * classification table (agora.md §8, §13.2). A dedicated emulator: these tests move its clock.
  */
 import { acquireBuilderToken, createTask, deleteTask, queryTask, updateTask } from '../../src/agora/transcoder';
-import type { AgoraContext } from '../../src/agora/http';
-import { InvalidInputError, VendorError } from '../../src/http/errors';
-import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
-import { addFault, agoraContext, APP, clearFaults, transcoderCreateBody, uniq } from '../helpers/agora-rtsc';
+import { InvalidInputError } from '../../src/http/errors';
+import { addFault, APP, frozenEmulator, transcoderCreateBody, uniq } from '../helpers/agora-rtsc';
+import { failure } from '../helpers/vendor-error';
 
-const FROZEN = 0.001;
-let emu: SpawnedEmulator;
-let control: EmulatorControl;
-let ctx: AgoraContext;
-
-beforeAll(async () => {
-  // a nearly frozen clock (1 emulated ms per real second): every window moves only when a test advances it
-  emu = await spawnEmulator({ timeScale: FROZEN });
-  control = new EmulatorControl(emu.url);
-  ctx = agoraContext(emu.url);
-});
-afterAll(async () => {
-  await ctx?.http.close();
-  await emu?.stop();
-});
-beforeEach(() => control.advanceClock(1_100));
-afterEach(() => clearFaults(emu.url));
-
-async function failure(p: Promise<unknown>): Promise<VendorError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
-  expect(e).toBeInstanceOf(VendorError);
-  return e as VendorError;
-}
+const env = frozenEmulator();
 
 async function channels(prefix: string) {
   const input = uniq(`${prefix}-in`);
   const output = uniq(`${prefix}-out`);
-  await control.emptyChannel(APP, input);
-  await control.join(APP, input, '123');
-  await control.join(APP, input, '456');
-  await control.emptyChannel(APP, output);
+  await env.control.emptyChannel(APP, input);
+  await env.control.join(APP, input, '123');
+  await env.control.join(APP, input, '456');
+  await env.control.emptyChannel(APP, output);
   return { input, output, body: transcoderCreateBody(input, output) };
 }
 
 test('acquire → create → create again (409) → query → update → delete → delete again (404)', async () => {
   const { input, body } = await channels('c-tc');
-  const token = await acquireBuilderToken(ctx, { instanceId: 'testtranscoding01' });
+  const token = await acquireBuilderToken(env.ctx, { instanceId: 'testtranscoding01' });
   expect(token).toEqual({ tokenName: expect.any(String), createTs: expect.any(Number), requestId: expect.any(String) });
 
-  const created = await createTask(ctx, { builderToken: token.tokenName, request: body });
+  const created = await createTask(env.ctx, { builderToken: token.tokenName, request: body });
   expect(created).toMatchObject({ taskId: expect.stringMatching(/^[0-9a-f]{32}$/), status: 'STARTED', serviceStatus: 'serviceReady', sequenceId: 0, ended: false, alreadyStarted: false, accepted: false });
   const ref = { builderToken: token.tokenName, taskId: created.taskId! };
 
-  const again = await createTask(ctx, { builderToken: token.tokenName, request: body });
+  const again = await createTask(env.ctx, { builderToken: token.tokenName, request: body });
   expect(again).toMatchObject({ alreadyStarted: true, ended: false });
-  expect(await control.tasks({ cname: input, running: true })).toHaveLength(1);
+  expect(await env.control.tasks({ cname: input, running: true })).toHaveLength(1);
 
-  await control.advanceClock(3_000);
-  expect(await queryTask(ctx, ref)).toMatchObject({ taskId: ref.taskId, status: 'IN_PROGRESS', serviceStatus: 'serviceInProgress', ended: false });
+  await env.control.advanceClock(3_000);
+  expect(await queryTask(env.ctx, ref)).toMatchObject({ taskId: ref.taskId, status: 'IN_PROGRESS', serviceStatus: 'serviceInProgress', ended: false });
 
   const moved = JSON.parse(JSON.stringify(body));
   moved.services.cloudTranscoder.config.transcoder.videoInputs[1].region.x = 640;
-  expect(await updateTask(ctx, ref, { sequenceId: 0, request: moved })).toMatchObject({ sequenceId: 0, status: 'IN_PROGRESS' });
+  expect(await updateTask(env.ctx, ref, { sequenceId: 0, request: moved })).toMatchObject({ sequenceId: 0, status: 'IN_PROGRESS' });
   const louder = JSON.parse(JSON.stringify(moved));
   louder.services.cloudTranscoder.config.transcoder.outputs[0].audioOption.profileType = 'AUDIO_PROFILE_MUSIC_HIGH_QUALITY';
-  expect((await updateTask(ctx, ref, { sequenceId: 1, request: louder })).sequenceId).toBe(1);
-  const stale = await failure(updateTask(ctx, ref, { sequenceId: 1, request: body }));
+  expect((await updateTask(env.ctx, ref, { sequenceId: 1, request: louder })).sequenceId).toBe(1);
+  const stale = await failure(updateTask(env.ctx, ref, { sequenceId: 1, request: body }));
   expect(stale.info).toMatchObject({ product: 'cloud-transcoder', operation: 'update', httpStatus: 400, retryable: false, ambiguous: false });
 
-  const del = await deleteTask(ctx, ref);
+  const del = await deleteTask(env.ctx, ref);
   expect(del).toMatchObject({ outcome: 'deleted', status: 'STOPPED', serviceStatus: 'serviceCompleted', ended: true });
-  expect(await control.tasks({ cname: input, running: true })).toEqual([]);
-  expect(await queryTask(ctx, ref)).toMatchObject({ status: 'STOPPED', ended: true });
-  expect(await deleteTask(ctx, ref)).toMatchObject({ outcome: 'already_deleted', ended: true });
+  expect(await env.control.tasks({ cname: input, running: true })).toEqual([]);
+  expect(await queryTask(env.ctx, ref)).toMatchObject({ status: 'STOPPED', ended: true });
+  expect(await deleteTask(env.ctx, ref)).toMatchObject({ outcome: 'already_deleted', ended: true });
 });
 
 test('206 on create (later than 2 s after acquire) is a retryable VendorError; a new builderToken succeeds', async () => {
   const { input, body } = await channels('c-tc-206');
-  const late = await acquireBuilderToken(ctx, { instanceId: 'late' });
-  await control.advanceClock(3_000);
-  const timedOut = await failure(createTask(ctx, { builderToken: late.tokenName, request: body }));
+  const late = await acquireBuilderToken(env.ctx, { instanceId: 'late' });
+  await env.control.advanceClock(3_000);
+  const timedOut = await failure(createTask(env.ctx, { builderToken: late.tokenName, request: body }));
   expect(timedOut.info).toMatchObject({ product: 'cloud-transcoder', operation: 'create', httpStatus: 206, retryable: true, ambiguous: false, reason: expect.stringMatching(/timed out/) });
-  expect(await control.tasks({ cname: input })).toEqual([]);
-  const fresh = await acquireBuilderToken(ctx, { instanceId: 'fresh' });
-  expect((await createTask(ctx, { builderToken: fresh.tokenName, request: body })).taskId).toBeDefined();
+  expect(await env.control.tasks({ cname: input })).toEqual([]);
+  const fresh = await acquireBuilderToken(env.ctx, { instanceId: 'fresh' });
+  expect((await createTask(env.ctx, { builderToken: fresh.tokenName, request: body })).taskId).toBeDefined();
 });
 
 test('50x on create is retryable (the same builderToken is safe: a create that happened answers 409)', async () => {
   const { input, body } = await channels('c-tc-50x');
-  const token = await acquireBuilderToken(ctx, { instanceId: 'x' });
+  const token = await acquireBuilderToken(env.ctx, { instanceId: 'x' });
   for (const status of [500, 501, 503, 504]) {
-    await addFault(emu.url, { match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'error', status, body: { message: 'upstream' } }, count: 1 });
-    const e = await failure(createTask(ctx, { builderToken: token.tokenName, request: body }));
+    await addFault(env.emu.url, { match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'error', status, body: { message: 'upstream' } }, count: 1 });
+    const e = await failure(createTask(env.ctx, { builderToken: token.tokenName, request: body }));
     expect(e.info).toMatchObject({ httpStatus: status, retryable: true, ambiguous: false });
   }
-  await addFault(emu.url, { match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'error', status: 400, body: { code: 65, message: 'network jitter' } }, count: 1 });
-  expect((await failure(createTask(ctx, { builderToken: token.tokenName, request: body }))).info).toMatchObject({ code: 65, retryable: true });
+  await addFault(env.emu.url, { match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'error', status: 400, body: { code: 65, message: 'network jitter' } }, count: 1 });
+  expect((await failure(createTask(env.ctx, { builderToken: token.tokenName, request: body }))).info).toMatchObject({ code: 65, retryable: true });
 
   // a create whose response is lost: the retry with the same token learns it was started
-  await addFault(emu.url, { match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'drop-response' }, count: 1 });
-  expect((await failure(createTask(ctx, { builderToken: token.tokenName, request: body }))).info).toMatchObject({ ambiguous: true });
-  expect((await createTask(ctx, { builderToken: token.tokenName, request: body })).alreadyStarted).toBe(true);
-  expect(await control.tasks({ cname: input, running: true })).toHaveLength(1);
+  await addFault(env.emu.url, { match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'drop-response' }, count: 1 });
+  expect((await failure(createTask(env.ctx, { builderToken: token.tokenName, request: body }))).info).toMatchObject({ ambiguous: true });
+  expect((await createTask(env.ctx, { builderToken: token.tokenName, request: body })).alreadyStarted).toBe(true);
+  expect(await env.control.tasks({ cname: input, running: true })).toHaveLength(1);
 });
 
 test('an expired builderToken and a taken output uid are final 400s', async () => {
   const { output, body } = await channels('c-tc-final');
-  const old = await acquireBuilderToken(ctx, { instanceId: 'old' });
-  await control.advanceClock(5 * 60_000 + 1_000);
-  expect((await failure(createTask(ctx, { builderToken: old.tokenName, request: body }))).info).toMatchObject({ httpStatus: 400, retryable: false, reason: expect.stringMatching(/expired/) });
-  await control.join(APP, output, '9999');
-  const fresh = await acquireBuilderToken(ctx, { instanceId: 'fresh' });
-  expect((await failure(createTask(ctx, { builderToken: fresh.tokenName, request: body }))).info).toMatchObject({ httpStatus: 400, retryable: false, reason: expect.stringMatching(/9999/) });
+  const old = await acquireBuilderToken(env.ctx, { instanceId: 'old' });
+  await env.control.advanceClock(5 * 60_000 + 1_000);
+  expect((await failure(createTask(env.ctx, { builderToken: old.tokenName, request: body }))).info).toMatchObject({ httpStatus: 400, retryable: false, reason: expect.stringMatching(/expired/) });
+  await env.control.join(APP, output, '9999');
+  const fresh = await acquireBuilderToken(env.ctx, { instanceId: 'fresh' });
+  expect((await failure(createTask(env.ctx, { builderToken: fresh.tokenName, request: body }))).info).toMatchObject({ httpStatus: 400, retryable: false, reason: expect.stringMatching(/9999/) });
 });
 
 test('bad input is refused before any request: InvalidInputError', async () => {
   const { input, body } = await channels('c-tc-input');
   const bad = JSON.parse(JSON.stringify(body));
   bad.services.cloudTranscoder.config.transcoder.canvas.width = 119;
-  await expect(createTask(ctx, { builderToken: 'x', request: bad })).rejects.toBeInstanceOf(InvalidInputError);
-  await expect(updateTask(ctx, { builderToken: 'x', taskId: 'y' }, { sequenceId: -1, request: body })).rejects.toBeInstanceOf(InvalidInputError);
-  await expect(acquireBuilderToken(ctx, { instanceId: '' })).rejects.toBeInstanceOf(InvalidInputError);
-  expect(await control.requests({ cname: input, product: 'cloud-transcoder' })).toEqual([]);
+  await expect(createTask(env.ctx, { builderToken: 'x', request: bad })).rejects.toBeInstanceOf(InvalidInputError);
+  await expect(updateTask(env.ctx, { builderToken: 'x', taskId: 'y' }, { sequenceId: -1, request: body })).rejects.toBeInstanceOf(InvalidInputError);
+  await expect(acquireBuilderToken(env.ctx, { instanceId: '' })).rejects.toBeInstanceOf(InvalidInputError);
+  expect(await env.control.requests({ cname: input, product: 'cloud-transcoder' })).toEqual([]);
 });

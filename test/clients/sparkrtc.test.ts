@@ -7,7 +7,7 @@
  */
 import { loadConfig, resolveSparkRtcProfile, type SparkRtcProfile } from '../../src/config';
 import { HttpClient } from '../../src/http/client';
-import { InvalidInputError, VendorError } from '../../src/http/errors';
+import { InvalidInputError } from '../../src/http/errors';
 import { redactApp } from '../../src/schemas/sparkrtc/apps';
 import { isJobOverEvent } from '../../src/schemas/sparkrtc/callbacks';
 import { createApp, deleteApp, disableApp, enableApp, ensureApp, findAppByName, getApp, listApps } from '../../src/sparkrtc/apps';
@@ -33,6 +33,7 @@ import { spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
 import { receiverFor } from '../helpers/receiver';
 import { CALLBACK_OK, DEMO, SparkControl } from '../helpers/sparkrtc';
 import { eventually, uniqueId } from '../helpers/temporal';
+import { failure } from '../helpers/vendor-error';
 
 const FROZEN = 0.001;
 let emu: SpawnedEmulator;
@@ -64,12 +65,6 @@ afterAll(async () => {
   await emu?.stop();
 });
 afterEach(() => control.clearFaults());
-
-async function failure(p: Promise<unknown>): Promise<VendorError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
-  expect(e).toBeInstanceOf(VendorError);
-  return e as VendorError;
-}
 
 const rule = (over: Record<string, unknown> = {}) => ({
   obs_addr: { location: 'cn-north-4', project_id: DEMO.projectId, bucket: DEMO.bucket, object: 'client/' },

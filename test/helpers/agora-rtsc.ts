@@ -12,7 +12,7 @@ import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../src/emulator/defaults';
 import type { RtcConfig, Stt6StartRequest, Stt7JoinRequest } from '../../src/schemas/agora/stt';
 import type { CreateTaskRequest, TranscoderConfig } from '../../src/schemas/agora/transcoder';
 import { APP, AUTH, botToken } from './agora-http';
-import { EmulatorControl } from './emulator';
+import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from './emulator';
 import { CallbackReceiver } from './receiver';
 
 export { APP, AUTH, botToken };
@@ -64,6 +64,34 @@ export function agoraContext(url: string, overrides: Partial<AgoraContext> = {})
     credentials: { customerId: EMULATOR_AGORA.customerId, customerSecret: EMULATOR_AGORA.customerSecret },
     ...overrides,
   };
+}
+
+export interface FrozenEmulator {
+  emu: SpawnedEmulator;
+  control: EmulatorControl;
+  /** the typed clients' context for `emu` */
+  ctx: AgoraContext;
+}
+
+/**
+ * A client test file's own emulator with a nearly frozen clock (1 emulated ms per real second: every
+ * window moves only when a test advances it). Registers the jest hooks: start and stop, a fresh
+ * rate-limit second before each test, no faults left after it. The fields are set once beforeAll ran.
+ */
+export function frozenEmulator(): FrozenEmulator {
+  const env = {} as FrozenEmulator;
+  beforeAll(async () => {
+    env.emu = await spawnEmulator({ timeScale: 0.001 });
+    env.control = new EmulatorControl(env.emu.url);
+    env.ctx = agoraContext(env.emu.url);
+  });
+  afterAll(async () => {
+    await env.ctx?.http.close();
+    await env.emu?.stop();
+  });
+  beforeEach(() => env.control.advanceClock(1_100));
+  afterEach(() => clearFaults(env.emu.url));
+  return env;
 }
 
 /** The transcoder's input token: built for uid 0, its input uid is assigned by Agora (agora.md §8). */

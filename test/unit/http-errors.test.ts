@@ -1,9 +1,9 @@
 /** The error taxonomy: undici MockAgent stands in for the network in this narrow mapping test only. */
 import { MockAgent } from 'undici';
 import { HttpClient } from '../../src/http/client';
-import { VendorError } from '../../src/http/errors';
 import { acquire, start, stop } from '../../src/agora/cloud-recording';
 import type { AgoraContext } from '../../src/agora/http';
+import { failure } from '../helpers/vendor-error';
 
 const ORIGIN = 'https://api.example.test';
 const APP = 'f'.repeat(32);
@@ -16,12 +16,6 @@ function mock() {
   const agent = new MockAgent();
   agent.disableNetConnect();
   return { agent, pool: agent.get(ORIGIN) };
-}
-
-async function failure(p: Promise<unknown>): Promise<VendorError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
-  expect(e).toBeInstanceOf(VendorError);
-  return e as VendorError;
 }
 
 const startPath = `/v1/apps/${APP}/cloud_recording/resourceid/r1/mode/mix/start`;
