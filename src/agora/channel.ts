@@ -8,7 +8,7 @@
  * again (agora.md §13.1). kickUsers (time_in_seconds 0) creates no rule, so it may be repeated.
  */
 import type { z } from 'zod';
-import { InvalidInputError, VendorError } from '../http/errors';
+import { VendorError } from '../http/errors';
 import {
   ChannelListQuery,
   ChannelListResponse,

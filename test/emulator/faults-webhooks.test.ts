@@ -118,4 +118,34 @@ describe('webhooks', () => {
     expect(unique.every((b) => b.productId === 3 && b.payload.sid === st.body.sid)).toBe(true);
     expect(unique[3].payload.details.fileList[0].filename).toBe(`${st.body.sid}_${cname}.m3u8`);
   });
+
+  test('reordered deliveries arrive in reverse batches; dropped ones never arrive and are logged as dropped', async () => {
+    const post = (body: unknown) =>
+      request(`${emu.url}/_emulator/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.body.dump());
+    await post({ vendor: 'agora', url: receiver.url, secret: 'ncs-secret', reorderWindow: 5 });
+    const cname = uniqueId('reorder');
+    const acq = await call('POST', '/acquire', { cname, uid: '91', clientRequest: {} });
+    const st = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, startBody(cname, '91'));
+    await call('POST', `/resourceid/${acq.body.resourceId}/sid/${st.body.sid}/mode/mix/stop`, { cname, uid: '91', clientRequest: {} });
+    const reordered = await eventually(async () => {
+      const events = received.filter((r) => JSON.parse(r.raw).payload?.cname === cname);
+      return events.length >= 5 ? events : undefined;
+    }, 'five reordered deliveries');
+    // the five events of one recording, held and sent newest first: a receiver must use `sequence`
+    expect(reordered.map((e) => JSON.parse(e.raw).payload.sequence)).toEqual([4, 3, 2, 1, 0]);
+
+    await post({ vendor: 'agora', url: receiver.url, secret: 'ncs-secret', dropProbability: 1 });
+    const dropped = uniqueId('dropped');
+    const acq2 = await call('POST', '/acquire', { cname: dropped, uid: '92', clientRequest: {} });
+    await call('POST', `/resourceid/${acq2.body.resourceId}/mode/mix/start`, startBody(dropped, '92'));
+    const log = await eventually(async () => {
+      const res = await request(`${emu.url}/_emulator/webhooks`);
+      const { deliveries } = (await res.body.json()) as { deliveries: Array<{ label: string; outcome: string }> };
+      const recent = deliveries.slice(-2);
+      return recent.length === 2 && recent.every((d) => d.outcome === 'dropped') ? recent : undefined;
+    }, 'two dropped deliveries');
+    expect(log.map((d) => d.label)).toEqual(['cloud-recording 40 recorder_started', 'cloud-recording 30 uploader_started']);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(received.filter((r) => JSON.parse(r.raw).payload?.cname === dropped)).toEqual([]);
+  });
 });
