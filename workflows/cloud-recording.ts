@@ -116,6 +116,9 @@ type RecordingEnd =
 export async function cloudRecording(rawInput: CloudRecordingInput): Promise<CloudRecordingResult> {
   const parsed = CloudRecordingInput.safeParse(rawInput);
   if (!parsed.success) {
+    // a continued run carries a live recording: never fail without stopping it (a deploy may have
+    // tightened the input schema since the session started)
+    await stopCarriedRecording(rawInput);
     throw ApplicationFailure.create({
       type: 'InvalidInput',
       message: `invalid cloud recording input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
@@ -687,6 +690,26 @@ export async function cloudRecording(rawInput: CloudRecordingInput): Promise<Clo
   }
   await condition(allHandlersFinished);
   return result;
+}
+
+/** Stops the recording a continued run carries when its input can no longer be read; best effort. */
+async function stopCarriedRecording(rawInput: CloudRecordingInput): Promise<void> {
+  const raw = rawInput as Partial<CloudRecordingParams> | undefined;
+  const state = raw?.state as Partial<CloudRecordingState> | undefined;
+  if (!state?.sid || !state.resourceId || !state.uid || !raw?.channel) return;
+  try {
+    await cleanups.stopRecording({
+      profile: typeof raw.profile === 'string' ? raw.profile : 'default',
+      resourceId: state.resourceId,
+      sid: state.sid,
+      mode: raw.mode ?? 'mix',
+      cname: raw.channel,
+      uid: state.uid,
+      baseUrl: state.baseUrl,
+    });
+  } catch (err) {
+    log.error('could not stop the carried recording of an unreadable input', { sid: state.sid, error: describe(err) });
+  }
 }
 
 /** The layout a mix recording starts with (from transcodingConfig), so failover can restore changes. */

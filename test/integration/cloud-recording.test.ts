@@ -6,7 +6,10 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { cloudRecording } from '../../workflows/cloud-recording';
 import { recordingStatusQuery, stopSignal } from '../../workflows/messages';
-import { EMULATOR_AGORA } from '../../src/emulator/defaults';
+import * as agora from '../../src/agora/cloud-recording';
+import { buildBotToken } from '../../src/agora/token';
+import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../src/emulator/defaults';
+import { HttpClient } from '../../src/http/client';
 import type { VendorErrorInfo } from '../../src/http/errors';
 import { EmulatorControl } from '../helpers/emulator';
 import { capturedLogs, connectTestEnv, eventually, testConfig, uniqueId, withWorker } from '../helpers/temporal';
@@ -126,4 +129,31 @@ test('bad input is rejected before any vendor call', async () => {
   expect(cause.type).toBe('InvalidInput');
   expect(cause.message).toContain('clientRequest.storageConfig');
   expect(await emulator.requests({ cname: channel })).toEqual([]);
+});
+
+test('a continued run whose input no longer validates stops the recording it carries before failing', async () => {
+  const channel = uniqueId('carried');
+  // a recording started by an earlier run of the session
+  const http = new HttpClient();
+  const ctx = { http, baseUrls: [process.env.RTCFLOW_TEST_EMULATOR_URL!], appId: EMULATOR_AGORA.appId, credentials: { customerId: EMULATOR_AGORA.customerId, customerSecret: EMULATOR_AGORA.customerSecret } };
+  const uid = '4000000777';
+  const { resourceId } = await agora.acquire(ctx, { cname: channel, uid });
+  const token = buildBotToken({ appId: EMULATOR_AGORA.appId, appCertificate: EMULATOR_AGORA.appCertificate, channel, uid: Number(uid), ttlSeconds: 3600 });
+  const { sid } = await agora.start(ctx, { resourceId, mode: 'mix', cname: channel, uid, clientRequest: { token, storageConfig: { ...EMULATOR_STORAGE } } });
+  await http.close();
+  expect(await emulator.tasks({ cname: channel, running: true })).toHaveLength(1);
+
+  const err = await withWorker(env, testConfig(), (taskQueue) =>
+    env.client.workflow
+      .execute(cloudRecording, {
+        taskQueue,
+        workflowId: uniqueId('wf-carried'),
+        // pollIntervalMs below today's minimum: the input an older deploy accepted
+        args: [{ channel, pollIntervalMs: 5, state: { uid, resourceId, sid, deadline: Date.now() + 60_000, files: [], segments: [] } } as never],
+      })
+      .catch((e: unknown) => e),
+  );
+  expect(((err as WorkflowFailedError).cause as ApplicationFailure).type).toBe('InvalidInput');
+  expect((await emulator.requests({ cname: channel })).map((r) => `${r.operation}:${r.status}`)).toEqual(['acquire:200', 'start:200', 'stop:200']);
+  expect(await emulator.tasks({ cname: channel, running: true })).toEqual([]);
 });
