@@ -248,6 +248,29 @@ test('an ambiguous start (response dropped) ends with exactly one recording', as
   expect(tasks[0]).toMatchObject({ id: result.sid, billing: false, state: 'stopped' });
 });
 
+test('an ambiguous start answered 201/code 7 without a sid: the sid comes from recorder_started, still one recording', async () => {
+  const cname = uniqueId('nosid');
+  await post('/_emulator/agora/cloud-recording/code7-without-sid', { enabled: true });
+  await post('/_emulator/faults', { match: { product: 'cloud-recording', operation: 'start' }, action: { type: 'drop-response' }, count: 1 }, 201);
+  try {
+    const result = await withWorker(env, config, async (tq) => {
+      const h = await start(tq, input(cname));
+      await phaseOf(h, 'recording');
+      return h.executeUpdate(stopUpdate, { args: [{}] });
+    });
+    const log = await control.requests({ cname });
+    const starts = log.filter((r) => r.operation === 'start');
+    expect(starts.map((r) => `${r.status}:${r.fault ?? ''}`)).toEqual(['200:drop-response', '201:']);
+    const tasks = await control.tasks({ cname });
+    expect(tasks).toHaveLength(1);
+    expect(result.sid).toBe(tasks[0]!.id);
+    expect(log.filter((r) => r.operation === 'stop').map((r) => `${r.sid}:${r.status}`)).toEqual([`${tasks[0]!.id}:200`]);
+    await expectNothingRunning(cname);
+  } finally {
+    await post('/_emulator/agora/cloud-recording/code7-without-sid', { enabled: false });
+  }
+});
+
 test('a recorder that never reports in is stopped and replaced by one with a new uid, its resource excluded', async () => {
   const cname = uniqueId('stall');
   await post('/_emulator/agora/cloud-recording/stall-starts', { count: 1 });

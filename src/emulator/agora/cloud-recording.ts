@@ -91,6 +91,8 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
   const uploadProfiles = new Map<string, UploadProfile>();
   /** how many of the next started recorders stall while their components start */
   let stallNext = 0;
+  /** answer a repeated start (201 / code 7) without the sid, as the real service may (agora.md §2.11) */
+  let code7WithoutSid = false;
   const auth = agoraBasicAuth(world);
   const labels = (operation: string) => ({ labels: { vendor: 'agora' as const, product: PRODUCT, operation } });
   const base = '/v1/apps/:appid/cloud_recording';
@@ -196,7 +198,9 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
     if (res.sid) {
       // one resourceId = one recording: a repeated start answers 201 / code 7
       req.logRef.sid = res.sid;
-      return reply.code(201).send({ cname: res.cname, uid: res.uid, resourceId, sid: res.sid, code: 7, reason: 'recording is already running' });
+      return reply
+        .code(201)
+        .send({ cname: res.cname, uid: res.uid, resourceId, ...(code7WithoutSid ? {} : { sid: res.sid }), code: 7, reason: 'recording is already running' });
     }
     if (world.now() - res.acquiredAt > RESOURCE_VALIDITY_MS) return bad(reply, 'resourceId expired', 433);
     const live = [...recordings.values()].find((r) => r.state === 'running' && r.appId === appid && r.cname === body.cname && r.uid === body.uid);
@@ -406,6 +410,14 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
     if (!body.success) return reply.code(400).send({ message: body.error.message });
     stallNext = body.data.count;
     return { stallNext };
+  });
+
+  /** `{enabled}`: answer repeated starts (201 / code 7) without the sid. */
+  app.post('/_emulator/agora/cloud-recording/code7-without-sid', async (req, reply) => {
+    const body = z.strictObject({ enabled: z.boolean() }).safeParse(req.body ?? {});
+    if (!body.success) return reply.code(400).send({ message: body.error.message });
+    code7WithoutSid = body.data.enabled;
+    return { code7WithoutSid };
   });
 
   /** What the recorder is doing now: state, layout, subscriptions (for tests and operators). */
