@@ -125,16 +125,26 @@ export interface UpdateLayoutInput extends SessionRef {
 
 const Ack = z.looseObject({ resourceId: z.string().optional(), sid: z.string().optional() });
 
-export async function updateLayout(ctx: AgoraContext, input: UpdateLayoutInput): Promise<{ requestId: string }> {
+/** A call on a running session (update, updateLayout): POST with the envelope, answered with an ack. */
+async function sessionCall(
+  ctx: AgoraContext,
+  input: SessionRef & { cname: string; uid: string },
+  operation: 'update' | 'updateLayout',
+  clientRequest: unknown,
+): Promise<{ requestId: string }> {
   const res = await agoraCall(ctx, {
     method: 'POST',
-    path: `${sidPath(ctx, input.resourceId, input.sid, input.mode)}/updateLayout`,
-    json: { cname: input.cname, uid: input.uid, clientRequest: input.layout },
-    // the same full layout applied twice is the same layout
-    site: { product: PRODUCT, operation: 'updateLayout', idempotent: true },
+    path: `${sidPath(ctx, input.resourceId, input.sid, input.mode)}/${operation}`,
+    json: { cname: input.cname, uid: input.uid, clientRequest },
+    // both carry whole values (the whole layout, the whole lists): applying one twice changes nothing
+    site: { product: PRODUCT, operation, idempotent: true },
     response: Ack,
   });
   return { requestId: res.requestId };
+}
+
+export function updateLayout(ctx: AgoraContext, input: UpdateLayoutInput): Promise<{ requestId: string }> {
+  return sessionCall(ctx, input, 'updateLayout', input.layout);
 }
 
 export interface UpdateInput extends SessionRef {
@@ -144,15 +154,8 @@ export interface UpdateInput extends SessionRef {
   clientRequest: UpdateClientRequest;
 }
 
-export async function update(ctx: AgoraContext, input: UpdateInput): Promise<{ requestId: string }> {
-  const res = await agoraCall(ctx, {
-    method: 'POST',
-    path: `${sidPath(ctx, input.resourceId, input.sid, input.mode)}/update`,
-    json: { cname: input.cname, uid: input.uid, clientRequest: input.clientRequest },
-    site: { product: PRODUCT, operation: 'update', idempotent: true },
-    response: Ack,
-  });
-  return { requestId: res.requestId };
+export function update(ctx: AgoraContext, input: UpdateInput): Promise<{ requestId: string }> {
+  return sessionCall(ctx, input, 'update', input.clientRequest);
 }
 
 export interface StopInput extends SessionRef {

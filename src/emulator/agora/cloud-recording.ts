@@ -312,6 +312,26 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
     return rec;
   };
 
+  /**
+   * The envelope and the recording of a POST on a session (updateLayout, update, stop), or undefined
+   * after answering as Agora does; `running` also requires the recording to be live.
+   */
+  const sessionPost = (req: FastifyRequest, reply: FastifyReply, running: boolean) => {
+    const body = envelope(req, reply);
+    if (!body) return undefined;
+    const rec = findRec(req, reply);
+    if (!rec) return undefined;
+    if (running && rec.state !== 'running') {
+      notFound(reply, rec.resourceId, rec.sid);
+      return undefined;
+    }
+    if (body.cname !== rec.cname || body.uid !== rec.uid) {
+      bad(reply, 'parameters do not match the resourceId', 432);
+      return undefined;
+    }
+    return { body, rec };
+  };
+
   app.get(`${base}/resourceid/:resourceId/sid/:sid/mode/:mode/query`, { config: labels('query'), preHandler: auth }, async (req, reply) => {
     const rec = findRec(req, reply);
     if (!rec) return reply;
@@ -321,12 +341,9 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
   });
 
   app.post(`${base}/resourceid/:resourceId/sid/:sid/mode/:mode/updateLayout`, { config: labels('updateLayout'), preHandler: auth }, async (req, reply) => {
-    const body = envelope(req, reply);
-    if (!body) return reply;
-    const rec = findRec(req, reply);
-    if (!rec) return reply;
-    if (rec.state !== 'running') return notFound(reply, rec.resourceId, rec.sid);
-    if (body.cname !== rec.cname || body.uid !== rec.uid) return bad(reply, 'parameters do not match the resourceId', 432);
+    const found = sessionPost(req, reply, true);
+    if (!found) return reply;
+    const { body, rec } = found;
     if (rec.mode === 'individual') return bad(reply, 'updateLayout applies to mix and web recordings', 1028);
     const layout = Layout.safeParse(body.clientRequest);
     if (!layout.success) return bad(reply, `invalid updateLayout body: ${layout.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, 1028);
@@ -337,12 +354,9 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
   });
 
   app.post(`${base}/resourceid/:resourceId/sid/:sid/mode/:mode/update`, { config: labels('update'), preHandler: auth }, async (req, reply) => {
-    const body = envelope(req, reply);
-    if (!body) return reply;
-    const rec = findRec(req, reply);
-    if (!rec) return reply;
-    if (rec.state !== 'running') return notFound(reply, rec.resourceId, rec.sid);
-    if (body.cname !== rec.cname || body.uid !== rec.uid) return bad(reply, 'parameters do not match the resourceId', 432);
+    const found = sessionPost(req, reply, true);
+    if (!found) return reply;
+    const { body, rec } = found;
     const cr = body.clientRequest as Record<string, any>;
     const known = ['streamSubscribe', 'webRecordingConfig', 'rtmpPublishConfig', 'storageConfig'];
     const given = Object.keys(cr);
@@ -366,11 +380,9 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
   });
 
   app.post(`${base}/resourceid/:resourceId/sid/:sid/mode/:mode/stop`, { config: labels('stop'), preHandler: auth }, async (req, reply) => {
-    const body = envelope(req, reply);
-    if (!body) return reply;
-    const rec = findRec(req, reply);
-    if (!rec) return reply;
-    if (body.cname !== rec.cname || body.uid !== rec.uid) return bad(reply, 'parameters do not match the resourceId', 432);
+    const found = sessionPost(req, reply, false);
+    if (!found) return reply;
+    const { body, rec } = found;
     if (rec.state === 'stopped') return bad(reply, 'the recording was already stopped', 49);
     if (rec.state === 'exited') return notFound(reply, rec.resourceId, rec.sid);
     end(rec, 'stopped', 'stop');
