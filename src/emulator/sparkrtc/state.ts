@@ -275,18 +275,7 @@ export class SparkState {
   // ---- apps ----
 
   createApp(account: Account, appName: string): App {
-    const now = this.now();
-    const app: App = {
-      appId: hex(12),
-      appName,
-      domainId: account.domainId,
-      state: 'ACTIVATION',
-      stateUpdatedAt: now,
-      createdAt: now,
-      appKey: hex(16),
-      autoRecord: { mode: 'AUTO_RECORD_OFF', updatedAt: now },
-      rules: new Map(),
-    };
+    const app = newApp(hex(12), appName, account.domainId, this.now());
     account.apps.set(app.appId, app);
     return app;
   }
@@ -773,16 +762,21 @@ function demoAccount(now: number): Account {
   for (const [name, location] of [[d.bucket, d.region], [d.exampleBucket, d.region], [d.southBucket, 'cn-south-1']] as const) {
     account.buckets.set(name, { name, location, createdAt: now, authorized: true, objects: new Map() });
   }
-  account.apps.set(d.appId, {
-    appId: d.appId,
-    appName: d.appName,
-    domainId: d.domainId,
+  account.apps.set(d.appId, newApp(d.appId, d.appName, d.domainId, now));
+  return account;
+}
+
+/** A new, active application with auto-record off and no rules. */
+function newApp(appId: string, appName: string, domainId: string, now: number): App {
+  return {
+    appId,
+    appName,
+    domainId,
     state: 'ACTIVATION',
     stateUpdatedAt: now,
     createdAt: now,
     appKey: hex(16),
     autoRecord: { mode: 'AUTO_RECORD_OFF', updatedAt: now },
     rules: new Map(),
-  });
-  return account;
+  };
 }
