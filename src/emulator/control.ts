@@ -59,6 +59,10 @@ export function registerControlApi(app: FastifyInstance, ctx: EmulatorContext): 
   app.delete('/_emulator/faults/:id', async (req, reply) =>
     faults.remove((req.params as { id: string }).id) ? reply.code(204).send() : reply.code(404).send({ message: 'no such fault' }),
   );
+  /** Lets the requests a `hold` rule keeps go on, and retires the rule. */
+  app.post('/_emulator/faults/:id/release', async (req, reply) =>
+    faults.release((req.params as { id: string }).id) ? reply.code(200).send({ released: true }) : reply.code(404).send({ message: 'no such fault' }),
+  );
   app.delete('/_emulator/faults', async (_req, reply) => {
     faults.clear();
     return reply.code(204).send();

@@ -10,6 +10,10 @@
  *   rate-limit   answer 429 with Retry-After
  *   failover     for `seconds` of emulated time from the rule's creation, answer 404 as Agora does
  *                during an HA failover (query/update/stop), then recover by themselves
+ *   hold         keep the request waiting (nothing applied yet) until the rule is released through
+ *                POST /_emulator/faults/:id/release (or removed), then proceed normally; a safety bound
+ *                (`maxMs`, real time) releases it anyway. Tests use it to act "while a call is in flight"
+ *                without guessing at latencies.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -23,6 +27,7 @@ export const FaultAction = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('drop-response') }),
   z.strictObject({ type: z.literal('rate-limit'), retryAfterSeconds: z.number().min(0).default(1) }),
   z.strictObject({ type: z.literal('failover'), seconds: z.number().positive() }),
+  z.strictObject({ type: z.literal('hold'), maxMs: z.number().int().min(1).max(600_000).default(60_000) }),
 ]);
 export type FaultAction = z.infer<typeof FaultAction>;
 
@@ -50,6 +55,10 @@ export interface FaultRule extends z.output<typeof FaultRuleInput> {
   hits: number;
   /** failover rules: emulated time at which the window closes */
   until?: number;
+  /** hold rules: requests waiting for the release now */
+  waiting?: number;
+  /** hold rules: released (the rule is retired) */
+  released?: boolean;
 }
 
 declare module 'fastify' {
@@ -60,6 +69,8 @@ declare module 'fastify' {
 
 export class Faults {
   private rules: FaultRule[] = [];
+  /** hold rules' waiting requests, by rule id */
+  private readonly holds = new Map<string, Array<() => void>>();
 
   constructor(
     private readonly world: World,
@@ -87,17 +98,52 @@ export class Faults {
 
   remove(id: string): boolean {
     const before = this.rules.length;
+    this.release(id);
     this.rules = this.rules.filter((r) => r.id !== id);
     return this.rules.length !== before;
   }
 
   clear(): void {
+    for (const id of [...this.holds.keys()]) this.release(id);
     this.rules = [];
+  }
+
+  /** Lets every request a hold rule keeps go on, and retires the rule; false for an unknown rule. */
+  release(id: string): boolean {
+    const rule = this.rules.find((r) => r.id === id);
+    const waiters = [...(this.holds.get(id) ?? [])];
+    for (const go of waiters) go();
+    if (rule) {
+      rule.released = true;
+      rule.waiting = 0;
+      this.rules = this.rules.filter((r) => r.id !== id);
+    }
+    return rule !== undefined || waiters.length > 0;
+  }
+
+  /** Keeps a request until the hold rule is released (or its safety bound passes). */
+  async hold(rule: FaultRule, maxMs: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const waiters = this.holds.get(rule.id) ?? [];
+      const go = () => {
+        clearTimeout(timer);
+        const left = (this.holds.get(rule.id) ?? []).filter((w) => w !== go);
+        if (left.length) this.holds.set(rule.id, left);
+        else this.holds.delete(rule.id);
+        rule.waiting = left.length;
+        resolve();
+      };
+      const timer = setTimeout(go, maxMs);
+      waiters.push(go);
+      this.holds.set(rule.id, waiters);
+      rule.waiting = waiters.length;
+    });
   }
 
   private expire(): void {
     const now = this.world.now();
-    this.rules = this.rules.filter((r) => (r.until === undefined || now < r.until) && (r.count === undefined || r.hits < r.count));
+    // a used-up hold stays listed while it keeps requests waiting, so tests can see what it holds
+    this.rules = this.rules.filter((r) => (r.until === undefined || now < r.until) && (r.count === undefined || r.hits < r.count || (r.waiting ?? 0) > 0));
   }
 
   /** The rule that hits this request, if any (counts the hit). */
@@ -107,6 +153,7 @@ export class Faults {
     if (!labels) return undefined; // control routes are never faulted
     const path = req.url.split('?')[0]!;
     for (const r of this.rules) {
+      if (r.count !== undefined && r.hits >= r.count) continue;
       const m = r.match;
       if (m.vendor && m.vendor !== labels.vendor) continue;
       if (m.product && m.product !== labels.product) continue;
@@ -131,6 +178,9 @@ export function installFaultHooks(app: FastifyInstance, faults: Faults, logAbort
     switch (a.type) {
       case 'latency':
         await new Promise((r) => setTimeout(r, a.ms));
+        return;
+      case 'hold':
+        await faults.hold(rule, a.maxMs);
         return;
       case 'error':
         if (a.headers) reply.headers(a.headers);

@@ -2,11 +2,11 @@
  * Connecting a test file to the shared dev server and running an rtcflow worker against it: workflows
  * are bundled once per file, each test gets its own task queue.
  */
-import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { createWorker, type RtcflowWorkerOptions } from '../../worker';
 import { loadConfig, type Config } from '../../src/config';
+import { uniqueId } from './wait';
 
 let runtimeInstalled = false;
 const captured: string[] = [];
@@ -19,12 +19,13 @@ export function capturedLogs(): string {
 function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  // keep INFO and up for assertions; print only warnings and errors
+  // keep INFO and up for assertions; print errors (and warnings with RTCFLOW_TEST_LOGS=1)
   Runtime.install({
     logger: new DefaultLogger('INFO', (entry) => {
       const line = `${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {}, (_k, v) => (v instanceof Error ? { message: v.message, stack: v.stack } : v))}`;
       if (captured.length < 50_000) captured.push(line);
-      if (entry.level === 'WARN' || entry.level === 'ERROR') process.stderr.write(`${line}\n`);
+      // expected failures (404s, injected faults) log warnings by the hundred: print them only on request
+      if (entry.level === 'ERROR' || (entry.level === 'WARN' && process.env.RTCFLOW_TEST_LOGS)) process.stderr.write(`${line}\n`);
     }),
   });
 }
@@ -52,10 +53,6 @@ export function testConfig(emulatorUrl = process.env.RTCFLOW_TEST_EMULATOR_URL, 
   return loadConfig(env);
 }
 
-export function uniqueId(prefix: string): string {
-  return `${prefix}-${randomUUID().slice(0, 8)}`;
-}
-
 /** Runs `fn` while a worker with the given config polls a fresh task queue. */
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
@@ -74,20 +71,4 @@ export async function withWorker<T>(
     workerOptions: { stickyQueueScheduleToStartTimeout: '1s', ...workerOptions },
   });
   return worker.runUntil(fn(taskQueue));
-}
-
-/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

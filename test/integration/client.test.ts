@@ -2,7 +2,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { InvalidInputError, RtcflowClient, recordingWorkflowId } from '../../src/client';
 import { EmulatorControl } from '../helpers/emulator';
-import { connectTestEnv, eventually, testConfig, uniqueId, withWorker } from '../helpers/temporal';
+import { connectTestEnv, testConfig, withWorker } from '../helpers/temporal';
+import { eventually, uniqueId } from '../helpers/wait';
 
 let env: TestWorkflowEnvironment;
 const control = new EmulatorControl(process.env.RTCFLOW_TEST_EMULATOR_URL!);

@@ -12,7 +12,8 @@ import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../src/emulator/defaults';
 import { HttpClient } from '../../src/http/client';
 import type { VendorErrorInfo } from '../../src/http/errors';
 import { EmulatorControl } from '../helpers/emulator';
-import { capturedLogs, connectTestEnv, eventually, testConfig, uniqueId, withWorker } from '../helpers/temporal';
+import { capturedLogs, connectTestEnv, testConfig, withWorker } from '../helpers/temporal';
+import { eventually, uniqueId } from '../helpers/wait';
 
 let env: TestWorkflowEnvironment;
 const emulator = new EmulatorControl(process.env.RTCFLOW_TEST_EMULATOR_URL!);

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { buildApiServer } from '../../src/api/server';
 import { EmulatorControl } from '../helpers/emulator';
-import { connectTestEnv, eventually, testConfig, uniqueId, withWorker } from '../helpers/temporal';
+import { connectTestEnv, testConfig, withWorker } from '../helpers/temporal';
+import { eventually, uniqueId } from '../helpers/wait';
 
 let env: TestWorkflowEnvironment;
 const control = new EmulatorControl(process.env.RTCFLOW_TEST_EMULATOR_URL!);

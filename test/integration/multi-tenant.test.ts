@@ -11,7 +11,8 @@ import { cloudRecording } from '../../workflows/cloud-recording';
 import { recordingStatusQuery, stopUpdate } from '../../workflows/messages';
 import { EmulatorControl, TENANT_B } from '../helpers/emulator';
 import { historyText } from '../helpers/history';
-import { capturedLogs, connectTestEnv, eventually, testConfig, uniqueId, withWorker } from '../helpers/temporal';
+import { capturedLogs, connectTestEnv, testConfig, withWorker } from '../helpers/temporal';
+import { eventually, uniqueId } from '../helpers/wait';
 
 let env: TestWorkflowEnvironment;
 const emulatorUrl = process.env.RTCFLOW_TEST_EMULATOR_URL!;

@@ -416,6 +416,23 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
     return { sid: rec.sid, until: rec.failoverUntil };
   });
 
+  /**
+   * The recorder dies for good without a word: no NCS event, its sid-routes answer 404 from now on (as
+   * during a failover that never recovers), and it stops billing.
+   */
+  app.post('/_emulator/agora/cloud-recording/:sid/crash', async (req, reply) => {
+    const rec = recordings.get((req.params as { sid: string }).sid);
+    if (!rec || rec.state !== 'running') return reply.code(404).send({ message: 'no running recording with that sid' });
+    rec.state = 'exited';
+    rec.endedAt = world.now();
+    rec.exitReason = 'crash';
+    rec.uploadDoneAt = world.now();
+    rec.controlUntil = world.now() - 1;
+    world.botLeaves(rec.appId, rec.cname, rec.uid);
+    world.endTask('agora', PRODUCT, rec.sid, 'exited', 'crash');
+    return { sid: rec.sid, state: rec.state };
+  });
+
   /** The next `count` recorders started stay at status 2 ("components starting") and never report in. */
   app.post('/_emulator/agora/cloud-recording/stall-starts', async (req, reply) => {
     const body = ControlStall.safeParse(req.body ?? {});
