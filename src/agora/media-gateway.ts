@@ -6,7 +6,7 @@
  *
  * What a response means lives here: 404 on destroy/disconnect is "already gone" (success), 404 on a
  * query is `null`. 409 on create ("too many concurrent requests") is classified retryable in
- * src/agora/errors.ts; the documented backoff is GATEWAY_CONFLICT_BACKOFF_MS. Teardown order (destroy
+ * src/agora/errors.ts (agora.md §5.4 documents a 1 s, 3 s, 6 s backoff). Teardown order (destroy
  * the key first, then disconnect the sid, else the encoder reconnects with a new sid) is the workflow's.
  */
 import type { z } from 'zod';
@@ -35,9 +35,6 @@ import { doneOrGone, nullIfGone, type GoneOutcome } from './media-common';
 export { isGone, type GoneOutcome } from './media-common';
 
 const PRODUCT = 'media-gateway';
-
-/** The documented answer to a Media Gateway 409: wait 1 s, 3 s, 6 s between attempts (agora.md §5.4). */
-export const GATEWAY_CONFLICT_BACKOFF_MS = [1_000, 3_000, 6_000] as const;
 
 function base(ctx: AgoraContext, region: AgoraRegion): string {
   return `/${parseInput(AgoraRegion, region, 'region')}/v1/projects/${encodeURIComponent(ctx.appId)}/rtls/ingress`;

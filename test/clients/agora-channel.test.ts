@@ -2,7 +2,6 @@
  * The typed Channel Management and get-ncs-ip clients (src/agora/channel.ts, src/agora/ncs.ts) against
  * the emulator over HTTP: the shared emulator for most tests, a dedicated one where the clock moves.
  */
-import { request } from 'undici';
 import {
   createBanRule,
   deleteBanRule,
@@ -22,7 +21,8 @@ import { EMULATOR_AGORA } from '../../src/emulator/defaults';
 import { HttpClient } from '../../src/http/client';
 import { InvalidInputError, VendorError } from '../../src/http/errors';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
-import { uniqueId } from '../helpers/temporal';
+import { failure } from '../helpers/vendor-error';
+import { uniqueId } from '../helpers/wait';
 
 const APP = EMULATOR_AGORA.appId;
 const http = new HttpClient({ headersTimeoutMs: 5_000 });
@@ -42,24 +42,11 @@ afterAll(async () => {
   await http.close();
 });
 
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => e,
-  );
-}
-
-async function join(url: string, cname: string, uid: string, attrs: Record<string, unknown> = {}): Promise<number> {
-  const res = await request(`${url}/_emulator/agora/channels/${APP}/${encodeURIComponent(cname)}/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ uid, ...attrs }),
-  });
-  await res.body.dump();
-  return res.statusCode;
-}
+/** The control API's join with the attributes Channel Management reports (role, platform). */
+const joinAs = (control: EmulatorControl, cname: string, uid: string, attrs: { role?: 'host' | 'audience'; platform?: number } = {}) =>
+  control.json('POST', `/_emulator/agora/channels/${APP}/${encodeURIComponent(cname)}/users`, { uid, ...attrs });
+/** A join the emulator refuses because a ban rule keeps the user out. */
+const refusedJoin = (control: EmulatorControl, cname: string, uid: string) => expect(control.join(APP, cname, uid)).rejects.toThrow(/: 403 .*BANNED_BY_SERVER/);
 
 describe('against the shared emulator', () => {
   let ctx: AgoraContext;
@@ -94,23 +81,15 @@ describe('against the shared emulator', () => {
     expect(await deleteBanRule(ctx, id)).toMatchObject({ deleted: true });
     expect(await deleteBanRule(ctx, id)).toMatchObject({ deleted: false });
     const gone = await failure(updateBanRule(ctx, { id, time: 5 }));
-    expect(gone).toBeInstanceOf(VendorError);
-    expect((gone as VendorError).info).toMatchObject({ httpStatus: 404, retryable: false, ambiguous: false, product: 'channel-management', operation: 'updateRule' });
+    expect(gone.info).toMatchObject({ httpStatus: 404, retryable: false, ambiguous: false, product: 'channel-management', operation: 'updateRule' });
   });
 
   test('a create whose response is lost is ambiguous; findBanRules finds the rule instead of posting again', async () => {
     const cname = uniqueId('cmc-ambiguous');
-    const fault = await request(`${sharedUrl()}/_emulator/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ match: { product: 'channel-management', operation: 'createRule', path: '^/dev/v1/kicking-rule$' }, action: { type: 'drop-response' }, count: 1 }),
-    });
-    expect(fault.statusCode).toBe(201);
-    await fault.body.dump();
+    await control.addFault({ match: { product: 'channel-management', operation: 'createRule', path: '^/dev/v1/kicking-rule$' }, action: { type: 'drop-response' }, count: 1 });
 
     const err = await failure(createBanRule(ctx, { cname, time: 10, privileges: ['publish_audio', 'publish_video'] }));
-    expect(err).toBeInstanceOf(VendorError);
-    expect((err as VendorError).info).toMatchObject({ retryable: false, ambiguous: true });
+    expect(err.info).toMatchObject({ retryable: false, ambiguous: true });
 
     const found = await findBanRules(ctx, { cname, privileges: ['publish_video', 'publish_audio'] });
     expect(found).toHaveLength(1);
@@ -120,7 +99,6 @@ describe('against the shared emulator', () => {
   });
 
   test('a ban removes the user from the simulated channel; kickUsers removes without banning', async () => {
-    const url = sharedUrl();
     const cname = uniqueId('cmc-ban');
     await control.emptyChannel(APP, cname);
     await control.join(APP, cname, '11');
@@ -128,24 +106,23 @@ describe('against the shared emulator', () => {
 
     const { id } = await createBanRule(ctx, { cname, uid: 11, time_in_seconds: 600, privileges: ['join_channel'] });
     expect((await getUserStatus(ctx, { cname, uid: 11 })).data).toEqual({ in_channel: false });
-    expect(await join(url, cname, '11')).toBe(403);
+    await refusedJoin(control, cname, '11');
     await deleteBanRule(ctx, id);
-    expect(await join(url, cname, '11')).toBe(201);
+    await control.join(APP, cname, '11');
 
     const before = (await listBanRules(ctx)).rules.length;
     await kickUsers(ctx, { cname, uid: 12 });
     expect((await getUserStatus(ctx, { cname, uid: 12 })).data.in_channel).toBe(false);
     expect((await listBanRules(ctx)).rules.length).toBe(before);
-    expect(await join(url, cname, '12')).toBe(201);
+    await control.join(APP, cname, '12');
     expect((await getUserStatus(ctx, { cname, uid: 12 })).data.in_channel).toBe(true);
   });
 
   test('online statistics reflect the users joined through the control API', async () => {
-    const url = sharedUrl();
     const cname = uniqueId('cmc-stats');
     await control.emptyChannel(APP, cname);
-    await join(url, cname, '2206227541');
-    await join(url, cname, '906219905', { role: 'audience', platform: 7 });
+    await control.join(APP, cname, '2206227541');
+    await joinAs(control, cname, '906219905', { role: 'audience', platform: 7 });
 
     expect((await getUserList(ctx, cname)).data).toEqual({ channel_exist: true, mode: 2, broadcasters: [2206227541], audience: [906219905], audience_total: 1 });
     expect((await getHostList(ctx, cname)).data).toEqual({ channel_exist: true, mode: 2, broadcasters: [2206227541] });
@@ -184,14 +161,13 @@ describe('against the shared emulator', () => {
       getUserList(ctx, 'no/slash'),
       getChannelList(ctx, { page_size: 501 }),
     ];
-    for (const p of invalid) expect(await failure(p)).toBeInstanceOf(InvalidInputError);
+    for (const p of invalid) await failure(p, InvalidInputError);
     expect(await control.requests({ cname })).toEqual([]);
   });
 
   test('wrong credentials are a final 401', async () => {
     const err = await failure(listBanRules(ctxFor(sharedUrl(), { customerId: 'nobody', customerSecret: 'wrong' })));
-    expect(err).toBeInstanceOf(VendorError);
-    expect((err as VendorError).info).toMatchObject({ httpStatus: 401, retryable: false, ambiguous: false });
+    expect(err.info).toMatchObject({ httpStatus: 401, retryable: false, ambiguous: false });
   });
 
   test('getNcsIps answers the primaryIP list of v1 and v2', async () => {
@@ -205,7 +181,8 @@ describe('with a dedicated emulator (the clock moves, limits are spent)', () => 
   let ctx: AgoraContext;
   let control: EmulatorControl;
   beforeAll(async () => {
-    emu = await spawnEmulator();
+    // a nearly frozen clock: a rate-limit window ends only when a test advances it, never mid-burst
+    emu = await spawnEmulator({ timeScale: 0.001 });
     ctx = ctxFor(emu.url);
     control = new EmulatorControl(emu.url);
   });
@@ -220,11 +197,11 @@ describe('with a dedicated emulator (the clock moves, limits are spent)', () => 
     const { id } = await createBanRule(ctx, { cname, uid: 21, time: 1, privileges: ['join_channel'] });
     expect((await findBanRules(ctx, { cname, uid: 21 })).map((r) => r.id)).toEqual([id]);
     await control.advanceClock(30_000);
-    expect(await join(emu.url, cname, '21')).toBe(403);
+    await refusedJoin(control, cname, '21');
     await control.advanceClock(31_000);
     expect(await findBanRules(ctx, { cname, uid: 21 })).toEqual([]);
     expect(await deleteBanRule(ctx, id)).toMatchObject({ deleted: false });
-    expect(await join(emu.url, cname, '21')).toBe(201);
+    await control.join(APP, cname, '21');
   });
 
   test('over the per-account limit the calls fail retryable with the Retry-After delay', async () => {
@@ -237,13 +214,7 @@ describe('with a dedicated emulator (the clock moves, limits are spent)', () => 
   });
 
   test('getNcsIps follows a changed server list', async () => {
-    const res = await request(`${emu.url}/_emulator/agora/ncs/ip`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ v1: ['198.51.100.20', '198.51.100.21', '198.51.100.20'] }),
-    });
-    expect(res.statusCode).toBe(200);
-    await res.body.dump();
+    await control.json('PUT', '/_emulator/agora/ncs/ip', { v1: ['198.51.100.20', '198.51.100.21', '198.51.100.20'] });
     expect(await getNcsIps(ctx, { version: 1 })).toEqual(['198.51.100.20', '198.51.100.21']);
   });
 });

@@ -6,11 +6,11 @@ import { createServer, type Server } from 'node:net';
 import { acquire, query, start } from '../../src/agora/cloud-recording';
 import { hostOrder, type AgoraContext } from '../../src/agora/http';
 import { HttpClient } from '../../src/http/client';
-import { VendorError } from '../../src/http/errors';
 import { EMULATOR_AGORA } from '../../src/emulator/defaults';
 import { freePort } from '../../src/temporal/dev-server';
 import { EmulatorControl } from '../helpers/emulator';
-import { uniqueId } from '../helpers/temporal';
+import { failure } from '../helpers/vendor-error';
+import { uniqueId } from '../helpers/wait';
 
 const emulatorUrl = process.env.RTCFLOW_TEST_EMULATOR_URL!;
 const http = new HttpClient({ headersTimeoutMs: 2_000 });
@@ -41,14 +41,13 @@ test('a start that reached a host which then went silent is ambiguous and does n
   const port = (silent.address() as { port: number }).port;
   try {
     const cname = uniqueId('silent');
-    const err = await start(ctx([`http://127.0.0.1:${port}`, emulatorUrl]), { resourceId: 'r', mode: 'mix', cname, uid: '1', clientRequest: {} }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(VendorError);
-    expect((err as VendorError).info).toMatchObject({ operation: 'start', ambiguous: true, retryable: false });
+    const err = await failure(start(ctx([`http://127.0.0.1:${port}`, emulatorUrl]), { resourceId: 'r', mode: 'mix', cname, uid: '1', clientRequest: {} }));
+    expect(err.info).toMatchObject({ operation: 'start', ambiguous: true, retryable: false });
     expect(await new EmulatorControl(emulatorUrl).requests({ cname })).toEqual([]);
 
     // an idempotent query in the same situation moves on
-    const q = await query(ctx([`http://127.0.0.1:${port}`, emulatorUrl]), { resourceId: 'nope', sid: 'nope', mode: 'mix' }).catch((e: unknown) => e);
-    expect((q as VendorError).info).toMatchObject({ httpStatus: 404, code: 404 }); // answered by the emulator
+    const q = await failure(query(ctx([`http://127.0.0.1:${port}`, emulatorUrl]), { resourceId: 'nope', sid: 'nope', mode: 'mix' }));
+    expect(q.info).toMatchObject({ httpStatus: 404, code: 404 }); // answered by the emulator
   } finally {
     silent.close();
   }

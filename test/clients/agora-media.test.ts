@@ -4,7 +4,6 @@
  * for Pull, reconcile-by-list for Push), Basic and HMAC auth. This file owns its emulator (it moves the
  * clock a little, staying well inside HMAC's 15-minute Date window).
  */
-import { request } from 'undici';
 import { HttpClient } from '../../src/http/client';
 import { InvalidInputError, VendorError } from '../../src/http/errors';
 import type { AgoraContext } from '../../src/agora/http';
@@ -13,7 +12,7 @@ import * as push from '../../src/agora/media-push';
 import * as pull from '../../src/agora/media-pull';
 import { EMULATOR_AGORA } from '../../src/emulator/defaults';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
-import { uniqueId } from '../helpers/temporal';
+import { uniqueId } from '../helpers/wait';
 import { failure } from '../helpers/vendor-error';
 
 let emu: SpawnedEmulator;
@@ -25,28 +24,18 @@ function ctx(auth: 'basic' | 'hmac' = 'basic', customerSecret: string = EMULATOR
   return { http, baseUrls: [emu.url], appId: APP, credentials: { customerId: EMULATOR_AGORA.customerId, customerSecret }, auth };
 }
 
-async function invalidInput(p: Promise<unknown>): Promise<InvalidInputError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(InvalidInputError);
-  return e as InvalidInputError;
-}
-
-async function setTimeScale(timeScale: number): Promise<void> {
-  const res = await request(`${emu.url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ timeScale }) });
-  expect(res.statusCode).toBe(200);
-  await res.body.dump();
-}
+const invalidInput = (p: Promise<unknown>) => failure(p, InvalidInputError);
 
 beforeAll(async () => {
   emu = await spawnEmulator();
   control = new EmulatorControl(emu.url);
 });
 afterAll(async () => {
-  await http.close();
-  await emu?.stop();
+  try {
+    await http.close();
+  } finally {
+    await emu?.stop();
+  }
 });
 
 describe('Media Gateway', () => {
@@ -86,18 +75,17 @@ describe('Media Gateway', () => {
     expect(await control.requests({ cname: channel })).toEqual([]);
   });
 
-  test('409 on concurrent stream-key creates is retryable, with the documented 1 s / 3 s / 6 s backoff', async () => {
+  test('409 on concurrent stream-key creates is retryable; after the first documented backoff (1 s) the create succeeds', async () => {
     const channel = uniqueId('cli-gw-409');
-    await setTimeScale(0.001); // the in-flight window stays open until the clock moves
+    await control.setTimeScale(0.001); // the in-flight window stays open until the clock moves
     try {
       await gateway.createStreamKey(ctx(), { region: 'ap', settings: { channel, uid: '7', expiresAfter: 60 } });
       const conflict = await failure(gateway.createStreamKey(ctx(), { region: 'ap', settings: { channel, uid: '7', expiresAfter: 60 } }));
       expect(conflict.info).toMatchObject({ httpStatus: 409, reason: 'Resource with the same name already exists.', retryable: true, ambiguous: false });
-      expect(gateway.GATEWAY_CONFLICT_BACKOFF_MS).toEqual([1_000, 3_000, 6_000]);
-      await control.advanceClock(gateway.GATEWAY_CONFLICT_BACKOFF_MS[0]);
+      await control.advanceClock(1_000); // the first documented backoff: the concurrent create is over
       expect((await gateway.createStreamKey(ctx(), { region: 'ap', settings: { channel, uid: '7', expiresAfter: 60 } })).channel).toBe(channel);
     } finally {
-      await setTimeScale(1);
+      await control.setTimeScale(1);
     }
   });
 
@@ -122,9 +110,7 @@ describe('Media Gateway', () => {
   test('online streams: list, get, mute, disconnect (then already gone, get null)', async () => {
     const channel = uniqueId('cli-gw-live');
     const key = await gateway.createStreamKey(ctx(), { region: 'eu', settings: { channel, uid: 'host-1', expiresAfter: 0 } });
-    const started = await request(`${emu.url}/_emulator/agora/media-gateway/encoders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ streamKey: key.streamKey }) });
-    expect(started.statusCode).toBe(201);
-    const encoder = (await started.body.json()) as { id: string; sid: string };
+    const encoder = await control.json<{ id: string; sid: string }>('POST', '/_emulator/agora/media-gateway/encoders', { streamKey: key.streamKey });
 
     const live = await gateway.listOnlineStreams(ctx(), { region: 'eu' });
     expect(live.find((s) => s.sid === encoder.sid)).toMatchObject({ channel, uid: 'host-1', status: 'Running', video: { width: 1280 } });
@@ -199,7 +185,7 @@ describe('Media Push', () => {
   test('429 from the update limit is retryable with Retry-After; bad input is refused before sending', async () => {
     const channel = uniqueId('cli-push-429');
     const { converterId } = await push.createConverter(ctx(), { region: 'cn', converter: rawConverter(channel) });
-    await setTimeScale(0.001);
+    await control.setTimeScale(0.001);
     try {
       const update = (sequence: number) => push.updateConverter(ctx(), { region: 'cn', converterId, sequence, converter: { rtmpUrl: `rtmp://example/live/${sequence}` }, fields: ['rtmpUrl'] });
       await update(0);
@@ -208,7 +194,7 @@ describe('Media Push', () => {
       expect(limited.info).toMatchObject({ httpStatus: 429, retryable: true, ambiguous: false });
       expect(limited.info.retryAfterMs).toBeGreaterThanOrEqual(1_000);
     } finally {
-      await setTimeScale(1);
+      await control.setTimeScale(1);
     }
     await invalidInput(push.createConverter(ctx(), { region: 'cn', converter: { ...rawConverter(channel), rtmpUrl: 'http://not-rtmp' } }));
     await invalidInput(push.createConverter(ctx(), { region: 'cn', converter: rawConverter(channel), regionHintIp: '300.1.1.1' }));

@@ -16,13 +16,14 @@ import {
   updateTask,
 } from '../../src/agora/stt';
 import { InvalidInputError } from '../../src/http/errors';
-import { addFault, APP, frozenEmulator, stt6StartBody, stt7JoinBody, uniq } from '../helpers/agora-rtsc';
+import { APP, frozenEmulator, stt6StartBody, stt7JoinBody } from '../helpers/agora-rtsc';
 import { failure } from '../helpers/vendor-error';
+import { uniqueId } from '../helpers/wait';
 
 const env = frozenEmulator();
 
 async function hostedChannel(prefix: string): Promise<string> {
-  const cname = uniq(prefix);
+  const cname = uniqueId(prefix);
   await env.control.emptyChannel(APP, cname);
   await env.control.join(APP, cname, '1234');
   return cname;
@@ -57,7 +58,7 @@ describe('6.x', () => {
   });
 
   test('stop of a task nobody published in reports 206 as stopped_no_audio', async () => {
-    const cname = uniq('c-stt6-silent');
+    const cname = uniqueId('c-stt6-silent');
     await env.control.emptyChannel(APP, cname);
     const { tokenName } = await acquireBuilderToken(env.ctx, { instanceId: 'silent' });
     const { taskId } = await startTask(env.ctx, { builderToken: tokenName, request: stt6StartBody(cname) });
@@ -72,7 +73,7 @@ describe('6.x', () => {
     expect(expired.info).toMatchObject({ httpStatus: 400, retryable: false, ambiguous: false, reason: expect.stringMatching(/expired/) });
 
     const fresh = await acquireBuilderToken(env.ctx, { instanceId: cname });
-    await addFault(env.emu.url, { match: { product: 'stt6', operation: 'start' }, action: { type: 'error', status: 504, body: { message: 'gateway timeout' } }, count: 1 });
+    await env.control.addFault({ match: { product: 'stt6', operation: 'start' }, action: { type: 'error', status: 504, body: { message: 'gateway timeout' } }, count: 1 });
     const timeout = await failure(startTask(env.ctx, { builderToken: fresh.tokenName, request: stt6StartBody(cname) }));
     expect(timeout.info).toMatchObject({ httpStatus: 504, retryable: true, ambiguous: false });
     expect((await startTask(env.ctx, { builderToken: fresh.tokenName, request: stt6StartBody(cname) })).alreadyStarted).toBe(false);
@@ -83,18 +84,18 @@ describe('6.x', () => {
     const { tokenName } = await acquireBuilderToken(env.ctx, { instanceId: cname });
     const { taskId } = await startTask(env.ctx, { builderToken: tokenName, request: stt6StartBody(cname) });
     const ref = { builderToken: tokenName, taskId: taskId! };
-    await addFault(env.emu.url, { match: { product: 'stt6', operation: 'query' }, action: { type: 'rate-limit', retryAfterSeconds: 2 }, count: 1 });
+    await env.control.addFault({ match: { product: 'stt6', operation: 'query' }, action: { type: 'rate-limit', retryAfterSeconds: 2 }, count: 1 });
     expect((await failure(queryTask(env.ctx, ref))).info).toMatchObject({ httpStatus: 429, retryable: true, retryAfterMs: 2_000 });
-    await addFault(env.emu.url, { match: { product: 'stt6', operation: 'query' }, action: { type: 'error', status: 500, body: { message: 'internal' } }, count: 1 });
+    await env.control.addFault({ match: { product: 'stt6', operation: 'query' }, action: { type: 'error', status: 500, body: { message: 'internal' } }, count: 1 });
     expect((await failure(queryTask(env.ctx, ref))).info).toMatchObject({ httpStatus: 500, retryable: true, ambiguous: false });
-    await addFault(env.emu.url, { match: { product: 'stt6', operation: 'stop' }, action: { type: 'error', status: 404, body: { message: 'no Route matched with those values' } }, count: 1 });
+    await env.control.addFault({ match: { product: 'stt6', operation: 'stop' }, action: { type: 'error', status: 404, body: { message: 'no Route matched with those values' } }, count: 1 });
     expect((await failure(stopTask(env.ctx, ref))).info).toMatchObject({ httpStatus: 404, retryable: false });
     expect(await env.control.tasks({ cname, running: true })).toHaveLength(1);
     expect((await stopTask(env.ctx, ref)).outcome).toBe('stopped');
   });
 
   test('bad input is refused before any request: InvalidInputError', async () => {
-    const cname = uniq('c-stt6-input');
+    const cname = uniqueId('c-stt6-input');
     await expect(acquireBuilderToken(env.ctx, { instanceId: 'no spaces' })).rejects.toBeInstanceOf(InvalidInputError);
     const tooMany = { ...stt6StartBody(cname), languages: ['en-US', 'ru-RU', 'ja-JP', 'zh-CN', 'fr-FR'] };
     await expect(startTask(env.ctx, { builderToken: 'x', request: tooMany })).rejects.toThrow(/at most 4 languages/);
@@ -155,7 +156,7 @@ describe('7.x', () => {
 
   test('a join whose response is lost is ambiguous; listing the channel finds the agent it created', async () => {
     const cname = await hostedChannel('c-stt7-drop');
-    await addFault(env.emu.url, { match: { product: 'stt7', operation: 'join' }, action: { type: 'drop-response' }, count: 1 });
+    await env.control.addFault({ match: { product: 'stt7', operation: 'join' }, action: { type: 'drop-response' }, count: 1 });
     const lost = await failure(joinAgent(env.ctx, stt7JoinBody(cname)));
     expect(lost.info).toMatchObject({ retryable: false, ambiguous: true });
     expect(lost.info.httpStatus).toBeUndefined();
@@ -168,9 +169,9 @@ describe('7.x', () => {
 
   test('504 on join means reconcile (ambiguous); 503 is retryable; 400 bot rules are final', async () => {
     const cname = await hostedChannel('c-stt7-errors');
-    await addFault(env.emu.url, { match: { product: 'stt7', operation: 'join' }, action: { type: 'error', status: 504, body: { message: 'gateway timeout' } }, count: 1 });
+    await env.control.addFault({ match: { product: 'stt7', operation: 'join' }, action: { type: 'error', status: 504, body: { message: 'gateway timeout' } }, count: 1 });
     expect((await failure(joinAgent(env.ctx, stt7JoinBody(cname)))).info).toMatchObject({ httpStatus: 504, retryable: false, ambiguous: true });
-    await addFault(env.emu.url, { match: { product: 'stt7', operation: 'join' }, action: { type: 'error', status: 503, body: { message: 'busy' } }, count: 1 });
+    await env.control.addFault({ match: { product: 'stt7', operation: 'join' }, action: { type: 'error', status: 503, body: { message: 'busy' } }, count: 1 });
     expect((await failure(joinAgent(env.ctx, stt7JoinBody(cname)))).info).toMatchObject({ httpStatus: 503, retryable: true, ambiguous: false });
     const taken = await failure(joinAgent(env.ctx, stt7JoinBody(cname, '1234', '999')));
     expect(taken.info).toMatchObject({ httpStatus: 400, retryable: false, ambiguous: false, reason: expect.stringMatching(/already used/) });

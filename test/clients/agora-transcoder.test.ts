@@ -5,14 +5,15 @@
  */
 import { acquireBuilderToken, createTask, deleteTask, queryTask, updateTask } from '../../src/agora/transcoder';
 import { InvalidInputError } from '../../src/http/errors';
-import { addFault, APP, frozenEmulator, transcoderCreateBody, uniq } from '../helpers/agora-rtsc';
+import { APP, frozenEmulator, transcoderCreateBody } from '../helpers/agora-rtsc';
 import { failure } from '../helpers/vendor-error';
+import { uniqueId } from '../helpers/wait';
 
 const env = frozenEmulator();
 
 async function channels(prefix: string) {
-  const input = uniq(`${prefix}-in`);
-  const output = uniq(`${prefix}-out`);
+  const input = uniqueId(`${prefix}-in`);
+  const output = uniqueId(`${prefix}-out`);
   await env.control.emptyChannel(APP, input);
   await env.control.join(APP, input, '123');
   await env.control.join(APP, input, '456');
@@ -67,15 +68,15 @@ test('50x on create is retryable (the same builderToken is safe: a create that h
   const { input, body } = await channels('c-tc-50x');
   const token = await acquireBuilderToken(env.ctx, { instanceId: 'x' });
   for (const status of [500, 501, 503, 504]) {
-    await addFault(env.emu.url, { match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'error', status, body: { message: 'upstream' } }, count: 1 });
+    await env.control.addFault({ match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'error', status, body: { message: 'upstream' } }, count: 1 });
     const e = await failure(createTask(env.ctx, { builderToken: token.tokenName, request: body }));
     expect(e.info).toMatchObject({ httpStatus: status, retryable: true, ambiguous: false });
   }
-  await addFault(env.emu.url, { match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'error', status: 400, body: { code: 65, message: 'network jitter' } }, count: 1 });
+  await env.control.addFault({ match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'error', status: 400, body: { code: 65, message: 'network jitter' } }, count: 1 });
   expect((await failure(createTask(env.ctx, { builderToken: token.tokenName, request: body }))).info).toMatchObject({ code: 65, retryable: true });
 
   // a create whose response is lost: the retry with the same token learns it was started
-  await addFault(env.emu.url, { match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'drop-response' }, count: 1 });
+  await env.control.addFault({ match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'drop-response' }, count: 1 });
   expect((await failure(createTask(env.ctx, { builderToken: token.tokenName, request: body }))).info).toMatchObject({ ambiguous: true });
   expect((await createTask(env.ctx, { builderToken: token.tokenName, request: body })).alreadyStarted).toBe(true);
   expect(await env.control.tasks({ cname: input, running: true })).toHaveLength(1);

@@ -4,9 +4,9 @@
  */
 import { request } from 'undici';
 import { EMULATOR_STORAGE } from '../../src/emulator/defaults';
-import { APP, AUTH, botToken, cloudRecordingCall, controlPost } from '../helpers/agora-http';
+import { APP, AUTH, botToken, cloudRecordingCall } from '../helpers/agora-http';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
-import { uniqueId } from '../helpers/temporal';
+import { uniqueId } from '../helpers/wait';
 
 let emu: SpawnedEmulator;
 let control: EmulatorControl;
@@ -142,17 +142,7 @@ test('bad requests get the vendor error shape, never a crash', async () => {
   expect(await unknown.body.json()).toEqual({ message: 'no Route matched with those values' });
 });
 
-
-async function inspect(sid: string) {
-  const res = await request(`${emu.url}/_emulator/agora/cloud-recording/${sid}`);
-  return res.body.json() as Promise<Record<string, any>>;
-}
-
-async function control_(path: string, body: unknown) {
-  const res = await controlPost(emu.url, path, body);
-  expect(res.status).toBe(200);
-  return res.body;
-}
+const inspect = (sid: string) => control.recorder(sid);
 
 test('updateLayout replaces the whole layout; a bad layout is refused with 1028 and changes nothing', async () => {
   const cname = uniqueId('emu-layout');
@@ -172,7 +162,7 @@ test('an HA failover answers 404 on every sid route for its window, then the rec
   const cname = uniqueId('emu-ha');
   const { resourceId, sid } = await acquireAndStart(cname);
   await call('POST', `/resourceid/${resourceId}/sid/${sid}/mode/mix/updateLayout`, { cname, uid: '527841', clientRequest: { mixedVideoLayout: 1 } });
-  await control_(`/_emulator/agora/cloud-recording/${sid}/failover`, { seconds: 60 });
+  await control.failover(sid, 60);
   expect((await call('GET', `/resourceid/${resourceId}/sid/${sid}/mode/mix/query`)).status).toBe(404);
   expect((await call('POST', `/resourceid/${resourceId}/sid/${sid}/mode/mix/updateLayout`, { cname, uid: '527841', clientRequest: { mixedVideoLayout: 2, maxResolutionUid: '1' } })).status).toBe(404);
   await control.advanceClock(61_000);
@@ -183,7 +173,7 @@ test('an HA failover answers 404 on every sid route for its window, then the rec
 
 test('a slow upload: stop answers 206 with status unknown; a backup upload reports backuped', async () => {
   const slow = uniqueId('emu-slow');
-  await control_('/_emulator/agora/cloud-recording/upload-profile', { profile: 'slow', appId: APP });
+  await control.uploadProfile('slow', APP);
   try {
     const { resourceId, sid } = await acquireAndStart(slow);
     const stop = await call('POST', `/resourceid/${resourceId}/sid/${sid}/mode/mix/stop`, { cname: slow, uid: '527841', clientRequest: {} });
@@ -192,13 +182,13 @@ test('a slow upload: stop answers 206 with status unknown; a backup upload repor
     await control.advanceClock(61_000);
     expect((await inspect(sid)).uploadingStatus).toBe('uploaded');
 
-    await control_('/_emulator/agora/cloud-recording/upload-profile', { profile: 'backup', appId: APP });
+    await control.uploadProfile('backup', APP);
     const backup = uniqueId('emu-backup');
     const b = await acquireAndStart(backup);
     const stopB = await call('POST', `/resourceid/${b.resourceId}/sid/${b.sid}/mode/mix/stop`, { cname: backup, uid: '527841', clientRequest: {} });
     expect(stopB).toMatchObject({ status: 200, body: { serverResponse: { uploadingStatus: 'backuped' } } });
   } finally {
-    await control_('/_emulator/agora/cloud-recording/upload-profile', { profile: 'fast', appId: APP });
+    await control.uploadProfile('fast', APP);
   }
 });
 

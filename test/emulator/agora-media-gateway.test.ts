@@ -8,7 +8,7 @@ import { hmacHeaders, sha256Digest } from '../../src/agora/auth';
 import { agoraJson, APP, AUTH, CREDS, crawlingEmulatorWithNcs, send, type Res } from '../helpers/agora-http';
 import type { EmulatorControl, SpawnedEmulator } from '../helpers/emulator';
 import { CallbackReceiver } from '../helpers/receiver';
-import { eventually, uniqueId } from '../helpers/temporal';
+import { eventually, uniqueId } from '../helpers/wait';
 
 let emu: SpawnedEmulator;
 let control: EmulatorControl;
@@ -18,9 +18,29 @@ const gw = (region = 'na') => `/${region}/v1/projects/${APP}/rtls/ingress`;
 const raw = (method: string, path: string, opts: { body?: string; headers?: Record<string, string> } = {}): Promise<Res> => send(emu.url, method, path, opts);
 const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> => agoraJson(emu.url, method, path, body, headers);
 
-async function ctl(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<Res> {
-  return raw(method, `/_emulator/agora/media-gateway${path}`, { body: body === undefined ? undefined : JSON.stringify(body), headers: body === undefined ? {} : { 'content-type': 'application/json' } });
+/** The simulated encoders (OBS) of the control API. */
+interface EncoderView {
+  id: string;
+  streamKey: string;
+  state: string;
+  sid?: string;
+  muted?: { video: boolean; audio: boolean };
+  template?: Record<string, any>;
+  lastAbort?: { errorCode: number; reason: string };
 }
+const encoders = {
+  start: (streamKey: string, profile: Record<string, unknown> = {}) => control.json<EncoderView>('POST', '/_emulator/agora/media-gateway/encoders', { streamKey, ...profile }),
+  list: async () => (await control.json<{ encoders: EncoderView[] }>('GET', '/_emulator/agora/media-gateway/encoders')).encoders,
+  view: async (id: string) => (await encoders.list()).find((e) => e.id === id)!,
+  drop: (id: string) => control.json<EncoderView>('POST', `/_emulator/agora/media-gateway/encoders/${id}/drop`),
+  stop: (id: string) => control.json('DELETE', `/_emulator/agora/media-gateway/encoders/${id}`),
+  /** a push the gateway refuses: the control API answers 409 and keeps the stopped encoder */
+  refused: async (streamKey: string) => {
+    const before = new Set((await encoders.list()).map((e) => e.id));
+    await expect(encoders.start(streamKey)).rejects.toThrow(/: 409 /);
+    return (await encoders.list()).find((e) => !before.has(e.id) && e.streamKey === streamKey)!;
+  },
+};
 
 const emulatorNow = () => control.now();
 const channelUsers = (cname: string) => control.users(APP, cname);
@@ -141,7 +161,7 @@ describe('stream keys', () => {
     expect((await call('GET', `${gw()}/streamkeys/${short}`)).status).toBe(200);
     await control.advanceClock(2_000);
     expect(await call('GET', `${gw()}/streamkeys/${short}`)).toMatchObject({ status: 404, body: { message: 'Resource is not found and destroyed.' } });
-    expect(await ctl('POST', '/encoders', { streamKey: short })).toMatchObject({ status: 409, body: { state: 'stopped', lastAbort: { errorCode: 2 } } });
+    expect(await encoders.refused(short)).toMatchObject({ state: 'stopped', lastAbort: { errorCode: 2 } });
     await control.advanceClock(400 * 86_400_000);
     expect((await call('GET', `${gw()}/streamkeys/${forever}`)).status).toBe(200);
     const tasks = await control.tasks({ cname: channel });
@@ -194,11 +214,7 @@ describe('stream keys', () => {
   });
 
   test('injected faults reach the gateway routes through their labels', async () => {
-    const added = await raw('POST', '/_emulator/faults', {
-      body: JSON.stringify({ match: { product: 'media-gateway', operation: 'createStreamKey' }, action: { type: 'error', status: 504, body: { message: 'Gateway timeout.' } }, count: 1 }),
-      headers: { 'content-type': 'application/json' },
-    });
-    expect(added.status).toBe(201);
+    await control.addFault({ match: { product: 'media-gateway', operation: 'createStreamKey' }, action: { type: 'error', status: 504, body: { message: 'Gateway timeout.' } }, count: 1 });
     const channel = uniqueId('gw-fault');
     expect((await call('POST', `${gw()}/streamkeys`, { settings: { channel, uid: '1', expiresAfter: 5 } })).status).toBe(504);
     expect((await call('POST', `${gw()}/streamkeys`, { settings: { channel, uid: '1', expiresAfter: 5 } })).status).toBe(200);
@@ -286,9 +302,8 @@ describe('online streams and the simulated encoder', () => {
     const channel = uniqueId('gw-push');
     await control.emptyChannel(APP, channel);
     const key = await createKey(channel, '100');
-    const started = await ctl('POST', '/encoders', { streamKey: key });
-    expect(started.status).toBe(201);
-    const first = started.body.sid as string;
+    const started = await encoders.start(key);
+    const first = started.sid!;
     expect(first).toMatch(/^[0-9a-f-]{36}$/);
     expect(await channelUsers(channel)).toEqual([expect.objectContaining({ uid: '100', publishing: true, bot: false })]);
 
@@ -314,7 +329,7 @@ describe('online streams and the simulated encoder', () => {
     expect((await call('GET', `${gw('eu')}/online-streams`)).body.data.some((s: { sid: string }) => s.sid === first)).toBe(false);
 
     expect(await call('POST', `${gw()}/online-streams/${first}/mute`, { settings: { videoMuted: true, audioMuted: true } })).toMatchObject({ status: 200, body: { status: 'success' } });
-    const encoderOf = async () => (await ctl('GET', '/encoders')).body.encoders.find((e: { id: string }) => e.id === started.body.id);
+    const encoderOf = () => encoders.view(started.id);
     expect((await encoderOf()).muted).toEqual({ video: false, audio: false });
     await control.advanceClock(1_000);
     expect((await encoderOf()).muted).toEqual({ video: true, audio: true });
@@ -334,7 +349,7 @@ describe('online streams and the simulated encoder', () => {
     expect(again.state).toBe('pushing');
     expect(again.sid).not.toBe(first);
     expect(again.muted).toEqual({ video: false, audio: false });
-    await eventFor(again.sid, 1);
+    await eventFor(again.sid!, 1);
     expect(await channelUsers(channel)).toEqual([expect.objectContaining({ uid: '100', publishing: true })]);
     const tasks = await control.tasks({ cname: channel });
     expect(tasks.find((t) => t.id === first)).toMatchObject({ billing: false, state: 'disconnected', endReason: 'force-disconnect' });
@@ -355,32 +370,29 @@ describe('online streams and the simulated encoder', () => {
   test('a key that expires while its encoder reconnects is refused (NCS 3, errorCode 2); a second encoder on a busy key is a conflict (errorCode 5)', async () => {
     const channel = uniqueId('gw-reexpire');
     const key = await createKey(channel, '200', 10);
-    const enc = await ctl('POST', '/encoders', { streamKey: key });
-    expect(enc.status).toBe(201);
-    const second = await ctl('POST', '/encoders', { streamKey: key });
-    expect(second).toMatchObject({ status: 409, body: { lastAbort: { errorCode: 5 } } });
+    const enc = await encoders.start(key);
+    expect(await encoders.refused(key)).toMatchObject({ lastAbort: { errorCode: 5 } });
 
     // the push outlives the key's validity...
     await control.advanceClock(11_000);
-    expect((await call('GET', `${gw()}/online-streams/${enc.body.sid}`)).status).toBe(200);
+    expect((await call('GET', `${gw()}/online-streams/${enc.sid}`)).status).toBe(200);
     // ...until the network drops: the reconnect uses an expired key
-    expect((await ctl('POST', `/encoders/${enc.body.id}/drop`)).status).toBe(200);
+    await encoders.drop(enc.id);
     await control.advanceClock(3_000);
-    const view = (await ctl('GET', '/encoders')).body.encoders.find((e: { id: string }) => e.id === enc.body.id);
-    expect(view).toMatchObject({ state: 'stopped', lastAbort: { errorCode: 2 } });
+    expect(await encoders.view(enc.id)).toMatchObject({ state: 'stopped', lastAbort: { errorCode: 2 } });
     expect(await control.tasks({ cname: channel, running: true })).toEqual([]);
   });
 
   test('a stopped encoder does not reconnect; mute needs both booleans; unknown sids are 404', async () => {
     const channel = uniqueId('gw-stop');
     const key = await createKey(channel, 'host-account');
-    const enc = await ctl('POST', '/encoders', { streamKey: key, bitrate: 800, video: { width: 640, height: 360, fps: 15 } });
-    const sid = enc.body.sid;
+    const enc = await encoders.start(key, { bitrate: 800, video: { width: 640, height: 360, fps: 15 } });
+    const sid = enc.sid!;
     expect((await call('GET', `${gw()}/online-streams/${sid}`)).body.data).toMatchObject({ uid: 'host-account', bitrate: 800, video: { width: 640, height: 360, fps: 15 } });
     expect(await call('POST', `${gw()}/online-streams/${sid}/mute`, { settings: { videoMuted: true } })).toMatchObject({ status: 400, body: { message: 'Invalid settings.' } });
     expect(await call('POST', `${gw()}/online-streams/${sid}/mute`, { settings: { videoMuted: 'yes', audioMuted: false } })).toMatchObject({ status: 400 });
     expect((await call('POST', `${gw()}/online-streams/nosuchsid/mute`, { settings: { videoMuted: true, audioMuted: false } })).status).toBe(404);
-    expect((await ctl('DELETE', `/encoders/${enc.body.id}`)).status).toBe(204);
+    await encoders.stop(enc.id);
     await eventFor(sid, 2);
     await control.advanceClock(10_000);
     expect((await call('GET', `${gw()}/online-streams`)).body.data.filter((s: { channel: string }) => s.channel === channel)).toEqual([]);
@@ -394,30 +406,30 @@ describe('online streams and the simulated encoder', () => {
     const v2 = { transcoding: { video: { enabled: true, width: 1920, height: 1080, fps: 30, bitrate: 3780 } } };
     expect((await call('PUT', `${gw()}/stream-templates/sync1`, { settings: v1 })).status).toBe(200);
     const key = await createKey(channel, '300', 0, { templateId: 'sync1' });
-    const enc = await ctl('POST', '/encoders', { streamKey: key });
+    const enc = await encoders.start(key);
     // created just now: the gateways do not know it yet
-    expect(enc.body.template).toBeUndefined();
-    const view = async () => (await ctl('GET', '/encoders')).body.encoders.find((e: { id: string }) => e.id === enc.body.id);
+    expect(enc.template).toBeUndefined();
+    const view = () => encoders.view(enc.id);
 
     await control.advanceClock(180_000);
-    await ctl('POST', `/encoders/${enc.body.id}/drop`);
+    await encoders.drop(enc.id);
     await control.advanceClock(3_000);
     const second = await view();
     expect(second.template).toEqual({ templateId: 'sync1', transcoding: v1.transcoding });
-    expect((await eventFor(second.sid, 1)).payload.transcoding).toEqual(v1.transcoding);
+    expect((await eventFor(second.sid!, 1)).payload.transcoding).toEqual(v1.transcoding);
 
     expect((await call('PATCH', `${gw()}/stream-templates/sync1`, { settings: v2 })).status).toBe(200);
-    await ctl('POST', `/encoders/${enc.body.id}/drop`);
+    await encoders.drop(enc.id);
     await control.advanceClock(3_000);
-    expect((await view()).template.transcoding).toEqual(v1.transcoding); // not synced yet
+    expect((await view()).template!.transcoding).toEqual(v1.transcoding); // not synced yet
     await control.advanceClock(180_000);
-    expect((await view()).template.transcoding).toEqual(v1.transcoding); // the running push keeps its settings
-    await ctl('POST', `/encoders/${enc.body.id}/drop`);
+    expect((await view()).template!.transcoding).toEqual(v1.transcoding); // the running push keeps its settings
+    await encoders.drop(enc.id);
     await control.advanceClock(3_000);
-    expect((await view()).template.transcoding).toEqual(v2.transcoding);
+    expect((await view()).template!.transcoding).toEqual(v2.transcoding);
 
     await call('DELETE', `${gw()}/streamkeys/${key}`);
-    await ctl('DELETE', `/encoders/${enc.body.id}`);
+    await encoders.stop(enc.id);
     await call('DELETE', `${gw()}/stream-templates/sync1`);
   });
 });

@@ -5,10 +5,10 @@
  * emulator and runs it at a crawl (time scale 0.001): every window moves only with the clock.
  */
 import { request } from 'undici';
-import { agoraJson, APP, AUTH, controlPost, crawlingEmulatorWithNcs, type Res } from '../helpers/agora-http';
+import { agoraJson, APP, AUTH, crawlingEmulatorWithNcs, type Res } from '../helpers/agora-http';
 import type { EmulatorControl, SpawnedEmulator } from '../helpers/emulator';
 import { CallbackReceiver } from '../helpers/receiver';
-import { eventually, uniqueId } from '../helpers/temporal';
+import { eventually, uniqueId } from '../helpers/wait';
 
 let emu: SpawnedEmulator;
 let control: EmulatorControl;
@@ -17,7 +17,8 @@ const players = (region = 'na') => `/${region}/v1/projects/${APP}/cloud-player/p
 const LIST = `/v1/projects/${APP}/cloud-player/players`;
 
 const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> => agoraJson(emu.url, method, path, body, headers);
-const post = (path: string, body: unknown = {}): Promise<Res> => controlPost(emu.url, path, body);
+/** A simulated event on a player, through the control API: the VOD finishes, the service fails or destroys it. */
+const playerEvent = (id: string, event: 'finish' | 'fail' | 'destroy') => control.json('POST', `/_emulator/agora/media-pull/players/${id}/${event}`, {});
 
 /** 002's "Media Pull without transcoding" request, in a channel of our own (playTs set per test). */
 function player(channel: string, extra: Record<string, unknown> = {}) {
@@ -37,7 +38,7 @@ async function emulatorNowS(): Promise<number> {
 const channelUsers = (cname: string) => control.users(APP, cname);
 
 async function playerView(id: string): Promise<Record<string, any> | undefined> {
-  const all = (await (await request(`${emu.url}/_emulator/agora/media-pull/players`)).body.json()) as { players: Array<Record<string, any>> };
+  const all = await control.json<{ players: Array<Record<string, any>> }>('GET', '/_emulator/agora/media-pull/players');
   return all.players.find((p) => p.id === id);
 }
 
@@ -241,7 +242,7 @@ test('idleTimeout is clamped to 5 … 600; a player that stops playing (VOD fini
   expect((await playerView(dflt))?.idleTimeout).toBe(300);
 
   await control.advanceClock(3_000);
-  expect((await post(`/_emulator/agora/media-pull/players/${dflt}/finish`)).status).toBe(200);
+  await playerEvent(dflt, 'finish');
   expect((await playerView(dflt))?.status).toBe('idle');
   expect((await channelUsers(channel)).map((u) => u.uid)).not.toContain('3');
   await control.advanceClock(299_000);
@@ -325,7 +326,7 @@ test('players that cannot play fail: unreachable source, no token with App Certi
   expect((await channelUsers(channel)).map((u) => u.uid)).toEqual(['555']);
   const ok = await create(player(channel, { uid: 3 }));
   await control.advanceClock(2_000);
-  expect((await post(`/_emulator/agora/media-pull/players/${ok}/destroy`)).status).toBe(200);
+  await playerEvent(ok, 'destroy');
   expect((await eventFor(ok, 3)).payload.player.destroyReason).toBe('Internal Error');
   // failed players idle out like any player that is not playing
   await control.advanceClock(300_000);

@@ -4,10 +4,10 @@
  * owns its emulator and runs it at a crawl (time scale 0.001): every window moves only with the clock.
  */
 import { request } from 'undici';
-import { agoraJson, APP, AUTH, controlPost, crawlingEmulatorWithNcs, type Res } from '../helpers/agora-http';
+import { agoraJson, APP, AUTH, crawlingEmulatorWithNcs, type Res } from '../helpers/agora-http';
 import type { EmulatorControl, SpawnedEmulator } from '../helpers/emulator';
 import { CallbackReceiver } from '../helpers/receiver';
-import { eventually, uniqueId } from '../helpers/temporal';
+import { eventually, uniqueId } from '../helpers/wait';
 
 let emu: SpawnedEmulator;
 let control: EmulatorControl;
@@ -15,7 +15,8 @@ const ncs = new CallbackReceiver('/ncs');
 const conv = (region = 'na') => `/${region}/v1/projects/${APP}/rtmp-converters`;
 
 const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> => agoraJson(emu.url, method, path, body, headers);
-const post = (path: string, body: unknown = {}): Promise<Res> => controlPost(emu.url, path, body);
+/** A simulated event on a converter, through the control API: the service fails or destroys it. */
+const converterEvent = (id: string, event: 'fail' | 'destroy') => control.json('POST', `/_emulator/agora/media-push/converters/${id}/${event}`, {});
 
 /** The seed's "Custom layout for Media Push with transcoding" request, in a channel of our own. */
 function transcoded(channel: string, name?: string) {
@@ -94,8 +95,8 @@ test('create answers the seed shape with X-Resource-ID; Get shows the configurat
   expect(created.payload).toMatchObject({ converter: { id, name: 'show68_horizontal', state: 'connecting' }, xRequestId: 'req-push-1' });
   await eventFor(id, 3, (e) => e.payload.converter.state === 'running');
   // the converter is a bot in its channel
-  const users = (await request(`${emu.url}/_emulator/agora/channels/${APP}/${channel}`).then((r) => r.body.json())) as { users: Array<{ uid: string; bot: boolean }> };
-  expect(users.users.some((u) => u.bot && u.uid.includes(id))).toBe(true);
+  const users = await control.users(APP, channel);
+  expect(users.some((u) => u.bot && u.uid.includes(id))).toBe(true);
   expect((await call('DELETE', `${conv()}/${id}`)).status).toBe(200);
 });
 
@@ -326,9 +327,9 @@ test('an unreachable CDN fails the converter; a service failure destroys it (Int
   expect((await call('GET', `${conv()}/${bad}`)).body.state).toBe('failed');
   const ok = await create(raw(channel));
   await control.advanceClock(2_000);
-  expect((await post(`/_emulator/agora/media-push/converters/${ok}/fail`)).status).toBe(200);
+  await converterEvent(ok, 'fail');
   expect((await call('GET', `${conv()}/${ok}`)).body.state).toBe('failed');
-  expect((await post(`/_emulator/agora/media-push/converters/${ok}/destroy`)).status).toBe(200);
+  await converterEvent(ok, 'destroy');
   expect((await call('GET', `${conv()}/${ok}`)).status).toBe(404);
   expect((await eventFor(ok, 4)).payload.converter.destroyReason).toBe('Internal Error');
   await call('DELETE', `${conv()}/${bad}`);
@@ -373,28 +374,32 @@ test('bad requests get the vendor messages, never a crash', async () => {
 
 test('list pages hold at most 500 converters; the cursor leads to the next page and is 0 after the last', async () => {
   const channel = uniqueId('push-page');
-  // 1,000+ events are not what this test is about
-  expect((await request(`${emu.url}/_emulator/webhooks`, { method: 'DELETE' })).statusCode).toBe(204);
-  const ids: string[] = [];
-  for (let batch = 0; batch < 11; batch++) {
-    await control.advanceClock(1_000);
-    const n = batch === 10 ? 1 : 50;
-    const made = await Promise.all(Array.from({ length: n }, () => call('POST', conv(), raw(channel))));
-    ids.push(...made.map((m) => m.body.converter.id as string));
+  // 1,000+ events are not what this test is about: no NCS until the end of this test
+  await control.json('DELETE', '/_emulator/webhooks');
+  try {
+    const ids: string[] = [];
+    for (let batch = 0; batch < 11; batch++) {
+      await control.advanceClock(1_000);
+      const n = batch === 10 ? 1 : 50;
+      const made = await Promise.all(Array.from({ length: n }, () => call('POST', conv(), raw(channel))));
+      ids.push(...made.map((m) => m.body.converter.id as string));
+    }
+    expect(ids).toHaveLength(501);
+    const first = await call('GET', `/v1/projects/${APP}/channels/${channel}/rtmp-converters`);
+    expect(first.body.data.total_count).toBe(501);
+    expect(first.body.data.members).toHaveLength(500);
+    expect(first.body.data.cursor).not.toBe(0);
+    const second = await call('GET', `/v1/projects/${APP}/channels/${channel}/rtmp-converters?cursor=${first.body.data.cursor}`);
+    expect(second.body.data).toMatchObject({ total_count: 501, cursor: 0 });
+    const listed = [...first.body.data.members, ...second.body.data.members].map((m: { converterId: string }) => m.converterId);
+    expect(listed).toEqual(ids.slice().sort((x, y) => ids.indexOf(x) - ids.indexOf(y)));
+    expect(new Set(listed).size).toBe(501);
+    for (let i = 0; i < ids.length; i += 50) {
+      await control.advanceClock(1_000);
+      await Promise.all(ids.slice(i, i + 50).map((id) => call('DELETE', `${conv()}/${id}`)));
+    }
+    expect(await control.tasks({ cname: channel, running: true })).toEqual([]);
+  } finally {
+    await control.addWebhook({ vendor: 'agora', url: ncs.url, secret: 'ncs' });
   }
-  expect(ids).toHaveLength(501);
-  const first = await call('GET', `/v1/projects/${APP}/channels/${channel}/rtmp-converters`);
-  expect(first.body.data.total_count).toBe(501);
-  expect(first.body.data.members).toHaveLength(500);
-  expect(first.body.data.cursor).not.toBe(0);
-  const second = await call('GET', `/v1/projects/${APP}/channels/${channel}/rtmp-converters?cursor=${first.body.data.cursor}`);
-  expect(second.body.data).toMatchObject({ total_count: 501, cursor: 0 });
-  const listed = [...first.body.data.members, ...second.body.data.members].map((m: { converterId: string }) => m.converterId);
-  expect(listed).toEqual(ids.slice().sort((x, y) => ids.indexOf(x) - ids.indexOf(y)));
-  expect(new Set(listed).size).toBe(501);
-  for (let i = 0; i < ids.length; i += 50) {
-    await control.advanceClock(1_000);
-    await Promise.all(ids.slice(i, i + 50).map((id) => call('DELETE', `${conv()}/${id}`)));
-  }
-  expect(await control.tasks({ cname: channel, running: true })).toEqual([]);
 });

@@ -5,19 +5,8 @@
  */
 import { createHmac } from 'node:crypto';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
-import {
-  addFault,
-  APP,
-  BAD_AUTH,
-  call,
-  channelUsers,
-  clearFaults,
-  eventually,
-  NcsReceiver,
-  stt6StartBody,
-  stt7JoinBody,
-  uniq,
-} from '../helpers/agora-rtsc';
+import { APP, BAD_AUTH, call, NcsReceiver, stt6StartBody, stt7JoinBody } from '../helpers/agora-rtsc';
+import { eventually, uniqueId } from '../helpers/wait';
 
 const FROZEN = 0.001;
 let emu: SpawnedEmulator;
@@ -30,7 +19,7 @@ beforeAll(async () => {
   emu = await spawnEmulator({ timeScale: FROZEN });
   control = new EmulatorControl(emu.url);
   await ncs.start();
-  await ncs.subscribe(emu.url, NCS_SECRET);
+  await ncs.subscribe(control, NCS_SECRET);
 });
 afterAll(async () => {
   await emu?.stop();
@@ -38,7 +27,7 @@ afterAll(async () => {
 });
 // every test starts with fresh rate-limit windows (10 req/s per operation)
 beforeEach(() => control.advanceClock(1_100));
-afterEach(() => clearFaults(emu.url));
+afterEach(() => control.clearFaults());
 
 const s6 = (path: string) => `/v1/projects/${APP}/rtsc/speech-to-text${path}`;
 const s7 = (path: string) => `/api/speech-to-text/v1/projects/${APP}${path}`;
@@ -46,7 +35,7 @@ const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: u
 
 /** A controlled channel with one publishing host (uid 1234), so the task does not idle out. */
 async function hostedChannel(prefix: string, host = '1234'): Promise<string> {
-  const cname = uniq(prefix);
+  const cname = uniqueId(prefix);
   await control.emptyChannel(APP, cname);
   await control.join(APP, cname, host);
   return cname;
@@ -87,7 +76,7 @@ describe('STT 6.x', () => {
     const { token, taskId, body } = await start(cname);
     expect(body).toEqual({ createTs: expect.any(Number), status: 'STARTED', taskId: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(await control.tasks({ cname, running: true })).toEqual([expect.objectContaining({ product: 'stt6', id: taskId, billing: true, state: 'running' })]);
-    const bots = (await channelUsers(emu.url, cname)).filter((u) => u.bot).map((u) => u.uid).sort();
+    const bots = (await control.users(APP, cname)).filter((u) => u.bot).map((u) => u.uid).sort();
     expect(bots).toEqual(['666', '666666']);
 
     const q1 = await api('GET', s6(`/tasks/${taskId}?builderToken=${token}`));
@@ -107,7 +96,7 @@ describe('STT 6.x', () => {
     expect(stop.text).toBe('');
     expect(await control.tasks({ cname, running: true })).toEqual([]);
     expect(await control.tasks({ cname })).toEqual([expect.objectContaining({ id: taskId, state: 'STOPPED', endReason: 'stop', billing: false })]);
-    expect((await channelUsers(emu.url, cname)).filter((u) => u.bot)).toEqual([]);
+    expect((await control.users(APP, cname)).filter((u) => u.bot)).toEqual([]);
 
     expect((await api('GET', s6(`/tasks/${taskId}?builderToken=${token}`))).body.status).toBe('STOPPED');
     expect(await api('DELETE', s6(`/tasks/${taskId}?builderToken=${token}`))).toMatchObject({ status: 404, body: { message: expect.any(String) } });
@@ -219,7 +208,7 @@ describe('STT 6.x', () => {
   });
 
   test('stopping a task during which nobody published answers 206', async () => {
-    const cname = uniq('stt6-silent');
+    const cname = uniqueId('stt6-silent');
     await control.emptyChannel(APP, cname);
     const { token, taskId } = await start(cname);
     const stop = await api('DELETE', s6(`/tasks/${taskId}?builderToken=${token}`));
@@ -261,7 +250,7 @@ describe('STT 6.x', () => {
     await control.advanceClock(3_000);
     await control.leave(APP, cname, '666');
     expect((await api('GET', s6(`/tasks/${taskId}?builderToken=${token}`))).body.status).toBe('RECONNECTING');
-    expect((await channelUsers(emu.url, cname)).some((u) => u.uid === '666' && u.bot)).toBe(true);
+    expect((await control.users(APP, cname)).some((u) => u.uid === '666' && u.bot)).toBe(true);
     await control.advanceClock(6_000);
     expect((await api('GET', s6(`/tasks/${taskId}?builderToken=${token}`))).body.status).toBe('IN_PROGRESS');
     expect(await control.tasks({ cname, running: true })).toHaveLength(1);
@@ -270,7 +259,7 @@ describe('STT 6.x', () => {
   test('a start whose response was lost: the retry with the same builderToken answers 201, one task runs', async () => {
     const cname = await hostedChannel('stt6-drop');
     const token = await acquire(cname);
-    await addFault(emu.url, { match: { product: 'stt6', operation: 'start' }, action: { type: 'drop-response' }, count: 1 });
+    await control.addFault({ match: { product: 'stt6', operation: 'start' }, action: { type: 'drop-response' }, count: 1 });
     await expect(api('POST', s6(`/tasks?builderToken=${token}`), stt6StartBody(cname))).rejects.toThrow();
     expect((await api('POST', s6(`/tasks?builderToken=${token}`), stt6StartBody(cname))).status).toBe(201);
     expect(await control.tasks({ cname, running: true })).toHaveLength(1);
@@ -414,7 +403,7 @@ describe('STT 7.x', () => {
   });
 
   test('every agent ends after 72 hours, even with maxIdleTime 0 (never idle) in an empty channel', async () => {
-    const cname = uniq('stt7-72h');
+    const cname = uniqueId('stt7-72h');
     await control.emptyChannel(APP, cname);
     const body = stt7JoinBody(cname) as any;
     body.maxIdleTime = 0;
@@ -464,7 +453,7 @@ describe('STT 7.x', () => {
 
   test('a join answered 503 by an injected fault succeeds on retry (fault labels are in place)', async () => {
     const cname = await hostedChannel('stt7-fault');
-    await addFault(emu.url, { match: { product: 'stt7', operation: 'join' }, action: { type: 'error', status: 503, body: { message: 'overloaded' } }, count: 1 });
+    await control.addFault({ match: { product: 'stt7', operation: 'join' }, action: { type: 'error', status: 503, body: { message: 'overloaded' } }, count: 1 });
     expect(await api('POST', s7('/join'), stt7JoinBody(cname))).toMatchObject({ status: 503, body: { message: 'overloaded' } });
     expect(await control.tasks({ cname })).toEqual([]);
     await join(stt7JoinBody(cname));

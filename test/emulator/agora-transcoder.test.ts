@@ -3,17 +3,8 @@
  * §14.7). This file owns its emulator process so it can move the emulator's clock.
  */
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
-import {
-  addFault,
-  APP,
-  audioOnlyBody,
-  BAD_AUTH,
-  call,
-  channelUsers,
-  clearFaults,
-  transcoderCreateBody,
-  uniq,
-} from '../helpers/agora-rtsc';
+import { APP, audioOnlyBody, BAD_AUTH, call, transcoderCreateBody } from '../helpers/agora-rtsc';
+import { uniqueId } from '../helpers/wait';
 
 const FROZEN = 0.001;
 let emu: SpawnedEmulator;
@@ -28,7 +19,7 @@ afterAll(async () => {
   await emu?.stop();
 });
 beforeEach(() => control.advanceClock(1_100));
-afterEach(() => clearFaults(emu.url));
+afterEach(() => control.clearFaults());
 
 const t = (path: string) => `/v1/projects/${APP}/rtsc/cloud-transcoder${path}`;
 const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, opts?: Parameters<typeof call>[4]) => call(emu.url, method, path, body, opts);
@@ -49,8 +40,8 @@ async function createFresh(body: unknown) {
 
 /** A controlled input channel with hosts 123 and 456 publishing, and an empty controlled output channel. */
 async function channels(prefix: string, hosts = ['123', '456']) {
-  const input = uniq(`${prefix}-in`);
-  const output = uniq(`${prefix}-out`);
+  const input = uniqueId(`${prefix}-in`);
+  const output = uniqueId(`${prefix}-out`);
   await control.emptyChannel(APP, input);
   for (const h of hosts) await control.join(APP, input, h);
   await control.emptyChannel(APP, output);
@@ -91,8 +82,8 @@ test('create (saved example) → query → repeated create 409 → delete → 40
   });
   expect(await control.tasks({ cname: input, running: true })).toEqual([expect.objectContaining({ product: 'cloud-transcoder', id: taskId, billing: true })]);
   // the transcoder is uid 9999 in the output channel (no simulated publishers there) and a random bot in the input channel
-  expect(await channelUsers(emu.url, output)).toEqual([expect.objectContaining({ uid: '9999', bot: true })]);
-  expect((await channelUsers(emu.url, input)).filter((u) => u.bot)).toHaveLength(1);
+  expect(await control.users(APP, output)).toEqual([expect.objectContaining({ uid: '9999', bot: true })]);
+  expect((await control.users(APP, input)).filter((u) => u.bot)).toHaveLength(1);
 
   await control.advanceClock(3_000);
   const q = await api('GET', t(`/tasks/${taskId}?builderToken=${token}`));
@@ -105,7 +96,7 @@ test('create (saved example) → query → repeated create 409 → delete → 40
   const del = await api('DELETE', t(`/tasks/${taskId}?builderToken=${token}`), undefined, { contentType: 'application/json' });
   expect(del).toMatchObject({ status: 200, body: { taskId, status: 'STOPPED', services: { cloudTranscoder: { status: 'serviceCompleted', message: 'OnSlaveServiceStopped' } } } });
   expect(await control.tasks({ cname: input })).toEqual([expect.objectContaining({ id: taskId, billing: false, state: 'STOPPED', endReason: 'delete' })]);
-  expect(await channelUsers(emu.url, output)).toEqual([]);
+  expect(await control.users(APP, output)).toEqual([]);
   expect((await api('GET', t(`/tasks/${taskId}?builderToken=${token}`))).body.status).toBe('STOPPED');
   expect((await api('DELETE', t(`/tasks/${taskId}?builderToken=${token}`))).status).toBe(404);
   expect((await api('PATCH', t(`/tasks/${taskId}?builderToken=${token}&sequenceId=0&updateMask=services.cloudTranscoder.config`), body)).status).toBe(404);
@@ -266,20 +257,20 @@ test('a user taking the output uid kicks the transcoder: FAILURE_STOP / serviceA
 });
 
 test('an uncontrolled input channel gets its hosts simulated, the output channel only the transcoder', async () => {
-  const input = uniq('tc-demo-in');
-  const output = uniq('tc-demo-out');
+  const input = uniqueId('tc-demo-in');
+  const output = uniqueId('tc-demo-out');
   const { r } = await createFresh(transcoderCreateBody(input, output));
   expect(r.status).toBe(200);
-  const users = await channelUsers(emu.url, input);
+  const users = await control.users(APP, input);
   expect(users.filter((u) => !u.bot).map((u) => u.uid).sort()).toEqual(['123', '456']);
-  expect(await channelUsers(emu.url, output)).toEqual([expect.objectContaining({ uid: '9999', bot: true })]);
+  expect(await control.users(APP, output)).toEqual([expect.objectContaining({ uid: '9999', bot: true })]);
 });
 
 test('a create whose response was lost: the retry with the same builderToken answers 409, one task runs', async () => {
   const { input, output } = await channels('tc-drop');
   const body = transcoderCreateBody(input, output);
   const token = await acquire();
-  await addFault(emu.url, { match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'drop-response' }, count: 1 });
+  await control.addFault({ match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'drop-response' }, count: 1 });
   await expect(api('POST', t(`/tasks?builderToken=${token}`), body)).rejects.toThrow();
   expect((await api('POST', t(`/tasks?builderToken=${token}`), body)).status).toBe(409);
   expect(await control.tasks({ cname: input, running: true })).toHaveLength(1);
@@ -289,7 +280,7 @@ test('an injected 503 on create leaves the token unused: the retry creates the t
   const { input, output } = await channels('tc-503');
   const body = transcoderCreateBody(input, output);
   const token = await acquire();
-  await addFault(emu.url, { match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'error', status: 503, body: { message: 'busy' } }, count: 1 });
+  await control.addFault({ match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'error', status: 503, body: { message: 'busy' } }, count: 1 });
   expect((await api('POST', t(`/tasks?builderToken=${token}`), body)).status).toBe(503);
   expect((await api('POST', t(`/tasks?builderToken=${token}`), body)).status).toBe(200);
 });

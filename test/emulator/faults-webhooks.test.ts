@@ -8,7 +8,8 @@ import { agoraNcsSigner } from '../../src/emulator/webhooks';
 import { botToken, cloudRecordingCall } from '../helpers/agora-http';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
 import { CallbackReceiver } from '../helpers/receiver';
-import { eventually, uniqueId } from '../helpers/temporal';
+import { failure } from '../helpers/vendor-error';
+import { eventually, uniqueId } from '../helpers/wait';
 
 let emu: SpawnedEmulator;
 let control: EmulatorControl;
@@ -20,17 +21,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu?.stop();
 });
-afterEach(async () => {
-  await request(`${emu.url}/_emulator/faults`, { method: 'DELETE' }).then((r) => r.body.dump());
-});
+afterEach(() => control.clearFaults());
 
 const call = (method: 'GET' | 'POST', path: string, body?: unknown) => cloudRecordingCall(emu.url, method, path, body);
-
-async function addFault(rule: unknown): Promise<void> {
-  const res = await request(`${emu.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
-  expect(res.statusCode).toBe(201);
-  await res.body.dump();
-}
 
 const startBody = (cname: string, uid: string) => ({ cname, uid, clientRequest: { token: botToken(cname, uid), storageConfig: { ...EMULATOR_STORAGE } } });
 
@@ -45,9 +38,8 @@ test('the NCS signer matches the documented test vector (webhooks.md §2)', () =
 test('drop-response applies the start but the caller gets no answer; the recording is running', async () => {
   const cname = uniqueId('fault-drop');
   const acq = await call('POST', '/acquire', { cname, uid: '77', clientRequest: {} });
-  await addFault({ match: { product: 'cloud-recording', operation: 'start' }, action: { type: 'drop-response' }, count: 1 });
-  const err = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, startBody(cname, '77')).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(Error);
+  await control.addFault({ match: { product: 'cloud-recording', operation: 'start' }, action: { type: 'drop-response' }, count: 1 });
+  await failure(call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, startBody(cname, '77')), Error);
   expect(await control.tasks({ cname, running: true })).toHaveLength(1);
   // the fault was used up: the retry with the same resourceId learns it is running (201 / code 7)
   const retry = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, startBody(cname, '77'));
@@ -61,7 +53,7 @@ test('a failover window answers 404 to query for its duration, then recovers', a
   const acq = await call('POST', '/acquire', { cname, uid: '78', clientRequest: {} });
   const st = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, startBody(cname, '78'));
   const q = `/resourceid/${acq.body.resourceId}/sid/${st.body.sid}/mode/mix/query`;
-  await addFault({ match: { product: 'cloud-recording', operation: ['query', 'stop', 'updateLayout'] }, action: { type: 'failover', seconds: 60 } });
+  await control.addFault({ match: { product: 'cloud-recording', operation: ['query', 'stop', 'updateLayout'] }, action: { type: 'failover', seconds: 60 } });
   expect(await call('GET', q)).toMatchObject({ status: 404, body: { code: 404 } });
   await control.advanceClock(30_000);
   expect((await call('GET', q)).status).toBe(404);
@@ -71,11 +63,11 @@ test('a failover window answers 404 to query for its duration, then recovers', a
 
 test('rate-limit answers 429 with Retry-After; error injection stops after `count` hits', async () => {
   const cname = uniqueId('fault-429');
-  await addFault({ match: { operation: 'acquire' }, action: { type: 'rate-limit', retryAfterSeconds: 3 }, count: 1 });
+  await control.addFault({ match: { operation: 'acquire' }, action: { type: 'rate-limit', retryAfterSeconds: 3 }, count: 1 });
   const limited = await call('POST', '/acquire', { cname, uid: '1', clientRequest: {} });
   expect(limited.status).toBe(429);
   expect(limited.headers['retry-after']).toBe('3');
-  await addFault({ match: { path: '/acquire$' }, action: { type: 'error', status: 503, body: { message: 'overloaded' } }, count: 2 });
+  await control.addFault({ match: { path: '/acquire$' }, action: { type: 'error', status: 503, body: { message: 'overloaded' } }, count: 2 });
   expect((await call('POST', '/acquire', { cname, uid: '1', clientRequest: {} })).status).toBe(503);
   expect((await call('POST', '/acquire', { cname, uid: '1', clientRequest: {} })).status).toBe(503);
   expect((await call('POST', '/acquire', { cname, uid: '1', clientRequest: {} })).status).toBe(200);
@@ -87,11 +79,15 @@ describe('webhooks', () => {
 
   beforeAll(() => receiver.start());
   afterAll(async () => {
-    await request(`${emu.url}/_emulator/webhooks`, { method: 'DELETE' }).then((r) => r.body.dump());
-    await receiver.stop();
+    try {
+      await control.json('DELETE', '/_emulator/webhooks');
+    } finally {
+      await receiver.stop();
+    }
   });
 
   test('recording events arrive signed over the raw body, in sequence, with duplicates when asked', async () => {
+    // the emulator's own control answer: 201 with the target shown without its secret
     const res = await request(`${emu.url}/_emulator/webhooks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -120,9 +116,7 @@ describe('webhooks', () => {
   });
 
   test('reordered deliveries arrive in reverse batches; dropped ones never arrive and are logged as dropped', async () => {
-    const post = (body: unknown) =>
-      request(`${emu.url}/_emulator/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.body.dump());
-    await post({ vendor: 'agora', url: receiver.url, secret: 'ncs-secret', reorderWindow: 5 });
+    await control.addWebhook({ vendor: 'agora', url: receiver.url, secret: 'ncs-secret', reorderWindow: 5 });
     const cname = uniqueId('reorder');
     const acq = await call('POST', '/acquire', { cname, uid: '91', clientRequest: {} });
     const st = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, startBody(cname, '91'));
@@ -134,18 +128,21 @@ describe('webhooks', () => {
     // the five events of one recording, held and sent newest first: a receiver must use `sequence`
     expect(reordered.map((e) => JSON.parse(e.raw).payload.sequence)).toEqual([4, 3, 2, 1, 0]);
 
-    await post({ vendor: 'agora', url: receiver.url, secret: 'ncs-secret', dropProbability: 1 });
+    await control.addWebhook({ vendor: 'agora', url: receiver.url, secret: 'ncs-secret', dropProbability: 1 });
     const dropped = uniqueId('dropped');
     const acq2 = await call('POST', '/acquire', { cname: dropped, uid: '92', clientRequest: {} });
-    await call('POST', `/resourceid/${acq2.body.resourceId}/mode/mix/start`, startBody(dropped, '92'));
+    const st2 = await call('POST', `/resourceid/${acq2.body.resourceId}/mode/mix/start`, startBody(dropped, '92'));
     const log = await eventually(async () => {
-      const res = await request(`${emu.url}/_emulator/webhooks`);
-      const { deliveries } = (await res.body.json()) as { deliveries: Array<{ label: string; outcome: string }> };
-      const recent = deliveries.slice(-2);
+      const recent = (await control.webhooks()).deliveries.slice(-2);
       return recent.length === 2 && recent.every((d) => d.outcome === 'dropped') ? recent : undefined;
     }, 'two dropped deliveries');
     expect(log.map((d) => d.label)).toEqual(['cloud-recording 40 recorder_started', 'cloud-recording 30 uploader_started']);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(received.filter((r) => JSON.parse(r.raw).payload?.cname === dropped)).toEqual([]);
+    // a barrier, not a sleep: delivering again, the recording's later events (sequence 2…4) arrive, in
+    // order, on the same receiver; only then is the absence of the two dropped ones a fact
+    await control.addWebhook({ vendor: 'agora', url: receiver.url, secret: 'ncs-secret' });
+    await call('POST', `/resourceid/${acq2.body.resourceId}/sid/${st2.body.sid}/mode/mix/stop`, { cname: dropped, uid: '92', clientRequest: {} });
+    const ofDropped = () => received.map((r) => JSON.parse(r.raw)).filter((b) => b.payload?.cname === dropped);
+    await eventually(() => ofDropped().find((b) => b.eventType === 11), 'the last event of the dropped recording (11)');
+    expect(ofDropped().map((b) => b.payload.sequence)).toEqual([2, 3, 4]);
   });
 });

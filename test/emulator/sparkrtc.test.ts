@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
 import { receiverFor } from '../helpers/receiver';
 import { CALLBACK_OK, DEMO, SparkControl, type RawCallOptions, type RawResponse } from '../helpers/sparkrtc';
-import { eventually, uniqueId } from '../helpers/temporal';
+import { eventually, uniqueId } from '../helpers/wait';
 import { verifyCallback } from '../../src/sparkrtc/callbacks';
 import { sign } from '../../src/sparkrtc/signer';
 import { parseStreamName } from '../../src/schemas/sparkrtc/jobs';
@@ -188,13 +188,16 @@ describe('the gateway: authentication, project, policy, routes', () => {
 describe('flow control (§17.5): 429 APIG.0308 with Retry-After per tenant and category', () => {
   beforeAll(async () => {
     // freeze the emulated clock (almost) so a window lasts as long as the test needs
-    await request(`${emu.url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ timeScale: 0.0001 }) }).then((r) => r.body.dump());
+    await c.setTimeScale(0.0001);
     await c.settings({ limits: initialSettings.limits });
     await c.advanceClock(MINUTE); // fresh windows
   });
   afterAll(async () => {
-    await c.settings({ limits: RAISED });
-    await request(`${emu.url}/_emulator/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ timeScale: 1 }) }).then((r) => r.body.dump());
+    try {
+      await c.settings({ limits: RAISED });
+    } finally {
+      await c.setTimeScale(1);
+    }
   });
 
   test('jobs: 10 per second', async () => {
@@ -275,9 +278,12 @@ describe('applications (§11)', () => {
     expect((await api('POST', `/v2/apps/${appId}/enable`)).body.state.state).toBe('ACTIVATION');
     const job = await startSingle(appId, rule, room, 'u1');
     await c.setAppState(appId, 'ARREARS');
-    expectError(await api('POST', mixed(appId), { json: { mix_param: { room_id: room, encode_template: 'audio_only' }, record_param: { record_rule_id: rule } } }), 400, 'RTC.00001016');
-    expectError(await api('POST', `/v2/apps/${appId}/enable`), 400, 'RTC.00001016');
-    await c.setAppState(appId, 'ACTIVATION');
+    try {
+      expectError(await api('POST', mixed(appId), { json: { mix_param: { room_id: room, encode_template: 'audio_only' }, record_param: { record_rule_id: rule } } }), 400, 'RTC.00001016');
+      expectError(await api('POST', `/v2/apps/${appId}/enable`), 400, 'RTC.00001016');
+    } finally {
+      await c.setAppState(appId, 'ACTIVATION');
+    }
     await c.advanceClock(INIT_MS);
     expect((await api('DELETE', single(appId, job.job_id))).status).toBe(204);
   });

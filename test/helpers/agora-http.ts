@@ -1,7 +1,7 @@
 /**
  * Raw HTTP to the emulated Agora REST APIs, for the emulator tests: the demo project's App ID and Basic
- * credentials, a bot's RTC token, the JSON request helpers (a REST call, a Cloud Recording call, a POST
- * to the control API) and a test file's own crawling emulator with its NCS receiver.
+ * credentials, a bot's RTC token, the JSON request helpers (a REST call, a Cloud Recording call) and a
+ * test file's own crawling emulator with its NCS receiver (the control API is EmulatorControl's).
  */
 import { request } from 'undici';
 import { buildBotToken } from '../../src/agora/token';
@@ -49,24 +49,19 @@ export function cloudRecordingCall(base: string, method: 'GET' | 'POST', path: s
   return agoraJson(base, method, `/v1/apps/${APP}/cloud_recording${path}`, body, { authorization: auth });
 }
 
-/** A POST to the emulator's control API (/_emulator/…): JSON, no auth. */
-export function controlPost(base: string, path: string, body: unknown = {}): Promise<Res> {
-  return send(base, 'POST', path, { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-}
-
 /**
  * A test file's own emulator running at a crawl (time scale 0.001: every window moves only when a test
  * advances the clock), its Agora NCS events delivered to `ncs` (started here; secret "ncs").
  */
 export async function crawlingEmulatorWithNcs(ncs: CallbackReceiver): Promise<{ emu: SpawnedEmulator; control: EmulatorControl }> {
-  const emu = await spawnEmulator();
+  const emu = await spawnEmulator({ timeScale: 0.001 });
+  const control = new EmulatorControl(emu.url);
   try {
-    expect((await controlPost(emu.url, '/_emulator/clock', { timeScale: 0.001 })).status).toBe(200);
     await ncs.start();
-    expect((await controlPost(emu.url, '/_emulator/webhooks', { vendor: 'agora', url: ncs.url, secret: 'ncs' })).status).toBe(201);
+    await control.addWebhook({ vendor: 'agora', url: ncs.url, secret: 'ncs' });
   } catch (err) {
     await emu.stop();
     throw err;
   }
-  return { emu, control: new EmulatorControl(emu.url) };
+  return { emu, control };
 }

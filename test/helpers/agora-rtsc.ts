@@ -2,7 +2,6 @@
  * Shared by the STT and Cloud Transcoder tests: raw HTTP calls to an emulator, the Postman collection's
  * saved request bodies (agora-postman.md) as fixtures, and an NCS receiver.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { RtcRole, RtcTokenBuilder } from 'agora-token';
 import { request } from 'undici';
@@ -17,10 +16,6 @@ import { CallbackReceiver } from './receiver';
 
 export { APP, AUTH, botToken };
 export const BAD_AUTH = `Basic ${Buffer.from('nobody:wrong').toString('base64')}`;
-
-export function uniq(prefix: string): string {
-  return `${prefix}-${randomUUID().slice(0, 8)}`;
-}
 
 export interface Answer {
   status: number;
@@ -86,11 +81,14 @@ export function frozenEmulator(): FrozenEmulator {
     env.ctx = agoraContext(env.emu.url);
   });
   afterAll(async () => {
-    await env.ctx?.http.close();
-    await env.emu?.stop();
+    try {
+      await env.ctx?.http.close();
+    } finally {
+      await env.emu?.stop();
+    }
   });
   beforeEach(() => env.control.advanceClock(1_100));
-  afterEach(() => clearFaults(env.emu.url));
+  afterEach(() => env.control.clearFaults());
   return env;
 }
 
@@ -177,20 +175,6 @@ export function audioOnlyBody(input: string, output: string, hostUid = 123, outp
   });
 }
 
-export async function addFault(url: string, rule: unknown): Promise<void> {
-  const res = await request(`${url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
-  const text = await res.body.text();
-  if (res.statusCode !== 201) throw new Error(`fault: ${res.statusCode} ${text}`);
-}
-
-export async function clearFaults(url: string): Promise<void> {
-  await request(`${url}/_emulator/faults`, { method: 'DELETE' }).then((r) => r.body.dump());
-}
-
-export function channelUsers(url: string, cname: string): Promise<Array<{ uid: string; bot: boolean }>> {
-  return new EmulatorControl(url).users(APP, cname);
-}
-
 /** An HTTP server that records NCS deliveries. */
 export class NcsReceiver extends CallbackReceiver {
   constructor() {
@@ -198,24 +182,7 @@ export class NcsReceiver extends CallbackReceiver {
   }
 
   /** Points the emulator's Agora NCS at this receiver. */
-  async subscribe(emulatorUrl: string, secret: string): Promise<void> {
-    const res = await request(`${emulatorUrl}/_emulator/webhooks`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ vendor: 'agora', url: this.url, secret }),
-    });
-    await res.body.dump();
-    if (res.statusCode !== 201) throw new Error(`webhooks: ${res.statusCode}`);
-  }
-}
-
-/** Polls until `probe` returns a value (deliveries are asynchronous). */
-export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+  subscribe(control: EmulatorControl, secret: string): Promise<void> {
+    return control.addWebhook({ vendor: 'agora', url: this.url, secret });
   }
 }

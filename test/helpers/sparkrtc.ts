@@ -1,7 +1,7 @@
 /**
  * SparkRTC over HTTP for tests: a raw caller that signs requests exactly as the vendor's gateway expects
- * (independent of the typed client, so emulator tests do not depend on it), and the SparkRTC part of the
- * emulator's control API.
+ * (independent of the typed client, so emulator tests do not depend on it), and the emulator's control
+ * API with its SparkRTC routes.
  */
 import { request } from 'undici';
 import { EMULATOR_SPARKRTC } from '../../src/emulator/defaults';
@@ -94,29 +94,20 @@ export interface SparkEvent {
   body: Record<string, any>;
 }
 
-/** The SparkRTC control routes of an emulator (plus the shared ones through `base`). */
-export class SparkControl {
+/**
+ * The emulator's control API with its SparkRTC routes: clock, faults, webhooks, tasks and requests are
+ * EmulatorControl's; rooms, jobs, events, settings and app states are SparkRTC's.
+ */
+export class SparkControl extends EmulatorControl {
   readonly raw: SparkRaw;
-  readonly base: EmulatorControl;
 
-  constructor(readonly url: string) {
-    this.base = new EmulatorControl(url);
+  constructor(url: string) {
+    super(url);
     this.raw = new SparkRaw(url, () => this.now());
   }
 
-  advanceClock(ms: number): Promise<void> {
-    return this.base.advanceClock(ms);
-  }
-
-  tasks(filter: Parameters<EmulatorControl['tasks']>[0] = {}) {
-    return this.base.tasks(filter);
-  }
-
-  requests(filter: Parameters<EmulatorControl['requests']>[0] = {}) {
-    return this.base.requests(filter);
-  }
-
-  private async send<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  /** A room-join control call whose answer is the fact under test (201 joined, 200 updated, 403, 409…). */
+  private async send<T>(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; body: T }> {
     const res = await request(`${this.url}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -126,21 +117,11 @@ export class SparkControl {
     return { status: res.statusCode, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
-  private async ok<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    const r = await this.send<T>(method, path, body);
-    if (r.status >= 400) throw new Error(`emulator ${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
-  }
-
-  async now(): Promise<number> {
-    return (await this.ok<{ now: number }>('GET', '/_emulator/clock')).now;
-  }
-
   async emptyRoom(appId: string, roomId: string): Promise<void> {
-    await this.ok('PUT', `/_emulator/sparkrtc/rooms/${appId}/${encodeURIComponent(roomId)}`);
+    await this.json('PUT', `/_emulator/sparkrtc/rooms/${appId}/${encodeURIComponent(roomId)}`);
   }
 
-  /** Joins (or updates) a user; publishing audio + camera unless told otherwise. */
+  /** Joins (or updates) a user; publishing audio + camera unless told otherwise. The status is the emulator's answer. */
   async joinRoom(appId: string, roomId: string, userId: string, streams: { publishing?: boolean; audio?: boolean; video?: boolean; screen?: boolean } = {}) {
     return this.send<any>('POST', `/_emulator/sparkrtc/rooms/${appId}/${encodeURIComponent(roomId)}/users`, { userId, ...streams });
   }
@@ -150,7 +131,7 @@ export class SparkControl {
   }
 
   async room(appId: string, roomId: string): Promise<{ users: Array<{ userId: string }>; jobs: string[] }> {
-    return this.ok('GET', `/_emulator/sparkrtc/rooms/${appId}/${encodeURIComponent(roomId)}`);
+    return this.json('GET', `/_emulator/sparkrtc/rooms/${appId}/${encodeURIComponent(roomId)}`);
   }
 
   async jobs(filter: { appId?: string; roomId?: string; running?: boolean } = {}): Promise<SparkJobView[]> {
@@ -158,35 +139,23 @@ export class SparkControl {
     if (filter.appId) q.set('appId', filter.appId);
     if (filter.roomId) q.set('roomId', filter.roomId);
     if (filter.running !== undefined) q.set('running', String(filter.running));
-    return (await this.ok<{ jobs: SparkJobView[] }>('GET', `/_emulator/sparkrtc/jobs?${q}`)).jobs;
+    return (await this.json<{ jobs: SparkJobView[] }>('GET', `/_emulator/sparkrtc/jobs?${q}`)).jobs;
   }
 
   async events(filter: { appId?: string; jobId?: string; roomId?: string } = {}): Promise<SparkEvent[]> {
     const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined) as Array<[string, string]>);
-    return (await this.ok<{ events: SparkEvent[] }>('GET', `/_emulator/sparkrtc/events?${q}`)).events;
+    return (await this.json<{ events: SparkEvent[] }>('GET', `/_emulator/sparkrtc/events?${q}`)).events;
   }
 
   async settings(patch?: Record<string, unknown>): Promise<any> {
-    return patch ? this.ok('POST', '/_emulator/sparkrtc/settings', patch) : this.ok('GET', '/_emulator/sparkrtc/settings');
+    return patch ? this.json('POST', '/_emulator/sparkrtc/settings', patch) : this.json('GET', '/_emulator/sparkrtc/settings');
   }
 
   async setAppState(appId: string, state: 'ACTIVATION' | 'DEACTIVATION' | 'ARREARS'): Promise<void> {
-    await this.ok('PUT', `/_emulator/sparkrtc/apps/${appId}/state`, { state });
+    await this.json('PUT', `/_emulator/sparkrtc/apps/${appId}/state`, { state });
   }
 
   async failJob(jobId: string, description?: string): Promise<any> {
-    return this.ok('POST', `/_emulator/sparkrtc/jobs/${jobId}/fail`, description ? { description } : {});
-  }
-
-  async addFault(rule: unknown): Promise<void> {
-    await this.ok('POST', '/_emulator/faults', rule);
-  }
-
-  async clearFaults(): Promise<void> {
-    await this.send('DELETE', '/_emulator/faults');
-  }
-
-  async webhooks(): Promise<{ deliveries: Array<{ vendor: string; label: string; outcome: string; status?: number }> }> {
-    return this.ok('GET', '/_emulator/webhooks');
+    return this.json('POST', `/_emulator/sparkrtc/jobs/${jobId}/fail`, description ? { description } : {});
   }
 }

@@ -1,5 +1,6 @@
 import { ConfigValidationError, loadConfig, resolveAgoraProfile } from '../../src/config';
 import { EMULATOR_AGORA } from '../../src/emulator/defaults';
+import { failure } from '../helpers/vendor-error';
 
 describe('loadConfig', () => {
   test('without vendor credentials the default profile points at the emulator', () => {
@@ -23,27 +24,18 @@ describe('loadConfig', () => {
     expect(resolveAgoraProfile(c, 'default')).toMatchObject({ appId: 'a'.repeat(32), baseUrls: ['https://api.agora.io', 'https://api.sd-rtn.com'] });
   });
 
-  test('each bad value gets its own message naming the variable', () => {
-    let err: unknown;
-    try {
-      loadConfig({ AGORA_APP_ID: 'xyz', TEMPORAL_PORT: 'abc', TEMPORAL_ADDRESS: 'nohostport' });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(ConfigValidationError);
-    const msg = (err as Error).message;
+  test('each bad value gets its own message naming the variable', async () => {
+    const err = await failure(() => loadConfig({ AGORA_APP_ID: 'xyz', TEMPORAL_PORT: 'abc', TEMPORAL_ADDRESS: 'nohostport' }), ConfigValidationError);
+    const msg = err.message;
     expect(msg).toMatch(/AGORA_APP_ID: must be 32 hexadecimal characters/);
     expect(msg).toMatch(/TEMPORAL_PORT:/);
     expect(msg).toMatch(/TEMPORAL_ADDRESS: must be host:port/);
   });
 
-  test('partial credentials are refused, and the message never echoes the secret', () => {
-    expect(() => loadConfig({ AGORA_APP_ID: 'b'.repeat(32), AGORA_CUSTOMER_SECRET: 'topsecret' })).toThrow(/AGORA_CUSTOMER_ID: required/);
-    try {
-      loadConfig({ AGORA_APP_ID: 'b'.repeat(32), AGORA_CUSTOMER_SECRET: 'topsecret' });
-    } catch (e) {
-      expect((e as Error).message).not.toContain('topsecret');
-    }
+  test('partial credentials are refused, and the message never echoes the secret', async () => {
+    const err = await failure(() => loadConfig({ AGORA_APP_ID: 'b'.repeat(32), AGORA_CUSTOMER_SECRET: 'topsecret' }), ConfigValidationError);
+    expect(err.message).toMatch(/AGORA_CUSTOMER_ID: required/);
+    expect(err.message).not.toContain('topsecret');
   });
 
   test('an unknown profile is a configuration error', () => {
