@@ -679,11 +679,11 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
         const h = await start(tq, input(cname));
         await held.held();
         await h.cancel();
-        // the cancellation is recorded before the start is answered
+        // the workflow has acted on the cancellation (asked to cancel the start) before the start is answered
         await eventually(async () => {
           const events = (await h.fetchHistory()).events ?? [];
-          return events.some((e) => e.workflowExecutionCancelRequestedEventAttributes) ? true : undefined;
-        }, 'the cancel request in history');
+          return events.some((e) => e.activityTaskCancelRequestedEventAttributes) ? true : undefined;
+        }, 'the workflow cancelling the start in flight');
         await held.release();
         const err = await failureOf(h);
         expect(err.cause).toBeInstanceOf(CancelledFailure);
