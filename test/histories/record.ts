@@ -1,0 +1,156 @@
+/**
+ * Records the histories that `npm test` replays (test/replay/histories.test.ts), so that a deploy can
+ * never break a running session unnoticed. Run it when a lifecycle gains behaviour worth guarding, with
+ * the code that is deployed *now*, before changing that code:
+ *
+ *   npm run record-histories [-- scenario-name ...]
+ *
+ * It starts its own Temporal dev server, emulator and worker, runs each scenario to its end, and writes
+ * `test/histories/<workflow>-<scenario>.json` (the standard JSON history format). Existing files are
+ * overwritten only for the scenarios named (all when none is named); never re-record a history to make
+ * a replay pass: a history that no longer replays means running sessions would break.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { startDevServer } from '../../src/temporal/dev-server';
+import { EMULATOR_AGORA } from '../../src/emulator/defaults';
+import type { CloudRecordingInput } from '../../src/schemas/workflows/cloud-recording';
+import { cloudRecording } from '../../workflows/cloud-recording';
+import { recordingStatusQuery, stopUpdate, updateLayoutUpdate } from '../../workflows/messages';
+import { EmulatorControl, spawnEmulator } from '../helpers/emulator';
+import { testConfig, withWorker } from '../helpers/temporal';
+import { eventually, uniqueId } from '../helpers/wait';
+
+interface Ctx {
+  env: TestWorkflowEnvironment;
+  control: EmulatorControl;
+  taskQueue: string;
+}
+
+type Scenario = (ctx: Ctx) => Promise<WorkflowHandle>;
+
+const recordingInput = (extra: Partial<CloudRecordingInput> = {}): CloudRecordingInput => ({
+  channel: uniqueId('hist'),
+  mode: 'mix',
+  pollIntervalMs: 300,
+  confirmPollMs: 200,
+  drainTimeoutMs: 10_000,
+  ...extra,
+});
+
+async function startRecording(ctx: Ctx, input: CloudRecordingInput) {
+  const h = await ctx.env.client.workflow.start(cloudRecording, { taskQueue: ctx.taskQueue, workflowId: uniqueId('hist-rec'), args: [input] });
+  const status = await eventually(async () => {
+    const s = await h.query(recordingStatusQuery);
+    return s.phase === 'recording' ? s : undefined;
+  }, 'recording');
+  return { h, status };
+}
+
+async function recordAndStop(ctx: Ctx, input: CloudRecordingInput): Promise<WorkflowHandle> {
+  const { h } = await startRecording(ctx, input);
+  await h.executeUpdate(stopUpdate, { args: [{ reason: 'recorded history' }] });
+  return h;
+}
+
+const webService = {
+  extensionServiceConfig: {
+    errorHandlePolicy: 'error_abort',
+    extensionServices: [{ serviceName: 'web_recorder_service', errorHandlePolicy: 'error_abort', serviceParam: { url: 'https://example.com/lesson', audioProfile: 0, videoWidth: 1280, videoHeight: 720, maxRecordingHour: 2 } }],
+  },
+};
+
+export const SCENARIOS: Record<string, Scenario> = {
+  'cloud-recording-individual': (ctx) => recordAndStop(ctx, recordingInput({ mode: 'individual' })),
+  'cloud-recording-mix': (ctx) => recordAndStop(ctx, recordingInput({ clientRequest: { recordingFileConfig: { avFileType: ['hls', 'mp4'] } } })),
+  'cloud-recording-web': (ctx) => recordAndStop(ctx, recordingInput({ mode: 'web', clientRequest: webService, acquire: { scene: 1 } })),
+  'cloud-recording-screenshots': (ctx) =>
+    recordAndStop(ctx, recordingInput({ mode: 'individual', clientRequest: { recordingConfig: { channelType: 1, subscribeUidGroup: 0 }, snapshotConfig: { captureInterval: 5, fileType: ['jpg'] } } })),
+  'cloud-recording-two-layouts': async (ctx) => {
+    const { h } = await startRecording(ctx, recordingInput({ pollIntervalMs: 60_000 }));
+    await h.executeUpdate(updateLayoutUpdate, { args: [{ mixedVideoLayout: 1, backgroundColor: '#112233' }] });
+    await h.executeUpdate(updateLayoutUpdate, { args: [{ mixedVideoLayout: 2, maxResolutionUid: '10002' }] });
+    await h.executeUpdate(stopUpdate, { args: [{}] });
+    return h;
+  },
+  'cloud-recording-failover-grace': async (ctx) => {
+    const { h, status } = await startRecording(ctx, recordingInput());
+    await h.executeUpdate(updateLayoutUpdate, { args: [{ mixedVideoLayout: 1, backgroundColor: '#00FF00' }] });
+    await ctx.control.failover(status.sid!, 3_000);
+    await eventually(async () => ((await h.query(recordingStatusQuery)).suspectSince ? true : undefined), 'the 404s noticed');
+    await ctx.control.endFailover(status.sid!);
+    await eventually(async () => {
+      const s = await h.query(recordingStatusQuery);
+      return s.suspectSince === undefined && s.layoutApplied ? true : undefined;
+    }, 'recovery');
+    await h.executeUpdate(stopUpdate, { args: [{}] });
+    return h;
+  },
+  'cloud-recording-ambiguous-start': async (ctx) => {
+    await ctx.control.addFault({ match: { product: 'cloud-recording', operation: 'start' }, action: { type: 'drop-response' }, count: 1 });
+    return recordAndStop(ctx, recordingInput());
+  },
+  'cloud-recording-continue-as-new': async (ctx) => {
+    const { h } = await startRecording(ctx, recordingInput({ pollIntervalMs: 100, maxHistoryEvents: 100 }));
+    await eventually(async () => ((await h.query(recordingStatusQuery)).continuedAsNew >= 1 ? true : undefined), 'a continue-as-new');
+    await h.executeUpdate(updateLayoutUpdate, { args: [{ mixedVideoLayout: 1, backgroundColor: '#ABCDEF' }] });
+    await h.executeUpdate(stopUpdate, { args: [{}] });
+    return h;
+  },
+};
+
+/** Every run of the workflow (continue-as-new chains included), as [runIndex, history JSON]. */
+async function histories(handle: WorkflowHandle): Promise<string[]> {
+  const out: string[] = [];
+  let runId: string | undefined = (handle as { firstExecutionRunId?: string }).firstExecutionRunId;
+  for (let i = 0; i < 100 && runId; i++) {
+    const history = await handle.client.getHandle(handle.workflowId, runId).fetchHistory();
+    out.push(historyToJSON(history));
+    const last = history.events?.[history.events.length - 1];
+    runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const names = wanted.length ? wanted : Object.keys(SCENARIOS);
+  for (const n of names) if (!SCENARIOS[n]) throw new Error(`no scenario ${n}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const server = await startDevServer({ readyTimeoutMs: 60_000 });
+  const emu = await spawnEmulator({ timeScale: 20 });
+  process.env.TEMPORAL_ADDRESS = server.address;
+  try {
+    const env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address });
+    const control = new EmulatorControl(emu.url);
+    for (const name of names) {
+      await control.clearFaults();
+      const handle = await withWorker(env, testConfig(emu.url), (taskQueue) => SCENARIOS[name]!({ env, control, taskQueue }));
+      const runs = await histories(handle);
+      // a continued session: the run that continued and the one that went on are both kept
+      runs.forEach((json, i) => {
+        const file = join(__dirname, `${name}${runs.length > 1 ? `-run${i + 1}` : ''}.json`);
+        writeFileSync(file, `${json}\n`);
+        console.log(`wrote ${file}`);
+      });
+      if (!(await control.tasks({ running: true })).every((t) => t.appId !== EMULATOR_AGORA.appId || t.state !== 'running')) {
+        throw new Error(`scenario ${name} left a vendor task running`);
+      }
+    }
+    await env.teardown();
+  } finally {
+    await emu.stop();
+    await server.stop();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

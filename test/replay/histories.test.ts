@@ -1,0 +1,30 @@
+/**
+ * Running sessions survive deploys: every history in test/histories/ (recorded from the code that was
+ * deployed when it was written, see test/histories/record.ts) must replay on today's workflow code
+ * without a non-determinism error. A change that alters a running session's commands goes behind
+ * `patched()`; a history is never re-recorded to make this pass.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { workflowBundle } from '../helpers/temporal';
+
+const DIR = join(__dirname, '..', 'histories');
+const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+
+beforeAll(() => {
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    /* installed already in this process */
+  }
+});
+
+test('there are recorded histories for the cloud recording session', () => {
+  expect(files.filter((f) => f.startsWith('cloud-recording-')).length).toBeGreaterThanOrEqual(8);
+});
+
+test.each(files)('%s replays on the current workflow code', async (file) => {
+  const history = JSON.parse(readFileSync(join(DIR, file), 'utf8'));
+  await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file)).resolves.toBeUndefined();
+});
