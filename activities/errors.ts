@@ -6,7 +6,8 @@
  * The failure's details carry the VendorErrorInfo (no secrets) for the workflow to branch on.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { ConfigurationError, InvalidInputError, VendorError } from '../src/http/errors';
+import { ConfigurationError, InvalidInputError } from '../src/errors';
+import { VendorError } from '../src/http/errors';
 
 export const FAILURE_TYPES = {
   vendor: 'VendorError',

@@ -9,7 +9,8 @@
  * shows a player only ~10 s after its creation, and allows 15–20 calls a minute).
  */
 import { z } from 'zod';
-import { InvalidInputError, VendorError } from '../http/errors';
+import { InvalidInputError } from '../errors';
+import { VendorError } from '../http/errors';
 import {
   AgoraRegion,
   ChannelName,

@@ -9,7 +9,8 @@
  * increments it); 404 on delete means already gone.
  */
 import { z } from 'zod';
-import { InvalidInputError, VendorError } from '../http/errors';
+import { InvalidInputError } from '../errors';
+import { VendorError } from '../http/errors';
 import {
   AgoraRegion,
   ConverterName,

@@ -10,7 +10,8 @@
  *
  * Requests are validated with the schemas before anything is sent (InvalidInputError).
  */
-import { InvalidInputError, VendorError } from '../http/errors';
+import { InvalidInputError } from '../errors';
+import { VendorError } from '../http/errors';
 import {
   BuilderTokenResponse,
   EmptyResponse,

@@ -8,7 +8,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { RtcflowClient } from '../client';
-import { InvalidInputError } from '../http/errors';
+import { InvalidInputError } from '../errors';
 import { startEmulator } from '../emulator/server';
 import { DEFAULT_EMULATOR_PORT, EMULATOR_NCS_SECRET } from '../emulator/defaults';
 import type { CloudRecordingInput } from '../schemas/workflows/cloud-recording';

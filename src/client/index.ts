@@ -3,7 +3,7 @@
  * Input is validated here, before anything reaches Temporal or a vendor.
  */
 import { Client, Connection, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
-import { InvalidInputError } from '../http/errors';
+import { InvalidInputError } from '../errors';
 import { CloudRecordingInput, type CloudRecordingResult } from '../schemas/workflows/cloud-recording';
 import {
   recordingStatusQuery,
@@ -12,7 +12,7 @@ import {
   updateLayoutUpdate,
   updateSubscriptionsUpdate,
   type CloudRecordingStatus,
-} from '../../workflows/messages';
+} from '../../workflows/cloud-recording';
 import { Layout, StreamSubscribe } from '../schemas/agora/cloud-recording';
 import type { cloudRecording } from '../../workflows/cloud-recording';
 

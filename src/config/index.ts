@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigurationError } from '../http/errors';
+import { ConfigurationError, ConfigValidationError } from '../errors';
 import { DEFAULT_EMULATOR_PORT, EMULATOR_AGORA, EMULATOR_NCS_SECRET, EMULATOR_SPARKRTC, EMULATOR_STORAGE } from '../emulator/defaults';
 
 const hex32 = z.string().regex(/^[0-9a-f]{32}$/i, 'must be 32 hexadecimal characters');
@@ -132,10 +132,6 @@ export interface Config {
 }
 
 export const DEFAULT_PROFILE = 'default';
-
-export class ConfigValidationError extends Error {
-  override name = 'ConfigValidationError';
-}
 
 function formatIssues(prefix: string, error: z.ZodError): string[] {
   return error.issues.map((i) => `  ${[prefix, ...i.path].filter((p) => p !== '').join('.')}: ${i.message}`);

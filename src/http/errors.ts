@@ -6,7 +6,8 @@
  *              Agora code 65 on start): reconcile (query/list) before repeating it
  *   neither    a final answer: fix the input, the credentials or the state
  *
- * This module is free of Node imports so workflow code can import the types.
+ * Domain errors (invalid input, configuration) are in src/errors.ts. This module is free of Node imports so
+ * workflow code can import the types.
  */
 export type Vendor = 'agora' | 'sparkrtc';
 
@@ -44,22 +45,6 @@ export function formatVendorError(i: VendorErrorInfo): string {
   const kind = i.ambiguous ? 'ambiguous' : i.retryable ? 'retryable' : 'not retryable';
   const rid = i.requestId ? ` [request ${i.requestId}]` : '';
   return `${where} failed: ${status}${code}: ${i.reason} (${kind})${rid}`;
-}
-
-/** Bad input found before any vendor call was made. Never retryable. */
-export class InvalidInputError extends Error {
-  override name = 'InvalidInputError';
-  constructor(
-    message: string,
-    public readonly issues: string[] = [],
-  ) {
-    super(issues.length ? `${message}: ${issues.join('; ')}` : message);
-  }
-}
-
-/** A profile reference that the worker's configuration cannot resolve. Never retryable. */
-export class ConfigurationError extends Error {
-  override name = 'ConfigurationError';
 }
 
 /** Parses a Retry-After header (seconds or HTTP date) into milliseconds. */

@@ -1,6 +1,6 @@
 /** The one way input is checked against a schema before any vendor call: InvalidInputError with every issue. */
 import type { z } from 'zod';
-import { InvalidInputError } from '../http/errors';
+import { InvalidInputError } from '../errors';
 
 export function issuesOf(error: z.ZodError): string[] {
   return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));

@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpClient } from '../http/client';
-import { ConfigurationError, VendorError } from '../http/errors';
+import { ConfigurationError } from '../errors';
+import { VendorError } from '../http/errors';
 import type { SparkRtcIam, SparkRtcProfile } from '../config';
 import { TokenResponse, type TokenRequest } from '../schemas/sparkrtc/iam';
 import { sparkRtcError } from './errors';

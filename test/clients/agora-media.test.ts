@@ -5,7 +5,8 @@
  * clock a little, staying well inside HMAC's 15-minute Date window).
  */
 import { HttpClient } from '../../src/http/client';
-import { InvalidInputError, VendorError } from '../../src/http/errors';
+import { InvalidInputError } from '../../src/errors';
+import { VendorError } from '../../src/http/errors';
 import type { AgoraContext } from '../../src/agora/http';
 import * as gateway from '../../src/agora/media-gateway';
 import * as push from '../../src/agora/media-push';

@@ -15,7 +15,7 @@ import {
   updateAgent,
   updateTask,
 } from '../../src/agora/stt';
-import { InvalidInputError } from '../../src/http/errors';
+import { InvalidInputError } from '../../src/errors';
 import { APP, frozenEmulator, stt6StartBody, stt7JoinBody } from '../helpers/agora-rtsc';
 import { failure } from '../helpers/vendor-error';
 import { uniqueId } from '../helpers/wait';

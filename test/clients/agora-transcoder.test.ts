@@ -4,7 +4,7 @@
  * classification table (agora.md §8, §13.2). A dedicated emulator: these tests move its clock.
  */
 import { acquireBuilderToken, createTask, deleteTask, queryTask, updateTask } from '../../src/agora/transcoder';
-import { InvalidInputError } from '../../src/http/errors';
+import { InvalidInputError } from '../../src/errors';
 import { APP, frozenEmulator, transcoderCreateBody } from '../helpers/agora-rtsc';
 import { failure } from '../helpers/vendor-error';
 import { uniqueId } from '../helpers/wait';

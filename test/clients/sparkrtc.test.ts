@@ -7,7 +7,7 @@
  */
 import { loadConfig, resolveSparkRtcProfile, type SparkRtcProfile } from '../../src/config';
 import { HttpClient } from '../../src/http/client';
-import { InvalidInputError } from '../../src/http/errors';
+import { InvalidInputError } from '../../src/errors';
 import { redactApp } from '../../src/schemas/sparkrtc/apps';
 import { isJobOverEvent } from '../../src/schemas/sparkrtc/callbacks';
 import { createApp, deleteApp, disableApp, enableApp, ensureApp, findAppByName, getApp, listApps } from '../../src/sparkrtc/apps';

@@ -1,7 +1,8 @@
 /** The one mapping from the taxonomy to Temporal failures. */
 import { ApplicationFailure } from '@temporalio/common';
 import { toFailure } from '../../activities/errors';
-import { ConfigurationError, InvalidInputError, VendorError, type VendorErrorInfo } from '../../src/http/errors';
+import { ConfigurationError, InvalidInputError } from '../../src/errors';
+import { VendorError, type VendorErrorInfo } from '../../src/http/errors';
 
 const base: VendorErrorInfo = { vendor: 'agora', product: 'cloud-recording', operation: 'start', reason: 'r', retryable: false, ambiguous: false };
 

@@ -1,4 +1,5 @@
-import { ConfigValidationError, loadConfig, resolveAgoraProfile } from '../../src/config';
+import { loadConfig, resolveAgoraProfile } from '../../src/config';
+import { ConfigValidationError } from '../../src/errors';
 import { EMULATOR_AGORA } from '../../src/emulator/defaults';
 import { failure } from '../helpers/vendor-error';
 
