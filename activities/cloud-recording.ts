@@ -6,6 +6,7 @@ import * as agora from '../src/agora/cloud-recording';
 import { buildBotToken } from '../src/agora/token';
 import type { AcquireClientRequest, Layout, RecordingMode, StartClientRequest, StorageConfig, StreamSubscribe } from '../src/schemas/agora/cloud-recording';
 import type { StorageProfile } from '../src/config';
+import type { RecordingRef } from '../src/schemas/workflows/cloud-recording';
 import { agoraContext, resolveAgoraProfile, resolveStorage, type ActivityDeps } from './deps';
 import { vendorCall } from './errors';
 
@@ -27,16 +28,8 @@ export interface StartRecordingInput {
   tokenTtlSeconds: number;
 }
 
-export interface RecordingRef {
-  profile: string;
-  resourceId: string;
-  sid: string;
-  mode: RecordingMode;
-  cname: string;
-  uid: string;
-  /** the Agora host the session is pinned to */
-  baseUrl?: string;
-}
+
+export type { RecordingRef };
 
 export interface StartedRecording {
   sid?: string;

@@ -14,7 +14,7 @@ import { loadConfig } from '../src/config';
 import { startEmulator } from '../src/emulator/server';
 import { startDevServer } from '../src/temporal/dev-server';
 import { cloudRecording } from '../workflows/cloud-recording';
-import { recordingStatusQuery, stopUpdate } from '../workflows/messages';
+import { recordingStatusQuery, stopUpdate } from '../workflows/cloud-recording';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

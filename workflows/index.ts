@@ -1,2 +1,2 @@
-/** Every workflow the rtcflow worker runs. */
-export { cloudRecording } from './cloud-recording';
+/** Every workflow the rtcflow worker runs (the bundle entry). */
+export { cloudRecording } from './cloud-recording/workflow';

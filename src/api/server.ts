@@ -17,7 +17,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { InvalidInputError, RtcflowClient } from '../client';
 import { z } from 'zod';
-import { ncsEventSignal, type NcsEvent } from '../../workflows/messages';
+import { ncsEventSignal, type NcsEvent } from '../../workflows/agora-ncs';
 import { RecentIds, verifyNcsSignature } from './ncs';
 
 /** NCS productId → the workflows that want its events (webhooks.md §1). */

@@ -20,7 +20,7 @@ import { startDevServer } from '../../src/temporal/dev-server';
 import { EMULATOR_AGORA } from '../../src/emulator/defaults';
 import type { CloudRecordingInput } from '../../src/schemas/workflows/cloud-recording';
 import { cloudRecording } from '../../workflows/cloud-recording';
-import { recordingStatusQuery, stopUpdate, updateLayoutUpdate } from '../../workflows/messages';
+import { recordingStatusQuery, stopUpdate, updateLayoutUpdate } from '../../workflows/cloud-recording';
 import { EmulatorControl, spawnEmulator } from '../helpers/emulator';
 import { testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';

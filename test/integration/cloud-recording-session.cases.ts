@@ -35,7 +35,7 @@ import {
   updateLayoutUpdate,
   updateSubscriptionsUpdate,
   type CloudRecordingPhase,
-} from '../../workflows/messages';
+} from '../../workflows/cloud-recording';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
 import { historyText } from '../helpers/history';
 import { connectTestEnv, testConfig, withWorker } from '../helpers/temporal';

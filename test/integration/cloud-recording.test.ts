@@ -5,7 +5,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { cloudRecording } from '../../workflows/cloud-recording';
-import { recordingStatusQuery, stopSignal } from '../../workflows/messages';
+import { recordingStatusQuery, stopSignal } from '../../workflows/cloud-recording';
 import * as agora from '../../src/agora/cloud-recording';
 import { buildBotToken } from '../../src/agora/token';
 import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../src/emulator/defaults';
@@ -149,12 +149,30 @@ test('a continued run whose input no longer validates stops the recording it car
       .execute(cloudRecording, {
         taskQueue,
         workflowId: uniqueId('wf-carried'),
-        // pollIntervalMs below today's minimum: the input an older deploy accepted
-        args: [{ channel, pollIntervalMs: 5, state: { uid, resourceId, sid, deadline: Date.now() + 60_000, files: [], segments: [] } } as never],
+        // pollIntervalMs below today's minimum: the input an older deploy accepted; the carried state is
+        // the second argument, as the session passes it when it continues as new
+        args: [{ channel, pollIntervalMs: 5 } as never, { uid, resourceId, sid, deadline: Date.now() + 60_000, files: [], segments: [] } as never],
       })
       .catch((e: unknown) => e),
   );
   expect(((err as WorkflowFailedError).cause as ApplicationFailure).type).toBe('InvalidInput');
   expect((await emulator.requests({ cname: channel })).map((r) => `${r.operation}:${r.status}`)).toEqual(['acquire:200', 'start:200', 'stop:200']);
   expect(await emulator.tasks({ cname: channel, running: true })).toEqual([]);
+});
+
+test('internal state is not something a caller can pass: a fresh start with `state` in its input is refused, nothing sent', async () => {
+  const channel = uniqueId('forged-state');
+  const err = await withWorker(env, testConfig(), (taskQueue) =>
+    env.client.workflow
+      .execute(cloudRecording, {
+        taskQueue,
+        workflowId: uniqueId('wf-forged'),
+        args: [{ channel, state: { uid: '1', resourceId: 'r', sid: 's', deadline: 0, files: [], segments: [] } } as never],
+      })
+      .catch((e: unknown) => e),
+  );
+  const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+  expect(cause.type).toBe('InvalidInput');
+  expect(cause.message).toMatch(/state/);
+  expect(await emulator.requests({ cname: channel })).toEqual([]);
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { EMULATOR_AGORA } from '../../src/emulator/defaults';
 import { cloudRecording } from '../../workflows/cloud-recording';
-import { recordingStatusQuery, stopUpdate } from '../../workflows/messages';
+import { recordingStatusQuery, stopUpdate } from '../../workflows/cloud-recording';
 import { EmulatorControl, TENANT_B } from '../helpers/emulator';
 import { historyText } from '../helpers/history';
 import { capturedLogs, connectTestEnv, testConfig, withWorker } from '../helpers/temporal';

@@ -30,3 +30,9 @@ export function describe(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
   return err instanceof Error ? err.message : String(err);
 }
+
+/** A failure that says nothing about the resource (timeout, 5xx, 429...): the next attempt may differ. */
+export function isTransient(err: unknown): boolean {
+  const info = vendorInfo(err);
+  return !info || info.retryable || info.ambiguous;
+}

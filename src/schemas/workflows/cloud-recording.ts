@@ -7,11 +7,13 @@ import { z } from 'zod';
 import {
   AcquireClientRequest,
   ChannelName,
+  Layout,
+  RecordedFile,
   RecorderUid,
   RecordingMode,
   StartClientRequest,
-  type RecordedFile,
-  type UploadingStatus,
+  StreamSubscribe,
+  UploadingStatus,
 } from '../agora/cloud-recording';
 
 const ProfileName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'profile names are 1-64 of A-Z a-z 0-9 _ . -');
@@ -56,8 +58,6 @@ export const CloudRecordingInput = z
     storageRefreshMarginMs: z.number().int().min(1_000).max(86_400_000).default(300_000),
     /** test hook: continue as new once a run's history reaches this many events */
     maxHistoryEvents: z.number().int().min(100).optional(),
-    /** carried across continue-as-new by the workflow itself; never set by callers */
-    state: z.unknown().optional(),
   })
   .superRefine((input, ctx) => {
     const walk = (v: unknown, path: (string | number)[]) => {
@@ -80,6 +80,72 @@ export const CloudRecordingInput = z
 export type CloudRecordingInput = z.input<typeof CloudRecordingInput>;
 export type CloudRecordingParams = z.output<typeof CloudRecordingInput>;
 
+/** Which recording a call addresses (what the activities need besides credentials). */
+export const RecordingRef = z.object({
+  profile: z.string(),
+  resourceId: z.string(),
+  sid: z.string(),
+  mode: RecordingMode,
+  cname: z.string(),
+  uid: z.string(),
+  /** the Agora host the session is pinned to */
+  baseUrl: z.string().optional(),
+});
+export type RecordingRef = z.infer<typeof RecordingRef>;
+
+/** One recording of a session (more than one after restarts). */
+export const RecordingSegment = z.object({
+  resourceId: z.string(),
+  sid: z.string(),
+  recorderUid: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  endReason: z.string().optional(),
+  files: z.array(RecordedFile),
+  uploadingStatus: UploadingStatus.optional(),
+});
+export type RecordingSegment = z.infer<typeof RecordingSegment>;
+
+/** A recorder that could not be stopped: reported in the result, never dropped silently. */
+export const UnstoppedRecording = z.object({ resourceId: z.string(), sid: z.string(), recorderUid: z.string(), error: z.string() });
+export type UnstoppedRecording = z.infer<typeof UnstoppedRecording>;
+
+/** A change a caller wants applied to the running recorder, with its version (workflows/lib/desired.ts). */
+const desired = <T extends z.ZodType>(value: T) => z.object({ value: value.optional(), version: z.number().int(), applied: z.number().int() });
+
+/**
+ * Everything a running session remembers, carried whole across continue-as-new. It is the workflow's
+ * own second argument, never part of what a caller passes (CloudRecordingInput is strict). Plain
+ * JSON, no secrets.
+ */
+export const CloudRecordingCarried = z.object({
+  uid: z.string(),
+  resourceId: z.string().optional(),
+  sid: z.string().optional(),
+  baseUrl: z.string().optional(),
+  /** the current recording's start (ISO) */
+  startedAt: z.string().optional(),
+  /** epoch ms at which the session is stopped regardless */
+  deadline: z.number(),
+  files: z.array(RecordedFile),
+  segments: z.array(RecordingSegment),
+  recorderStatus: z.number().optional(),
+  lastQueryAt: z.string().optional(),
+  /** set while the recorder answers 404: when the grace window opened (epoch ms) */
+  suspectSince: z.number().optional(),
+  layout: desired(Layout),
+  subscriptions: desired(StreamSubscribe),
+  storageExpiresAt: z.number().optional(),
+  /** no storage refresh before this (ms): refreshes are rate-limited and failed ones retried later */
+  storageRefreshAfter: z.number().optional(),
+  unstopped: z.array(UnstoppedRecording),
+  excludeResourceIds: z.array(z.string()),
+  restarts: z.number().int(),
+  continuedAsNew: z.number().int(),
+  stopReason: z.string().optional(),
+});
+export type CloudRecordingState = z.infer<typeof CloudRecordingCarried>;
+
 export type CloudRecordingOutcome =
   /** stopped on request (signal, update or max duration) */
   | 'stopped'
@@ -90,14 +156,14 @@ export type CloudRecordingOutcome =
 
 export interface CloudRecordingResult {
   /** every recording of this session, oldest first (more than one after restarts) */
-  segments: Array<{ resourceId: string; sid: string; recorderUid: string; startedAt: string; endedAt?: string; endReason?: string; files: RecordedFile[]; uploadingStatus?: UploadingStatus }>;
+  segments: RecordingSegment[];
   /** the upload was not confirmed within drainTimeoutMs: check the bucket */
   needsReview: boolean;
   /** screenshots (snapshotConfig) rather than audio/video */
   screenshots: boolean;
   restarts: number;
   /** recorders that could not be stopped: check them (empty when everything was stopped) */
-  unstopped: Array<{ resourceId: string; sid: string; recorderUid: string; error: string }>;
+  unstopped: UnstoppedRecording[];
   workflowId: string;
   channel: string;
   mode: RecordingMode;

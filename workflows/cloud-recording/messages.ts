@@ -1,22 +1,15 @@
-/** Signal, query and update definitions shared by workflows and their callers. */
+/** The cloud recording session's messages: its phases, status query, signals and updates. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Layout, RecordedFile, RecordingMode, StreamSubscribe, UploadingStatus } from '../src/schemas/agora/cloud-recording';
-import type { CloudRecordingResult } from '../src/schemas/workflows/cloud-recording';
+import type { Layout, RecordedFile, RecordingMode, StreamSubscribe } from '../../src/schemas/agora/cloud-recording';
+import type { CloudRecordingResult, RecordingSegment } from '../../src/schemas/workflows/cloud-recording';
+import type { StopRequest } from '../lib/session';
 
-/** The phases of a cloud recording session, in order (see workflows/cloud-recording.ts). */
+export type { StopRequest };
+export { ncsEventSignal, type NcsEvent } from '../agora-ncs';
+
+/** The phases of a cloud recording session, in order (see ./workflow.ts). */
 export const CLOUD_RECORDING_PHASES = ['acquiring', 'starting', 'confirming', 'recording', 'stopping', 'draining', 'completed', 'failed'] as const;
 export type CloudRecordingPhase = (typeof CLOUD_RECORDING_PHASES)[number];
-
-export interface RecordingSegment {
-  resourceId: string;
-  sid: string;
-  recorderUid: string;
-  startedAt: string;
-  endedAt?: string;
-  endReason?: string;
-  files: RecordedFile[];
-  uploadingStatus?: UploadingStatus;
-}
 
 export interface CloudRecordingStatus {
   phase: CloudRecordingPhase;
@@ -44,19 +37,6 @@ export interface CloudRecordingStatus {
   continuedAsNew: number;
 }
 
-export interface StopRequest {
-  reason?: string;
-}
-
-/** An Agora NCS event forwarded by the webhook receiver (webhooks.md §1). */
-export interface NcsEvent {
-  noticeId: string;
-  productId: number;
-  eventType: number;
-  notifyMs?: number;
-  payload: { sid?: string; cname?: string; uid?: string; sequence?: number; details?: Record<string, unknown> & { msgName?: string } };
-}
-
 export const recordingStatusQuery = defineQuery<CloudRecordingStatus>('status');
 
 /** Fire-and-forget stop; the workflow's result holds the files. */
@@ -72,5 +52,3 @@ export const updateLayoutSignal = defineSignal<[Layout]>('updateLayout');
 export const updateSubscriptionsUpdate = defineUpdate<StreamSubscribe, [StreamSubscribe]>('updateSubscriptions');
 export const updateSubscriptionsSignal = defineSignal<[StreamSubscribe]>('updateSubscriptions');
 
-/** Webhook events wake the workflow early; queries stay the source of truth. */
-export const ncsEventSignal = defineSignal<[NcsEvent]>('ncsEvent');

@@ -1,0 +1,22 @@
+/** An Agora NCS event as the webhook receiver forwards it to sessions (webhooks.md §1). */
+import { z } from 'zod';
+
+export const NcsEvent = z.looseObject({
+  noticeId: z.string().min(1),
+  /** 3 Cloud Recording, 20 Real-Time STT 7.x, ... */
+  productId: z.number().int(),
+  eventType: z.number().int(),
+  notifyMs: z.number().optional(),
+  payload: z.looseObject({
+    /** Cloud Recording */
+    cname: z.string().optional(),
+    sid: z.string().optional(),
+    uid: z.string().optional(),
+    sequence: z.number().optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+    /** Real-Time STT 7.x */
+    channel: z.string().optional(),
+    agent_id: z.string().optional(),
+  }),
+});
+export type NcsEvent = z.infer<typeof NcsEvent>;

@@ -1,0 +1,3 @@
+/** Agora Cloud Recording: the workflow and its messages (what callers import). */
+export { cloudRecording } from './workflow';
+export * from './messages';

@@ -1,0 +1,138 @@
+/**
+ * Agora Cloud Recording session, all modes (agora.md §2, §13, §14.1):
+ *
+ *   acquiring → starting → confirming → recording ⇄ (query, updateLayout, update) → stopping → draining → completed
+ *        ╰──────────┴───────────┴─────────────┴──────────────────────────────────────────────────────→ failed
+ *
+ * - Start that really starts: acquire and start back to back; a lapsed resource or bad token is
+ *   acquired again; a uid conflict takes a new uid; an ambiguous start is reconciled by starting again
+ *   with the SAME resourceId (201/code 7 = it happened: never a second recording). The recorder must
+ *   then report "in progress" (or send recorder_started) within confirmTimeoutMs, else it is stopped
+ *   and replaced by one with a new uid and the old resource excluded.
+ * - Recording: query every pollIntervalMs is the source of truth; webhooks only wake the loop early. A
+ *   404 opens a grace window (HA failover); recovery re-applies the desired layout and subscriptions.
+ * - Never leak: stop on request, on max duration, on cancellation (non-cancellable), on any failure
+ *   while a sid is held. Long sessions continue as new with their whole state as a second argument.
+ *
+ * This file only wires messages to the session (./session.ts); the mechanisms are the kernel's (../lib).
+ */
+import { ApplicationFailure, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { Layout, StreamSubscribe } from '../../src/schemas/agora/cloud-recording';
+import { describeIssues } from '../../src/schemas/issues';
+import {
+  CloudRecordingCarried,
+  CloudRecordingInput,
+  type CloudRecordingParams,
+  type CloudRecordingResult,
+  type CloudRecordingState,
+} from '../../src/schemas/workflows/cloud-recording';
+import { registerChange } from '../lib/desired';
+import { describe } from '../lib/failures';
+import { activitiesOf } from '../lib/retry';
+import type { CloudRecordingActivities } from '../../activities/cloud-recording';
+import { CloudRecordingSession, initialState } from './session';
+import {
+  ncsEventSignal,
+  recordingStatusQuery,
+  stopSignal,
+  stopUpdate,
+  updateLayoutSignal,
+  updateLayoutUpdate,
+  updateSubscriptionsSignal,
+  updateSubscriptionsUpdate,
+} from './messages';
+
+/**
+ * `carried` is passed only by the session itself when it continues as new. Runs continued before it
+ * became an argument carried it as `input.state`; only a continued run may still do so.
+ */
+export async function cloudRecording(rawInput: CloudRecordingInput, carried?: CloudRecordingState): Promise<CloudRecordingResult> {
+  const { input: given, legacyState } = splitLegacyState(rawInput);
+  const state = carried ?? legacyState;
+  const parsed = CloudRecordingInput.safeParse(given);
+  if (!parsed.success) {
+    // a continued run carries a live recording: never fail without stopping it (a deploy may have
+    // tightened the input schema since the session started)
+    await stopCarriedRecording(given, state);
+    throw invalid('InvalidInput', `invalid cloud recording input: ${describeIssues(parsed.error)}`);
+  }
+  const input = parsed.data;
+  const session = new CloudRecordingSession(input, state ? readCarried(state) : initialState(input));
+  const { frame } = session;
+
+  frame.registerStop(stopSignal, stopUpdate, 'Stop the recording and return the result (files and upload status).');
+  session.layoutChanges = registerChange({
+    slot: session.s.layout,
+    update: updateLayoutUpdate,
+    signal: updateLayoutSignal,
+    validate: (layout) => validLayout(input, layout),
+    accepting: frame.acceptingChanges,
+    ended: () => frame.terminal,
+    what: 'layout',
+    description: 'Replace the whole mix/web layout; returns once the recorder has it.',
+  });
+  session.subscriptionChanges = registerChange({
+    slot: session.s.subscriptions,
+    update: updateSubscriptionsUpdate,
+    signal: updateSubscriptionsSignal,
+    validate: (subs) => validSubscriptions(input, subs),
+    accepting: frame.acceptingChanges,
+    ended: () => frame.terminal,
+    what: 'subscriptions',
+    description: 'Replace the subscription lists (individual/mix); returns once the recorder has them.',
+  });
+  setHandler(ncsEventSignal, (event) => session.onNcsEvent(event));
+  setHandler(recordingStatusQuery, () => session.status());
+
+  return session.run();
+}
+
+const invalid = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
+
+function validLayout(input: CloudRecordingParams, layout: unknown): Layout {
+  if (input.mode === 'individual') throw invalid('InvalidLayout', 'layouts apply to mix and web recordings');
+  const r = Layout.safeParse(layout);
+  if (!r.success) throw invalid('InvalidLayout', `invalid layout: ${describeIssues(r.error, '(layout)')}`);
+  return r.data;
+}
+
+function validSubscriptions(input: CloudRecordingParams, subs: unknown): StreamSubscribe {
+  if (input.mode === 'web') throw invalid('InvalidSubscriptions', 'subscriptions apply to individual and mix recordings');
+  const r = StreamSubscribe.safeParse(subs);
+  if (!r.success) throw invalid('InvalidSubscriptions', `invalid subscriptions: ${describeIssues(r.error, '(subscriptions)')}`);
+  return r.data;
+}
+
+/** Takes `state` out of the input of a run continued by an older deploy (and only of such a run). */
+function splitLegacyState(rawInput: CloudRecordingInput): { input: unknown; legacyState?: CloudRecordingState } {
+  const raw = rawInput as (CloudRecordingInput & { state?: CloudRecordingState }) | undefined;
+  if (!raw || raw.state === undefined || workflowInfo().continuedFromExecutionRunId === undefined) return { input: rawInput };
+  const { state, ...input } = raw;
+  return { input, legacyState: state };
+}
+
+/** The carried state as the session wrote it; a state that does not read is a bug, not an input error. */
+function readCarried(state: CloudRecordingState): CloudRecordingState {
+  const r = CloudRecordingCarried.safeParse(state);
+  if (!r.success) log.error('carried state does not match its schema; continuing with it as it is', { issues: describeIssues(r.error, '(state)') });
+  return state;
+}
+
+/** Stops the recording a continued run carries when its input can no longer be read; best effort. */
+async function stopCarriedRecording(given: unknown, state: Partial<CloudRecordingState> | undefined): Promise<void> {
+  const raw = given as Partial<CloudRecordingParams> | undefined;
+  if (!state?.sid || !state.resourceId || !state.uid || !raw?.channel) return;
+  try {
+    await activitiesOf<CloudRecordingActivities>('cleanup').stopRecording({
+      profile: typeof raw.profile === 'string' ? raw.profile : 'default',
+      resourceId: state.resourceId,
+      sid: state.sid,
+      mode: raw.mode ?? 'mix',
+      cname: raw.channel,
+      uid: state.uid,
+      baseUrl: state.baseUrl,
+    });
+  } catch (err) {
+    log.error('could not stop the carried recording of an unreadable input', { sid: state.sid, error: describe(err) });
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The frame every lifecycle runs in: stop requests (signal and update), the terminal outcome, and the
+ * never-leak run: cancellation runs `onCancel` in a non-cancellable scope, any other failure runs
+ * `onFailure` (which stops what is still held) before the workflow fails, continue-as-new passes
+ * through, and the result is returned only once every update handler has finished.
+ */
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import { allHandlersFinished, ApplicationFailure, condition, ContinueAsNew, setHandler } from '@temporalio/workflow';
+import { withCleanupOnCancel } from './cancel';
+import { describe } from './failures';
+
+export interface StopRequest {
+  reason?: string;
+}
+
+/** The part of a lifecycle's carried state the frame reads and writes. */
+export interface Stoppable {
+  stopReason?: string;
+}
+
+export class SessionFrame<R> {
+  result?: R;
+  failure?: string;
+
+  constructor(private readonly state: Stoppable) {}
+
+  get terminal(): boolean {
+    return this.result !== undefined || this.failure !== undefined;
+  }
+
+  get stopRequested(): boolean {
+    return this.state.stopReason !== undefined;
+  }
+
+  requestStop(reason: string): void {
+    this.state.stopReason ??= reason;
+  }
+
+  /** Throws while the session no longer takes changes (update validators call it). */
+  readonly acceptingChanges = (): void => {
+    if (this.terminal || this.stopRequested) throw ApplicationFailure.create({ type: 'SessionEnding', message: 'the session is stopping or over', nonRetryable: true });
+  };
+
+  /** A fire-and-forget stop signal and a stop update that returns the session's result. */
+  registerStop(signal: SignalDefinition<[StopRequest?]>, update: UpdateDefinition<R, [StopRequest]>, description: string): void {
+    setHandler(signal, (req) => this.requestStop(req?.reason ?? 'stop requested'));
+    setHandler(
+      update,
+      async (req) => {
+        this.requestStop(req?.reason ?? 'stop requested');
+        await condition(() => this.terminal);
+        if (this.result === undefined) throw ApplicationFailure.create({ type: 'SessionFailed', message: this.failure ?? 'the session failed', nonRetryable: true });
+        return this.result;
+      },
+      { description },
+    );
+  }
+
+  async run(body: () => Promise<R>, hooks: { onCancel: () => Promise<void>; onFailure: (failure: string) => Promise<void> }): Promise<R> {
+    try {
+      this.result = await withCleanupOnCancel(body, hooks.onCancel);
+    } catch (err) {
+      if (err instanceof ContinueAsNew) throw err;
+      this.failure = describe(err);
+      await hooks.onFailure(this.failure);
+      throw err;
+    }
+    await condition(allHandlersFinished);
+    return this.result;
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The never-leak stop. `stopUntilGone` stops a vendor resource through a failover: a "not found"
+ * while the grace window is open means "moved, ask again", after it "already gone". Any other failure
+ * is raised for the lifecycle to account for (never dropped). The cancellation path is
+ * `withCleanupOnCancel` (cancel.ts), the failure path `runSession` (session.ts).
+ */
+import { sleep } from '@temporalio/workflow';
+import type { GoneGrace } from './grace';
+
+/** While a resource answers "not found", ask at least this often to notice its recovery. */
+export const SUSPECT_POLL_MS = 5_000;
+
+export async function stopUntilGone<T>(stop: () => Promise<T>, o: { isNotFound: (err: unknown) => boolean; grace: GoneGrace; gone: () => T }): Promise<T> {
+  for (;;) {
+    try {
+      return await stop();
+    } catch (err) {
+      if (!o.isNotFound(err)) throw err;
+      o.grace.notFound();
+      const left = o.grace.remainingMs();
+      if (left <= 0) return o.gone();
+      await sleep(Math.min(SUSPECT_POLL_MS, left));
+    }
+  }
+}
