@@ -4,6 +4,7 @@
  */
 import { Client, Connection, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { InvalidInputError } from '../errors';
+import { formatIssues } from '../schemas/issues';
 import { CloudRecordingInput, type CloudRecordingResult } from '../schemas/workflows/cloud-recording';
 import {
   recordingStatusQuery,
@@ -52,10 +53,7 @@ export class RtcflowClient {
   async startRecording(input: CloudRecordingInput): Promise<StartedSession> {
     const parsed = CloudRecordingInput.safeParse(input);
     if (!parsed.success) {
-      throw new InvalidInputError(
-        'invalid cloud recording request',
-        parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`),
-      );
+      throw new InvalidInputError('invalid cloud recording request', formatIssues(parsed.error));
     }
     const id = recordingWorkflowId(parsed.data);
     const handle = await this.temporal.workflow.start<typeof cloudRecording>('cloudRecording', {
@@ -95,14 +93,14 @@ export class RtcflowClient {
   /** Replaces the whole layout of a mix/web session; returns once the recorder has it. */
   async updateLayout(id: string, layout: Layout): Promise<Layout> {
     const parsed = Layout.safeParse(layout);
-    if (!parsed.success) throw new InvalidInputError('invalid layout', parsed.error.issues.map((i) => `${i.path.join('.') || '(layout)'}: ${i.message}`));
+    if (!parsed.success) throw new InvalidInputError('invalid layout', formatIssues(parsed.error, '(layout)'));
     return this.temporal.workflow.getHandle(id).executeUpdate(updateLayoutUpdate, { args: [parsed.data] });
   }
 
   /** Replaces the subscription lists of an individual/mix session. */
   async updateSubscriptions(id: string, subscriptions: StreamSubscribe): Promise<StreamSubscribe> {
     const parsed = StreamSubscribe.safeParse(subscriptions);
-    if (!parsed.success) throw new InvalidInputError('invalid subscriptions', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    if (!parsed.success) throw new InvalidInputError('invalid subscriptions', formatIssues(parsed.error, '(subscriptions)'));
     return this.temporal.workflow.getHandle(id).executeUpdate(updateSubscriptionsUpdate, { args: [parsed.data] });
   }
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigurationError, ConfigValidationError } from '../errors';
+import { formatIssues } from '../schemas/issues';
 import { DEFAULT_EMULATOR_PORT, EMULATOR_AGORA, EMULATOR_NCS_SECRET, EMULATOR_SPARKRTC, EMULATOR_STORAGE } from '../emulator/defaults';
 
 const hex32 = z.string().regex(/^[0-9a-f]{32}$/i, 'must be 32 hexadecimal characters');
@@ -133,15 +134,11 @@ export interface Config {
 
 export const DEFAULT_PROFILE = 'default';
 
-function formatIssues(prefix: string, error: z.ZodError): string[] {
-  return error.issues.map((i) => `  ${[prefix, ...i.path].filter((p) => p !== '').join('.')}: ${i.message}`);
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // an empty variable (FOO= in a compose file or .env) means "not set"
   const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
-    throw new ConfigValidationError(`invalid configuration:\n${formatIssues('', parsed.error).join('\n')}`);
+    throw new ConfigValidationError(`invalid configuration:\n${formatIssues(parsed.error, '(environment)').map((l) => `  ${l}`).join('\n')}`);
   }
   const e = parsed.data;
   const problems: string[] = [];
@@ -176,7 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     try {
       const r = ProfilesFileSchema.safeParse(JSON.parse(readFileSync(e.RTCFLOW_PROFILES_FILE, 'utf8')));
       if (r.success) fromFile = r.data;
-      else problems.push(...formatIssues(`RTCFLOW_PROFILES_FILE(${e.RTCFLOW_PROFILES_FILE})`, r.error));
+      else problems.push(...formatIssues(r.error, '(whole file)').map((l) => `  RTCFLOW_PROFILES_FILE(${e.RTCFLOW_PROFILES_FILE}): ${l}`));
     } catch (err) {
       problems.push(`  RTCFLOW_PROFILES_FILE: cannot read ${e.RTCFLOW_PROFILES_FILE}: ${(err as Error).message}`);
     }

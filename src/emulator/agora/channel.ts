@@ -19,6 +19,7 @@
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { describeIssues } from '../../schemas/issues';
 import { BAN_PRIVILEGES, ChannelName, DEFAULT_BAN_SECONDS, type BanPrivilege } from '../../schemas/agora/channel';
 import type { EmulatorContext } from '../context';
 import type { Channel, ChannelUser } from '../world';
@@ -61,7 +62,6 @@ const UpdateBody = z.looseObject({ appid: z.string().min(1), id: z.number().int(
 const DeleteBody = z.looseObject({ appid: z.string().min(1), id: z.number().int() });
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const issues = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 
 /** The integer uid of a world user, or undefined for a string account. */
 function intUid(uid: string): number | undefined {
@@ -204,7 +204,7 @@ export function registerAgoraChannelManagement(app: FastifyInstance, ctx: Emulat
     const raw = jsonBody(req, reply);
     if (!raw) return reply;
     const parsed = CreateBody.safeParse(raw);
-    if (!parsed.success) return bad(reply, `invalid parameter: ${issues(parsed.error)}`);
+    if (!parsed.success) return bad(reply, `invalid parameter: ${describeIssues(parsed.error, 'body')}`);
     const b = parsed.data;
     if (!ownsApp(req, reply, b.appid)) return reply;
     const cname = b.cname ?? undefined;
@@ -259,7 +259,7 @@ export function registerAgoraChannelManagement(app: FastifyInstance, ctx: Emulat
     const raw = jsonBody(req, reply);
     if (!raw) return reply;
     const parsed = UpdateBody.safeParse(raw);
-    if (!parsed.success) return bad(reply, `invalid parameter: ${issues(parsed.error)}`);
+    if (!parsed.success) return bad(reply, `invalid parameter: ${describeIssues(parsed.error, 'body')}`);
     const b = parsed.data;
     if (!ownsApp(req, reply, b.appid)) return reply;
     const rule = findRule(req, reply, b.appid, b.id);
@@ -281,7 +281,7 @@ export function registerAgoraChannelManagement(app: FastifyInstance, ctx: Emulat
     const raw = jsonBody(req, reply);
     if (!raw) return reply;
     const parsed = DeleteBody.safeParse(raw);
-    if (!parsed.success) return bad(reply, `invalid parameter: ${issues(parsed.error)}`);
+    if (!parsed.success) return bad(reply, `invalid parameter: ${describeIssues(parsed.error, 'body')}`);
     const b = parsed.data;
     if (!ownsApp(req, reply, b.appid)) return reply;
     const rule = findRule(req, reply, b.appid, b.id);

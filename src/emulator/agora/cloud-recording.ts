@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { describeIssues } from '../../schemas/issues';
 import { Layout } from '../../schemas/agora/cloud-recording';
 import type { EmulatorContext } from '../context';
 import type { World } from '../world';
@@ -161,7 +162,7 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
   const envelope = (req: FastifyRequest, reply: FastifyReply) => {
     const parsed = Envelope.safeParse(req.body ?? {});
     if (!parsed.success) {
-      bad(reply, `invalid parameter: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+      bad(reply, `invalid parameter: ${describeIssues(parsed.error, 'body')}`);
       return undefined;
     }
     req.logRef = { ...req.logRef, cname: parsed.data.cname };
@@ -251,7 +252,7 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
         ...(tc.layoutConfig ? { layoutConfig: tc.layoutConfig } : {}),
         ...(tc.maxResolutionUid ? { maxResolutionUid: tc.maxResolutionUid } : {}),
       });
-      if (!layout.success) return bad(reply, `invalid transcodingConfig: ${layout.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+      if (!layout.success) return bad(reply, `invalid transcodingConfig: ${describeIssues(layout.error, 'transcodingConfig')}`);
       startLayout = layout.data as Record<string, unknown>;
     }
 
@@ -346,7 +347,7 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
     const { body, rec } = found;
     if (rec.mode === 'individual') return bad(reply, 'updateLayout applies to mix and web recordings', 1028);
     const layout = Layout.safeParse(body.clientRequest);
-    if (!layout.success) return bad(reply, `invalid updateLayout body: ${layout.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, 1028);
+    if (!layout.success) return bad(reply, `invalid updateLayout body: ${describeIssues(layout.error, 'body')}`, 1028);
     // the whole layout is replaced: anything omitted reverts to its default
     rec.layout = layout.data as Record<string, unknown>;
     rec.updates++;

@@ -21,6 +21,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { describeIssues } from '../../schemas/issues';
 import { GatewayUid, StreamTemplateSettings, TemplateId, type StreamTemplateSettings as Settings } from '../../schemas/agora/media-gateway';
 import type { EmulatorContext } from '../context';
 import type { VendorTask } from '../world';
@@ -235,7 +236,7 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
   const parseSettings = (body: unknown): Settings | string => {
     const settings = isObject(body) ? body.settings : undefined;
     const parsed = StreamTemplateSettings.safeParse(settings);
-    if (!parsed.success) return `${MSG.invalid} ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+    if (!parsed.success) return `${MSG.invalid} ${describeIssues(parsed.error, 'settings')}`;
     return parsed.data;
   };
 
@@ -494,7 +495,7 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
         transcoding: { ...(t.settings.transcoding ?? {}), ...(patch.transcoding ?? {}) },
       };
       const checked = StreamTemplateSettings.safeParse(merged);
-      if (!checked.success) return reply.code(400).send({ message: `${MSG.invalid} ${checked.error.issues.map((i) => i.message).join('; ')}` });
+      if (!checked.success) return reply.code(400).send({ message: `${MSG.invalid} ${describeIssues(checked.error, 'settings')}` });
       t.settings = checked.data;
       t.versions.push({ at: world.now(), settings: checked.data });
       return { status: 'success' };

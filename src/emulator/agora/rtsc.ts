@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { describeIssues } from '../../schemas/issues';
 import { InstanceId } from '../../schemas/agora/stt';
 import { canonical } from '../../schemas/agora/transcoder';
 import type { EmulatorContext } from '../context';
@@ -134,16 +135,11 @@ export function fail(reply: FastifyReply, status: number, message: string): Fast
   return reply.code(status).send({ message });
 }
 
-/** One line per zod issue: `rtcConfig.subBotUid: must be ...`. */
-export function issuesText(error: z.ZodError): string {
-  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
-}
-
 /** Parses `schema` or answers 400 `{message}`; undefined when it answered. */
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, reply: FastifyReply, what = 'invalid request'): z.infer<S> | undefined {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  fail(reply, 400, `${what}: ${issuesText(r.error)}`);
+  fail(reply, 400, `${what}: ${describeIssues(r.error, 'body')}`);
   return undefined;
 }
 
