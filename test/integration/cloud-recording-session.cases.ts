@@ -476,6 +476,9 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
         await h.executeUpdate(updateLayoutUpdate, { args: [layout] });
         await control.failover(s.sid!, 3_000);
         await control.endFailover(s.sid!);
+        // the recorder is back (its layout reset to the start configuration in the same step) ...
+        await eventually(async () => ((await control.recorder(s.sid!)).failoverUntil === undefined ? true : undefined), 'the recorder back from the failover');
+        // ... and the session, told only by session_failover, sends the layout again
         await eventually(async () => ((await control.recorder(s.sid!)).layout?.backgroundColor === '#FF00FF' ? true : undefined), 'the layout back on the migrated recorder', 15_000);
         expect(await h.query(recordingStatusQuery)).toMatchObject({ phase: 'recording', layoutApplied: true, sid: s.sid });
         await h.executeUpdate(stopUpdate, { args: [{}] });
