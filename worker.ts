@@ -1,6 +1,8 @@
 /**
  * Worker entry: load config → build the HTTP client → createActivities(deps) → Worker.create.
  * `npm run worker` runs it alone against TEMPORAL_ADDRESS; `npm start` runs it next to a dev server.
+ * Alone, it talks to the vendors its environment has credentials for; with RTCFLOW_EMULATOR_URL set, it gives
+ * the emulator's demo account to every vendor without them. With neither, it refuses to start.
  */
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -35,7 +37,9 @@ export async function createWorker(opts: RtcflowWorkerOptions): Promise<Worker> 
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  // the emulator's account is loaded only when asked for: a production worker never reads emulator code
+  const emulator = process.env.RTCFLOW_EMULATOR_URL ? (await import('./src/emulator/defaults')).EMULATOR_ACCOUNT : undefined;
+  const config = loadConfig(process.env, { emulator });
   const address = config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
   // a server we did not start may lack rtcflow's search attributes
   const admin = await Connection.connect({ address });

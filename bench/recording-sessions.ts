@@ -12,6 +12,7 @@ import { request } from 'undici';
 import { createWorker } from '../worker';
 import { loadConfig } from '../src/config';
 import { startEmulator } from '../src/emulator/server';
+import { EMULATOR_ACCOUNT } from '../src/emulator/defaults';
 import { startDevServer } from '../src/temporal/dev-server';
 import { cloudRecording } from '../workflows/cloud-recording';
 import { recordingStatusQuery, stopUpdate } from '../workflows/cloud-recording';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const server = await startDevServer({ readyTimeoutMs: 60_000 });
   const emulator = await startEmulator({ port: 0 });
-  const config = loadConfig({ PATH: process.env.PATH, RTCFLOW_EMULATOR_URL: emulator.url });
+  const config = loadConfig({ PATH: process.env.PATH, RTCFLOW_EMULATOR_URL: emulator.url }, { emulator: EMULATOR_ACCOUNT });
   const native = await NativeConnection.connect({ address: server.address });
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
   const taskQueue = `bench-${randomUUID().slice(0, 8)}`;

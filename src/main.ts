@@ -14,12 +14,14 @@ import { createWorker } from '../worker';
 import { loadConfig } from './config';
 import { ConfigValidationError } from './errors';
 import { startEmulator, type RunningEmulator } from './emulator/server';
+import { EMULATOR_ACCOUNT } from './emulator/defaults';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { TemporalBinaryNotFoundError } from './temporal/binaries';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  // everything without real credentials runs against the emulator started below, with its demo account
+  const config = loadConfig(process.env, { emulator: EMULATOR_ACCOUNT });
   const stops: Array<() => Promise<void>> = [];
   const lines: string[] = [];
 

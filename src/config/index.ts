@@ -2,12 +2,13 @@
  * Configuration from the environment, validated once at start with a clear message per bad value.
  * Secrets (vendor credentials, storage keys) live here and in the worker's memory only: workflows
  * carry profile *names*, and activities resolve them through resolveAgoraProfile/resolveStorageProfile.
+ * This module knows where the vendor emulator listens, never its account: whoever runs the worker against
+ * the emulator passes that in (loadConfig's `emulator` option).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigurationError, ConfigValidationError } from '../errors';
 import { formatIssues } from '../schemas/issues';
-import { DEFAULT_EMULATOR_PORT, EMULATOR_AGORA, EMULATOR_NCS_SECRET, EMULATOR_SPARKRTC, EMULATOR_STORAGE } from '../emulator/defaults';
 
 const hex32 = z.string().regex(/^[0-9a-f]{32}$/i, 'must be 32 hexadecimal characters');
 const url = z.string().url('must be a URL such as https://api.agora.io');
@@ -90,8 +91,9 @@ const EnvSchema = z.object({
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   RTCFLOW_API_PORT: port.default(8080),
-  RTCFLOW_EMULATOR_PORT: port.default(DEFAULT_EMULATOR_PORT),
-  /** where the worker finds the emulator when no real credentials are configured */
+  /** the port `npm start` runs the emulator on (the emulator's own default, emulator/defaults.ts) */
+  RTCFLOW_EMULATOR_PORT: port.default(8480),
+  /** where the emulator listens (npm start: on RTCFLOW_EMULATOR_PORT); `npm run worker` uses it only when set */
   RTCFLOW_EMULATOR_URL: url.optional(),
   RTCFLOW_PROFILES_FILE: z.string().min(1).optional(),
   AGORA_APP_ID: hex32.optional(),
@@ -122,19 +124,41 @@ export interface Config {
   dataDir: string;
   apiPort: number;
   emulator: { port: number; url: string };
-  /** true when no real Agora credentials are configured: the default profile points at the emulator */
+  /** true when some profile points at the emulator (only when loadConfig was given its account, or a profiles file names its URL) */
   usesEmulator: boolean;
   /** secrets that verify incoming vendor webhooks */
   webhooks: { agoraNcsSecret?: string };
   agora: Record<string, AgoraProfile>;
   storage: Record<string, StorageProfile>;
-  /** Huawei Cloud SparkRTC tenants; `default` points at the emulator unless SPARKRTC_* are set */
+  /** Huawei Cloud SparkRTC tenants; `default` from SPARKRTC_*, else the emulator's when given its account */
   sparkrtc: Record<string, SparkRtcProfile>;
 }
 
 export const DEFAULT_PROFILE = 'default';
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * The vendor emulator's demo account, passed to loadConfig by whoever runs the worker against the emulator
+ * (`npm start`, `npm run worker` with RTCFLOW_EMULATOR_URL, the tests): each `default` profile that no real
+ * credentials configure points at the emulator with it. The emulator defines it (emulator/defaults.ts).
+ */
+export interface EmulatorAccount {
+  agora: Omit<AgoraProfile, 'baseUrls'>;
+  storage: StorageProfile;
+  sparkrtc: { projectId: string; appId: string; ak: string; sk: string; region: string; iam: { domainName: string; userName: string; password: string } };
+  /** the secret the emulator signs Agora NCS webhooks with */
+  ncsSecret: string;
+}
+
+export interface LoadConfigOptions {
+  /** run against the vendor emulator (at RTCFLOW_EMULATOR_URL) wherever no real credentials are configured */
+  emulator?: EmulatorAccount;
+}
+
+const NO_VENDOR =
+  'no vendor configured: set AGORA_APP_ID, AGORA_CUSTOMER_ID and AGORA_CUSTOMER_SECRET, or SPARKRTC_AK, SPARKRTC_SK, SPARKRTC_PROJECT_ID and SPARKRTC_APP_ID, or profiles in RTCFLOW_PROFILES_FILE; ' +
+  'or run against the vendor emulator (`npm start`, or RTCFLOW_EMULATOR_URL for `npm run worker`)';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfigOptions = {}): Config {
   // an empty variable (FOO= in a compose file or .env) means "not set"
   const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
@@ -180,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (problems.length) throw new ConfigValidationError(`invalid configuration:\n${problems.join('\n')}`);
 
+  const emu = opts.emulator;
   const emulatorUrl = e.RTCFLOW_EMULATOR_URL ?? `http://127.0.0.1:${e.RTCFLOW_EMULATOR_PORT}`;
   const realAgora = setAgora.length === agoraVars.length;
   const agora: Record<string, AgoraProfile> = { ...fromFile.agora };
@@ -191,8 +216,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       customerSecret: e.AGORA_CUSTOMER_SECRET!,
       baseUrls: e.AGORA_BASE_URLS ?? ['https://api.sd-rtn.com', 'https://api.agora.io'],
     };
-  } else if (!agora[DEFAULT_PROFILE]) {
-    agora[DEFAULT_PROFILE] = { ...EMULATOR_AGORA, baseUrls: [emulatorUrl] };
+  } else if (!agora[DEFAULT_PROFILE] && emu) {
+    agora[DEFAULT_PROFILE] = { ...emu.agora, baseUrls: [emulatorUrl] };
   }
   const storage: Record<string, StorageProfile> = { ...fromFile.storage };
   if (setStorage.length === storageVars.length) {
@@ -203,8 +228,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       accessKey: e.RTCFLOW_STORAGE_ACCESS_KEY!,
       secretKey: e.RTCFLOW_STORAGE_SECRET_KEY!,
     };
-  } else if (!storage[DEFAULT_PROFILE]) {
-    storage[DEFAULT_PROFILE] = { ...EMULATOR_STORAGE };
+  } else if (!storage[DEFAULT_PROFILE] && emu) {
+    storage[DEFAULT_PROFILE] = { ...emu.storage };
   }
   const sparkrtc: Record<string, SparkRtcProfile> = { ...fromFile.sparkrtc };
   if (setSpark.length > 0) {
@@ -216,18 +241,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       region: 'cn-north-4',
       endpoint: e.SPARKRTC_ENDPOINT ?? SPARKRTC_ENDPOINT,
     };
-  } else if (!sparkrtc[DEFAULT_PROFILE]) {
-    sparkrtc[DEFAULT_PROFILE] = {
-      projectId: EMULATOR_SPARKRTC.projectId,
-      appId: EMULATOR_SPARKRTC.appId,
-      ak: EMULATOR_SPARKRTC.ak,
-      sk: EMULATOR_SPARKRTC.sk,
-      region: EMULATOR_SPARKRTC.region,
-      endpoint: emulatorUrl,
-      iam: { endpoint: emulatorUrl, domainName: EMULATOR_SPARKRTC.domainName, userName: EMULATOR_SPARKRTC.iamUser, password: EMULATOR_SPARKRTC.iamPassword, scope: 'domain' },
-      auth: 'aksk',
-    };
+  } else if (!sparkrtc[DEFAULT_PROFILE] && emu) {
+    const { iam, ...account } = emu.sparkrtc;
+    sparkrtc[DEFAULT_PROFILE] = { ...account, endpoint: emulatorUrl, iam: { ...iam, endpoint: emulatorUrl, scope: 'domain' }, auth: 'aksk' };
   }
+  if (Object.keys(agora).length === 0 && Object.keys(sparkrtc).length === 0) throw new ConfigValidationError(`invalid configuration:\n  ${NO_VENDOR}`);
 
   // the emulator is needed as long as any profile points at it
   const agoraUsesEmulator = Object.values(agora).some((p) => p.baseUrls.includes(emulatorUrl));
@@ -245,27 +263,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiPort: e.RTCFLOW_API_PORT,
     emulator: { port: e.RTCFLOW_EMULATOR_PORT, url: emulatorUrl },
     usesEmulator,
-    webhooks: { agoraNcsSecret: e.AGORA_NCS_SECRET ?? (agoraUsesEmulator ? EMULATOR_NCS_SECRET : undefined) },
+    webhooks: { agoraNcsSecret: e.AGORA_NCS_SECRET ?? (agoraUsesEmulator ? emu?.ncsSecret : undefined) },
     agora,
     storage,
     sparkrtc,
   };
 }
 
+function unknownProfile(kind: string, name: string, configured: object, setVars: string): ConfigurationError {
+  const hint = name === DEFAULT_PROFILE ? `set ${setVars}, or` : 'add it to';
+  return new ConfigurationError(`unknown ${kind} profile "${name}" (configured: ${Object.keys(configured).join(', ') || 'none'}): ${hint} RTCFLOW_PROFILES_FILE`);
+}
+
 export function resolveAgoraProfile(config: Config, name: string): AgoraProfile {
   const p = config.agora[name];
-  if (!p) throw new ConfigurationError(`unknown Agora profile "${name}" (configured: ${Object.keys(config.agora).join(', ') || 'none'})`);
+  if (!p) throw unknownProfile('Agora', name, config.agora, 'AGORA_APP_ID, AGORA_CUSTOMER_ID and AGORA_CUSTOMER_SECRET');
   return p;
 }
 
 export function resolveStorageProfile(config: Config, name: string): StorageProfile {
   const p = config.storage[name];
-  if (!p) throw new ConfigurationError(`unknown storage profile "${name}" (configured: ${Object.keys(config.storage).join(', ') || 'none'})`);
+  if (!p) throw unknownProfile('storage', name, config.storage, 'RTCFLOW_STORAGE_VENDOR, _REGION, _BUCKET, _ACCESS_KEY and _SECRET_KEY');
   return p;
 }
 
 export function resolveSparkRtcProfile(config: Config, name: string): SparkRtcProfile {
   const p = config.sparkrtc[name];
-  if (!p) throw new ConfigurationError(`unknown SparkRTC profile "${name}" (configured: ${Object.keys(config.sparkrtc).join(', ') || 'none'})`);
+  if (!p) throw unknownProfile('SparkRTC', name, config.sparkrtc, 'SPARKRTC_AK, SPARKRTC_SK, SPARKRTC_PROJECT_ID and SPARKRTC_APP_ID');
   return p;
 }

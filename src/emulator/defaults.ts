@@ -1,7 +1,10 @@
 /**
- * The emulator's built-in demo account. `npm start` and the tests use it when no real vendor
- * credentials are configured. These are not secrets of anybody's: they only open the local emulator.
+ * The emulator's built-in demo account. `npm start`, `npm run worker` with RTCFLOW_EMULATOR_URL and the tests
+ * pass it to loadConfig (EMULATOR_ACCOUNT) for every vendor without real credentials. These are not secrets
+ * of anybody's: they only open the local emulator.
  */
+import type { EmulatorAccount } from '../config';
+
 export const EMULATOR_AGORA = {
   appId: '0123456789abcdef0123456789abcdef',
   appCertificate: 'fedcba9876543210fedcba9876543210',
@@ -45,3 +48,18 @@ export const EMULATOR_SPARKRTC = {
 export const EMULATOR_NCS_SECRET = 'emulator-ncs-secret';
 
 export const DEFAULT_EMULATOR_PORT = 8480;
+
+/** The demo account as the worker's configuration takes it: `loadConfig(env, { emulator: EMULATOR_ACCOUNT })`. */
+export const EMULATOR_ACCOUNT: EmulatorAccount = {
+  agora: EMULATOR_AGORA,
+  storage: EMULATOR_STORAGE,
+  sparkrtc: {
+    projectId: EMULATOR_SPARKRTC.projectId,
+    appId: EMULATOR_SPARKRTC.appId,
+    ak: EMULATOR_SPARKRTC.ak,
+    sk: EMULATOR_SPARKRTC.sk,
+    region: EMULATOR_SPARKRTC.region,
+    iam: { domainName: EMULATOR_SPARKRTC.domainName, userName: EMULATOR_SPARKRTC.iamUser, password: EMULATOR_SPARKRTC.iamPassword },
+  },
+  ncsSecret: EMULATOR_NCS_SECRET,
+};

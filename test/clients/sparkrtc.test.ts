@@ -6,6 +6,7 @@
  * advances it.
  */
 import { loadConfig, resolveSparkRtcProfile, type SparkRtcProfile } from '../../src/config';
+import { EMULATOR_ACCOUNT } from '../../src/emulator/defaults';
 import { HttpClient } from '../../src/http/client';
 import { InvalidInputError } from '../../src/errors';
 import { redactApp } from '../../src/schemas/sparkrtc/apps';
@@ -57,7 +58,7 @@ beforeAll(async () => {
   await control.settings({ limits: { management: 100_000, jobs: 100_000, rooms: 100_000, obs: 100_000 } });
   offset = (await control.now()) - Date.now();
   http = new HttpClient();
-  profile = resolveSparkRtcProfile(loadConfig({ RTCFLOW_EMULATOR_URL: emu.url }), 'default');
+  profile = resolveSparkRtcProfile(loadConfig({ RTCFLOW_EMULATOR_URL: emu.url }, { emulator: EMULATOR_ACCOUNT }), 'default');
   ctx = createSparkRtcContext(profile, http, { now });
 });
 afterAll(async () => {
@@ -101,7 +102,7 @@ describe('configuration', () => {
     expect(partial.message).toMatch(/SPARKRTC_AK, SPARKRTC_PROJECT_ID, SPARKRTC_APP_ID: required/);
     expect(partial.message).not.toContain('topsecret');
     expect(() => loadConfig({ SPARKRTC_ENDPOINT: 'not a url', SPARKRTC_AK: 'a', SPARKRTC_SK: 'b', SPARKRTC_PROJECT_ID: 'p', SPARKRTC_APP_ID: 'x' })).toThrow(/SPARKRTC_ENDPOINT: must be a URL/);
-    expect(() => resolveSparkRtcProfile(loadConfig({}), 'tenant-x')).toThrow(/unknown SparkRTC profile "tenant-x"/);
+    expect(() => resolveSparkRtcProfile(real, 'tenant-x')).toThrow(/unknown SparkRTC profile "tenant-x"/);
   });
 });
 

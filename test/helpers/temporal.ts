@@ -6,6 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { createWorker, type RtcflowWorkerOptions } from '../../worker';
 import { loadConfig, type Config } from '../../src/config';
+import { EMULATOR_ACCOUNT } from '../../src/emulator/defaults';
 import { uniqueId } from './wait';
 
 let runtimeInstalled = false;
@@ -46,11 +47,11 @@ export function workflowBundle(): Promise<WorkerOptions['workflowBundle']> {
   return bundle;
 }
 
-/** The worker's configuration for tests: the default profile pointing at the given emulator. */
+/** The worker's configuration for tests: the default profiles pointing at the given emulator, with its demo account. */
 export function testConfig(emulatorUrl = process.env.RTCFLOW_TEST_EMULATOR_URL, overrides: NodeJS.ProcessEnv = {}): Config {
   if (!emulatorUrl) throw new Error('RTCFLOW_TEST_EMULATOR_URL is not set');
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, RTCFLOW_EMULATOR_URL: emulatorUrl, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, ...overrides };
-  return loadConfig(env);
+  return loadConfig(env, { emulator: EMULATOR_ACCOUNT });
 }
 
 /** Runs `fn` while a worker with the given config polls a fresh task queue. */

@@ -5,10 +5,11 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createWorker } from '../../worker';
 import { loadConfig } from '../../src/config';
+import { EMULATOR_ACCOUNT } from '../../src/emulator/defaults';
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const config = loadConfig();
+  const config = loadConfig(process.env, { emulator: EMULATOR_ACCOUNT });
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const worker = await createWorker({ config, connection, workerOptions: { stickyQueueScheduleToStartTimeout: '1s' } });
   process.send?.('ready');

@@ -1,14 +1,34 @@
-import { loadConfig, resolveAgoraProfile } from '../../src/config';
-import { ConfigValidationError } from '../../src/errors';
-import { EMULATOR_AGORA } from '../../src/emulator/defaults';
+import { loadConfig, resolveAgoraProfile, resolveStorageProfile } from '../../src/config';
+import { ConfigurationError, ConfigValidationError } from '../../src/errors';
+import { EMULATOR_ACCOUNT, EMULATOR_AGORA } from '../../src/emulator/defaults';
 import { failure } from '../helpers/vendor-error';
 
 describe('loadConfig', () => {
-  test('without vendor credentials the default profile points at the emulator', () => {
-    const c = loadConfig({ RTCFLOW_EMULATOR_PORT: '9999' });
+  const emulator = { emulator: EMULATOR_ACCOUNT };
+
+  test('given the emulator account, each default profile without credentials points at the emulator', () => {
+    const c = loadConfig({ RTCFLOW_EMULATOR_PORT: '9999' }, emulator);
     expect(c.usesEmulator).toBe(true);
     expect(c.agora.default).toMatchObject({ appId: EMULATOR_AGORA.appId, baseUrls: ['http://127.0.0.1:9999'] });
+    expect(c.sparkrtc.default).toMatchObject({ endpoint: 'http://127.0.0.1:9999', iam: { endpoint: 'http://127.0.0.1:9999' } });
+    expect(c.storage.default).toEqual(EMULATOR_ACCOUNT.storage);
+    expect(c.webhooks.agoraNcsSecret).toBe(EMULATOR_ACCOUNT.ncsSecret);
     expect(c.temporal).toMatchObject({ namespace: 'default', taskQueue: 'rtcflow', port: 7233, uiPort: 8233 });
+  });
+
+  test('without credentials and without the emulator account it refuses to start, saying what to set', async () => {
+    const err = await failure(() => loadConfig({ RTCFLOW_EMULATOR_URL: 'http://127.0.0.1:9999' }), ConfigValidationError);
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect(err.message).toMatch(/no vendor configured: set AGORA_APP_ID, AGORA_CUSTOMER_ID and AGORA_CUSTOMER_SECRET/);
+    expect(err.message).toMatch(/RTCFLOW_EMULATOR_URL/);
+  });
+
+  test('real credentials alone: nothing points at the emulator, and a missing default profile says what to set', async () => {
+    const c = loadConfig({ AGORA_APP_ID: 'a'.repeat(32), AGORA_CUSTOMER_ID: 'cid', AGORA_CUSTOMER_SECRET: 'csecret' });
+    expect(c.usesEmulator).toBe(false);
+    expect(c.sparkrtc).toEqual({});
+    expect(c.webhooks.agoraNcsSecret).toBeUndefined();
+    expect(() => resolveStorageProfile(c, 'default')).toThrow(/unknown storage profile "default" \(configured: none\): set RTCFLOW_STORAGE_VENDOR/);
   });
 
   test('real Agora credentials replace the emulator; it is still needed while SparkRTC points at it', () => {
@@ -18,8 +38,8 @@ describe('loadConfig', () => {
       AGORA_CUSTOMER_SECRET: 'csecret',
       AGORA_BASE_URLS: 'https://api.agora.io, https://api.sd-rtn.com',
     };
-    expect(loadConfig(agora).usesEmulator).toBe(true);
-    const c = loadConfig({ ...agora, SPARKRTC_AK: 'ak', SPARKRTC_SK: 'sk', SPARKRTC_PROJECT_ID: 'p'.repeat(32), SPARKRTC_APP_ID: 'app' });
+    expect(loadConfig(agora, emulator).usesEmulator).toBe(true);
+    const c = loadConfig({ ...agora, SPARKRTC_AK: 'ak', SPARKRTC_SK: 'sk', SPARKRTC_PROJECT_ID: 'p'.repeat(32), SPARKRTC_APP_ID: 'app' }, emulator);
     expect(c.usesEmulator).toBe(false);
     expect(c.webhooks.agoraNcsSecret).toBeUndefined();
     expect(resolveAgoraProfile(c, 'default')).toMatchObject({ appId: 'a'.repeat(32), baseUrls: ['https://api.agora.io', 'https://api.sd-rtn.com'] });
@@ -40,6 +60,6 @@ describe('loadConfig', () => {
   });
 
   test('an unknown profile is a configuration error', () => {
-    expect(() => resolveAgoraProfile(loadConfig({}), 'tenant-x')).toThrow(/unknown Agora profile "tenant-x"/);
+    expect(() => resolveAgoraProfile(loadConfig({}, emulator), 'tenant-x')).toThrow(/unknown Agora profile "tenant-x" \(configured: default\): add it to RTCFLOW_PROFILES_FILE/);
   });
 });
