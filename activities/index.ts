@@ -1,10 +1,12 @@
 /** createActivities(deps): the only place activities get their dependencies. */
 import { createCloudRecordingActivities } from './cloud-recording';
+import { createSttActivities } from './stt';
 import type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCloudRecordingActivities(deps),
+    ...createSttActivities(deps),
   };
 }
 

@@ -1,2 +1,3 @@
 /** Every workflow the rtcflow worker runs (the bundle entry). */
 export { cloudRecording } from './cloud-recording/workflow';
+export { stt } from './stt/workflow';

@@ -5,13 +5,11 @@
  */
 import { VendorError } from '../http/errors';
 import type { AgoraResult } from './http';
-
-/** The API gateway's 404 for a path nothing serves: a bug, never "already gone". */
-const NO_ROUTE = 'no Route matched with those values';
+import { isGoneAnswer } from './meanings/common';
 
 /** True for a 404 that means the resource does not exist (any more). */
 export function isGone(err: unknown): err is VendorError {
-  return err instanceof VendorError && err.info.httpStatus === 404 && err.info.reason !== NO_ROUTE;
+  return err instanceof VendorError && isGoneAnswer(err.info);
 }
 
 export type GoneOutcome<Done extends string> = { outcome: Done | 'already_gone'; requestId: string };

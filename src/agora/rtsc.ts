@@ -3,11 +3,11 @@
  * before any call, the builderToken result, and telling a vanished resource from a wrong URL.
  */
 import { VendorError } from '../http/errors';
-
+import { isGoneAnswer } from './meanings/common';
 
 /** A 404 about the resource (it is gone), not the API gateway's "no Route matched" for a wrong URL. */
 export function isResourceGone(err: unknown): err is VendorError {
-  return err instanceof VendorError && err.info.httpStatus === 404 && !/no route matched/i.test(err.info.reason);
+  return err instanceof VendorError && isGoneAnswer(err.info);
 }
 
 /** A 2xx that lacks the identifier a create must return: what was created cannot be told. */

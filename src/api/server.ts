@@ -16,20 +16,14 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { InvalidInputError, RtcflowClient } from '../client';
-import { z } from 'zod';
-import { ncsEventSignal, type NcsEvent } from '../../workflows/agora-ncs';
+import { ncsEventSignal } from '../../workflows/agora-ncs';
+import { NcsEvent } from '../schemas/agora/ncs';
 import { RecentIds, verifyNcsSignature } from './ncs';
+import { NCS_PRODUCT_CLOUD_RECORDING } from '../agora/meanings/cloud-recording';
+import { NCS_PRODUCT_STT } from '../agora/meanings/stt';
 
-/** NCS productId → the workflows that want its events (webhooks.md §1). */
-const NCS_PRODUCTS: Record<number, string> = { 3: 'cloud-recording' };
-
-const NcsBody = z.looseObject({
-  noticeId: z.string().min(1),
-  productId: z.number().int(),
-  eventType: z.number().int(),
-  notifyMs: z.number().optional(),
-  payload: z.looseObject({ cname: z.string().optional(), sid: z.string().optional(), uid: z.string().optional() }),
-});
+/** NCS productId → the workflows that want its events (webhooks.md §1): Cloud Recording, STT 7.x. */
+const NCS_PRODUCTS: Record<number, string> = { [NCS_PRODUCT_CLOUD_RECORDING]: 'cloud-recording', [NCS_PRODUCT_STT]: 'stt' };
 
 export interface ApiServerOptions {
   client: Client;
@@ -55,13 +49,14 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
       if (!verifyNcsSignature(opts.agoraNcsSecret, raw, req.headers)) return reply.code(401).send({ error: 'bad signature' });
       let event: NcsEvent;
       try {
-        event = NcsBody.parse(JSON.parse(raw)) as NcsEvent;
+        event = NcsEvent.parse(JSON.parse(raw));
       } catch {
         return reply.code(400).send({ error: 'not an NCS event' });
       }
       if (!recent.add(event.noticeId)) return { ok: true, duplicate: true };
       const product = NCS_PRODUCTS[event.productId];
-      const cname = event.payload.cname;
+      // Cloud Recording names the channel `cname`, STT 7.x `channel`
+      const cname = event.payload.cname ?? event.payload.channel;
       if (!product || !cname) return { ok: true, routed: 0 };
       try {
         const query = `RtcProduct = "${product}" AND RtcChannel = "${cname.replace(/"/g, '\\"')}" AND ExecutionStatus = "Running"`;

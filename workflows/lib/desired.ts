@@ -36,10 +36,11 @@ export interface ChangeChannel<T> {
  * Registers an Update (validated, waits until applied, fails if the vendor refuses it) and a
  * fire-and-forget Signal for the same change.
  */
-export function registerChange<T>(opts: {
+export function registerChange<T, A = T>(opts: {
   slot: DesiredSlot<T>;
-  update: UpdateDefinition<T, [T]>;
-  signal: SignalDefinition<[T]>;
+  /** takes a change `A` (the whole value, or a part merged into it by `validate`), returns the whole value */
+  update: UpdateDefinition<T, [A]>;
+  signal: SignalDefinition<[A]>;
   /** throws an ApplicationFailure for a value that must not be accepted; returns the normalised value */
   validate: (value: unknown) => T;
   /** throws while the session no longer accepts changes */

@@ -1,0 +1,365 @@
+/**
+ * The steps of one Real-Time STT session (agora.md §3, §4, §14.2, §14.3) on the session kernel: start
+ * an agent (7.x) or task (6.x), confirm it runs, keep the desired configuration applied, watch it, and
+ * make sure it is left/stopped. What Agora's answers mean is asked of src/agora/meanings/stt.ts.
+ */
+import { ApplicationFailure, isCancellation, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  AGENT_MAX_LIFETIME_MS,
+  isSttGone,
+  STT_BOT_UID_MIN,
+  STT_BOT_UID_SPAN,
+  STT_NCS_EVENT,
+} from '../../src/agora/meanings/stt';
+import type { SttChange, SttConfig, SttOutcome, SttParams, SttResult, SttState } from '../../src/schemas/workflows/stt';
+import { confirmRunning } from '../lib/confirm';
+import { continueAsNewWhenReady, shouldContinueAsNew } from '../lib/continue-as-new';
+import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
+import { describe, isTransient, vendorInfo } from '../lib/failures';
+import { waitForWork } from '../lib/loop';
+import { trackPhase, type PhaseTracker } from '../lib/phase';
+import { SA } from '../lib/search-attributes';
+import { SessionFrame } from '../lib/session';
+import type { NcsEvent, SttPhase, SttStatus } from './messages';
+import { sttVendor, type Held, type SttVendor } from './vendor';
+
+/** A rollover leaves the old agent this long before Agora's 72-hour lifetime would end it. */
+const ROLLOVER_MARGIN_MS = 60_000;
+
+type Watched = { kind: 'stop'; reason: string } | { kind: 'ended'; reason: string } | { kind: 'lifetime' } | { kind: 'continue' };
+
+const isGone = (err: unknown) => isSttGone(vendorInfo(err));
+const newBotUid = () => String(STT_BOT_UID_MIN + Math.floor(Math.random() * STT_BOT_UID_SPAN));
+
+export function initialState(input: SttParams): SttState {
+  const subBotUid = input.subBotUid ?? newBotUid();
+  let pubBotUid = input.pubBotUid ?? newBotUid();
+  if (pubBotUid === subBotUid) pubBotUid = String(Number(subBotUid) + 1);
+  return {
+    generation: 0,
+    subBotUid,
+    pubBotUid,
+    deadline: Date.now() + input.maxDurationMs,
+    sequenceId: 0,
+    config: desiredSlot<SttConfig>({ languages: input.languages, subscribeAudioUids: input.subscribeAudioUids, translation: input.translation }),
+    agents: [],
+    unstopped: [],
+    updates: 0,
+    continuedAsNew: 0,
+  };
+}
+
+/** A change merged into the whole configuration (each given field replaces the current one). */
+export const mergeChange = (current: SttConfig, change: SttChange): SttConfig => ({
+  languages: change.languages ?? current.languages,
+  subscribeAudioUids: change.subscribeAudioUids ?? current.subscribeAudioUids,
+  translation: change.translation ?? current.translation,
+});
+
+export class SttSession {
+  readonly phase: PhaseTracker<SttPhase>;
+  readonly frame: SessionFrame<SttResult>;
+  readonly vendor: SttVendor;
+  configChanges?: ChangeChannel<SttConfig>;
+  private wake = false;
+  private joinedEventFor?: string;
+  private leftNotice?: string;
+
+  constructor(
+    readonly input: SttParams,
+    readonly s: SttState,
+  ) {
+    this.phase = trackPhase<SttPhase>(s.agentId ? 'running' : input.version === '6' ? 'acquiring' : 'starting');
+    upsertSearchAttributes([
+      { key: SA.vendor, value: 'agora' },
+      { key: SA.product, value: 'stt' },
+      { key: SA.channel, value: input.channel },
+      ...(s.agentId ? [{ key: SA.sid, value: s.agentId }] : []),
+    ]);
+    this.frame = new SessionFrame<SttResult>(s);
+    this.vendor = sttVendor(input, s, this.phase);
+  }
+
+  // ---- handlers ----
+
+  onNcsEvent(event: NcsEvent): void {
+    const agentId = event.payload?.agent_id;
+    if (!agentId || agentId !== this.s.agentId) return;
+    if (event.eventType === STT_NCS_EVENT.agentJoined) this.joinedEventFor = agentId;
+    if (event.eventType === STT_NCS_EVENT.agentLeft) this.leftNotice ??= 'the agent left the channel (NCS agent left)';
+    this.wake = true;
+  }
+
+  status(): SttStatus {
+    const { s, input, phase } = this;
+    return {
+      phase: phase.current,
+      reason: phase.reason,
+      since: phase.since,
+      channel: input.channel,
+      version: input.version,
+      agentId: s.agentId,
+      agentName: s.agentName,
+      lastStatus: s.lastStatus,
+      lastQueryAt: s.lastQueryAt,
+      config: s.config.value,
+      configApplied: !isPending(s.config),
+      sequenceId: s.sequenceId,
+      lifetimeEndsAt: s.lifetimeEndsAt !== undefined ? new Date(s.lifetimeEndsAt).toISOString() : undefined,
+      deadline: new Date(s.deadline).toISOString(),
+      agents: s.agents,
+      captions: s.captions,
+      stopRequested: s.stopReason !== undefined,
+      continuedAsNew: s.continuedAsNew,
+    };
+  }
+
+  // ---- the session ----
+
+  async run(): Promise<SttResult> {
+    return this.frame.run(
+      async () => {
+        if (!this.s.agentId) await this.startAgent();
+        for (;;) {
+          const w = await this.watch();
+          if (w.kind === 'continue') return this.continueAsNew();
+          if (w.kind === 'stop') return this.stopAndFinish(w.reason);
+          if (w.kind === 'ended') return this.endedExternally(w.reason);
+          if (this.input.onLifetimeEnd === 'end') return this.stopAndFinish("Agora's 72-hour task lifetime reached", 'ended');
+          await this.rollover();
+        }
+      },
+      { onCancel: () => this.stopOnCancel(), onFailure: (failure) => this.stopOnFailure(failure) },
+    );
+  }
+
+  private async continueAsNew(): Promise<never> {
+    this.s.continuedAsNew++;
+    return continueAsNewWhenReady<(input: SttParams, carried: SttState) => Promise<SttResult>>(this.input, this.s);
+  }
+
+  // ---- starting → confirming → running ----
+
+  private async startAgent(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      this.joinedEventFor = undefined;
+      this.leftNotice = undefined;
+      const configVersion = this.s.config.version;
+      const held = await this.vendor.start();
+      this.hold(held, configVersion);
+      this.phase.set('confirming');
+      if (await this.confirm()) {
+        this.phase.set('running');
+        return;
+      }
+      log.warn('the agent did not report running; replacing it', { id: held.id, attempt });
+      await this.stopQuietly('did not confirm');
+      this.release('did not report running');
+      if (attempt >= this.input.maxStartAttempts) {
+        throw ApplicationFailure.create({ type: 'AgentNotConfirmed', message: `the agent did not report running within ${this.input.confirmTimeoutMs} ms, ${attempt} times`, nonRetryable: true });
+      }
+    }
+  }
+
+  /** `configVersion`: the desired configuration the start sent (a later change is still pending). */
+  private hold(held: Held, configVersion: number): void {
+    const { s, input } = this;
+    s.agentId = held.id;
+    s.captions = held.captions;
+    s.lastStatus = held.status;
+    s.startedAt = new Date().toISOString();
+    s.lifetimeEndsAt = input.version === '7' ? Date.now() + AGENT_MAX_LIFETIME_MS : undefined;
+    s.config.applied = Math.max(s.config.applied, configVersion);
+    s.agents.push({ id: held.id, name: s.agentName, startedAt: s.startedAt, lastStatus: held.status });
+    upsertSearchAttributes([{ key: SA.sid, value: held.id }]);
+  }
+
+  /** The session no longer holds the current agent: close its record. */
+  private release(endReason: string): void {
+    const { s } = this;
+    const rec = s.agents.find((a) => a.id === s.agentId && a.endedAt === undefined);
+    if (rec) Object.assign(rec, { endedAt: new Date().toISOString(), endReason, lastStatus: s.lastStatus });
+    s.agentId = undefined;
+    s.generation++;
+    this.vendor.forget();
+  }
+
+  private confirm(): Promise<boolean> {
+    const settled = () => (this.joinedEventFor !== undefined && this.joinedEventFor === this.s.agentId) || this.s.stopReason !== undefined;
+    return confirmRunning({
+      probe: async () => {
+        const v = this.vendor.verdict(await this.query());
+        return v === 'running' ? 'running' : v === 'ended' ? 'exited' : 'pending';
+      },
+      tolerate: (err) => isGone(err) || isTransient(err),
+      settled,
+      timeoutMs: this.input.confirmTimeoutMs,
+      pollMs: this.input.confirmPollMs,
+    });
+  }
+
+  private async query(): Promise<string | undefined> {
+    const status = await this.vendor.query(this.s.agentId!);
+    this.s.lastStatus = status;
+    this.s.lastQueryAt = new Date().toISOString();
+    return status;
+  }
+
+  // ---- running ----
+
+  /** Watches the agent until stop, end, lifetime or continue-as-new; applies changes in between. */
+  private async watch(): Promise<Watched> {
+    const { s, input } = this;
+    let nextPollAt = Date.now() + input.pollIntervalMs;
+    for (;;) {
+      if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
+      if (Date.now() >= s.deadline) {
+        this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
+        continue;
+      }
+      const lifetimeAt = s.lifetimeEndsAt !== undefined ? s.lifetimeEndsAt - ROLLOVER_MARGIN_MS : Infinity;
+      if (Date.now() >= lifetimeAt) return { kind: 'lifetime' };
+      if (isPending(s.config)) {
+        await this.applyConfig();
+        continue;
+      }
+      if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
+      nextPollAt = Math.min(nextPollAt, Date.now() + input.pollIntervalMs);
+      await waitForWork(() => s.stopReason !== undefined || this.wake || isPending(s.config), Math.min(nextPollAt, s.deadline, lifetimeAt));
+      if (s.stopReason !== undefined) continue;
+      if (this.wake || Date.now() >= nextPollAt) {
+        this.wake = false;
+        const ended = await this.poll();
+        if (ended) return ended;
+        nextPollAt = Date.now() + input.pollIntervalMs;
+      }
+    }
+  }
+
+  /** Sends the whole desired configuration with the next sequenceId (repeated attempts reuse it). */
+  private applyConfig(): Promise<void> {
+    const { s } = this;
+    return this.configChanges!.apply(
+      async (config) => {
+        s.sequenceId++;
+        await this.vendor.update(s.agentId!, config, s.sequenceId);
+        s.updates++;
+      },
+      // the agent is gone: the change stays wanted; the next poll tells the session it ended
+      (err) => isGone(err),
+      describe,
+    );
+  }
+
+  private async poll(): Promise<Watched | undefined> {
+    try {
+      const status = await this.query();
+      if (this.vendor.verdict(status) === 'ended') return { kind: 'ended', reason: this.leftNotice ?? `the agent ended (state ${status})` };
+      return undefined;
+    } catch (err) {
+      if (isGone(err)) return { kind: 'ended', reason: this.leftNotice ?? 'the agent is gone (query answered 404)' };
+      if (isTransient(err)) {
+        log.warn('query failed; transcription goes on', { error: describe(err) });
+        return undefined;
+      }
+      // the vendor refuses to let us watch it: stop it rather than let it bill unseen
+      return { kind: 'stop', reason: `query failed: ${describe(err)}` };
+    }
+  }
+
+  /** 72-hour lifetime, caller chose rollover: leave the old agent and join a fresh one. */
+  private async rollover(): Promise<void> {
+    log.info("rolling over to a fresh agent before Agora's 72-hour lifetime ends the old one", { id: this.s.agentId });
+    this.phase.set('stopping', 'rolling over to a fresh agent');
+    await this.stopQuietly('rollover');
+    this.release('rolled over (72-hour lifetime)');
+    await this.startAgent();
+  }
+
+  // ---- stopping → completed ----
+
+  private recordUnstopped(err: unknown): void {
+    if (!this.s.agentId) return;
+    log.error('an STT agent could not be left', { id: this.s.agentId, error: describe(err) });
+    this.s.unstopped.push({ id: this.s.agentId, error: describe(err) });
+  }
+
+  /** Leaves an agent we are giving up on; a failure is recorded, not raised (cancellation is). */
+  private async stopQuietly(why: string): Promise<void> {
+    try {
+      await this.vendor.stop(this.s.agentId!);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.warn('could not leave an agent', { why, error: describe(err) });
+      this.recordUnstopped(err);
+    }
+  }
+
+  private async stopAndFinish(reason: string, outcome: SttOutcome = 'stopped'): Promise<SttResult> {
+    this.phase.set('stopping', reason);
+    try {
+      await this.vendor.stop(this.s.agentId!);
+    } catch (err) {
+      this.recordUnstopped(err);
+      throw ApplicationFailure.create({
+        type: 'StopFailed',
+        message: `STT agent ${this.s.agentId} (channel ${this.input.channel}) may still be running: ${describe(err)}`,
+        nonRetryable: true,
+        details: [{ unstopped: this.s.unstopped }],
+      });
+    }
+    this.release(reason);
+    return this.finish(outcome, reason);
+  }
+
+  /** It ended on its own (idle, failed, gone): one leave makes sure (404 = gone). */
+  private async endedExternally(reason: string): Promise<SttResult> {
+    await this.stopQuietly(reason);
+    this.release(reason);
+    return this.finish('ended', reason);
+  }
+
+  private finish(outcome: SttOutcome, reason: string): SttResult {
+    const { s, input } = this;
+    this.phase.set(outcome === 'failed' ? 'failed' : 'completed', reason);
+    const startedAt = s.agents[0]?.startedAt;
+    return {
+      workflowId: workflowInfo().workflowId,
+      channel: input.channel,
+      version: input.version,
+      outcome,
+      reason,
+      startedAt,
+      endedAt: new Date().toISOString(),
+      lifetimeMs: startedAt ? Date.now() - Date.parse(startedAt) : 0,
+      finalState: s.agents[s.agents.length - 1]?.lastStatus,
+      agents: s.agents,
+      captions: { publishedInChannelBy: s.pubBotUid, ...(s.captions ? { files: s.captions } : {}) },
+      languages: s.config.value?.languages ?? input.languages,
+      updates: s.updates,
+      unstopped: s.unstopped,
+    };
+  }
+
+  // ---- never leak ----
+
+  private async stopOnCancel(): Promise<void> {
+    const p = this.phase.current;
+    if (!this.s.agentId || p === 'completed' || p === 'failed') return;
+    this.phase.set('stopping', 'workflow cancelled');
+    try {
+      await this.vendor.stop(this.s.agentId);
+      this.release('workflow cancelled');
+      this.phase.set('completed', 'workflow cancelled; agent left');
+    } catch (err) {
+      this.recordUnstopped(err);
+      this.phase.set('failed', `workflow cancelled; leave failed: ${describe(err)}`);
+    }
+  }
+
+  private async stopOnFailure(failure: string): Promise<void> {
+    const p = this.phase.current;
+    if (this.s.agentId && p !== 'completed' && p !== 'stopping') await this.stopQuietly(`session failed: ${failure}`);
+    if (this.phase.current !== 'completed') this.phase.set('failed', failure);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * One interface over Real-Time STT 7.x (agents: join → query → update → leave) and 6.x (builderToken
+ * → start → query → update → stop, all with the same token). The session (./session.ts) drives either.
+ */
+import { ApplicationFailure, log, workflowInfo } from '@temporalio/workflow';
+import type { SttActivities, SttStarted, SttStartInput } from '../../activities/stt';
+import { agentName, agentVerdict, BUILDER_TOKEN_WINDOW_MS, instanceIdFor, mayBeLapsedBuilderToken, taskVerdict, type SttVerdict } from '../../src/agora/meanings/stt';
+import type { SttConfig, SttParams, SttState } from '../../src/schemas/workflows/stt';
+import { vendorInfo } from '../lib/failures';
+import type { PhaseTracker } from '../lib/phase';
+import { createWithReconcile } from '../lib/reconcile';
+import { activitiesOf } from '../lib/retry';
+import type { SttPhase } from './messages';
+
+const calls = activitiesOf<SttActivities>('call');
+const creates = activitiesOf<SttActivities>('create');
+const cleanups = activitiesOf<SttActivities>('cleanup');
+
+/** A running agent/task the session now holds. */
+export type Held = SttStarted & { id: string };
+
+export interface SttVendor {
+  /** starts one agent/task with the desired configuration; reconciles an ambiguous outcome */
+  start(): Promise<Held>;
+  query(id: string): Promise<string | undefined>;
+  verdict(status: string | undefined): SttVerdict;
+  update(id: string, config: SttConfig, sequenceId: number): Promise<void>;
+  /** leave (7.x) / stop (6.x); a 404 counts as gone */
+  stop(id: string): Promise<string>;
+  /** after the session gave up on this agent/task: what a new one needs anew */
+  forget(): void;
+}
+
+export function sttVendor(input: SttParams, s: SttState, phase: PhaseTracker<SttPhase>): SttVendor {
+  const startInput = (): SttStartInput => ({
+    profile: input.profile,
+    channel: input.channel,
+    subBotUid: s.subBotUid,
+    pubBotUid: s.pubBotUid,
+    config: s.config.value!,
+    captions: input.captions,
+    maxIdleTime: input.maxIdleTime,
+    tokenTtlSeconds: input.tokenTtlSeconds,
+  });
+  return input.version === '7' ? agents(input, s, phase, startInput) : tasks(input, s, phase, startInput);
+}
+
+function agents(input: SttParams, s: SttState, phase: PhaseTracker<SttPhase>, startInput: () => SttStartInput): SttVendor {
+  const profile = input.profile;
+  return {
+    async start() {
+      phase.set('starting');
+      s.agentName = agentName(input.channel, workflowInfo().workflowId, s.generation);
+      const since = Math.floor(Date.now() / 1000) - 300;
+      // an ambiguous join is repeated with the same name: 409 then says it happened
+      const r = await createWithReconcile(() => creates.joinSttAgent({ ...startInput(), name: s.agentName! }), { what: 'join' });
+      if (r.id) return { ...r, id: r.id };
+      const known = new Set(s.agents.map((a) => a.id));
+      const candidates = (await calls.findSttAgents({ profile, channel: input.channel, since })).filter((id) => !known.has(id));
+      if (candidates.length === 1) {
+        log.info('adopted the agent an ambiguous join started', { name: s.agentName, agentId: candidates[0] });
+        return { ...r, id: candidates[0]! };
+      }
+      throw ApplicationFailure.create({
+        type: 'AgentUnidentified',
+        message: `an agent named ${s.agentName} runs on ${input.channel} but ${candidates.length} running agents could be it`,
+        nonRetryable: true,
+        details: [{ name: s.agentName, candidates }],
+      });
+    },
+    query: async (id) => (await calls.querySttAgent({ profile, id })).status,
+    verdict: agentVerdict,
+    update: (id, config, sequenceId) => calls.updateSttAgent({ profile, id, config, sequenceId }),
+    stop: async (id) => (await cleanups.leaveSttAgent({ profile, id })).outcome,
+    forget() {
+      s.agentName = undefined;
+    },
+  };
+}
+
+function tasks(input: SttParams, s: SttState, phase: PhaseTracker<SttPhase>, startInput: () => SttStartInput): SttVendor {
+  const profile = input.profile;
+  const token = () => s.builderToken!;
+  const acquire = async () => {
+    phase.set('acquiring');
+    s.builderToken = (await calls.acquireSttBuilderToken({ profile, instanceId: instanceIdFor(input.channel) })).builderToken;
+    s.builderTokenAt = Date.now();
+  };
+  return {
+    async start() {
+      for (let renewed = false; ; renewed = true) {
+        // a token starts its task within 5 minutes; acquiring is cheap, a lapsed token is never tried
+        if (!s.builderToken || Date.now() - (s.builderTokenAt ?? 0) >= BUILDER_TOKEN_WINDOW_MS - 30_000) await acquire();
+        phase.set('starting');
+        try {
+          // an ambiguous start is repeated with the same builderToken: 201 then says it happened
+          const r = await createWithReconcile(() => creates.startSttTask({ ...startInput(), builderToken: token() }), { what: 'start' });
+          if (r.id) return { ...r, id: r.id };
+          throw ApplicationFailure.create({ type: 'TaskUnreachable', message: `a task runs for builderToken ${token()} but Agora gave no taskId (it stops at maxIdleTime)`, nonRetryable: true });
+        } catch (err) {
+          if (renewed || !mayBeLapsedBuilderToken(vendorInfo(err))) throw err;
+          log.warn('start refused; trying once more with a new builderToken', { code: vendorInfo(err)?.code });
+          s.builderToken = undefined;
+        }
+      }
+    },
+    query: async (id) => (await calls.querySttTask({ profile, id, builderToken: token() })).status,
+    verdict: taskVerdict,
+    update: (id, config, sequenceId) => calls.updateSttTask({ profile, id, builderToken: token(), config, sequenceId }),
+    stop: async (id) => (await cleanups.stopSttTask({ profile, id, builderToken: token() })).outcome,
+    forget() {
+      // one builderToken per task
+      s.builderToken = undefined;
+      s.builderTokenAt = undefined;
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Agora Real-Time STT session, one interface over 7.x agents and 6.x tasks (agora.md §3, §4, §14.2-3):
+ *
+ *   (6.x: acquiring →) starting → confirming → running ⇄ (query, updateTranscription) → stopping → completed
+ *          ╰────────────────┴─────────────┴──────────────────────────────────────────────────→ failed
+ *
+ * - Start that really starts: 7.x joins with a name derived from the workflow ID, so a join repeated
+ *   after an ambiguous outcome answers 409 and the running agent is adopted, never a second one; 6.x
+ *   starts within its builderToken's 5 minutes (a lapsed token is acquired again). The agent must then
+ *   report running within confirmTimeoutMs, else it is left and replaced.
+ * - Running: query every pollIntervalMs; NCS agent events only wake it. Updates (languages, audio uids,
+ *   translation) are validated first and sent with a sequenceId that only grows, across runs too.
+ * - 7.x agents end after 72 hours: the session ends then, or rolls over to a fresh agent.
+ * - Never leak: leave/stop on request, max duration, cancellation and any failure while an agent runs.
+ *
+ * This file only wires messages to the session (./session.ts); the mechanisms are the kernel's (../lib).
+ */
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { describeIssues } from '../../src/schemas/issues';
+import { SttChange, SttInput, type SttConfig, type SttResult, type SttState } from '../../src/schemas/workflows/stt';
+import { registerChange } from '../lib/desired';
+import { ncsEventSignal, sttStatusQuery, sttStopSignal, sttStopUpdate, sttUpdate, sttUpdateSignal } from './messages';
+import { initialState, mergeChange, SttSession } from './session';
+
+/** `carried` is passed only by the session itself when it continues as new. */
+export async function stt(rawInput: SttInput, carried?: SttState): Promise<SttResult> {
+  const parsed = SttInput.safeParse(rawInput);
+  if (!parsed.success) {
+    // an unreadable input never starts anything; a continued run's agent is left by the failure below
+    throw ApplicationFailure.create({ type: 'InvalidInput', message: `invalid STT input: ${describeIssues(parsed.error)}`, nonRetryable: true });
+  }
+  const input = parsed.data;
+  const session = new SttSession(input, carried ?? initialState(input));
+  const { frame, s } = session;
+
+  frame.registerStop(sttStopSignal, sttStopUpdate, 'Leave (7.x) or stop (6.x) the transcription and return the result.');
+  session.configChanges = registerChange<SttConfig, SttChange>({
+    slot: s.config,
+    update: sttUpdate,
+    signal: sttUpdateSignal,
+    validate: (change) => {
+      const r = SttChange.safeParse(change);
+      if (!r.success) throw ApplicationFailure.create({ type: 'InvalidChange', message: `invalid STT change: ${describeIssues(r.error, '(change)')}`, nonRetryable: true });
+      return mergeChange(s.config.value!, r.data);
+    },
+    accepting: frame.acceptingChanges,
+    ended: () => frame.terminal,
+    what: 'transcription configuration',
+    description: 'Change languages, subscribed audio uids or translation targets; returns the whole configuration once the agent has it.',
+  });
+  setHandler(ncsEventSignal, (event) => session.onNcsEvent(event));
+  setHandler(sttStatusQuery, () => session.status());
+
+  return session.run();
+}
