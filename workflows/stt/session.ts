@@ -7,6 +7,7 @@ import { ApplicationFailure, isCancellation, log, upsertSearchAttributes, workfl
 import {
   AGENT_MAX_LIFETIME_MS,
   isSttGone,
+  leftAtLifetime,
   STT_BOT_UID_MIN,
   STT_BOT_UID_SPAN,
   STT_NCS_EVENT,
@@ -25,6 +26,7 @@ import { sttVendor, type Held, type SttVendor } from './vendor';
 
 /** A rollover leaves the old agent this long before Agora's 72-hour lifetime would end it. */
 const ROLLOVER_MARGIN_MS = 60_000;
+const LIFETIME_REASON = "Agora's 72-hour task lifetime reached";
 
 type Watched = { kind: 'stop'; reason: string } | { kind: 'ended'; reason: string } | { kind: 'lifetime' } | { kind: 'continue' };
 
@@ -64,6 +66,8 @@ export class SttSession {
   private wake = false;
   private joinedEventFor?: string;
   private leftNotice?: string;
+  /** Agora ended the agent at its 72-hour lifetime (told by NCS) */
+  private lifetimeOver = false;
 
   constructor(
     readonly input: SttParams,
@@ -86,7 +90,10 @@ export class SttSession {
     const agentId = event.payload?.agent_id;
     if (!agentId || agentId !== this.s.agentId) return;
     if (event.eventType === STT_NCS_EVENT.agentJoined) this.joinedEventFor = agentId;
-    if (event.eventType === STT_NCS_EVENT.agentLeft) this.leftNotice ??= 'the agent left the channel (NCS agent left)';
+    if (event.eventType === STT_NCS_EVENT.agentLeft) {
+      this.lifetimeOver = leftAtLifetime(event.payload);
+      this.leftNotice ??= this.lifetimeOver ? LIFETIME_REASON : 'the agent left the channel (NCS agent left)';
+    }
     this.wake = true;
   }
 
@@ -125,7 +132,7 @@ export class SttSession {
           if (w.kind === 'continue') return this.continueAsNew();
           if (w.kind === 'stop') return this.stopAndFinish(w.reason);
           if (w.kind === 'ended') return this.endedExternally(w.reason);
-          if (this.input.onLifetimeEnd === 'end') return this.stopAndFinish("Agora's 72-hour task lifetime reached", 'ended');
+          if (this.input.onLifetimeEnd === 'end') return this.stopAndFinish(LIFETIME_REASON, 'ended');
           await this.rollover();
         }
       },
@@ -144,6 +151,7 @@ export class SttSession {
     for (let attempt = 1; ; attempt++) {
       this.joinedEventFor = undefined;
       this.leftNotice = undefined;
+      this.lifetimeOver = false;
       const configVersion = this.s.config.version;
       const held = await this.vendor.start();
       this.hold(held, configVersion);
@@ -254,10 +262,10 @@ export class SttSession {
   private async poll(): Promise<Watched | undefined> {
     try {
       const status = await this.query();
-      if (this.vendor.verdict(status) === 'ended') return { kind: 'ended', reason: this.leftNotice ?? `the agent ended (state ${status})` };
+      if (this.vendor.verdict(status) === 'ended') return this.ended(`the agent ended (state ${status})`);
       return undefined;
     } catch (err) {
-      if (isGone(err)) return { kind: 'ended', reason: this.leftNotice ?? 'the agent is gone (query answered 404)' };
+      if (isGone(err)) return this.ended('the agent is gone (query answered 404)');
       if (isTransient(err)) {
         log.warn('query failed; transcription goes on', { error: describe(err) });
         return undefined;
@@ -265,6 +273,12 @@ export class SttSession {
       // the vendor refuses to let us watch it: stop it rather than let it bill unseen
       return { kind: 'stop', reason: `query failed: ${describe(err)}` };
     }
+  }
+
+  /** How an agent that ended on its own is handled: at its lifetime, as the caller chose. */
+  private ended(otherwise: string): Watched {
+    if (this.lifetimeOver) return { kind: 'lifetime' };
+    return { kind: 'ended', reason: this.leftNotice ?? otherwise };
   }
 
   /** 72-hour lifetime, caller chose rollover: leave the old agent and join a fresh one. */

@@ -37,6 +37,15 @@ export const BUILDER_TOKEN_WINDOW_MS = 5 * 60_000;
 /** Every 7.x agent ends 72 hours after it joined ([public], agora.md §4, §13.3). */
 export const AGENT_MAX_LIFETIME_MS = 72 * 3_600_000;
 
+/**
+ * An `agent left` event (start_ts/stop_ts, Unix seconds) that came at the 72-hour lifetime: Agora ended
+ * the agent because of its age, not because of idleness or a failure.
+ */
+export function leftAtLifetime(payload: Record<string, unknown>): boolean {
+  const { start_ts: start, stop_ts: stop } = payload;
+  return typeof start === 'number' && typeof stop === 'number' && (stop - start) * 1000 >= AGENT_MAX_LIFETIME_MS - 60_000;
+}
+
 /** NCS productId of Real-Time STT 7.x and its events (webhooks.md §1). */
 export const NCS_PRODUCT_STT = 20;
 export const STT_NCS_EVENT = { agentJoined: 101, agentLeft: 102 } as const;

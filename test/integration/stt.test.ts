@@ -1,0 +1,318 @@
+/**
+ * The Real-Time STT session (7.x agents and 6.x tasks) on the real Temporal dev server against its own
+ * emulator process (20× fast) over HTTP, NCS events delivered through rtcflow's receiver. Every test
+ * ends with no agent or task left running in the emulator; every history is scanned for credentials.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { FastifyInstance } from 'fastify';
+import { buildApiServer } from '../../src/api/server';
+import type { Config } from '../../src/config';
+import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../emulator/defaults';
+import type { SttInput } from '../../src/schemas/workflows/stt';
+import { stt, sttStatusQuery, sttStopSignal, sttStopUpdate, sttUpdate, type SttPhase } from '../../workflows/stt';
+import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
+import { historyText } from '../helpers/history';
+import { connectTestEnv, testConfig, withWorker } from '../helpers/temporal';
+import { eventually, uniqueId } from '../helpers/wait';
+
+const NCS_SECRET = 'test-ncs-secret';
+const SECRETS = [EMULATOR_AGORA.customerSecret, EMULATOR_AGORA.appCertificate, EMULATOR_STORAGE.accessKey, EMULATOR_STORAGE.secretKey];
+
+let env: TestWorkflowEnvironment;
+let emu: SpawnedEmulator;
+let control: EmulatorControl;
+let receiver: FastifyInstance;
+let config: Config;
+const handles: WorkflowHandle[] = [];
+
+beforeAll(async () => {
+  env = await connectTestEnv();
+  emu = await spawnEmulator({ timeScale: 20 });
+  control = new EmulatorControl(emu.url);
+  receiver = buildApiServer({ client: env.client, agoraNcsSecret: NCS_SECRET });
+  await receiver.listen({ host: '127.0.0.1', port: 0 });
+  const addr = receiver.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  await control.addWebhook({ vendor: 'agora', url: `http://127.0.0.1:${port}/webhooks/agora/ncs`, secret: NCS_SECRET });
+  config = testConfig(emu.url);
+});
+
+afterAll(async () => {
+  try {
+    for (const h of handles) {
+      const text = await historyText(h);
+      for (const secret of SECRETS) expect(text).not.toContain(secret);
+      expect(text).not.toMatch(/007eJ[A-Za-z0-9+/=]{20,}/); // no bot token (AccessToken2)
+    }
+  } finally {
+    await receiver?.close();
+    await emu?.stop();
+    await env?.teardown();
+  }
+});
+
+afterEach(async () => {
+  await control.clearFaults();
+});
+
+const input = (channel: string, extra: Partial<SttInput> = {}): SttInput => ({
+  channel,
+  languages: ['en-US'],
+  pollIntervalMs: 300,
+  confirmPollMs: 200,
+  ...extra,
+});
+
+async function start(taskQueue: string, args: SttInput, carried?: never): Promise<WorkflowHandle<typeof stt>> {
+  const handle = await env.client.workflow.start(stt, { taskQueue, workflowId: uniqueId('wf-stt'), args: carried ? [args, carried] : [args] });
+  handles.push(handle);
+  return handle;
+}
+
+const phaseOf = (h: WorkflowHandle<typeof stt>, phase: SttPhase, timeoutMs = 30_000) =>
+  eventually(async () => {
+    const s = await h.query(sttStatusQuery);
+    return s.phase === phase ? s : undefined;
+  }, `phase ${phase}`, timeoutMs);
+
+/** `operation:status` of every STT call about the channel, in order (6.x acquire names it as instanceId). */
+async function operations(channel: string, c = control): Promise<string[]> {
+  const all = await c.requests({});
+  return all
+    .filter((r) => (r.product === 'stt7' || r.product === 'stt6') && (r.cname === channel || (r.body as { instanceId?: string } | undefined)?.instanceId === channel))
+    .map((r) => `${r.operation}:${r.status}${r.fault ? `:${r.fault}` : ''}`);
+}
+
+async function expectNothingRunning(channel: string, c = control): Promise<void> {
+  expect(await c.tasks({ cname: channel, running: true })).toEqual([]);
+}
+
+async function failureOf(h: WorkflowHandle<typeof stt>): Promise<WorkflowFailedError> {
+  const err = await h.result().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  return err as WorkflowFailedError;
+}
+
+describe.each(['7', '6'] as const)('STT %s.x', (version) => {
+  const product = version === '7' ? 'stt7' : 'stt6';
+  const stopOp = version === '7' ? 'leave' : 'stop';
+
+  test('starts, applies two updates in order with increasing sequenceIds, stops and reports where captions went', async () => {
+    const channel = uniqueId(`stt${version}`);
+    const result = await withWorker(env, config, async (tq) => {
+      const h = await start(tq, input(channel, { version, captions: { storageProfile: 'default', sliceDuration: 60 } }));
+      const running = await phaseOf(h, 'running');
+      expect(running.agentId).toBeDefined();
+      expect(await h.executeUpdate(sttUpdate, { args: [{ languages: ['en-US', 'ja-JP'] }] })).toMatchObject({ languages: ['en-US', 'ja-JP'], subscribeAudioUids: ['all'] });
+      expect(await h.executeUpdate(sttUpdate, { args: [{ subscribeAudioUids: ['10001'], translation: [{ source: 'en-US', target: ['fr-FR'] }] }] })).toMatchObject({
+        languages: ['en-US', 'ja-JP'],
+        subscribeAudioUids: ['10001'],
+      });
+      expect(await h.query(sttStatusQuery)).toMatchObject({ configApplied: true, sequenceId: 2 });
+      return h.executeUpdate(sttStopUpdate, { args: [{ reason: 'class over' }] });
+    });
+    expect(result).toMatchObject({ version, outcome: 'stopped', reason: 'class over', updates: 2, unstopped: [], languages: ['en-US', 'ja-JP'] });
+    expect(result.agents).toHaveLength(1);
+    expect(result.captions.files).toMatchObject({ bucket: EMULATOR_STORAGE.bucket });
+    expect(result.captions.publishedInChannelBy).toMatch(/^\d+$/);
+    const updates = (await control.requests({ cname: channel, product })).filter((r) => r.operation === 'update');
+    expect(updates.map((r) => r.status)).toEqual([200, 200]);
+    const seq = updates.map((r) => Number(new URL(r.path, 'http://x').searchParams.get('sequenceId')));
+    expect(seq[1]).toBeGreaterThan(seq[0]!);
+    expect((updates[0]!.body as { languages: string[] }).languages).toEqual(['en-US', 'ja-JP']);
+    expect((updates[1]!.body as { rtcConfig: { subscribeAudioUids: string[] } }).rtcConfig.subscribeAudioUids).toEqual(['10001']);
+    expect((await operations(channel)).filter((o) => o.startsWith(`${stopOp}:`))).toHaveLength(1);
+    await expectNothingRunning(channel);
+  });
+
+  test('an invalid update is refused before anything is sent', async () => {
+    const channel = uniqueId(`stt${version}-bad`);
+    await withWorker(env, config, async (tq) => {
+      const h = await start(tq, input(channel, { version }));
+      await phaseOf(h, 'running');
+      const err = await h.executeUpdate(sttUpdate, { args: [{ languages: ['en-US', 'en-US'] }] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(String((err as WorkflowUpdateFailedError).cause?.message)).toMatch(/languages must not repeat/);
+      await h.executeUpdate(sttStopUpdate, { args: [{}] });
+    });
+    expect((await operations(channel)).filter((o) => o.startsWith('update'))).toEqual([]);
+    await expectNothingRunning(channel);
+  });
+
+  test('cancellation leaves the agent once and the workflow ends cancelled', async () => {
+    const channel = uniqueId(`stt${version}-cancel`);
+    await withWorker(env, config, async (tq) => {
+      const h = await start(tq, input(channel, { version }));
+      await phaseOf(h, 'running');
+      await h.cancel();
+      const err = await failureOf(h);
+      expect(err.cause).toBeInstanceOf(CancelledFailure);
+    });
+    expect((await operations(channel)).filter((o) => o.startsWith(`${stopOp}:`))).toEqual([`${stopOp}:200`]);
+    await expectNothingRunning(channel);
+  });
+
+  test('the max duration leaves the agent', async () => {
+    const channel = uniqueId(`stt${version}-maxdur`);
+    const result = await withWorker(env, config, async (tq) => (await start(tq, input(channel, { version, maxDurationMs: 3_000 }))).result());
+    expect(result).toMatchObject({ outcome: 'stopped', unstopped: [] });
+    expect(result.reason).toMatch(/max duration/);
+    expect((await operations(channel)).filter((o) => o.startsWith(`${stopOp}:`))).toEqual([`${stopOp}:200`]);
+    await expectNothingRunning(channel);
+  });
+
+  test('an agent that ends on its own (idle) ends the session with its reason', async () => {
+    const channel = uniqueId(`stt${version}-idle`);
+    await control.emptyChannel(EMULATOR_AGORA.appId, channel);
+    await control.join(EMULATOR_AGORA.appId, channel, '701');
+    const result = await withWorker(env, config, async (tq) => {
+      const h = await start(tq, input(channel, { version, maxIdleTime: 30 }));
+      await phaseOf(h, 'running');
+      await control.leave(EMULATOR_AGORA.appId, channel, '701'); // 30 emulated s later the agent idles out
+      return h.result();
+    });
+    expect(result.outcome).toBe('ended');
+    expect(result.finalState).toBe(version === '7' ? 'STOPPED' : 'STOPPED');
+    await expectNothingRunning(channel);
+  });
+});
+
+test('7.x: an ambiguous join (response dropped) ends with exactly one agent, adopted by its name', async () => {
+  const channel = uniqueId('stt7-ambiguous');
+  await control.addFault({ match: { product: 'stt7', operation: 'join' }, action: { type: 'drop-response' }, count: 1 });
+  const result = await withWorker(env, config, async (tq) => {
+    const h = await start(tq, input(channel));
+    await phaseOf(h, 'running');
+    return h.executeUpdate(sttStopUpdate, { args: [{}] });
+  });
+  const ops = await operations(channel);
+  expect(ops.filter((o) => o.startsWith('join'))).toEqual(['join:200:drop-response', 'join:409']);
+  const tasks = await control.tasks({ cname: channel });
+  expect(tasks).toHaveLength(1);
+  expect(result.agents.map((a) => a.id)).toEqual([tasks[0]!.id]);
+  expect(ops.filter((o) => o.startsWith('leave'))).toEqual(['leave:200']);
+  await expectNothingRunning(channel);
+});
+
+test('6.x: a builderToken that lapsed while its start was in flight is acquired again', async () => {
+  const channel = uniqueId('stt6-lapsed');
+  const held = await control.hold({ product: 'stt6', operation: 'start' });
+  await withWorker(env, config, async (tq) => {
+    const h = await start(tq, input(channel, { version: '6' }));
+    await held.held();
+    await control.advanceClock(6 * 60_000); // the token's 5 minutes pass while its start is held
+    await held.release();
+    await phaseOf(h, 'running');
+    await h.executeUpdate(sttStopUpdate, { args: [{}] });
+  });
+  const ops = await operations(channel);
+  expect(ops.slice(0, 4)).toEqual(['acquire:200', 'start:400', 'acquire:200', 'start:200']);
+  expect(ops.filter((o) => o.startsWith('stop'))).toEqual(['stop:200']);
+  await expectNothingRunning(channel);
+});
+
+test("7.x: the 72-hour agent lifetime ends the session, or rolls over to a fresh agent when asked", async () => {
+  // its own emulator and NCS route: once the agents run, 14 400× fast (72 emulated hours in 18 s)
+  const fast = await spawnEmulator({ timeScale: 20 });
+  try {
+    const fastControl = new EmulatorControl(fast.url);
+    const addr = receiver.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    await fastControl.addWebhook({ vendor: 'agora', url: `http://127.0.0.1:${port}/webhooks/agora/ncs`, secret: NCS_SECRET });
+    const ending = uniqueId('stt7-72h-end');
+    const rolling = uniqueId('stt7-72h-roll');
+    const long = { maxDurationMs: 30 * 86_400_000, maxIdleTime: 0, pollIntervalMs: 60_000 };
+    const [ended, rolled] = await withWorker(env, testConfig(fast.url), async (tq) => {
+      const a = await start(tq, input(ending, long));
+      const b = await start(tq, input(rolling, { ...long, onLifetimeEnd: 'rollover' }));
+      await phaseOf(a, 'running');
+      const first = await phaseOf(b, 'running');
+      await fastControl.setTimeScale(14_400);
+      const endedResult = await a.result();
+      const second = await eventually(async () => {
+        const st = await b.query(sttStatusQuery);
+        return st.phase === 'running' && st.agentId !== first.agentId ? st : undefined;
+      }, 'a fresh agent after the first one reached its lifetime', 60_000);
+      await fastControl.setTimeScale(20);
+      expect(second.agentName).not.toBe(first.agentName);
+      return [endedResult, await b.executeUpdate(sttStopUpdate, { args: [{ reason: 'done' }] })] as const;
+    });
+    expect(ended).toMatchObject({ outcome: 'ended', reason: "Agora's 72-hour task lifetime reached", unstopped: [] });
+    expect(rolled.outcome).toBe('stopped');
+    expect(rolled.agents).toHaveLength(2);
+    expect(rolled.agents[0]!.endReason).toMatch(/72-hour/);
+    expect(await fastControl.tasks({ cname: ending, running: true })).toEqual([]);
+    expect(await fastControl.tasks({ cname: rolling, running: true })).toEqual([]);
+    expect(await fastControl.tasks({ cname: rolling })).toHaveLength(2);
+  } finally {
+    await fast.stop();
+  }
+}, 180_000);
+
+test('a worker killed with SIGKILL mid-session: a new worker carries on and the agent is left once', async () => {
+  const channel = uniqueId('stt7-crash');
+  const taskQueue = uniqueId('tq-stt-crash');
+  const child: ChildProcess = fork(join(__dirname, '..', 'helpers', 'worker-process.ts'), [], {
+    execArgv: ['--require', 'tsx/cjs'],
+    env: { ...process.env, RTCFLOW_EMULATOR_URL: emu.url, RTCFLOW_TASK_QUEUE: taskQueue, AGORA_APP_ID: '', AGORA_CUSTOMER_ID: '', AGORA_CUSTOMER_SECRET: '' },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
+    });
+    const h = await start(taskQueue, input(channel));
+    const before = await phaseOf(h, 'running', 60_000);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const result = await withWorker(env, config, async () => {
+      await h.signal(sttStopSignal, { reason: 'after the crash' });
+      return h.result();
+    }, {}, { taskQueue });
+    expect(result).toMatchObject({ outcome: 'stopped', reason: 'after the crash', agents: [expect.objectContaining({ id: before.agentId })] });
+    const ops = await operations(channel);
+    expect(ops.filter((o) => o.startsWith('join'))).toEqual(['join:200']);
+    expect(ops.filter((o) => o.startsWith('leave'))).toEqual(['leave:200']);
+    await expectNothingRunning(channel);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+});
+
+test('sequenceIds keep growing across continue-as-new', async () => {
+  const channel = uniqueId('stt7-can');
+  await withWorker(env, config, async (tq) => {
+    const h = await start(tq, input(channel, { pollIntervalMs: 100, maxHistoryEvents: 100 }));
+    await phaseOf(h, 'running');
+    await h.executeUpdate(sttUpdate, { args: [{ languages: ['de-DE'] }] });
+    const runs = (await h.query(sttStatusQuery)).continuedAsNew;
+    await eventually(async () => ((await h.query(sttStatusQuery)).continuedAsNew > runs ? true : undefined), 'a continue-as-new');
+    await h.executeUpdate(sttUpdate, { args: [{ languages: ['fr-FR'] }] });
+    expect(await h.query(sttStatusQuery)).toMatchObject({ sequenceId: 2, config: { languages: ['fr-FR'] } });
+    await h.executeUpdate(sttStopUpdate, { args: [{}] });
+  });
+  const seq = (await control.requests({ cname: channel, product: 'stt7' }))
+    .filter((r) => r.operation === 'update')
+    .map((r) => `${r.status}:${new URL(r.path, 'http://x').searchParams.get('sequenceId')}`);
+  expect(seq).toEqual(['200:1', '200:2']);
+  await expectNothingRunning(channel);
+});
+
+test('bad input is refused before any vendor call, and internal state cannot be passed in', async () => {
+  const channel = uniqueId('stt-badinput');
+  await withWorker(env, config, async (tq) => {
+    for (const bad of [{ channel, languages: [] }, { channel, languages: ['en-US'], subBotUid: '5', pubBotUid: '5' }, { channel, languages: ['en-US'], agentId: 'x' }]) {
+      const err = await failureOf(await start(tq, bad as never));
+      expect((err.cause as ApplicationFailure).type).toBe('InvalidInput');
+    }
+  });
+  expect(await operations(channel)).toEqual([]);
+});
