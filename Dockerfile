@@ -1,4 +1,4 @@
-# The rtcflow worker (and, with another command, the vendor emulator) for docker-compose.yml.
+# The rtcflow worker (and, with another command, the vendor emulator: emulator/main.ts) for docker-compose.yml.
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production RTCFLOW_SKIP_TEMPORAL_INSTALL=1

@@ -1,5 +1,6 @@
 /**
- * `npm start`: everything a developer needs on one machine.
+ * `npm start`: everything a developer needs on one machine. A development entry beside worker.ts, not in
+ * src/: it starts the emulator (emulator/) and gives the worker the emulator's account.
  *   - a Temporal dev server with its Web UI and a SQLite file under the data folder
  *     (skipped when TEMPORAL_ADDRESS names an existing server)
  *   - the vendor emulator (skipped when real Agora credentials are configured)
@@ -8,16 +9,16 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { buildApiServer } from './api/server';
+import { buildApiServer } from './src/api/server';
 import { NativeConnection } from '@temporalio/worker';
-import { createWorker } from '../worker';
-import { loadConfig } from './config';
-import { ConfigValidationError } from './errors';
+import { createWorker } from './worker';
+import { loadConfig } from './src/config';
+import { ConfigValidationError } from './src/errors';
 import { startEmulator, type RunningEmulator } from './emulator/server';
 import { EMULATOR_ACCOUNT } from './emulator/defaults';
-import { startDevServer, type DevServer } from './temporal/dev-server';
-import { ensureSearchAttributes } from './temporal/search-attributes';
-import { TemporalBinaryNotFoundError } from './temporal/binaries';
+import { startDevServer, type DevServer } from './src/temporal/dev-server';
+import { ensureSearchAttributes } from './src/temporal/search-attributes';
+import { TemporalBinaryNotFoundError } from './src/temporal/binaries';
 
 async function main(): Promise<void> {
   // everything without real credentials runs against the emulator started below, with its demo account

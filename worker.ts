@@ -38,7 +38,7 @@ export async function createWorker(opts: RtcflowWorkerOptions): Promise<Worker> 
 
 async function main(): Promise<void> {
   // the emulator's account is loaded only when asked for: a production worker never reads emulator code
-  const emulator = process.env.RTCFLOW_EMULATOR_URL ? (await import('./src/emulator/defaults')).EMULATOR_ACCOUNT : undefined;
+  const emulator = process.env.RTCFLOW_EMULATOR_URL ? (await import('./emulator/defaults')).EMULATOR_ACCOUNT : undefined;
   const config = loadConfig(process.env, { emulator });
   const address = config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
   // a server we did not start may lack rtcflow's search attributes

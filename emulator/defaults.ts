@@ -3,7 +3,7 @@
  * pass it to loadConfig (EMULATOR_ACCOUNT) for every vendor without real credentials. These are not secrets
  * of anybody's: they only open the local emulator.
  */
-import type { EmulatorAccount } from '../config';
+import type { EmulatorAccount } from '../src/config';
 
 export const EMULATOR_AGORA = {
   appId: '0123456789abcdef0123456789abcdef',

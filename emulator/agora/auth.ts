@@ -1,7 +1,7 @@
 /** Agora RESTful authentication as the API gateway enforces it (agora.md §1.2, §2.9). */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hmacSignature, parseHmacAuthorization, sha256Digest } from '../../agora/auth';
+import { hmacSignature, parseHmacAuthorization, sha256Digest } from '../../src/agora/auth';
 import type { AgoraAccount, World } from '../world';
 
 declare module 'fastify' {

@@ -19,8 +19,8 @@
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { describeIssues } from '../../schemas/issues';
-import { BAN_PRIVILEGES, ChannelName, DEFAULT_BAN_SECONDS, type BanPrivilege } from '../../schemas/agora/channel';
+import { describeIssues } from '../../src/schemas/issues';
+import { BAN_PRIVILEGES, ChannelName, DEFAULT_BAN_SECONDS, type BanPrivilege } from '../../src/schemas/agora/channel';
 import type { EmulatorContext } from '../context';
 import type { Channel, ChannelUser } from '../world';
 import { agoraBasicAuth } from './auth';

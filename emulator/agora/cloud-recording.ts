@@ -12,8 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { describeIssues } from '../../schemas/issues';
-import { Layout } from '../../schemas/agora/cloud-recording';
+import { describeIssues } from '../../src/schemas/issues';
+import { Layout } from '../../src/schemas/agora/cloud-recording';
 import type { EmulatorContext } from '../context';
 import type { World } from '../world';
 import { ncsEnvelope } from '../webhooks';

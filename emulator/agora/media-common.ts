@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AGORA_REGIONS, RTC_NAME_CHARSET } from '../../schemas/agora/media-gateway';
-import { ChannelName } from '../../schemas/agora/cloud-recording';
+import { AGORA_REGIONS, RTC_NAME_CHARSET } from '../../src/schemas/agora/media-gateway';
+import { ChannelName } from '../../src/schemas/agora/cloud-recording';
 import type { World } from '../world';
 import { captureRawJsonBody } from './auth';
 

@@ -21,8 +21,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { describeIssues } from '../../schemas/issues';
-import { GatewayUid, StreamTemplateSettings, TemplateId, type StreamTemplateSettings as Settings } from '../../schemas/agora/media-gateway';
+import { describeIssues } from '../../src/schemas/issues';
+import { GatewayUid, StreamTemplateSettings, TemplateId, type StreamTemplateSettings as Settings } from '../../src/schemas/agora/media-gateway';
 import type { EmulatorContext } from '../context';
 import type { VendorTask } from '../world';
 import { ncsEnvelope } from '../webhooks';

@@ -8,9 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { describeIssues } from '../../schemas/issues';
-import { InstanceId } from '../../schemas/agora/stt';
-import { canonical } from '../../schemas/agora/transcoder';
+import { describeIssues } from '../../src/schemas/issues';
+import { InstanceId } from '../../src/schemas/agora/stt';
+import { canonical } from '../../src/schemas/agora/transcoder';
 import type { EmulatorContext } from '../context';
 import type { Channel, World } from '../world';
 

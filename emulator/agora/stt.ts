@@ -34,7 +34,7 @@ import {
   type Stt7State,
   type SttUpdatePath,
   valueAtPath,
-} from '../../schemas/agora/stt';
+} from '../../src/schemas/agora/stt';
 import type { EmulatorContext } from '../context';
 import { ncsEnvelope } from '../webhooks';
 import { agoraBasicAuth } from './auth';

@@ -24,7 +24,7 @@ import {
   TRANSCODER_UPDATE_MASK,
   updateViolations,
   type TranscoderConfig,
-} from '../../schemas/agora/transcoder';
+} from '../../src/schemas/agora/transcoder';
 import type { EmulatorContext } from '../context';
 import type { World } from '../world';
 import { agoraBasicAuth } from './auth';

@@ -6,9 +6,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { request } from 'undici';
 import type { EmulatorContext } from '../context';
-import { CreateAppRequest } from '../../schemas/sparkrtc/apps';
-import { AutoRecordRequest } from '../../schemas/sparkrtc/auto-record';
-import { RecordCallbackRequest } from '../../schemas/sparkrtc/callbacks';
+import { CreateAppRequest } from '../../src/schemas/sparkrtc/apps';
+import { AutoRecordRequest } from '../../src/schemas/sparkrtc/auto-record';
+import { RecordCallbackRequest } from '../../src/schemas/sparkrtc/callbacks';
 import {
   DEFAULT_MAX_IDLE_TIME,
   IndividualStreamJobRequest,
@@ -16,10 +16,10 @@ import {
   MixStreamJobRequest,
   UpdateIndividualStreamJobRequest,
   UpdateMixStreamJobRequest,
-} from '../../schemas/sparkrtc/jobs';
-import { BucketAuthorizationRequest, ListObjectsQuery } from '../../schemas/sparkrtc/obs';
-import { RemoveUsersRequest } from '../../schemas/sparkrtc/rooms';
-import { OBS_LOCATIONS, RecordRuleRequest, type RecordRuleRequest as RuleBody } from '../../schemas/sparkrtc/rules';
+} from '../../src/schemas/sparkrtc/jobs';
+import { BucketAuthorizationRequest, ListObjectsQuery } from '../../src/schemas/sparkrtc/obs';
+import { RemoveUsersRequest } from '../../src/schemas/sparkrtc/rooms';
+import { OBS_LOCATIONS, RecordRuleRequest, type RecordRuleRequest as RuleBody } from '../../src/schemas/sparkrtc/rules';
 import { captureBody, gatewayError, guard, installErrorHandler, installRequestIds, intQuery, jsonBody, rtcError, validate, type Category } from './http';
 import { millisTime, SparkState, type Account, type App, type Job } from './state';
 

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { APIG_ERRORS, RTC_ERRORS, type RtcErrorCode } from '../../schemas/sparkrtc/common';
-import { verify, type VerifyFailure } from '../../sparkrtc/signer';
+import { APIG_ERRORS, RTC_ERRORS, type RtcErrorCode } from '../../src/schemas/sparkrtc/common';
+import { verify, type VerifyFailure } from '../../src/sparkrtc/signer';
 import type { EmulatorContext } from '../context';
 import { LIMIT_WINDOWS_MS, type Account, type App, type IamUser, type Settings, type SparkState } from './state';
 

@@ -4,7 +4,7 @@
  * 24 hours of emulated time. Errors come in IAM's Keystone shape.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { TokenRequest } from '../../schemas/sparkrtc/iam';
+import { TokenRequest } from '../../src/schemas/sparkrtc/iam';
 import { captureBody, installRequestIds } from './http';
 import { millisTime, type SparkState } from './state';
 

@@ -5,7 +5,7 @@
  * X-Rtc-* scheme of §5.4 when the app has an auth_key.
  */
 import type { ProductModule } from '../context';
-import { signCallback } from '../../sparkrtc/callbacks';
+import { signCallback } from '../../src/sparkrtc/callbacks';
 import { registerSparkRtcApi } from './api';
 import { registerSparkRtcControl } from './control';
 import { registerIam } from './iam';

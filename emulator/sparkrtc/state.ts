@@ -11,9 +11,9 @@ import { randomBytes } from 'node:crypto';
 import type { EmulatorContext } from '../context';
 import { EMULATOR_SPARKRTC } from '../defaults';
 import type { World } from '../world';
-import { ZERO_TIME } from '../../schemas/sparkrtc/common';
-import { DEFAULT_SUBSCRIPTION } from '../../schemas/sparkrtc/callbacks';
-import type { AppStateName } from '../../schemas/sparkrtc/apps';
+import { ZERO_TIME } from '../../src/schemas/sparkrtc/common';
+import { DEFAULT_SUBSCRIPTION } from '../../src/schemas/sparkrtc/callbacks';
+import type { AppStateName } from '../../src/schemas/sparkrtc/apps';
 import {
   AUDIO_ONLY,
   autoStreamName,
@@ -24,7 +24,7 @@ import {
   normaliseEncodeTemplate,
   type JobState,
   type StopReason,
-} from '../../schemas/sparkrtc/jobs';
+} from '../../src/schemas/sparkrtc/jobs';
 import {
   DEFAULT_HLS_SLICE_DURATION,
   DEFAULT_MP4_RECORD_CYCLE,
@@ -32,7 +32,7 @@ import {
   expandRecordPrefix,
   fileStartStamp,
   type RecordFormat,
-} from '../../schemas/sparkrtc/rules';
+} from '../../src/schemas/sparkrtc/rules';
 
 export const VENDOR = 'sparkrtc' as const;
 /** the secret handed to ctx.webhooks for an app without auth_key: its callbacks carry no X-Rtc-* headers */

@@ -3,14 +3,13 @@
  *   rtcflow record start --channel <name> [--mode mix|individual|web] [--json]
  *   rtcflow record status <id> [--json]
  *   rtcflow record stop <id> [--reason text] [--json]
- *   rtcflow emulator [--port N] [--time-scale X]
+ *   rtcflow record layout <id> --layout '<json>' [--json]
+ * (`rtcflow emulator ...` is the emulator's own entry, emulator/main.ts: bin/rtcflow.js dispatches it.)
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { RtcflowClient } from '../client';
 import { InvalidInputError } from '../errors';
-import { startEmulator } from '../emulator/server';
-import { DEFAULT_EMULATOR_PORT, EMULATOR_NCS_SECRET } from '../emulator/defaults';
 import type { CloudRecordingInput } from '../schemas/workflows/cloud-recording';
 
 const program = new Command('rtcflow').description('durable orchestration of cloud RTC sessions on Temporal');
@@ -115,30 +114,8 @@ record
     out(!!o.json, { id, layout: applied }, () => `${id}: layout applied`);
   });
 
-program
-  .command('emulator')
-  .description('run the vendor emulator on loopback')
-  .option('--port <port>', 'port', (v) => Number(v), Number(process.env.RTCFLOW_EMULATOR_PORT ?? DEFAULT_EMULATOR_PORT))
-  .option('--host <host>', 'address to bind', '127.0.0.1')
-  .option('--time-scale <factor>', 'emulated seconds per real second', positive, 1)
-  .option('--fault <json>', 'a fault rule (see docs/emulator.md); repeatable', (v, all: unknown[]) => [...all, JSON.parse(v)], [])
-  .option('--agora-account <json>', 'another Agora account {customerId, customerSecret, apps: {appId: certificate|null}}; repeatable', (v, all: unknown[]) => [...all, JSON.parse(v)], [])
-  .option('--agora-webhook-url <url>', 'deliver Agora NCS events here')
-  .option('--agora-webhook-secret <secret>', 'NCS signing secret', EMULATOR_NCS_SECRET)
-  .action(async (o) => {
-    const emu = await startEmulator({
-      port: o.port,
-      host: o.host,
-      timeScale: o.timeScale,
-      faults: o.fault,
-      extraAgoraAccounts: o.agoraAccount,
-      webhooks: o.agoraWebhookUrl ? [{ vendor: 'agora', url: o.agoraWebhookUrl, secret: o.agoraWebhookSecret }] : [],
-    });
-    console.log(`rtcflow emulator on ${emu.url} (time scale ${o.timeScale}); control API at ${emu.url}/_emulator/`);
-    const shutdown = () => void emu.close().then(() => process.exit(0));
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
-  });
+// `rtcflow emulator` is dispatched by bin/rtcflow.js to emulator/main.ts before this program loads
+program.addHelpText('after', '\nThe vendor emulator: rtcflow emulator --help');
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof InvalidInputError) {

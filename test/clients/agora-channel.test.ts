@@ -17,7 +17,7 @@ import {
 import type { AgoraCredentials } from '../../src/agora/auth';
 import type { AgoraContext } from '../../src/agora/http';
 import { getNcsIps } from '../../src/agora/ncs';
-import { EMULATOR_AGORA } from '../../src/emulator/defaults';
+import { EMULATOR_AGORA } from '../../emulator/defaults';
 import { HttpClient } from '../../src/http/client';
 import { InvalidInputError } from '../../src/errors';
 import { VendorError } from '../../src/http/errors';

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { acquire, query, start } from '../../src/agora/cloud-recording';
 import { hostOrder, type AgoraContext } from '../../src/agora/http';
 import { HttpClient } from '../../src/http/client';
-import { EMULATOR_AGORA } from '../../src/emulator/defaults';
+import { EMULATOR_AGORA } from '../../emulator/defaults';
 import { freePort } from '../../src/temporal/dev-server';
 import { EmulatorControl } from '../helpers/emulator';
 import { failure } from '../helpers/vendor-error';

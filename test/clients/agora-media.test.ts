@@ -11,7 +11,7 @@ import type { AgoraContext } from '../../src/agora/http';
 import * as gateway from '../../src/agora/media-gateway';
 import * as push from '../../src/agora/media-push';
 import * as pull from '../../src/agora/media-pull';
-import { EMULATOR_AGORA } from '../../src/emulator/defaults';
+import { EMULATOR_AGORA } from '../../emulator/defaults';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
 import { uniqueId } from '../helpers/wait';
 import { failure } from '../helpers/vendor-error';

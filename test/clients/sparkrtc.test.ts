@@ -6,7 +6,7 @@
  * advances it.
  */
 import { loadConfig, resolveSparkRtcProfile, type SparkRtcProfile } from '../../src/config';
-import { EMULATOR_ACCOUNT } from '../../src/emulator/defaults';
+import { EMULATOR_ACCOUNT } from '../../emulator/defaults';
 import { HttpClient } from '../../src/http/client';
 import { InvalidInputError } from '../../src/errors';
 import { redactApp } from '../../src/schemas/sparkrtc/apps';

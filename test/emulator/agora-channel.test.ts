@@ -5,7 +5,7 @@
  * frozen (time scale 0.001), so a rate-limit window ends only when a test advances it.
  */
 import { request } from 'undici';
-import { EMULATOR_STORAGE } from '../../src/emulator/defaults';
+import { EMULATOR_STORAGE } from '../../emulator/defaults';
 import { APP, AUTH, botToken } from '../helpers/agora-http';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
 import { uniqueId } from '../helpers/wait';

@@ -3,7 +3,7 @@
  * (agora.md §2.2–2.9). This file owns its emulator process so it can move the emulator's clock.
  */
 import { request } from 'undici';
-import { EMULATOR_STORAGE } from '../../src/emulator/defaults';
+import { EMULATOR_STORAGE } from '../../emulator/defaults';
 import { APP, AUTH, botToken, cloudRecordingCall } from '../helpers/agora-http';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
 import { uniqueId } from '../helpers/wait';

@@ -3,8 +3,8 @@
  */
 import { createHmac } from 'node:crypto';
 import { request } from 'undici';
-import { EMULATOR_STORAGE } from '../../src/emulator/defaults';
-import { agoraNcsSigner } from '../../src/emulator/webhooks';
+import { EMULATOR_STORAGE } from '../../emulator/defaults';
+import { agoraNcsSigner } from '../../emulator/webhooks';
 import { botToken, cloudRecordingCall } from '../helpers/agora-http';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
 import { CallbackReceiver } from '../helpers/receiver';

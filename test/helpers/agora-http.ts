@@ -5,7 +5,7 @@
  */
 import { request } from 'undici';
 import { buildBotToken } from '../../src/agora/token';
-import { EMULATOR_AGORA } from '../../src/emulator/defaults';
+import { EMULATOR_AGORA } from '../../emulator/defaults';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from './emulator';
 import type { CallbackReceiver } from './receiver';
 

@@ -7,7 +7,7 @@ import { RtcRole, RtcTokenBuilder } from 'agora-token';
 import { request } from 'undici';
 import { HttpClient } from '../../src/http/client';
 import type { AgoraContext } from '../../src/agora/http';
-import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../src/emulator/defaults';
+import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../emulator/defaults';
 import type { RtcConfig, Stt6StartRequest, Stt7JoinRequest } from '../../src/schemas/agora/stt';
 import type { CreateTaskRequest, TranscoderConfig } from '../../src/schemas/agora/transcoder';
 import { APP, AUTH, botToken } from './agora-http';

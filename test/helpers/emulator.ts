@@ -6,9 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { request } from 'undici';
 import type { z } from 'zod';
-import type { FaultRule, FaultRuleInput } from '../../src/emulator/faults';
-import type { WebhookTarget } from '../../src/emulator/webhooks';
-import type { RequestLogEntry, VendorTask } from '../../src/emulator/world';
+import type { FaultRule, FaultRuleInput } from '../../emulator/faults';
+import type { WebhookTarget } from '../../emulator/webhooks';
+import type { RequestLogEntry, VendorTask } from '../../emulator/world';
 import { eventually } from './wait';
 import { freePort } from '../../src/temporal/dev-server';
 

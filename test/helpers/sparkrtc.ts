@@ -4,7 +4,7 @@
  * API with its SparkRTC routes.
  */
 import { request } from 'undici';
-import { EMULATOR_SPARKRTC } from '../../src/emulator/defaults';
+import { EMULATOR_SPARKRTC } from '../../emulator/defaults';
 import { buildUrl, sign, type QueryInput } from '../../src/sparkrtc/signer';
 import { EmulatorControl } from './emulator';
 

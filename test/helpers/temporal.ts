@@ -6,7 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { createWorker, type RtcflowWorkerOptions } from '../../worker';
 import { loadConfig, type Config } from '../../src/config';
-import { EMULATOR_ACCOUNT } from '../../src/emulator/defaults';
+import { EMULATOR_ACCOUNT } from '../../emulator/defaults';
 import { uniqueId } from './wait';
 
 let runtimeInstalled = false;

@@ -5,7 +5,7 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createWorker } from '../../worker';
 import { loadConfig } from '../../src/config';
-import { EMULATOR_ACCOUNT } from '../../src/emulator/defaults';
+import { EMULATOR_ACCOUNT } from '../../emulator/defaults';
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });

@@ -17,7 +17,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { startDevServer } from '../../src/temporal/dev-server';
-import { EMULATOR_AGORA } from '../../src/emulator/defaults';
+import { EMULATOR_AGORA } from '../../emulator/defaults';
 import type { CloudRecordingInput } from '../../src/schemas/workflows/cloud-recording';
 import { cloudRecording } from '../../workflows/cloud-recording';
 import { recordingStatusQuery, stopUpdate, updateLayoutUpdate } from '../../workflows/cloud-recording';

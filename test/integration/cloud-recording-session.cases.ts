@@ -22,7 +22,7 @@ import type { FastifyInstance } from 'fastify';
 import * as agora from '../../src/agora/cloud-recording';
 import { buildApiServer } from '../../src/api/server';
 import type { Config, StorageProfile } from '../../src/config';
-import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../src/emulator/defaults';
+import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../emulator/defaults';
 import { HttpClient } from '../../src/http/client';
 import type { Layout } from '../../src/schemas/agora/cloud-recording';
 import type { CloudRecordingInput, CloudRecordingResult } from '../../src/schemas/workflows/cloud-recording';

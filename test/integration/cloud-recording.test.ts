@@ -8,7 +8,7 @@ import { cloudRecording } from '../../workflows/cloud-recording';
 import { recordingStatusQuery, stopSignal } from '../../workflows/cloud-recording';
 import * as agora from '../../src/agora/cloud-recording';
 import { buildBotToken } from '../../src/agora/token';
-import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../src/emulator/defaults';
+import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../emulator/defaults';
 import { HttpClient } from '../../src/http/client';
 import type { VendorErrorInfo } from '../../src/http/errors';
 import { EmulatorControl } from '../helpers/emulator';

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { EMULATOR_AGORA } from '../../src/emulator/defaults';
+import { EMULATOR_AGORA } from '../../emulator/defaults';
 import { cloudRecording } from '../../workflows/cloud-recording';
 import { recordingStatusQuery, stopUpdate } from '../../workflows/cloud-recording';
 import { EmulatorControl, TENANT_B } from '../helpers/emulator';

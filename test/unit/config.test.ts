@@ -1,6 +1,6 @@
 import { loadConfig, resolveAgoraProfile, resolveStorageProfile } from '../../src/config';
 import { ConfigurationError, ConfigValidationError } from '../../src/errors';
-import { EMULATOR_ACCOUNT, EMULATOR_AGORA } from '../../src/emulator/defaults';
+import { EMULATOR_ACCOUNT, EMULATOR_AGORA } from '../../emulator/defaults';
 import { failure } from '../helpers/vendor-error';
 
 describe('loadConfig', () => {
