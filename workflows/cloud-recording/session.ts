@@ -38,7 +38,7 @@ import { createWithReconcile } from '../lib/reconcile';
 import { activitiesOf } from '../lib/retry';
 import { SA } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
-import { stopUntilGone, SUSPECT_POLL_MS } from '../lib/stop';
+import { stopQuietly, stopUntilGone, SUSPECT_POLL_MS } from '../lib/stop';
 import type { CloudRecordingPhase, CloudRecordingStatus, NcsEvent } from './messages';
 
 const calls = activitiesOf<CloudRecordingActivities>('call');
@@ -456,14 +456,8 @@ export class CloudRecordingSession {
   }
 
   /** Stops a recorder we are giving up on; a failure is recorded, not raised (cancellation is). */
-  private async stopQuietly(why: string): Promise<void> {
-    try {
-      await this.stopCurrent();
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      log.warn('could not stop a recorder', { why, error: describe(err) });
-      this.recordUnstopped(err);
-    }
+  private stopQuietly(why: string): Promise<void> {
+    return stopQuietly(() => this.stopCurrent(), why, (err) => this.recordUnstopped(err));
   }
 
   private async stopAndDrain(reason: string): Promise<CloudRecordingResult> {

@@ -26,7 +26,6 @@ import {
   type CloudRecordingResult,
   type CloudRecordingState,
 } from '../../src/schemas/workflows/cloud-recording';
-import { registerChange } from '../lib/desired';
 import { describe } from '../lib/failures';
 import { activitiesOf } from '../lib/retry';
 import type { CloudRecordingActivities } from '../../activities/cloud-recording';
@@ -61,23 +60,19 @@ export async function cloudRecording(rawInput: CloudRecordingInput, carried?: Cl
   const { frame } = session;
 
   frame.registerStop(stopSignal, stopUpdate, 'Stop the recording and return the result (files and upload status).');
-  session.layoutChanges = registerChange({
+  session.layoutChanges = frame.registerChange({
     slot: session.s.layout,
     update: updateLayoutUpdate,
     signal: updateLayoutSignal,
     validate: (layout) => validLayout(input, layout),
-    accepting: frame.acceptingChanges,
-    ended: () => frame.terminal,
     what: 'layout',
     description: 'Replace the whole mix/web layout; returns once the recorder has it.',
   });
-  session.subscriptionChanges = registerChange({
+  session.subscriptionChanges = frame.registerChange({
     slot: session.s.subscriptions,
     update: updateSubscriptionsUpdate,
     signal: updateSubscriptionsSignal,
     validate: (subs) => validSubscriptions(input, subs),
-    accepting: frame.acceptingChanges,
-    ended: () => frame.terminal,
     what: 'subscriptions',
     description: 'Replace the subscription lists (individual/mix); returns once the recorder has them.',
   });

@@ -36,7 +36,7 @@ export interface ChangeChannel<T> {
  * Registers an Update (validated, waits until applied, fails if the vendor refuses it) and a
  * fire-and-forget Signal for the same change.
  */
-export function registerChange<T, A = T>(opts: {
+export interface ChangeOptions<T, A = T> {
   slot: DesiredSlot<T>;
   /** takes a change `A` (the whole value, or a part merged into it by `validate`), returns the whole value */
   update: UpdateDefinition<T, [A]>;
@@ -49,7 +49,9 @@ export function registerChange<T, A = T>(opts: {
   ended: () => boolean;
   what: string;
   description: string;
-}): ChangeChannel<T> {
+}
+
+export function registerChange<T, A = T>(opts: ChangeOptions<T, A>): ChangeChannel<T> {
   const { slot } = opts;
   const failures = new Map<number, string>();
   const want = (value: T) => {

@@ -7,6 +7,7 @@
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { allHandlersFinished, ApplicationFailure, condition, ContinueAsNew, setHandler } from '@temporalio/workflow';
 import { withCleanupOnCancel } from './cancel';
+import { registerChange, type ChangeChannel, type ChangeOptions } from './desired';
 import { describe } from './failures';
 
 export interface StopRequest {
@@ -54,6 +55,11 @@ export class SessionFrame<R> {
       },
       { description },
     );
+  }
+
+  /** A mid-session change (update + signal) that is accepted only while the session takes changes. */
+  registerChange<T, A = T>(opts: Omit<ChangeOptions<T, A>, 'accepting' | 'ended'>): ChangeChannel<T> {
+    return registerChange<T, A>({ ...opts, accepting: this.acceptingChanges, ended: () => this.terminal });
   }
 
   async run(body: () => Promise<R>, hooks: { onCancel: () => Promise<void>; onFailure: (failure: string) => Promise<void> }): Promise<R> {

@@ -4,7 +4,8 @@
  * is raised for the lifecycle to account for (never dropped). The cancellation path is
  * `withCleanupOnCancel` (cancel.ts), the failure path `runSession` (session.ts).
  */
-import { sleep } from '@temporalio/workflow';
+import { isCancellation, log, sleep } from '@temporalio/workflow';
+import { describe } from './failures';
 import type { GoneGrace } from './grace';
 
 /** While a resource answers "not found", ask at least this often to notice its recovery. */
@@ -21,5 +22,19 @@ export async function stopUntilGone<T>(stop: () => Promise<T>, o: { isNotFound: 
       if (left <= 0) return o.gone();
       await sleep(Math.min(SUSPECT_POLL_MS, left));
     }
+  }
+}
+
+/**
+ * Stops a resource the session is giving up on (a replaced or rolled-over one, or on failure): a failed
+ * stop is handed to `unstopped` to be reported, never dropped and never raised; a cancellation is raised.
+ */
+export async function stopQuietly(stop: () => Promise<unknown>, why: string, unstopped: (err: unknown) => void): Promise<void> {
+  try {
+    await stop();
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    log.warn('could not stop a vendor resource', { why, error: describe(err) });
+    unstopped(err);
   }
 }

@@ -3,7 +3,7 @@
  * an agent (7.x) or task (6.x), confirm it runs, keep the desired configuration applied, watch it, and
  * make sure it is left/stopped. What Agora's answers mean is asked of src/agora/meanings/stt.ts.
  */
-import { ApplicationFailure, isCancellation, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   AGENT_MAX_LIFETIME_MS,
   isSttGone,
@@ -21,6 +21,7 @@ import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { SA } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
+import { stopQuietly } from '../lib/stop';
 import type { NcsEvent, SttPhase, SttStatus } from './messages';
 import { sttVendor, type Held, type SttVendor } from './vendor';
 
@@ -299,14 +300,8 @@ export class SttSession {
   }
 
   /** Leaves an agent we are giving up on; a failure is recorded, not raised (cancellation is). */
-  private async stopQuietly(why: string): Promise<void> {
-    try {
-      await this.vendor.stop(this.s.agentId!);
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      log.warn('could not leave an agent', { why, error: describe(err) });
-      this.recordUnstopped(err);
-    }
+  private stopQuietly(why: string): Promise<void> {
+    return stopQuietly(() => this.vendor.stop(this.s.agentId!), why, (err) => this.recordUnstopped(err));
   }
 
   private async stopAndFinish(reason: string, outcome: SttOutcome = 'stopped'): Promise<SttResult> {

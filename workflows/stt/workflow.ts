@@ -18,7 +18,6 @@
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { describeIssues } from '../../src/schemas/issues';
 import { SttChange, SttInput, type SttConfig, type SttResult, type SttState } from '../../src/schemas/workflows/stt';
-import { registerChange } from '../lib/desired';
 import { ncsEventSignal, sttStatusQuery, sttStopSignal, sttStopUpdate, sttUpdate, sttUpdateSignal } from './messages';
 import { initialState, mergeChange, SttSession } from './session';
 
@@ -34,7 +33,7 @@ export async function stt(rawInput: SttInput, carried?: SttState): Promise<SttRe
   const { frame, s } = session;
 
   frame.registerStop(sttStopSignal, sttStopUpdate, 'Leave (7.x) or stop (6.x) the transcription and return the result.');
-  session.configChanges = registerChange<SttConfig, SttChange>({
+  session.configChanges = frame.registerChange<SttConfig, SttChange>({
     slot: s.config,
     update: sttUpdate,
     signal: sttUpdateSignal,
@@ -43,8 +42,6 @@ export async function stt(rawInput: SttInput, carried?: SttState): Promise<SttRe
       if (!r.success) throw ApplicationFailure.create({ type: 'InvalidChange', message: `invalid STT change: ${describeIssues(r.error, '(change)')}`, nonRetryable: true });
       return mergeChange(s.config.value!, r.data);
     },
-    accepting: frame.acceptingChanges,
-    ended: () => frame.terminal,
     what: 'transcription configuration',
     description: 'Change languages, subscribed audio uids or translation targets; returns the whole configuration once the agent has it.',
   });

@@ -4,6 +4,7 @@
  * Inputs carry profile references, never credentials or storage keys.
  */
 import { z } from 'zod';
+import { desiredSlotOf, ProfileName } from './common';
 import {
   AcquireClientRequest,
   ChannelName,
@@ -16,7 +17,6 @@ import {
   UploadingStatus,
 } from '../agora/cloud-recording';
 
-const ProfileName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'profile names are 1-64 of A-Z a-z 0-9 _ . -');
 
 /** Keys that carry credentials: they come from profiles inside the worker, never from the caller. */
 const FORBIDDEN_KEYS = ['token', 'storageConfig', 'accessKey', 'secretKey'];
@@ -110,8 +110,6 @@ export type RecordingSegment = z.infer<typeof RecordingSegment>;
 export const UnstoppedRecording = z.object({ resourceId: z.string(), sid: z.string(), recorderUid: z.string(), error: z.string() });
 export type UnstoppedRecording = z.infer<typeof UnstoppedRecording>;
 
-/** A change a caller wants applied to the running recorder, with its version (workflows/lib/desired.ts). */
-const desired = <T extends z.ZodType>(value: T) => z.object({ value: value.optional(), version: z.number().int(), applied: z.number().int() });
 
 /**
  * Everything a running session remembers, carried whole across continue-as-new. It is the workflow's
@@ -133,8 +131,8 @@ export const CloudRecordingCarried = z.object({
   lastQueryAt: z.string().optional(),
   /** set while the recorder answers 404: when the grace window opened (epoch ms) */
   suspectSince: z.number().optional(),
-  layout: desired(Layout),
-  subscriptions: desired(StreamSubscribe),
+  layout: desiredSlotOf(Layout),
+  subscriptions: desiredSlotOf(StreamSubscribe),
   storageExpiresAt: z.number().optional(),
   /** no storage refresh before this (ms): refreshes are rate-limited and failed ones retried later */
   storageRefreshAfter: z.number().optional(),

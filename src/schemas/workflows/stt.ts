@@ -4,10 +4,10 @@
  * carried state is the workflow's own second argument across continue-as-new, never a caller's input.
  */
 import { z } from 'zod';
+import { desiredSlotOf, ProfileName } from './common';
 import { ChannelName } from '../agora/cloud-recording';
 import { BotUid, Languages, LanguageCode, MaxIdleTime7, TranslateLanguage } from '../agora/stt';
 
-const ProfileName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'profile names are 1-64 of A-Z a-z 0-9 _ . -');
 
 /** Who is transcribed: "all" users, or these uids. */
 export const SubscribeAudioUids = z
@@ -97,7 +97,6 @@ export const UnstoppedAgent = z.object({ id: z.string(), error: z.string() });
 export const CaptionDestination = z.object({ vendor: z.number(), region: z.number(), bucket: z.string(), fileNamePrefix: z.array(z.string()).optional() });
 export type CaptionDestination = z.infer<typeof CaptionDestination>;
 
-const desired = <T extends z.ZodType>(value: T) => z.object({ value: value.optional(), version: z.number().int(), applied: z.number().int() });
 
 export const SttCarried = z.object({
   /** 7.x: how many agents this session has joined (the name suffix) */
@@ -119,7 +118,7 @@ export const SttCarried = z.object({
   lastQueryAt: z.string().optional(),
   /** the last sequenceId sent: every update (and every session run) goes higher */
   sequenceId: z.number().int(),
-  config: desired(SttConfig),
+  config: desiredSlotOf(SttConfig),
   captions: CaptionDestination.optional(),
   agents: z.array(SttAgent),
   unstopped: z.array(UnstoppedAgent),
