@@ -126,8 +126,10 @@ export function buildEmulator(ctx: EmulatorContext): FastifyInstance {
   return app;
 }
 
+/** The channel a request body names: `cname` (Cloud Recording) or `rtcConfig.channelName` (STT, transcoder). */
 function cnameOf(body: unknown): string | undefined {
-  const c = (body as { cname?: unknown } | undefined)?.cname;
+  const b = body as { cname?: unknown; rtcConfig?: { channelName?: unknown } } | undefined;
+  const c = b?.cname ?? b?.rtcConfig?.channelName;
   return typeof c === 'string' ? c : undefined;
 }
 

@@ -213,7 +213,7 @@ test('6.x: a builderToken that lapsed while its start was in flight is acquired 
     await h.executeUpdate(sttStopUpdate, { args: [{}] });
   });
   const ops = await operations(channel);
-  expect(ops.slice(0, 4)).toEqual(['acquire:200', 'start:400', 'acquire:200', 'start:200']);
+  expect(ops.slice(0, 4)).toEqual(['acquire:200', 'start:400:hold', 'acquire:200', 'start:200']);
   expect(ops.filter((o) => o.startsWith('stop'))).toEqual(['stop:200']);
   await expectNothingRunning(channel);
 });
