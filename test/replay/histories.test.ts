@@ -20,8 +20,10 @@ beforeAll(() => {
   }
 });
 
-test('there are recorded histories for the cloud recording session', () => {
-  expect(files.filter((f) => f.startsWith('cloud-recording-')).length).toBeGreaterThanOrEqual(8);
+test('every lifecycle has recorded histories', () => {
+  expect(files.filter((f) => f.startsWith('cloud-recording-')).length).toBeGreaterThanOrEqual(10);
+  expect(files.filter((f) => f.startsWith('stt7-')).length).toBeGreaterThanOrEqual(3);
+  expect(files.filter((f) => f.startsWith('stt6-')).length).toBeGreaterThanOrEqual(1);
 });
 
 test.each(files)('%s replays on the current workflow code', async (file) => {
