@@ -3,7 +3,7 @@
  * Reads Jest's JSON results and prints the closing line `tests: N passed, N failed`. Exits non-zero when
  * a test failed, a suite could not run (reported apart, on a `suites:` line), any test was skipped,
  * pending or todo (a stray .skip/.only/.todo must not shrink the run unnoticed), or the type check failed.
- * Usage: node .ci/summarize.js <jest-results.json> <typecheck exit code>
+ * Usage: node .ci/summarize.js <jest-results.json> <typecheck exit code> [<lint exit code>]
  */
 
   const fs = require("fs");
@@ -37,6 +37,7 @@
     ok = false;
   }
   if (process.argv[3] !== "0") { console.error("type check failed"); ok = false; }
+  if (process.argv[4] !== undefined && process.argv[4] !== "0") { console.error("lint failed"); ok = false; }
   if (!ok && failed === 0) failed = 1;
   console.log(`tests: ${passed} passed, ${failed} failed`);
   process.exit(ok ? 0 : 1);

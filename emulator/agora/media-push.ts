@@ -100,7 +100,7 @@ function validateConverter(input: Record<string, unknown>): { config: Record<str
   const r = c.rawOptions;
   if ((t === undefined) === (r === undefined)) return invalid('transcodeOptions/rawOptions');
   let channel: string;
-  let output: Output = 'video';
+  let output: Output;
   if (r !== undefined) {
     if (!isObject(r)) return invalid('rawOptions');
     if (!isChannelName(r.rtcChannel)) return invalid('rawOptions.rtcChannel');

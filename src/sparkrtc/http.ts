@@ -10,8 +10,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { CallSite, HttpClient, HttpResponse } from '../http/client';
-import { InvalidInputError } from '../errors';
-import { VendorError } from '../http/errors';
 import { parseVendorResponse } from '../http/response';
 import { parseInput } from '../schemas/parse';
 import type { SparkRtcProfile } from '../config';

@@ -78,7 +78,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     } catch (err) {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`Temporal dev server at ${address} was not ready within ${opts.readyTimeoutMs ?? 30_000} ms: ${(err as Error).message}`);
+        throw new Error(`Temporal dev server at ${address} was not ready within ${opts.readyTimeoutMs ?? 30_000} ms: ${(err as Error).message}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 150));
     }

@@ -54,7 +54,7 @@ export class SparkRaw {
     }
     const res = await request(url, { method, headers, body: body === '' ? undefined : body });
     const text = await res.body.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
