@@ -2,7 +2,7 @@
  * The app-facing typed client: what application code, the HTTP API and the CLI use to drive sessions.
  * Input is validated here, before anything reaches Temporal or a vendor.
  */
-import { Client, Connection, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
 import { InvalidInputError } from '../errors';
 import { formatIssues } from '../schemas/issues';
 import { CloudRecordingInput, type CloudRecordingResult } from '../schemas/workflows/cloud-recording';
@@ -16,17 +16,13 @@ import {
 } from '../../workflows/cloud-recording';
 import { Layout, StreamSubscribe } from '../schemas/agora/cloud-recording';
 import type { cloudRecording } from '../../workflows/cloud-recording';
+import { stopWithResult, type StartedSession } from './stop';
+import { Transcriptions } from './transcriptions';
 
 export interface RtcflowClientOptions {
   address?: string;
   namespace?: string;
   taskQueue?: string;
-}
-
-export interface StartedSession {
-  /** the workflow ID: the session's id everywhere (CLI, HTTP API, Temporal UI) */
-  id: string;
-  runId: string;
 }
 
 /** One recorder per (profile, channel, role): the business key that makes start idempotent. */
@@ -35,10 +31,15 @@ export function recordingWorkflowId(input: { profile: string; channel: string; r
 }
 
 export class RtcflowClient {
+  /** Real-Time STT sessions: `start`, `status`, `update`, `stop`, `requestStop` */
+  readonly transcriptions: Transcriptions;
+
   constructor(
     readonly temporal: Client,
     readonly taskQueue: string,
-  ) {}
+  ) {
+    this.transcriptions = new Transcriptions(temporal, taskQueue);
+  }
 
   static async connect(opts: RtcflowClientOptions = {}): Promise<RtcflowClient> {
     const connection = await Connection.connect({ address: opts.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
@@ -74,15 +75,7 @@ export class RtcflowClient {
    * its result too.
    */
   async stopRecording(id: string, reason?: string): Promise<CloudRecordingResult> {
-    const handle = this.temporal.workflow.getHandle<typeof cloudRecording>(id);
-    try {
-      return await handle.executeUpdate(stopUpdate, { args: [{ reason }] });
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      const { status } = await handle.describe();
-      if (status.name === 'RUNNING') throw err;
-      return handle.result();
-    }
+    return stopWithResult(this.temporal.workflow.getHandle<typeof cloudRecording>(id), stopUpdate, reason);
   }
 
   /** Fire-and-forget stop: returns once the request is recorded in the session's history. */
@@ -109,5 +102,7 @@ export class RtcflowClient {
   }
 }
 
-export type { CloudRecordingInput, CloudRecordingResult, CloudRecordingStatus };
-export { InvalidInputError };
+export type { CloudRecordingInput, CloudRecordingResult, CloudRecordingStatus, StartedSession };
+export { InvalidInputError, Transcriptions };
+export { transcriptionWorkflowId } from './transcriptions';
+export type { SttChange, SttConfig, SttInput, SttResult, SttStatus } from './transcriptions';
