@@ -5,6 +5,13 @@
  * GET  /v1/recordings/:id             status (phase, sid, files, layout…)
  * PUT  /v1/recordings/:id/layout      replace the whole layout               → the layout applied
  * POST /v1/recordings/:id/stop        stop and return the result (files)
+ *
+ * POST  /v1/transcriptions            start (or join the running) STT session → 201 {id, runId}
+ * GET   /v1/transcriptions/:id        status (phase, agent, config, lifetime…)
+ * PATCH /v1/transcriptions/:id        change languages / audio uids / translation → the whole config
+ *                                     applied (409 when the workflow or the vendor refuses it)
+ * POST  /v1/transcriptions/:id/stop   leave/stop and return the result (agents, where captions went)
+ *
  * Ids are workflow IDs and contain slashes: URL-encode them. Bad input answers 400 with the issues,
  * before anything reaches Temporal or a vendor.
  *
@@ -117,6 +124,36 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     try {
       const reason = (req.body as { reason?: unknown } | undefined)?.reason;
       return { id: idOf(req.params), ...(await rtc.stopRecording(idOf(req.params), typeof reason === 'string' ? reason : undefined)) };
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+
+  app.post('/v1/transcriptions', async (req, reply) => {
+    try {
+      return reply.code(201).send(await rtc.transcriptions.start((req.body ?? {}) as never));
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+  app.get('/v1/transcriptions/:id', async (req, reply) => {
+    try {
+      return { id: idOf(req.params), ...(await rtc.transcriptions.status(idOf(req.params))) };
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+  app.patch('/v1/transcriptions/:id', async (req, reply) => {
+    try {
+      return { id: idOf(req.params), config: await rtc.transcriptions.update(idOf(req.params), (req.body ?? {}) as never) };
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+  app.post('/v1/transcriptions/:id/stop', async (req, reply) => {
+    try {
+      const reason = (req.body as { reason?: unknown } | undefined)?.reason;
+      return { id: idOf(req.params), ...(await rtc.transcriptions.stop(idOf(req.params), typeof reason === 'string' ? reason : undefined)) };
     } catch (err) {
       return fail(reply, err);
     }
