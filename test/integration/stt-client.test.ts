@@ -85,7 +85,10 @@ test('bad input and unknown ids: typed errors, nothing reaches Temporal or the v
   const channel = uniqueId('client-stt-bad');
   const err = await rtc.transcriptions.start({ channel, languages: ['xx_YY'], version: '6', onLifetimeEnd: 'rollover' }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(InvalidInputError);
-  expect((err as InvalidInputError).issues).toEqual(['languages.0: language must be a code such as en-US', 'onLifetimeEnd: rollover applies to 7.x agents (6.x documents no lifetime)']);
+  expect((err as InvalidInputError).issues).toEqual([
+    'languages.0: language must be a code such as en-US',
+    'onLifetimeEnd: rollover applies to 7.x agents (6.x documents no lifetime)',
+  ]);
   const id = transcriptionWorkflowId({ profile: 'default', channel, role: 'main' });
   expect(await env.client.workflow.count(`WorkflowId = "${id}"`)).toMatchObject({ count: 0 });
 
