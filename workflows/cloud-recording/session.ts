@@ -12,6 +12,7 @@ import {
   isRecorderNotFound,
   isUidConflict,
   NCS_EVENT,
+  notFoundFor,
   NOTHING_RECORDED,
   recorderHasExited,
   recorderIsRunning,
@@ -397,7 +398,7 @@ export class CloudRecordingSession {
       if (isNotFound(err)) {
         if (this.exitNotice()) return { kind: 'ended', reason: 'notice', confirmed: false };
         if (!this.grace.notFoundAndGone()) return undefined;
-        return { kind: 'ended', reason: `recording not found for ${Math.round(this.input.notFoundGraceMs / 1000)} s (query answered 404)`, confirmed: false };
+        return { kind: 'ended', reason: notFoundFor(this.input.notFoundGraceMs), confirmed: false };
       }
       if (isTransient(err)) {
         log.warn('query failed; recording goes on', { error: describe(err) });

@@ -6,6 +6,7 @@
 import { ApplicationFailure, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   AGENT_MAX_LIFETIME_MS,
+  GONE_REASON,
   isSttGone,
   leftAtLifetime,
   STT_BOT_UID_MIN,
@@ -266,7 +267,7 @@ export class SttSession {
       if (this.vendor.verdict(status) === 'ended') return this.ended(`the agent ended (state ${status})`);
       return undefined;
     } catch (err) {
-      if (isGone(err)) return this.ended('the agent is gone (query answered 404)');
+      if (isGone(err)) return this.ended(GONE_REASON);
       if (isTransient(err)) {
         log.warn('query failed; transcription goes on', { error: describe(err) });
         return undefined;

@@ -29,6 +29,9 @@ export const isLapsedResource = (i: VendorErrorInfo | undefined): boolean => i?.
 /** cname+uid already records, or a user has the uid (53): a recorder needs a uid of its own. */
 export const isUidConflict = (i: VendorErrorInfo | undefined): boolean => i?.code === 53;
 
+/** Why a recording is taken as ended after its grace window: query kept answering "failed to find worker". */
+export const notFoundFor = (graceMs: number): string => `recording not found for ${Math.round(graceMs / 1000)} s (query answered 404)`;
+
 /** Why a stop that answered 435 ended a recording. */
 export const NOTHING_RECORDED = 'nothing was recorded (code 435)';
 

@@ -24,6 +24,7 @@ export function taskVerdict(status: string | undefined): SttVerdict {
 
 /** A 404 on query: the task or agent is gone (agora.md §14.2/14.3: Running → EndedExternally). */
 export const isSttGone = isGoneAnswer;
+export const GONE_REASON = 'the agent is gone (query answered 404)';
 
 /**
  * 6.x start refused with 400: the builderToken may have lapsed (it must be used within 5 minutes, and
