@@ -194,6 +194,9 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
         expect(await h.executeUpdate(updateLayoutUpdate, { args: [second] })).toEqual(second);
         expect((await control.recorder(s.sid!)).layout).toEqual(second);
         expect(await h.query(recordingStatusQuery)).toMatchObject({ layout: second, layoutApplied: true });
+        // the Temporal UI shows the phase as the workflow's current details
+        const meta = await h.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+        expect(meta.currentDetails).toMatch(/^\*\*recording\*\*/);
         return h.executeUpdate(stopUpdate, { args: [{}] });
       });
       const layoutCalls = (await control.requests({ cname, product: 'cloud-recording' })).filter((r) => r.operation === 'updateLayout');

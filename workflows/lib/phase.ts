@@ -1,8 +1,9 @@
 /**
- * A lifecycle's phase, kept in one place: read by the `status` query, mirrored to the RtcPhase
- * search attribute on every change.
+ * A lifecycle's phase, kept in one place: read by the `status` query, mirrored to the RtcPhase search
+ * attribute on every change (one visibility write per change, none for a reason alone) and shown as
+ * the workflow's current details in the Temporal UI (no history event).
  */
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { SA } from './search-attributes';
 
 export interface PhaseTracker<P extends string> {
@@ -17,6 +18,8 @@ export function trackPhase<P extends string>(initial: P): PhaseTracker<P> {
   let reason: string | undefined;
   let since = new Date().toISOString();
   upsertSearchAttributes([{ key: SA.phase, value: initial }]);
+  const show = () => setCurrentDetails(`**${current}**${reason ? ` — ${reason}` : ''} (since ${since})`);
+  show();
   return {
     get current() {
       return current;
@@ -29,10 +32,12 @@ export function trackPhase<P extends string>(initial: P): PhaseTracker<P> {
     },
     set(phase: P, why?: string) {
       reason = why;
-      if (phase === current) return;
-      current = phase;
-      since = new Date().toISOString();
-      upsertSearchAttributes([{ key: SA.phase, value: phase }]);
+      if (phase !== current) {
+        current = phase;
+        since = new Date().toISOString();
+        upsertSearchAttributes([{ key: SA.phase, value: phase }]);
+      }
+      show();
     },
   };
 }
