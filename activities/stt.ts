@@ -93,11 +93,18 @@ export function createSttActivities(deps: ActivityDeps) {
         return { id: r.agentId, alreadyRunning: r.alreadyRunning, status: r.status, captions };
       });
     },
-    /** The running agents on the channel that joined since `since` (Unix s): the reconcile read of a join. */
+    /**
+     * The live agents (starting or running) on the channel that joined since `since` (Unix s): the
+     * reconcile read of a join. Agora's list has no names, so the workflow adopts only a sole candidate.
+     */
     async findSttAgents(input: { profile: string; channel: string; since: number }): Promise<string[]> {
       return vendorCall(async () => {
-        const { agents } = await stt.listAgents(ctx(input.profile), { channel: input.channel, fromTime: input.since, state: 'RUNNING', limit: 20 });
-        return agents.map((a) => a.agent_id);
+        const ids: string[] = [];
+        for (const state of ['STARTING', 'RUNNING'] as const) {
+          const { agents } = await stt.listAgents(ctx(input.profile), { channel: input.channel, fromTime: input.since, state, limit: 100 });
+          ids.push(...agents.map((a) => a.agent_id));
+        }
+        return [...new Set(ids)];
       });
     },
     async querySttAgent(input: { profile: string; id: string }): Promise<{ status?: string }> {

@@ -8,55 +8,21 @@ import { join } from 'node:path';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { FastifyInstance } from 'fastify';
-import { buildApiServer } from '../../src/api/server';
 import type { Config } from '../../src/config';
 import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../emulator/defaults';
 import type { SttInput } from '../../src/schemas/workflows/stt';
 import { stt, sttStatusQuery, sttStopSignal, sttStopUpdate, sttUpdate, type SttPhase } from '../../workflows/stt';
-import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
-import { historyText } from '../helpers/history';
-import { connectTestEnv, testConfig, withWorker } from '../helpers/temporal';
+import { EmulatorControl, spawnEmulator } from '../helpers/emulator';
+import { NCS_SECRET, sessionHarness } from '../helpers/harness';
+import { testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 
-const NCS_SECRET = 'test-ncs-secret';
-const SECRETS = [EMULATOR_AGORA.customerSecret, EMULATOR_AGORA.appCertificate, EMULATOR_STORAGE.accessKey, EMULATOR_STORAGE.secretKey];
-
+const world = sessionHarness();
 let env: TestWorkflowEnvironment;
-let emu: SpawnedEmulator;
 let control: EmulatorControl;
-let receiver: FastifyInstance;
 let config: Config;
-const handles: WorkflowHandle[] = [];
-
-beforeAll(async () => {
-  env = await connectTestEnv();
-  emu = await spawnEmulator({ timeScale: 20 });
-  control = new EmulatorControl(emu.url);
-  receiver = buildApiServer({ client: env.client, agoraNcsSecret: NCS_SECRET });
-  await receiver.listen({ host: '127.0.0.1', port: 0 });
-  const addr = receiver.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  await control.addWebhook({ vendor: 'agora', url: `http://127.0.0.1:${port}/webhooks/agora/ncs`, secret: NCS_SECRET });
-  config = testConfig(emu.url);
-});
-
-afterAll(async () => {
-  try {
-    for (const h of handles) {
-      const text = await historyText(h);
-      for (const secret of SECRETS) expect(text).not.toContain(secret);
-      expect(text).not.toMatch(/007eJ[A-Za-z0-9+/=]{20,}/); // no bot token (AccessToken2)
-    }
-  } finally {
-    await receiver?.close();
-    await emu?.stop();
-    await env?.teardown();
-  }
-});
-
-afterEach(async () => {
-  await control.clearFaults();
+beforeAll(() => {
+  ({ env, control, config } = world);
 });
 
 const input = (channel: string, extra: Partial<SttInput> = {}): SttInput => ({
@@ -68,9 +34,7 @@ const input = (channel: string, extra: Partial<SttInput> = {}): SttInput => ({
 });
 
 async function start(taskQueue: string, args: SttInput, carried?: never): Promise<WorkflowHandle<typeof stt>> {
-  const handle = await env.client.workflow.start(stt, { taskQueue, workflowId: uniqueId('wf-stt'), args: carried ? [args, carried] : [args] });
-  handles.push(handle);
-  return handle;
+  return world.track(await env.client.workflow.start(stt, { taskQueue, workflowId: uniqueId('wf-stt'), args: carried ? [args, carried] : [args] }));
 }
 
 const phaseOf = (h: WorkflowHandle<typeof stt>, phase: SttPhase, timeoutMs = 30_000) =>
@@ -184,6 +148,27 @@ describe.each(['7', '6'] as const)('STT %s.x', (version) => {
   });
 });
 
+test('a change the vendor refuses is reported, and the configuration stays what the agent has', async () => {
+  const channel = uniqueId('stt7-refused');
+  const agentId = await withWorker(env, config, async (tq) => {
+    const h = await start(tq, input(channel));
+    await phaseOf(h, 'running');
+    await control.addFault({ match: { product: 'stt7', operation: 'update' }, action: { type: 'error', status: 400, body: { message: 'unsupported language' } }, count: 1 });
+    const err = await h.executeUpdate(sttUpdate, { args: [{ languages: ['en-US', 'ja-JP'] }] }).catch((e: unknown) => e);
+    expect(String((err as WorkflowUpdateFailedError).cause?.message)).toMatch(/HTTP 400/);
+    expect(await h.query(sttStatusQuery)).toMatchObject({ configApplied: true, config: { languages: ['en-US'] } });
+    // the next change builds on what the agent has, not on the refused value
+    expect(await h.executeUpdate(sttUpdate, { args: [{ subscribeAudioUids: ['10001'] }] })).toEqual({ languages: ['en-US'], subscribeAudioUids: ['10001'], translation: [] });
+    const result = await h.executeUpdate(sttStopUpdate, { args: [{}] });
+    expect(result).toMatchObject({ languages: ['en-US'], updates: 1 });
+    return result.agents[0]!.id;
+  });
+  // the refused call was answered by the fault before the emulator read its agent: find it by its path
+  const updates = (await control.requests({ product: 'stt7' })).filter((r) => r.operation === 'update' && r.path.includes(`/agents/${agentId}/`));
+  expect(updates.map((r) => `${r.status}:${(r.body as { languages: string[] }).languages.join(',')}`)).toEqual(['400:en-US,ja-JP', '200:en-US']);
+  await expectNothingRunning(channel);
+});
+
 test('7.x: an ambiguous join (response dropped) ends with exactly one agent, adopted by its name', async () => {
   const channel = uniqueId('stt7-ambiguous');
   await control.addFault({ match: { product: 'stt7', operation: 'join' }, action: { type: 'drop-response' }, count: 1 });
@@ -223,9 +208,7 @@ test("7.x: the 72-hour agent lifetime ends the session, or rolls over to a fresh
   const fast = await spawnEmulator({ timeScale: 20 });
   try {
     const fastControl = new EmulatorControl(fast.url);
-    const addr = receiver.server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : 0;
-    await fastControl.addWebhook({ vendor: 'agora', url: `http://127.0.0.1:${port}/webhooks/agora/ncs`, secret: NCS_SECRET });
+    await fastControl.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET });
     const ending = uniqueId('stt7-72h-end');
     const rolling = uniqueId('stt7-72h-roll');
     const long = { maxDurationMs: 30 * 86_400_000, maxIdleTime: 0, pollIntervalMs: 60_000 };
@@ -261,7 +244,7 @@ test('a worker killed with SIGKILL mid-session: a new worker carries on and the 
   const taskQueue = uniqueId('tq-stt-crash');
   const child: ChildProcess = fork(join(__dirname, '..', 'helpers', 'worker-process.ts'), [], {
     execArgv: ['--require', 'tsx/cjs'],
-    env: { ...process.env, RTCFLOW_EMULATOR_URL: emu.url, RTCFLOW_TASK_QUEUE: taskQueue, AGORA_APP_ID: '', AGORA_CUSTOMER_ID: '', AGORA_CUSTOMER_SECRET: '' },
+    env: { ...process.env, RTCFLOW_EMULATOR_URL: world.emu.url, RTCFLOW_TASK_QUEUE: taskQueue, AGORA_APP_ID: '', AGORA_CUSTOMER_ID: '', AGORA_CUSTOMER_SECRET: '' },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   try {

@@ -14,10 +14,16 @@ export interface DesiredSlot<T> {
   version: number;
   /** the last version the vendor has (or that failed for good) */
   applied: number;
+  /**
+   * The value the vendor actually has: a change the vendor refuses falls back to it, so a refused value
+   * is neither reported as applied nor re-sent after a failover. Absent in slots carried by runs older
+   * than this field (they keep the refused value, as they did).
+   */
+  vendorValue?: T;
 }
 
 export function desiredSlot<T>(value?: T): DesiredSlot<T> {
-  return { value, version: 0, applied: 0 };
+  return { value, version: 0, applied: 0, vendorValue: value };
 }
 
 export const isPending = (slot: DesiredSlot<unknown>): boolean => slot.applied < slot.version;
@@ -88,13 +94,17 @@ export function registerChange<T, A = T>(opts: ChangeOptions<T, A>): ChangeChann
   return {
     async apply(send, lost, describe) {
       const version = slot.version;
+      const value = slot.value as T;
       try {
-        await send(slot.value as T);
+        await send(value);
         slot.applied = version;
+        if ('vendorValue' in slot) slot.vendorValue = value;
       } catch (err) {
         if (lost(err)) return; // still wanted: applied once the task is reachable again
         failures.set(version, describe(err));
         slot.applied = version;
+        // refused for good: what is wanted is what the vendor has, unless a newer change came meanwhile
+        if ('vendorValue' in slot && slot.version === version) slot.value = slot.vendorValue;
       }
     },
   };

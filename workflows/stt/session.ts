@@ -154,9 +154,9 @@ export class SttSession {
       this.joinedEventFor = undefined;
       this.leftNotice = undefined;
       this.lifetimeOver = false;
-      const configVersion = this.s.config.version;
+      const sent = { version: this.s.config.version, value: this.s.config.value };
       const held = await this.vendor.start();
-      this.hold(held, configVersion);
+      this.hold(held, sent);
       this.phase.set('confirming');
       if (await this.confirm()) {
         this.phase.set('running');
@@ -171,15 +171,16 @@ export class SttSession {
     }
   }
 
-  /** `configVersion`: the desired configuration the start sent (a later change is still pending). */
-  private hold(held: Held, configVersion: number): void {
+  /** `sent`: the desired configuration the start sent (a later change is still pending). */
+  private hold(held: Held, sent: { version: number; value?: SttConfig }): void {
     const { s, input } = this;
     s.agentId = held.id;
     s.captions = held.captions;
     s.lastStatus = held.status;
     s.startedAt = new Date().toISOString();
     s.lifetimeEndsAt = input.version === '7' ? Date.now() + AGENT_MAX_LIFETIME_MS : undefined;
-    s.config.applied = Math.max(s.config.applied, configVersion);
+    s.config.applied = Math.max(s.config.applied, sent.version);
+    s.config.vendorValue = sent.value;
     s.agents.push({ id: held.id, name: s.agentName, startedAt: s.startedAt, lastStatus: held.status });
     upsertSearchAttributes([{ key: SA.sid, value: held.id }]);
   }

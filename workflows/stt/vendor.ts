@@ -61,9 +61,10 @@ function agents(input: SttParams, s: SttState, phase: PhaseTracker<SttPhase>, st
         log.info('adopted the agent an ambiguous join started', { name: s.agentName, agentId: candidates[0] });
         return { ...r, id: candidates[0]! };
       }
+      // never adopt (and later leave) an agent that may be another session's: say which one is ours
       throw ApplicationFailure.create({
         type: 'AgentUnidentified',
-        message: `an agent named ${s.agentName} runs on ${input.channel} but ${candidates.length} running agents could be it`,
+        message: `an agent named ${s.agentName} runs on ${input.channel} but ${candidates.length} live agents could be it: leave it by hand (Agora ends it at maxIdleTime or after 72 h)`,
         nonRetryable: true,
         details: [{ name: s.agentName, candidates }],
       });

@@ -5,4 +5,5 @@ import { z } from 'zod';
 export const ProfileName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'profile names are 1-64 of A-Z a-z 0-9 _ . -');
 
 /** A change wanted on a running vendor resource, with its version (workflows/lib/desired.ts). */
-export const desiredSlotOf = <T extends z.ZodType>(value: T) => z.object({ value: value.optional(), version: z.number().int(), applied: z.number().int() });
+export const desiredSlotOf = <T extends z.ZodType>(value: T) =>
+  z.object({ value: value.optional(), version: z.number().int(), applied: z.number().int(), vendorValue: value.optional() });

@@ -140,7 +140,7 @@ export interface SttResult {
   endedAt: string;
   /** from the first agent's start to the end */
   lifetimeMs: number;
-  /** the last state the vendor reported for the last agent */
+  /** the last state the vendor reported for the last agent while it ran (its query after the leave is not made) */
   finalState?: string;
   agents: SttAgent[];
   /** where the transcripts and captions went */
