@@ -7,6 +7,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkerOptions } from '
 import { createWorker, type RtcflowWorkerOptions } from '../../worker';
 import { loadConfig, type Config } from '../../src/config';
 import { EMULATOR_ACCOUNT } from '../../emulator/defaults';
+import { EmulatorControl } from './emulator';
 import { uniqueId } from './wait';
 
 let runtimeInstalled = false;
@@ -72,4 +73,19 @@ export async function withWorker<T>(
     workerOptions: { stickyQueueScheduleToStartTimeout: '1s', ...workerOptions },
   });
   return worker.runUntil(fn(taskQueue));
+}
+
+/**
+ * A test file on the shared dev server and the shared emulator: connects before all tests, tears the
+ * connection down after them. `env` is set once beforeAll ran.
+ */
+export function sharedEnvironment(): { env: TestWorkflowEnvironment; control: EmulatorControl } {
+  const shared = { control: new EmulatorControl(process.env.RTCFLOW_TEST_EMULATOR_URL!) } as { env: TestWorkflowEnvironment; control: EmulatorControl };
+  beforeAll(async () => {
+    shared.env = await connectTestEnv();
+  });
+  afterAll(async () => {
+    await shared.env?.teardown();
+  });
+  return shared;
 }

@@ -1,18 +1,14 @@
 /** The app-facing typed client: idempotent start, status, layout, stop — against the real server and emulator. */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { InvalidInputError, RtcflowClient, recordingWorkflowId } from '../../src/client';
-import { EmulatorControl } from '../helpers/emulator';
-import { connectTestEnv, testConfig, withWorker } from '../helpers/temporal';
+import { sharedEnvironment, testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 
+const shared = sharedEnvironment();
+const control = shared.control;
 let env: TestWorkflowEnvironment;
-const control = new EmulatorControl(process.env.RTCFLOW_TEST_EMULATOR_URL!);
-
-beforeAll(async () => {
-  env = await connectTestEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
+beforeAll(() => {
+  env = shared.env;
 });
 
 test('starting the same channel twice returns the running session, not a second recording', async () => {

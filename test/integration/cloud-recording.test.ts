@@ -11,18 +11,14 @@ import { buildBotToken } from '../../src/agora/token';
 import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../emulator/defaults';
 import { HttpClient } from '../../src/http/client';
 import type { VendorErrorInfo } from '../../src/http/errors';
-import { EmulatorControl } from '../helpers/emulator';
-import { capturedLogs, connectTestEnv, testConfig, withWorker } from '../helpers/temporal';
+import { capturedLogs, sharedEnvironment, testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 
+const shared = sharedEnvironment();
+const emulator = shared.control;
 let env: TestWorkflowEnvironment;
-const emulator = new EmulatorControl(process.env.RTCFLOW_TEST_EMULATOR_URL!);
-
-beforeAll(async () => {
-  env = await connectTestEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
+beforeAll(() => {
+  env = shared.env;
 });
 
 test('acquire → start → query → stop returns the files the emulator recorded, and nothing is left running', async () => {

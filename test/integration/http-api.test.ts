@@ -4,18 +4,14 @@ import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { buildApiServer } from '../../src/api/server';
 import { transcriptionWorkflowId } from '../../src/client';
-import { EmulatorControl } from '../helpers/emulator';
-import { connectTestEnv, testConfig, withWorker } from '../helpers/temporal';
+import { sharedEnvironment, testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 
+const shared = sharedEnvironment();
+const control = shared.control;
 let env: TestWorkflowEnvironment;
-const control = new EmulatorControl(process.env.RTCFLOW_TEST_EMULATOR_URL!);
-
-beforeAll(async () => {
-  env = await connectTestEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
+beforeAll(() => {
+  env = shared.env;
 });
 
 async function call(base: string, method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, body?: unknown) {

@@ -7,19 +7,15 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { transcriptionWorkflowId } from '../../src/client';
-import { EmulatorControl } from '../helpers/emulator';
-import { connectTestEnv, testConfig, withWorker } from '../helpers/temporal';
+import { sharedEnvironment, testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 
 const ROOT = join(__dirname, '..', '..');
+const shared = sharedEnvironment();
+const control = shared.control;
 let env: TestWorkflowEnvironment;
-const control = new EmulatorControl(process.env.RTCFLOW_TEST_EMULATOR_URL!);
-
-beforeAll(async () => {
-  env = await connectTestEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
+beforeAll(() => {
+  env = shared.env;
 });
 
 interface Run {

@@ -2,18 +2,14 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { InvalidInputError, RtcflowClient, transcriptionWorkflowId } from '../../src/client';
-import { EmulatorControl } from '../helpers/emulator';
-import { connectTestEnv, testConfig, withWorker } from '../helpers/temporal';
+import { sharedEnvironment, testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 
+const shared = sharedEnvironment();
+const control = shared.control;
 let env: TestWorkflowEnvironment;
-const control = new EmulatorControl(process.env.RTCFLOW_TEST_EMULATOR_URL!);
-
-beforeAll(async () => {
-  env = await connectTestEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
+beforeAll(() => {
+  env = shared.env;
 });
 
 const running = (rtc: RtcflowClient, id: string) =>
