@@ -18,7 +18,20 @@ const workflowRestrictions = {
     { group: ['node:*'], message: 'no Node built-ins in workflow code (Temporal sandbox)' },
     {
       // activities and vendor clients do I/O: a workflow may import their types only
-      group: ['**/activities/*', '**/src/http/client', '**/src/agora/http', '**/src/agora/cloud-recording', '**/src/agora/stt', '**/src/agora/token', '**/src/config', '**/src/api/*', '**/src/client', '**/src/cli/*', '**/emulator/*', '**/src/temporal/*'],
+      group: [
+        '**/activities/*',
+        '**/src/http/client',
+        '**/src/agora/http',
+        '**/src/agora/cloud-recording',
+        '**/src/agora/stt',
+        '**/src/agora/token',
+        '**/src/config',
+        '**/src/api/*',
+        '**/src/client',
+        '**/src/cli/*',
+        '**/emulator/*',
+        '**/src/temporal/*',
+      ],
       allowTypeImports: true,
       message: 'workflow code may import only types from modules that do I/O (call an activity instead)',
     },

@@ -28,7 +28,6 @@ export interface StartRecordingInput {
   tokenTtlSeconds: number;
 }
 
-
 export type { RecordingRef };
 
 export interface StartedRecording {
@@ -102,9 +101,7 @@ export function createCloudRecordingActivities(deps: ActivityDeps) {
     },
 
     async updateRecordingSubscriptions(input: RecordingRef & { streamSubscribe: StreamSubscribe }): Promise<void> {
-      await vendorCall(() =>
-        agora.update(agoraContext(deps, input.profile, input.baseUrl), { ...input, clientRequest: { streamSubscribe: input.streamSubscribe } }),
-      );
+      await vendorCall(() => agora.update(agoraContext(deps, input.profile, input.baseUrl), { ...input, clientRequest: { streamSubscribe: input.streamSubscribe } }));
     },
 
     /** Hands the recorder the storage profile's current (refreshed) STS credentials; returns their new expiry. */

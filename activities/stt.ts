@@ -66,7 +66,14 @@ async function startBody(deps: ActivityDeps, input: SttStartInput) {
 }
 
 function captionStorage(p: StorageProfile) {
-  return { accessKey: p.accessKey, secretKey: p.secretKey, bucket: p.bucket, vendor: p.vendor, region: p.region, ...(p.fileNamePrefix ? { fileNamePrefix: p.fileNamePrefix } : {}) };
+  return {
+    accessKey: p.accessKey,
+    secretKey: p.secretKey,
+    bucket: p.bucket,
+    vendor: p.vendor,
+    region: p.region,
+    ...(p.fileNamePrefix ? { fileNamePrefix: p.fileNamePrefix } : {}),
+  };
 }
 
 function destination(p: StorageProfile): CaptionDestination {
@@ -132,7 +139,9 @@ export function createSttActivities(deps: ActivityDeps) {
       return vendorCall(async () => ({ status: (await stt.queryTask(ctx(input.profile), { builderToken: input.builderToken, taskId: input.id })).status }));
     },
     async updateSttTask(input: SttUpdateInput & { builderToken: string }): Promise<void> {
-      await vendorCall(() => stt.updateTask(ctx(input.profile), { builderToken: input.builderToken, taskId: input.id }, { sequenceId: input.sequenceId, ...updateOf(input.config) }));
+      await vendorCall(() =>
+        stt.updateTask(ctx(input.profile), { builderToken: input.builderToken, taskId: input.id }, { sequenceId: input.sequenceId, ...updateOf(input.config) }),
+      );
     },
     async stopSttTask(input: { profile: string; id: string; builderToken: string }): Promise<{ outcome: string }> {
       return vendorCall(async () => ({ outcome: (await stt.stopTask(ctx(input.profile), { builderToken: input.builderToken, taskId: input.id })).outcome }));

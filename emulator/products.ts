@@ -9,4 +9,13 @@ import { registerAgoraMediaPush } from './agora/media-push';
 import { registerAgoraMediaPull } from './agora/media-pull';
 import { registerSparkRtc } from './sparkrtc';
 
-export const PRODUCTS: ProductModule[] = [registerAgoraCloudRecording, registerAgoraChannelManagement, registerAgoraStt, registerAgoraCloudTranscoder, registerAgoraMediaGateway, registerAgoraMediaPush, registerAgoraMediaPull, registerSparkRtc];
+export const PRODUCTS: ProductModule[] = [
+  registerAgoraCloudRecording,
+  registerAgoraChannelManagement,
+  registerAgoraStt,
+  registerAgoraCloudTranscoder,
+  registerAgoraMediaGateway,
+  registerAgoraMediaPush,
+  registerAgoraMediaPull,
+  registerSparkRtc,
+];

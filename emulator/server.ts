@@ -55,9 +55,7 @@ const SECRET_KEYS = new Set(['accessKey', 'secretKey', 'token', 'customerSecret'
 export function maskSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskSecrets);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEYS.has(k) && typeof v === 'string' && v ? '***' : maskSecrets(v)]),
-    );
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEYS.has(k) && typeof v === 'string' && v ? '***' : maskSecrets(v)]));
   }
   return value;
 }

@@ -233,10 +233,7 @@ export class World {
 
   listTasks(filter: { running?: boolean; product?: string; cname?: string } = {}): VendorTask[] {
     return [...this.tasks.values()].filter(
-      (t) =>
-        (filter.running === undefined || t.billing === filter.running) &&
-        (!filter.product || t.product === filter.product) &&
-        (!filter.cname || t.cname === filter.cname),
+      (t) => (filter.running === undefined || t.billing === filter.running) && (!filter.product || t.product === filter.product) && (!filter.cname || t.cname === filter.cname),
     );
   }
 
@@ -261,10 +258,7 @@ export class World {
 
   requests(filter: { product?: string; cname?: string; sinceSeq?: number } = {}): RequestLogEntry[] {
     return this.log.filter(
-      (e) =>
-        (!filter.product || e.product === filter.product) &&
-        (!filter.cname || e.cname === filter.cname) &&
-        (filter.sinceSeq === undefined || e.seq > filter.sinceSeq),
+      (e) => (!filter.product || e.product === filter.product) && (!filter.cname || e.cname === filter.cname) && (filter.sinceSeq === undefined || e.seq > filter.sinceSeq),
     );
   }
 

@@ -7,10 +7,7 @@ import { startDevServer } from '../src/temporal/dev-server';
 import { spawnEmulator } from './helpers/emulator';
 
 export default async function globalSetup(): Promise<void> {
-  const [server, emulator] = await Promise.all([
-    startDevServer({ readyTimeoutMs: 60_000 }),
-    spawnEmulator(),
-  ]);
+  const [server, emulator] = await Promise.all([startDevServer({ readyTimeoutMs: 60_000 }), spawnEmulator()]);
   process.env.TEMPORAL_ADDRESS = server.address;
   process.env.RTCFLOW_TEST_EMULATOR_URL = emulator.url;
   (globalThis as Record<string, unknown>).__rtcflowStops = [server.stop, emulator.stop];

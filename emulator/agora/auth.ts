@@ -90,7 +90,8 @@ function verifyHmac(world: World, req: FastifyRequest, header: string): AgoraAcc
   const invalid = 'Invalid authentication credentials';
   if (!fields?.username || !fields.signature) return invalid;
   if ((fields.algorithm ?? '').toLowerCase() !== 'hmac-sha256') return 'HMAC algorithm not supported';
-  if ((fields.headers ?? '').trim().split(/\s+/).join(' ') !== 'host date request-line digest') return 'HMAC signature cannot be verified: headers must be "host date request-line digest"';
+  if ((fields.headers ?? '').trim().split(/\s+/).join(' ') !== 'host date request-line digest')
+    return 'HMAC signature cannot be verified: headers must be "host date request-line digest"';
   const account = world.agoraAccounts.find((a) => a.customerId === fields.username);
   if (!account) return invalid;
   const date = firstHeader(req, 'date');

@@ -95,10 +95,7 @@ export function registerAgoraChannelManagement(app: FastifyInstance, ctx: Emulat
 
   const active = (r: BanRule) => r.expiresAt > world.now();
   const matches = (r: BanRule, appId: string, cname: string, user: { uid: string; ip?: string }) =>
-    r.appId === appId &&
-    (r.cname === undefined || r.cname === cname) &&
-    (r.uid === undefined || intUid(user.uid) === r.uid) &&
-    (r.ip === undefined || user.ip === r.ip);
+    r.appId === appId && (r.cname === undefined || r.cname === cname) && (r.uid === undefined || intUid(user.uid) === r.uid) && (r.ip === undefined || user.ip === r.ip);
   const silences = (r: { privileges: BanPrivilege[] }) => r.privileges.includes('publish_audio') && r.privileges.includes('publish_video');
   const silenced = (ch: Channel, user: ChannelUser) => [...rules.values()].some((r) => active(r) && silences(r) && matches(r, ch.appId, ch.cname, user));
 

@@ -102,7 +102,12 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
   const notify = (rec: Recording, eventType: number, serviceType: number, details: Record<string, unknown>) => {
     webhooks.emit('agora', rec.appId, {
       label: `cloud-recording ${eventType} ${String(details.msgName)}`,
-      body: ncsEnvelope(NCS_PRODUCT_ID, eventType, { cname: rec.cname, uid: rec.uid, sid: rec.sid, sequence: rec.sequence++, sendts: world.now(), serviceType, details }, world.now()),
+      body: ncsEnvelope(
+        NCS_PRODUCT_ID,
+        eventType,
+        { cname: rec.cname, uid: rec.uid, sid: rec.sid, sequence: rec.sequence++, sendts: world.now(), serviceType, details },
+        world.now(),
+      ),
     });
   };
 
@@ -199,9 +204,7 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
     if (res.sid) {
       // one resourceId = one recording: a repeated start answers 201 / code 7
       req.logRef.sid = res.sid;
-      return reply
-        .code(201)
-        .send({ cname: res.cname, uid: res.uid, resourceId, ...(code7WithoutSid ? {} : { sid: res.sid }), code: 7, reason: 'recording is already running' });
+      return reply.code(201).send({ cname: res.cname, uid: res.uid, resourceId, ...(code7WithoutSid ? {} : { sid: res.sid }), code: 7, reason: 'recording is already running' });
     }
     if (world.now() - res.acquiredAt > RESOURCE_VALIDITY_MS) return bad(reply, 'resourceId expired', 433);
     const live = [...recordings.values()].find((r) => r.state === 'running' && r.appId === appid && r.cname === body.cname && r.uid === body.uid);
@@ -220,8 +223,10 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
     if (tokenProblem) return bad(reply, tokenProblem.reason, tokenProblem.code);
     const storage = cr.storageConfig;
     const storageOk =
-      storage && typeof storage === 'object' &&
-      Number.isInteger(storage.vendor) && Number.isInteger(storage.region) &&
+      storage &&
+      typeof storage === 'object' &&
+      Number.isInteger(storage.vendor) &&
+      Number.isInteger(storage.region) &&
       ['bucket', 'accessKey', 'secretKey'].every((k) => typeof storage[k] === 'string' && storage[k].length > 0);
     if (!storageOk) return bad(reply, 'storageConfig needs vendor, region, bucket, accessKey and secretKey');
     const rc = cr.recordingConfig ?? {};
@@ -455,7 +460,22 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
     const rec = recordings.get((req.params as { sid: string }).sid);
     if (!rec) return reply.code(404).send({ message: 'no recording with that sid' });
     const { web, layout, subscriptions, state, exitReason, updates, uploadingStatus, failoverUntil, stsExpiresAt, stalled } = rec;
-    return { sid: rec.sid, cname: rec.cname, uid: rec.uid, mode: rec.mode, state, exitReason, web, layout, subscriptions, updates, uploadingStatus, failoverUntil, stsExpiresAt, stalled };
+    return {
+      sid: rec.sid,
+      cname: rec.cname,
+      uid: rec.uid,
+      mode: rec.mode,
+      state,
+      exitReason,
+      web,
+      layout,
+      subscriptions,
+      updates,
+      uploadingStatus,
+      failoverUntil,
+      stsExpiresAt,
+      stalled,
+    };
   });
 }
 
@@ -505,7 +525,12 @@ function serverResponse(rec: Recording, world: World, status?: number, uploading
 function fileListing(rec: Recording, world: World): { fileListMode: 'json'; fileList: FileEntry[] } {
   const published = [...world.channel(rec.appId, rec.cname).everPublished];
   const entry = (fileName: string, trackType: string, uid: string, mixedAllUser: boolean): FileEntry => ({
-    fileName, trackType, uid, mixedAllUser, isPlayable: true, sliceStartTime: rec.startedAt,
+    fileName,
+    trackType,
+    uid,
+    mixedAllUser,
+    isPlayable: true,
+    sliceStartTime: rec.startedAt,
   });
   const files: FileEntry[] = [];
   if (rec.web) {

@@ -22,11 +22,7 @@ export const NO_ROUTE = { message: 'no Route matched with those values' } as con
  * X-Request-ID generated when the caller sent none (so the request log and the response carry one), no
  * X-Request-ID on a 401, and any extra response headers `onSend` adds.
  */
-export function regionalScope(
-  app: FastifyInstance,
-  routes: (instance: FastifyInstance) => void,
-  opts: { onSend?: (req: FastifyRequest, reply: FastifyReply) => void } = {},
-): void {
+export function regionalScope(app: FastifyInstance, routes: (instance: FastifyInstance) => void, opts: { onSend?: (req: FastifyRequest, reply: FastifyReply) => void } = {}): void {
   app.register(async (instance) => {
     captureRawJsonBody(instance);
     instance.addHook('onRequest', async (req) => {
@@ -84,7 +80,13 @@ export type DestroyReason = 'Delete Request' | 'Idle Timeout' | 'Internal Error'
 
 /** Ends a destroyed resource's ledger task: `deleted` on a Delete request, `destroyed` otherwise. */
 export function endDestroyedTask(world: World, product: string, id: string, reason: DestroyReason): void {
-  world.endTask('agora', product, id, reason === 'Delete Request' ? 'deleted' : 'destroyed', reason === 'Delete Request' ? 'delete' : reason === 'Idle Timeout' ? 'idle' : 'internal-error');
+  world.endTask(
+    'agora',
+    product,
+    id,
+    reason === 'Delete Request' ? 'deleted' : 'destroyed',
+    reason === 'Delete Request' ? 'delete' : reason === 'Idle Timeout' ? 'idle' : 'internal-error',
+  );
 }
 
 export function headerOf(req: FastifyRequest, name: string): string | undefined {

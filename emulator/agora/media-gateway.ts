@@ -532,7 +532,10 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
         cfg.defaultStreamTemplate = id;
         cfg.legacyTranscoding = undefined;
       } else if (isObject(settings.transcoding) || isObject(settings.simulcastStream)) {
-        cfg.legacyTranscoding = { ...(isObject(settings.transcoding) ? settings.transcoding : {}), ...(isObject(settings.simulcastStream) ? { simulcastStream: settings.simulcastStream } : {}) };
+        cfg.legacyTranscoding = {
+          ...(isObject(settings.transcoding) ? settings.transcoding : {}),
+          ...(isObject(settings.simulcastStream) ? { simulcastStream: settings.simulcastStream } : {}),
+        };
       } else {
         return reply.code(400).send({ message: MSG.invalid });
       }

@@ -105,7 +105,8 @@ interface Player {
   task: VendorTask;
 }
 
-type Checked = { message: string } | { config: Record<string, unknown>; streamUrl: string; channel: string; uid?: number; account?: string; idleTimeout: number; playTs: number; name?: string };
+type Checked =
+  { message: string } | { config: Record<string, unknown>; streamUrl: string; channel: string; uid?: number; account?: string; idleTimeout: number; playTs: number; name?: string };
 
 /** Validates a player body as 002 documents it; the normalised config or the vendor's 400 body. */
 function validatePlayer(p: Record<string, unknown>, nowMs: number): Checked {
@@ -156,13 +157,27 @@ function validatePlayer(p: Record<string, unknown>, nowMs: number): Checked {
   if (p.videoOptions !== undefined) {
     const v = p.videoOptions;
     if (!isObject(v)) return invalid('videoOptions');
-    const ranges: Array<[string, number, number]> = [['width', 66, 1920], ['height', 66, 1080], ['frameRate', 1, 30], ['bitrate', 1, 10_000]];
+    const ranges: Array<[string, number, number]> = [
+      ['width', 66, 1920],
+      ['height', 66, 1080],
+      ['frameRate', 1, 30],
+      ['bitrate', 1, 10_000],
+    ];
     for (const [k, min, max] of ranges) if (v[k] !== undefined && intIn(v[k], min, max) === undefined) return invalid(`videoOptions.${k}`);
     if (v.fillMode !== undefined && v.fillMode !== 'fit' && v.fillMode !== 'fill') return invalid('videoOptions.fillMode');
     // "If set to other value, the default is H.264": any codec string is accepted
     if (v.codec !== undefined && typeof v.codec !== 'string') return invalid('videoOptions.codec');
   }
-  return { config: { ...p, idleTimeout, ...(name ? { name } : {}) }, streamUrl: p.streamUrl, channel: p.channelName, uid, account: hasAccount ? (p.account as string) : undefined, idleTimeout, playTs, name };
+  return {
+    config: { ...p, idleTimeout, ...(name ? { name } : {}) },
+    streamUrl: p.streamUrl,
+    channel: p.channelName,
+    uid,
+    account: hasAccount ? (p.account as string) : undefined,
+    idleTimeout,
+    playTs,
+    name,
+  };
 }
 
 export function registerAgoraMediaPull(app: FastifyInstance, ctx: EmulatorContext): void {
@@ -263,7 +278,12 @@ export function registerAgoraMediaPull(app: FastifyInstance, ctx: EmulatorContex
 
   /** A uid nobody in the channel (nor another live player there) uses. */
   const assignUid = (appId: string, channel: string): number => {
-    const used = new Set([...world.channel(appId, channel).users.keys(), ...live().filter((p) => p.appId === appId && p.channel === channel).map((p) => p.rtcUser)]);
+    const used = new Set([
+      ...world.channel(appId, channel).users.keys(),
+      ...live()
+        .filter((p) => p.appId === appId && p.channel === channel)
+        .map((p) => p.rtcUser),
+    ]);
     for (;;) {
       const uid = 100_000 + Math.floor(Math.random() * 4_000_000_000);
       if (!used.has(String(uid))) return uid;

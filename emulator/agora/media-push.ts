@@ -128,7 +128,8 @@ function validateConverter(input: Record<string, unknown>): { config: Record<str
     if (v !== undefined) {
       if (!isObject(v) || Object.keys(v).length === 0) return invalid('transcodeOptions.videoOptions');
       const canvas = v.canvas;
-      if (!isObject(canvas) || intIn(canvas.width, 1, 10_000) === undefined || intIn(canvas.height, 1, 10_000) === undefined) return invalid('transcodeOptions.videoOptions.canvas');
+      if (!isObject(canvas) || intIn(canvas.width, 1, 10_000) === undefined || intIn(canvas.height, 1, 10_000) === undefined)
+        return invalid('transcodeOptions.videoOptions.canvas');
       const layoutType = v.layoutType ?? 0;
       if (layoutType !== 0 && layoutType !== 1) return invalid('transcodeOptions.videoOptions.layoutType');
       if (layoutType === 1) {
@@ -183,7 +184,8 @@ function sourceUids(config: Record<string, unknown>): string[] {
   const uids = new Set<string>();
   const raw = config.rawOptions as { rtcStreamUid?: number } | undefined;
   if (raw?.rtcStreamUid) uids.add(String(raw.rtcStreamUid));
-  const t = config.transcodeOptions as { audioOptions?: { rtcStreamUids?: number[] }; videoOptions?: { layout?: Array<{ rtcStreamUid?: number }>; vertical?: { maxResolutionUid?: number } } } | undefined;
+  const t = config.transcodeOptions as
+    { audioOptions?: { rtcStreamUids?: number[] }; videoOptions?: { layout?: Array<{ rtcStreamUid?: number }>; vertical?: { maxResolutionUid?: number } } } | undefined;
   for (const u of t?.audioOptions?.rtcStreamUids ?? []) uids.add(String(u));
   for (const el of t?.videoOptions?.layout ?? []) if (el.rtcStreamUid) uids.add(String(el.rtcStreamUid));
   if (t?.videoOptions?.vertical?.maxResolutionUid) uids.add(String(t.videoOptions.vertical.maxResolutionUid));
@@ -191,7 +193,13 @@ function sourceUids(config: Record<string, unknown>): string[] {
 }
 
 /** FieldMask paths an update may name. */
-const UPDATABLE = [/^rtmpUrl$/, /^idleTime[oO]ut$/, /^jitterBufferSizeMs$/, /^transcodeOptions\.(audioOptions|videoOptions|token|rtcChannel)(\..+)?$/, /^rawOptions\.(rtcStreamUid|token|rtcChannel)$/];
+const UPDATABLE = [
+  /^rtmpUrl$/,
+  /^idleTime[oO]ut$/,
+  /^jitterBufferSizeMs$/,
+  /^transcodeOptions\.(audioOptions|videoOptions|token|rtcChannel)(\..+)?$/,
+  /^rawOptions\.(rtcStreamUid|token|rtcChannel)$/,
+];
 
 function withoutTokens(config: Record<string, unknown>): Record<string, unknown> {
   const copy = deepClone(config);
@@ -241,7 +249,10 @@ export function registerAgoraMediaPush(app: FastifyInstance, ctx: EmulatorContex
     updateTs: unixSeconds(c.updatedAt),
     state: c.state,
   });
-  const summary = (c: Converter) => ({ converter: { id: c.id, createTs: unixSeconds(c.createdAt), updateTs: unixSeconds(c.updatedAt), state: c.state }, fields: 'id,createTs,updateTs,state' });
+  const summary = (c: Converter) => ({
+    converter: { id: c.id, createTs: unixSeconds(c.createdAt), updateTs: unixSeconds(c.updatedAt), state: c.state },
+    fields: 'id,createTs,updateTs,state',
+  });
 
   const notify = (c: Converter, eventType: number, xRequestId: string, extra: Record<string, unknown> = {}) => {
     webhooks.emit('agora', c.appId, {
@@ -282,8 +293,7 @@ export function registerAgoraMediaPush(app: FastifyInstance, ctx: EmulatorContex
     for (const c of live()) {
       const active = sourcesActive(c, publishers);
       if (active) c.lastActiveAt = now;
-      const state: State =
-        c.failed || (now >= c.connectAt && unreachable(String(c.config.rtmpUrl))) ? 'failed' : now < c.connectAt ? 'connecting' : active ? 'running' : 'idle';
+      const state: State = c.failed || (now >= c.connectAt && unreachable(String(c.config.rtmpUrl))) ? 'failed' : now < c.connectAt ? 'connecting' : active ? 'running' : 'idle';
       setState(c, state);
       const idleMs = Number(c.config.idleTimeout) * 1000;
       if (!active && now - c.lastActiveAt >= idleMs) destroy(c, 'Idle Timeout');
@@ -373,7 +383,10 @@ export function registerAgoraMediaPush(app: FastifyInstance, ctx: EmulatorContex
         const patch = body.converter;
         if (!isObject(patch)) return reply.code(400).send(invalid('converter'));
         if (typeof body.fields !== 'string' || body.fields.trim() === '') return reply.code(400).send(invalid('fields'));
-        const paths = body.fields.split(',').map((p) => p.trim()).filter(Boolean);
+        const paths = body.fields
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean);
         const vertical = (valueAt(c.config, 'transcodeOptions.videoOptions.layoutType') ?? 0) === 1;
         const next = deepClone(c.config);
         for (const path of paths) {

@@ -14,7 +14,10 @@ import { agoraBasicAuth } from './auth';
 
 export const DEFAULT_NCS_IPS: readonly string[] = ['127.0.0.1'];
 
-const Ips = z.array(z.union([z.ipv4(), z.ipv6()])).min(1).max(256);
+const Ips = z
+  .array(z.union([z.ipv4(), z.ipv6()]))
+  .min(1)
+  .max(256);
 const NcsIpBody = z.strictObject({ v1: Ips.optional(), v2: Ips.optional() });
 
 export function registerAgoraNcsIp(app: FastifyInstance, ctx: EmulatorContext): void {

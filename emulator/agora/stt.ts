@@ -118,7 +118,10 @@ export function registerAgoraStt(app: FastifyInstance, ctx: EmulatorContext): vo
   /** The reason the bots of `rtc` cannot join, or undefined. */
   const botProblem = (appId: string, rtc: RtcConfig, certificate: string | undefined): string | undefined => {
     const ch = world.channel(appId, rtc.channelName);
-    for (const [field, uid] of [['subBotUid', rtc.subBotUid], ['pubBotUid', rtc.pubBotUid]] as const) {
+    for (const [field, uid] of [
+      ['subBotUid', rtc.subBotUid],
+      ['pubBotUid', rtc.pubBotUid],
+    ] as const) {
       if (uidTaken(ch, uid)) return `rtcConfig.${field} ${uid} is already used in channel ${rtc.channelName}: bot uids must differ from every uid in the channel`;
     }
     if (certificate) {
@@ -417,12 +420,7 @@ export function registerAgoraStt(app: FastifyInstance, ctx: EmulatorContext): vo
       if (channel) req.logRef = { ...req.logRef, cname: channel };
 
       let matches = [...agents.values()].filter(
-        (a) =>
-          a.appId === appid &&
-          (!channel || a.channel === channel) &&
-          seconds(a.createdAt) >= fromS &&
-          seconds(a.createdAt) <= toS &&
-          stt7StateCode(status7(a)) === wanted,
+        (a) => a.appId === appid && (!channel || a.channel === channel) && seconds(a.createdAt) >= fromS && seconds(a.createdAt) <= toS && stt7StateCode(status7(a)) === wanted,
       );
       const cursor = queryParam(req, 'cursor');
       if (cursor) {

@@ -18,13 +18,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  CreateTaskRequest,
-  SERVICE_TYPE,
-  TRANSCODER_UPDATE_MASK,
-  updateViolations,
-  type TranscoderConfig,
-} from '../../src/schemas/agora/transcoder';
+import { CreateTaskRequest, SERVICE_TYPE, TRANSCODER_UPDATE_MASK, updateViolations, type TranscoderConfig } from '../../src/schemas/agora/transcoder';
 import type { EmulatorContext } from '../context';
 import type { World } from '../world';
 import { agoraBasicAuth } from './auth';
@@ -206,7 +200,8 @@ export function registerAgoraCloudTranscoder(app: FastifyInstance, ctx: Emulator
       simulateHosts(appid, config);
       const inputCh = world.channel(appid, inputChannel);
       let inputBotUid: string;
-      do inputBotUid = String(randomInt(1, 2 ** 31)); while (inputCh.users.has(inputBotUid));
+      do inputBotUid = String(randomInt(1, 2 ** 31));
+      while (inputCh.users.has(inputBotUid));
       world.botJoins(appid, inputChannel, inputBotUid);
       const task: Task = {
         taskId,

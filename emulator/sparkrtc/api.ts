@@ -305,7 +305,9 @@ function registerJobs(route: Route, state: SparkState): void {
     const target = appOf(req);
     if (!canStart(reply, target, body.record_param.record_rule_id)) return reply;
     const videoType = body.video_type ?? 'CAMERASTREAM';
-    const dup = state.liveJobs({ appId: target.appId, roomId: body.room_id }).find((j) => j.kind === 'individual' && !j.auto && j.userId === body.user_id && j.videoType === videoType);
+    const dup = state
+      .liveJobs({ appId: target.appId, roomId: body.room_id })
+      .find((j) => j.kind === 'individual' && !j.auto && j.userId === body.user_id && j.videoType === videoType);
     if (dup) return rtcError(reply, 'RTC.00001006', `job ${dup.jobId} records ${body.user_id} already`);
     if (quotaFull(reply, target)) return reply;
     const rule = target.rules.get(body.record_param.record_rule_id)!;
@@ -454,7 +456,14 @@ function registerObs(route: Route): void {
     const prefix = q.prefix ?? '';
     const keys = [...bucket.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
     if (q.type === 'folders') {
-      const folders = [...new Set(keys.map((k) => k.slice(prefix.length)).filter((rest) => rest.includes('/')).map((rest) => `${prefix}${rest.slice(0, rest.indexOf('/') + 1)}`))];
+      const folders = [
+        ...new Set(
+          keys
+            .map((k) => k.slice(prefix.length))
+            .filter((rest) => rest.includes('/'))
+            .map((rest) => `${prefix}${rest.slice(0, rest.indexOf('/') + 1)}`),
+        ),
+      ];
       return { count: folders.length, objects: folders.map((f) => ({ file_name: f, size: 0, last_modified: '' })) };
     }
     const objects = keys.map((k) => {

@@ -8,15 +8,14 @@ import { z } from 'zod';
 import type { SparkState } from './state';
 
 const RoomParams = z.object({ appId: z.string().min(1), roomId: z.string().min(1) });
-const UserBody = z
-  .strictObject({
-    userId: z.string().min(1),
-    /** shorthand: audio + camera (true) or nothing (false, a present non-publishing user) */
-    publishing: z.boolean().optional(),
-    audio: z.boolean().optional(),
-    video: z.boolean().optional(),
-    screen: z.boolean().optional(),
-  });
+const UserBody = z.strictObject({
+  userId: z.string().min(1),
+  /** shorthand: audio + camera (true) or nothing (false, a present non-publishing user) */
+  publishing: z.boolean().optional(),
+  audio: z.boolean().optional(),
+  video: z.boolean().optional(),
+  screen: z.boolean().optional(),
+});
 const SettingsBody = z.strictObject({
   initMs: z.number().int().min(0).optional(),
   roomOpDelayMs: z.number().int().min(0).optional(),

@@ -38,9 +38,7 @@ const SECRET_FIELDS = new Set(['auth_key', 'password', 'app_key']);
 export function maskBody(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskBody);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_FIELDS.has(k) && typeof v === 'string' && v ? '***' : maskBody(v)]),
-    );
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_FIELDS.has(k) && typeof v === 'string' && v ? '***' : maskBody(v)]));
   }
   return value;
 }

@@ -507,7 +507,16 @@ export class SparkState {
 
   private toRunning(job: Job, at: number): void {
     job.state = 'RUNNING';
-    this.world.putTask({ vendor: VENDOR, product: this.product(job), id: job.jobId, appId: job.appId, cname: job.roomId, state: 'RUNNING', billing: true, startedAt: job.createdAt });
+    this.world.putTask({
+      vendor: VENDOR,
+      product: this.product(job),
+      id: job.jobId,
+      appId: job.appId,
+      cname: job.roomId,
+      state: 'RUNNING',
+      billing: true,
+      startedAt: job.createdAt,
+    });
     if (job.active) for (const format of job.rule.record_formats) this.openFile(job, format, at);
   }
 
@@ -533,7 +542,11 @@ export class SparkState {
       return { cycleMs: (c?.record_cycle ?? 0) * 1000, mergeGapMs: merge < 0 ? 30 * DAY_MS : merge * 1000, prefix: c?.record_prefix ?? DEFAULT_RECORD_PREFIX };
     }
     const c = job.rule.mp4_config;
-    return { cycleMs: (c?.record_cycle ?? DEFAULT_MP4_RECORD_CYCLE) * 1000, mergeGapMs: (c?.record_max_duration_to_merge_file ?? 0) * 1000, prefix: c?.record_prefix ?? DEFAULT_RECORD_PREFIX };
+    return {
+      cycleMs: (c?.record_cycle ?? DEFAULT_MP4_RECORD_CYCLE) * 1000,
+      mergeGapMs: (c?.record_max_duration_to_merge_file ?? 0) * 1000,
+      prefix: c?.record_prefix ?? DEFAULT_RECORD_PREFIX,
+    };
   }
 
   private openFile(job: Job, format: RecordFormat, at: number): void {
@@ -709,7 +722,7 @@ export class SparkState {
 
   tick(now: number): void {
     // room operations that were accepted (202) take effect
-    for (let i = 0; i < this.pending.length; ) {
+    for (let i = 0; i < this.pending.length;) {
       const op = this.pending[i]!;
       if (op.at > now) {
         i++;
@@ -759,7 +772,11 @@ function demoAccount(now: number): Account {
     apps: new Map(),
     buckets: new Map(),
   };
-  for (const [name, location] of [[d.bucket, d.region], [d.exampleBucket, d.region], [d.southBucket, 'cn-south-1']] as const) {
+  for (const [name, location] of [
+    [d.bucket, d.region],
+    [d.exampleBucket, d.region],
+    [d.southBucket, 'cn-south-1'],
+  ] as const) {
     account.buckets.set(name, { name, location, createdAt: now, authorized: true, objects: new Map() });
   }
   account.apps.set(d.appId, newApp(d.appId, d.appName, d.domainId, now));

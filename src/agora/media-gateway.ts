@@ -144,14 +144,28 @@ function templatePath(ctx: AgoraContext, input: TemplateInput): string {
 /** Creates the template or resets it whole (PUT). Applies to pushes that start ≥ 3 minutes later. */
 export async function putStreamTemplate(ctx: AgoraContext, input: TemplateSettingsInput): Promise<{ requestId: string }> {
   const json = parseInput(StreamTemplateRequest, { settings: input.settings }, 'template settings');
-  const res = await agoraCall(ctx, { method: 'PUT', path: templatePath(ctx, input), json, site: site('putTemplate', true), response: GatewayStatusResponse, requestId: input.requestId });
+  const res = await agoraCall(ctx, {
+    method: 'PUT',
+    path: templatePath(ctx, input),
+    json,
+    site: site('putTemplate', true),
+    response: GatewayStatusResponse,
+    requestId: input.requestId,
+  });
   return { requestId: res.requestId };
 }
 
 /** Updates an existing template: each of transcoding.video, transcoding.audio, jitterBuffer is replaced whole. */
 export async function updateStreamTemplate(ctx: AgoraContext, input: TemplateSettingsInput): Promise<{ requestId: string }> {
   const json = parseInput(StreamTemplateRequest, { settings: input.settings }, 'template settings');
-  const res = await agoraCall(ctx, { method: 'PATCH', path: templatePath(ctx, input), json, site: site('patchTemplate', true), response: GatewayStatusResponse, requestId: input.requestId });
+  const res = await agoraCall(ctx, {
+    method: 'PATCH',
+    path: templatePath(ctx, input),
+    json,
+    site: site('patchTemplate', true),
+    response: GatewayStatusResponse,
+    requestId: input.requestId,
+  });
   return { requestId: res.requestId };
 }
 
@@ -164,7 +178,13 @@ export async function deleteStreamTemplate(ctx: AgoraContext, input: TemplateInp
 
 export async function getStreamTemplate(ctx: AgoraContext, input: TemplateInput): Promise<StreamTemplate | null> {
   return nullIfGone(async () => {
-    const res = await agoraCall(ctx, { method: 'GET', path: templatePath(ctx, input), site: site('getTemplate', true), response: GetStreamTemplateResponse, requestId: input.requestId });
+    const res = await agoraCall(ctx, {
+      method: 'GET',
+      path: templatePath(ctx, input),
+      site: site('getTemplate', true),
+      response: GetStreamTemplateResponse,
+      requestId: input.requestId,
+    });
     return res.body.data ?? {};
   });
 }

@@ -109,7 +109,13 @@ export async function createOrAdoptConverter(ctx: AgoraContext, input: CreateCon
       });
     }
     if (!found) {
-      throw new VendorError({ ...err.info, code: 'ADOPT_VANISHED', reason: `converter ${name} answered 409 but is not listed any more: create it again`, retryable: true, ambiguous: false });
+      throw new VendorError({
+        ...err.info,
+        code: 'ADOPT_VANISHED',
+        reason: `converter ${name} answered 409 but is not listed any more: create it again`,
+        retryable: true,
+        ambiguous: false,
+      });
     }
     return { converterId: found.converterId, state: found.state, createTs: found.create, updateTs: found.updateTs, requestId: err.info.requestId ?? '', adopted: true };
   }

@@ -10,15 +10,7 @@
  *   - 404 on delete = already gone (agora.md §13.2).
  */
 import { VendorError } from '../http/errors';
-import {
-  BuilderTokenResponse,
-  CreateTaskRequest,
-  InstanceId,
-  SequenceId,
-  TASK_ENDED,
-  TaskResponse,
-  TRANSCODER_UPDATE_MASK,
-} from '../schemas/agora/transcoder';
+import { BuilderTokenResponse, CreateTaskRequest, InstanceId, SequenceId, TASK_ENDED, TaskResponse, TRANSCODER_UPDATE_MASK } from '../schemas/agora/transcoder';
 import { classify } from './errors';
 import { agoraCall, type AgoraContext } from './http';
 import { isResourceGone, missingId, type BuilderTokenResult } from './rtsc';

@@ -94,7 +94,18 @@ record
       clientRequest: {
         ...(o.maxIdle ? { recordingConfig: { maxIdleTime: o.maxIdle } } : {}),
         ...(o.webUrl
-          ? { extensionServiceConfig: { errorHandlePolicy: 'error_abort', extensionServices: [{ serviceName: 'web_recorder_service', errorHandlePolicy: 'error_abort', serviceParam: { url: o.webUrl, audioProfile: 0, videoWidth: 1280, videoHeight: 720, maxRecordingHour: 72 } }] } }
+          ? {
+              extensionServiceConfig: {
+                errorHandlePolicy: 'error_abort',
+                extensionServices: [
+                  {
+                    serviceName: 'web_recorder_service',
+                    errorHandlePolicy: 'error_abort',
+                    serviceParam: { url: o.webUrl, audioProfile: 0, videoWidth: 1280, videoHeight: 720, maxRecordingHour: 72 },
+                  },
+                ],
+              },
+            }
           : {}),
       },
     };

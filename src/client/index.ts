@@ -6,14 +6,7 @@ import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client
 import { InvalidInputError } from '../errors';
 import { formatIssues } from '../schemas/issues';
 import { CloudRecordingInput, type CloudRecordingResult } from '../schemas/workflows/cloud-recording';
-import {
-  recordingStatusQuery,
-  stopSignal,
-  stopUpdate,
-  updateLayoutUpdate,
-  updateSubscriptionsUpdate,
-  type CloudRecordingStatus,
-} from '../../workflows/cloud-recording';
+import { recordingStatusQuery, stopSignal, stopUpdate, updateLayoutUpdate, updateSubscriptionsUpdate, type CloudRecordingStatus } from '../../workflows/cloud-recording';
 import { Layout, StreamSubscribe } from '../schemas/agora/cloud-recording';
 import type { cloudRecording } from '../../workflows/cloud-recording';
 import { stopWithResult, type StartedSession } from './stop';

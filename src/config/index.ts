@@ -84,7 +84,10 @@ const ProfilesFileSchema = z.strictObject({
 });
 
 const EnvSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'must be host:port')
+    .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   RTCFLOW_TASK_QUEUE: z.string().min(1).default('rtcflow'),
   RTCFLOW_DATA_DIR: z.string().min(1).default('.data'),
@@ -103,7 +106,14 @@ const EnvSchema = z.object({
   AGORA_BASE_URLS: z
     .string()
     .optional()
-    .transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined))
+    .transform((s) =>
+      s
+        ? s
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean)
+        : undefined,
+    )
     .pipe(z.array(url).min(1).optional()),
   RTCFLOW_STORAGE_VENDOR: z.coerce.number().int().min(0).optional(),
   RTCFLOW_STORAGE_REGION: z.coerce.number().int().min(0).optional(),
@@ -162,7 +172,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
   // an empty variable (FOO= in a compose file or .env) means "not set"
   const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
-    throw new ConfigValidationError(`invalid configuration:\n${formatIssues(parsed.error, '(environment)').map((l) => `  ${l}`).join('\n')}`);
+    throw new ConfigValidationError(
+      `invalid configuration:\n${formatIssues(parsed.error, '(environment)')
+        .map((l) => `  ${l}`)
+        .join('\n')}`,
+    );
   }
   const e = parsed.data;
   const problems: string[] = [];
@@ -173,13 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     const missing = agoraVars.filter((k) => e[k] === undefined);
     problems.push(`  ${missing.join(', ')}: required when ${setAgora.join(', ')} is set (real Agora credentials come as a set)`);
   }
-  const storageVars = [
-    'RTCFLOW_STORAGE_VENDOR',
-    'RTCFLOW_STORAGE_REGION',
-    'RTCFLOW_STORAGE_BUCKET',
-    'RTCFLOW_STORAGE_ACCESS_KEY',
-    'RTCFLOW_STORAGE_SECRET_KEY',
-  ] as const;
+  const storageVars = ['RTCFLOW_STORAGE_VENDOR', 'RTCFLOW_STORAGE_REGION', 'RTCFLOW_STORAGE_BUCKET', 'RTCFLOW_STORAGE_ACCESS_KEY', 'RTCFLOW_STORAGE_SECRET_KEY'] as const;
   const setStorage = storageVars.filter((k) => e[k] !== undefined);
   if (setStorage.length > 0 && setStorage.length < storageVars.length) {
     problems.push(`  ${storageVars.filter((k) => e[k] === undefined).join(', ')}: required when ${setStorage.join(', ')} is set`);

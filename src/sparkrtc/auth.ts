@@ -55,7 +55,12 @@ export class AkSkAuth implements SparkRtcAuth {
   async authorize(t: AuthTarget): Promise<Record<string, string>> {
     const headers = { ...t.headers, ...(this.#securityToken ? { 'x-security-token': this.#securityToken } : {}) };
     const signed = sign({ ak: this.ak, sk: this.#sk }, { method: t.method, url: t.url, headers, body: t.body }, { date: this.#now() });
-    return { authorization: signed.authorization, 'x-sdk-date': signed.sdkDate, host: signed.headers.host!, ...(this.#securityToken ? { 'x-security-token': this.#securityToken } : {}) };
+    return {
+      authorization: signed.authorization,
+      'x-sdk-date': signed.sdkDate,
+      host: signed.headers.host!,
+      ...(this.#securityToken ? { 'x-security-token': this.#securityToken } : {}),
+    };
   }
 
   /** The same key signs the same way: a refused signature stays refused. */

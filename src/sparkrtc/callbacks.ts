@@ -63,9 +63,7 @@ export function signCallback(authKey: string, rawBody: string | Buffer, opts: { 
   return { 'X-Rtc-Rand': rand, 'X-Rtc-Timestamp': timestamp, 'X-Rtc-Signature': callbackSignature(authKey, rand, timestamp, rawBody) };
 }
 
-export type CallbackVerdict =
-  | { ok: true; timestampMs: number }
-  | { ok: false; reason: 'missing_headers' | 'bad_timestamp' | 'stale' | 'bad_signature' };
+export type CallbackVerdict = { ok: true; timestampMs: number } | { ok: false; reason: 'missing_headers' | 'bad_timestamp' | 'stale' | 'bad_signature' };
 
 export interface VerifyCallbackOptions {
   nowMs?: number;

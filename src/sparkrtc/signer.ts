@@ -86,7 +86,10 @@ function safeDecode(segment: string): string {
  * re-encoded canonically), always ending in "/".
  */
 export function canonicalUri(path: string): string {
-  const encoded = path.split('/').map((s) => percentEncode(safeDecode(s))).join('/');
+  const encoded = path
+    .split('/')
+    .map((s) => percentEncode(safeDecode(s)))
+    .join('/');
   const withSlash = encoded.endsWith('/') ? encoded : `${encoded}/`;
   return withSlash.startsWith('/') ? withSlash : `/${withSlash}`;
 }
@@ -226,9 +229,7 @@ export function sign(credentials: AkSk, req: SignableRequest, opts: SignOptions 
   if (parseSdkDate(sdkDate) === undefined) throw new Error('the signing date is not YYYYMMDDTHHMMSSZ');
   headers.host ??= url.host;
   headers['x-sdk-date'] = sdkDate;
-  const signedHeaders = (opts.signedHeaders ?? Object.keys(headers).filter((h) => !NEVER_SIGNED.has(h) && !h.includes('_')))
-    .map((h) => h.toLowerCase())
-    .sort(byteOrder);
+  const signedHeaders = (opts.signedHeaders ?? Object.keys(headers).filter((h) => !NEVER_SIGNED.has(h) && !h.includes('_'))).map((h) => h.toLowerCase()).sort(byteOrder);
   for (const h of signedHeaders) if (headers[h] === undefined) throw new Error(`signed header "${h}" is not in the request`);
   const canonical = canonicalRequest({
     method: req.method,
@@ -281,9 +282,7 @@ export interface VerifyInput {
 
 export type VerifyFailure = 'missing' | 'malformed' | 'bad_date' | 'date_skew' | 'unknown_ak' | 'unsigned_header' | 'signature';
 
-export type VerifyResult =
-  | { ok: true; ak: string; signedHeaders: string[]; sdkDate: number }
-  | { ok: false; failure: VerifyFailure; message: string; ak?: string };
+export type VerifyResult = { ok: true; ak: string; signedHeaders: string[]; sdkDate: number } | { ok: false; failure: VerifyFailure; message: string; ak?: string };
 
 export function verify(input: VerifyInput): VerifyResult {
   const headers = lowerCaseHeaders(input.headers);

@@ -78,9 +78,7 @@ export function locate(spec: BinarySpec, env: NodeJS.ProcessEnv = process.env): 
   const explicit = env[spec.envVar];
   if (explicit) {
     if (!isExecutable(explicit)) {
-      throw new TemporalBinaryNotFoundError(
-        `${spec.envVar}=${explicit} is not an executable file. Unset it or point it at the ${spec.name}.`,
-      );
+      throw new TemporalBinaryNotFoundError(`${spec.envVar}=${explicit} is not an executable file. Unset it or point it at the ${spec.name}.`);
     }
     return { path: explicit, source: 'env' };
   }

@@ -207,7 +207,14 @@ describe('with a dedicated emulator (the clock moves, limits are spent)', () => 
 
   test('over the per-account limit the calls fail retryable with the Retry-After delay', async () => {
     await control.advanceClock(1_100);
-    const outcomes = await Promise.all(Array.from({ length: 14 }, () => listBanRules(ctx).then(() => undefined, (e: unknown) => e)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 14 }, () =>
+        listBanRules(ctx).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ),
+    );
     const limited = outcomes.filter((e): e is VendorError => e instanceof VendorError);
     expect(limited).toHaveLength(4);
     expect(limited[0]!.info).toMatchObject({ httpStatus: 429, retryable: true, ambiguous: false });

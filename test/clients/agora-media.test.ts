@@ -92,7 +92,10 @@ describe('Media Gateway', () => {
 
   test('templates: put, get, list, update, default, delete (then already gone, get null)', async () => {
     const templateId = 'cli720p';
-    const settings = { transcoding: { video: { enabled: true, codec: 'H.264' as const, width: 1280, height: 720, fps: 24, bitrate: 2200 }, audio: { enabled: false, profile: 3 } }, jitterBuffer: { size: 500, maxSize: 800 } };
+    const settings = {
+      transcoding: { video: { enabled: true, codec: 'H.264' as const, width: 1280, height: 720, fps: 24, bitrate: 2200 }, audio: { enabled: false, profile: 3 } },
+      jitterBuffer: { size: 500, maxSize: 800 },
+    };
     await gateway.putStreamTemplate(ctx(), { region: 'na', templateId, settings });
     expect(await gateway.getStreamTemplate(ctx(), { region: 'na', templateId })).toMatchObject({ templateId, ...settings });
     const video = { enabled: true, width: 1920, height: 1080, fps: 30, bitrate: 3780 };
@@ -136,14 +139,28 @@ describe('Media Gateway', () => {
 });
 
 describe('Media Push', () => {
-  const rawConverter = (channel: string, name?: string) => ({ ...(name ? { name } : {}), rawOptions: { rtcChannel: channel, rtcStreamUid: 201 }, rtmpUrl: 'rtmp://example/live/global', idleTimeout: 120 });
+  const rawConverter = (channel: string, name?: string) => ({
+    ...(name ? { name } : {}),
+    rawOptions: { rtcChannel: channel, rtcStreamUid: 201 },
+    rtmpUrl: 'rtmp://example/live/global',
+    idleTimeout: 120,
+  });
 
   test('create, get, list, update with sequence (repeat harmless, stale final), delete (then already gone, get null)', async () => {
     const channel = uniqueId('cli-push');
-    const created = await push.createConverter(ctx(), { region: 'na', converter: rawConverter(channel, `c_${channel.slice(-8)}`), regionHintIp: '203.0.113.7', requestId: 'cli-push-1' });
+    const created = await push.createConverter(ctx(), {
+      region: 'na',
+      converter: rawConverter(channel, `c_${channel.slice(-8)}`),
+      regionHintIp: '203.0.113.7',
+      requestId: 'cli-push-1',
+    });
     expect(created).toMatchObject({ converterId: expect.stringMatching(/^[0-9a-f]{32}$/), state: 'connecting', requestId: 'cli-push-1' });
     const id = created.converterId;
-    expect(await push.getConverter(ctx(), { region: 'na', converterId: id })).toMatchObject({ name: `c_${channel.slice(-8)}`, rawOptions: { rtcChannel: channel, rtcStreamUid: 201 }, idleTimeout: 120 });
+    expect(await push.getConverter(ctx(), { region: 'na', converterId: id })).toMatchObject({
+      name: `c_${channel.slice(-8)}`,
+      rawOptions: { rtcChannel: channel, rtcStreamUid: 201 },
+      idleTimeout: 120,
+    });
     const page = await push.listConverters(ctx(), { channel });
     expect(page).toMatchObject({ cursor: '0', totalCount: 1 });
     expect(page.members).toEqual([expect.objectContaining({ converterId: id, rtcChannel: channel, idleTimeout: 120 })]);
@@ -155,7 +172,9 @@ describe('Media Push', () => {
     await push.updateConverter(ctx(), { region: 'na', converterId: id, sequence: 0, converter: { rtmpUrl: 'rtmp://example/live/next' }, fields: ['rtmpUrl'] });
     await push.updateConverter(ctx(), { region: 'na', converterId: id, sequence: 1, converter: { idleTimeout: 90 }, fields: ['idleTimeout'] });
     await control.advanceClock(1_000);
-    const stale = await failure(push.updateConverter(ctx(), { region: 'na', converterId: id, sequence: 0, converter: { rtmpUrl: 'rtmp://example/live/old' }, fields: ['rtmpUrl'] }));
+    const stale = await failure(
+      push.updateConverter(ctx(), { region: 'na', converterId: id, sequence: 0, converter: { rtmpUrl: 'rtmp://example/live/old' }, fields: ['rtmpUrl'] }),
+    );
     expect(stale.info).toMatchObject({ httpStatus: 400, retryable: false, ambiguous: false });
     expect(await push.getConverter(ctx(), { region: 'na', converterId: id })).toMatchObject({ rtmpUrl: 'rtmp://example/live/next', idleTimeout: 90 });
     await invalidInput(push.updateConverter(ctx(), { region: 'na', converterId: id, sequence: 2, converter: { rtmpUrl: 'rtmp://example/live/x' }, fields: ['idleTimeout'] }));
@@ -188,7 +207,8 @@ describe('Media Push', () => {
     const { converterId } = await push.createConverter(ctx(), { region: 'cn', converter: rawConverter(channel) });
     await control.setTimeScale(0.001);
     try {
-      const update = (sequence: number) => push.updateConverter(ctx(), { region: 'cn', converterId, sequence, converter: { rtmpUrl: `rtmp://example/live/${sequence}` }, fields: ['rtmpUrl'] });
+      const update = (sequence: number) =>
+        push.updateConverter(ctx(), { region: 'cn', converterId, sequence, converter: { rtmpUrl: `rtmp://example/live/${sequence}` }, fields: ['rtmpUrl'] });
       await update(0);
       await update(1);
       const limited = await failure(update(2));
@@ -204,7 +224,14 @@ describe('Media Push', () => {
 });
 
 describe('Media Pull', () => {
-  const playerConfig = (channel: string, extra: Record<string, unknown> = {}) => ({ streamUrl: 'rtmp://example.agora.io/live/class32/101', channelName: channel, token: '2a784467d6', uid: 101, idleTimeout: 300, ...extra });
+  const playerConfig = (channel: string, extra: Record<string, unknown> = {}) => ({
+    streamUrl: 'rtmp://example.agora.io/live/class32/101',
+    channelName: channel,
+    token: '2a784467d6',
+    uid: 101,
+    idleTimeout: 300,
+    ...extra,
+  });
 
   test('create; a repeat with the same name answers exists with the X-Resource-ID player; update; list and find after 10 s; delete (then already gone)', async () => {
     const channel = uniqueId('cli-pull');
@@ -216,7 +243,11 @@ describe('Media Pull', () => {
 
     await pull.updatePlayer(ctx(), { region: 'na', playerId: created.playerId, sequence: 0, player: { audioOptions: { volume: 10 }, isPause: false, seekPosition: 40 } });
     await pull.updatePlayer(ctx(), { region: 'na', playerId: created.playerId, sequence: 0, player: { isPause: true } }); // repeated: harmless
-    const stale = await failure(pull.updatePlayer(ctx(), { region: 'na', playerId: created.playerId, sequence: 1, player: { isPause: true } }).then(() => pull.updatePlayer(ctx(), { region: 'na', playerId: created.playerId, sequence: 0, player: { isPause: false } })));
+    const stale = await failure(
+      pull
+        .updatePlayer(ctx(), { region: 'na', playerId: created.playerId, sequence: 1, player: { isPause: true } })
+        .then(() => pull.updatePlayer(ctx(), { region: 'na', playerId: created.playerId, sequence: 0, player: { isPause: false } })),
+    );
     expect(stale.info).toMatchObject({ httpStatus: 400, retryable: false });
 
     expect((await pull.listPlayers(ctx(), { channel })).players).toEqual([]); // too young to be listed

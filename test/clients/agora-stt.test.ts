@@ -3,18 +3,7 @@
  * results that are not errors (201 on start, 409 on join, 206 and 404 on stop/leave) and the error
  * classification (agora.md §13.2). A dedicated emulator: these tests move its clock.
  */
-import {
-  acquireBuilderToken,
-  joinAgent,
-  leaveAgent,
-  listAgents,
-  queryAgent,
-  queryTask,
-  startTask,
-  stopTask,
-  updateAgent,
-  updateTask,
-} from '../../src/agora/stt';
+import { acquireBuilderToken, joinAgent, leaveAgent, listAgents, queryAgent, queryTask, startTask, stopTask, updateAgent, updateTask } from '../../src/agora/stt';
 import { InvalidInputError } from '../../src/errors';
 import { APP, frozenEmulator, stt6StartBody, stt7JoinBody } from '../helpers/agora-rtsc';
 import { failure } from '../helpers/vendor-error';
@@ -36,12 +25,22 @@ describe('6.x', () => {
     expect(token).toEqual({ tokenName: expect.any(String), createTs: expect.any(Number), requestId: expect.any(String) });
 
     const started = await startTask(env.ctx, { builderToken: token.tokenName, request: stt6StartBody(cname) });
-    expect(started).toEqual({ taskId: expect.stringMatching(/^[0-9a-f]{32}$/), status: 'STARTED', createTs: expect.any(Number), alreadyStarted: false, requestId: expect.any(String) });
+    expect(started).toEqual({
+      taskId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      status: 'STARTED',
+      createTs: expect.any(Number),
+      alreadyStarted: false,
+      requestId: expect.any(String),
+    });
     const ref = { builderToken: token.tokenName, taskId: started.taskId! };
     await env.control.advanceClock(3_000);
     expect(await queryTask(env.ctx, ref)).toMatchObject({ taskId: ref.taskId, status: 'IN_PROGRESS', ended: false });
 
-    const upd = await updateTask(env.ctx, ref, { sequenceId: 1, updateMask: ['languages', 'rtcConfig.subscribeAudioUids'], body: { languages: ['en-US', 'ru-RU'], rtcConfig: { subscribeAudioUids: ['9876', '5432'] } } });
+    const upd = await updateTask(env.ctx, ref, {
+      sequenceId: 1,
+      updateMask: ['languages', 'rtcConfig.subscribeAudioUids'],
+      body: { languages: ['en-US', 'ru-RU'], rtcConfig: { subscribeAudioUids: ['9876', '5432'] } },
+    });
     expect(upd.status).toBe('IN_PROGRESS');
     const stale = await failure(updateTask(env.ctx, ref, { sequenceId: 1, updateMask: ['languages'], body: { languages: ['ja-JP'] } }));
     expect(stale.info).toMatchObject({ product: 'stt6', operation: 'update', httpStatus: 400, retryable: false, ambiguous: false });
@@ -88,7 +87,11 @@ describe('6.x', () => {
     expect((await failure(queryTask(env.ctx, ref))).info).toMatchObject({ httpStatus: 429, retryable: true, retryAfterMs: 2_000 });
     await env.control.addFault({ match: { product: 'stt6', operation: 'query' }, action: { type: 'error', status: 500, body: { message: 'internal' } }, count: 1 });
     expect((await failure(queryTask(env.ctx, ref))).info).toMatchObject({ httpStatus: 500, retryable: true, ambiguous: false });
-    await env.control.addFault({ match: { product: 'stt6', operation: 'stop' }, action: { type: 'error', status: 404, body: { message: 'no Route matched with those values' } }, count: 1 });
+    await env.control.addFault({
+      match: { product: 'stt6', operation: 'stop' },
+      action: { type: 'error', status: 404, body: { message: 'no Route matched with those values' } },
+      count: 1,
+    });
     expect((await failure(stopTask(env.ctx, ref))).info).toMatchObject({ httpStatus: 404, retryable: false });
     expect(await env.control.tasks({ cname, running: true })).toHaveLength(1);
     expect((await stopTask(env.ctx, ref)).outcome).toBe('stopped');
@@ -114,7 +117,13 @@ describe('7.x', () => {
     const cname = await hostedChannel('c-stt7');
     const name = `${cname}-stt-1`;
     const joined = await joinAgent(env.ctx, stt7JoinBody(cname, '666', '666666', name));
-    expect(joined).toEqual({ agentId: expect.stringMatching(/^[0-9a-f]{32}$/), status: 'STARTED', createTs: expect.any(Number), alreadyRunning: false, requestId: expect.any(String) });
+    expect(joined).toEqual({
+      agentId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      status: 'STARTED',
+      createTs: expect.any(Number),
+      alreadyRunning: false,
+      requestId: expect.any(String),
+    });
     const agentId = joined.agentId!;
 
     const dup = await joinAgent(env.ctx, stt7JoinBody(cname, '667', '668', name));

@@ -27,7 +27,15 @@ test('acquire → create → create again (409) → query → update → delete 
   expect(token).toEqual({ tokenName: expect.any(String), createTs: expect.any(Number), requestId: expect.any(String) });
 
   const created = await createTask(env.ctx, { builderToken: token.tokenName, request: body });
-  expect(created).toMatchObject({ taskId: expect.stringMatching(/^[0-9a-f]{32}$/), status: 'STARTED', serviceStatus: 'serviceReady', sequenceId: 0, ended: false, alreadyStarted: false, accepted: false });
+  expect(created).toMatchObject({
+    taskId: expect.stringMatching(/^[0-9a-f]{32}$/),
+    status: 'STARTED',
+    serviceStatus: 'serviceReady',
+    sequenceId: 0,
+    ended: false,
+    alreadyStarted: false,
+    accepted: false,
+  });
   const ref = { builderToken: token.tokenName, taskId: created.taskId! };
 
   const again = await createTask(env.ctx, { builderToken: token.tokenName, request: body });
@@ -58,7 +66,14 @@ test('206 on create (later than 2 s after acquire) is a retryable VendorError; a
   const late = await acquireBuilderToken(env.ctx, { instanceId: 'late' });
   await env.control.advanceClock(3_000);
   const timedOut = await failure(createTask(env.ctx, { builderToken: late.tokenName, request: body }));
-  expect(timedOut.info).toMatchObject({ product: 'cloud-transcoder', operation: 'create', httpStatus: 206, retryable: true, ambiguous: false, reason: expect.stringMatching(/timed out/) });
+  expect(timedOut.info).toMatchObject({
+    product: 'cloud-transcoder',
+    operation: 'create',
+    httpStatus: 206,
+    retryable: true,
+    ambiguous: false,
+    reason: expect.stringMatching(/timed out/),
+  });
   expect(await env.control.tasks({ cname: input })).toEqual([]);
   const fresh = await acquireBuilderToken(env.ctx, { instanceId: 'fresh' });
   expect((await createTask(env.ctx, { builderToken: fresh.tokenName, request: body })).taskId).toBeDefined();
@@ -72,7 +87,11 @@ test('50x on create is retryable (the same builderToken is safe: a create that h
     const e = await failure(createTask(env.ctx, { builderToken: token.tokenName, request: body }));
     expect(e.info).toMatchObject({ httpStatus: status, retryable: true, ambiguous: false });
   }
-  await env.control.addFault({ match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'error', status: 400, body: { code: 65, message: 'network jitter' } }, count: 1 });
+  await env.control.addFault({
+    match: { product: 'cloud-transcoder', operation: 'create' },
+    action: { type: 'error', status: 400, body: { code: 65, message: 'network jitter' } },
+    count: 1,
+  });
   expect((await failure(createTask(env.ctx, { builderToken: token.tokenName, request: body }))).info).toMatchObject({ code: 65, retryable: true });
 
   // a create whose response is lost: the retry with the same token learns it was started
@@ -86,10 +105,18 @@ test('an expired builderToken and a taken output uid are final 400s', async () =
   const { output, body } = await channels('c-tc-final');
   const old = await acquireBuilderToken(env.ctx, { instanceId: 'old' });
   await env.control.advanceClock(5 * 60_000 + 1_000);
-  expect((await failure(createTask(env.ctx, { builderToken: old.tokenName, request: body }))).info).toMatchObject({ httpStatus: 400, retryable: false, reason: expect.stringMatching(/expired/) });
+  expect((await failure(createTask(env.ctx, { builderToken: old.tokenName, request: body }))).info).toMatchObject({
+    httpStatus: 400,
+    retryable: false,
+    reason: expect.stringMatching(/expired/),
+  });
   await env.control.join(APP, output, '9999');
   const fresh = await acquireBuilderToken(env.ctx, { instanceId: 'fresh' });
-  expect((await failure(createTask(env.ctx, { builderToken: fresh.tokenName, request: body }))).info).toMatchObject({ httpStatus: 400, retryable: false, reason: expect.stringMatching(/9999/) });
+  expect((await failure(createTask(env.ctx, { builderToken: fresh.tokenName, request: body }))).info).toMatchObject({
+    httpStatus: 400,
+    retryable: false,
+    reason: expect.stringMatching(/9999/),
+  });
 });
 
 test('bad input is refused before any request: InvalidInputError', async () => {

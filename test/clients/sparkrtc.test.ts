@@ -16,17 +16,7 @@ import { IamTokenAuth } from '../../src/sparkrtc/auth';
 import { getAutoRecordMode, setAutoRecordMode } from '../../src/sparkrtc/auto-record';
 import { callbackDedupeKey, getRecordCallback, parseCallbackEvent, redactCallbackConfig, setRecordCallback, verifyCallback } from '../../src/sparkrtc/callbacks';
 import { createSparkRtcContext, type SparkRtcContext } from '../../src/sparkrtc/http';
-import {
-  getIndividualJob,
-  getMixJob,
-  jobTimes,
-  startIndividualJob,
-  startMixJob,
-  stopIndividualJob,
-  stopMixJob,
-  updateIndividualJob,
-  updateMixJob,
-} from '../../src/sparkrtc/jobs';
+import { getIndividualJob, getMixJob, jobTimes, startIndividualJob, startMixJob, stopIndividualJob, stopMixJob, updateIndividualJob, updateMixJob } from '../../src/sparkrtc/jobs';
 import { authorizeBucket, listBuckets, listObjects } from '../../src/sparkrtc/obs';
 import { dismissRoom, removeUsers } from '../../src/sparkrtc/rooms';
 import { createOrReplaceRule, deleteRule, getRule, listRules, updateRule } from '../../src/sparkrtc/rules';
@@ -101,7 +91,9 @@ describe('configuration', () => {
     const partial = await failure(() => loadConfig({ SPARKRTC_SK: 'topsecret', SPARKRTC_ENDPOINT: 'https://rtc-api.myhuaweicloud.com' }), Error);
     expect(partial.message).toMatch(/SPARKRTC_AK, SPARKRTC_PROJECT_ID, SPARKRTC_APP_ID: required/);
     expect(partial.message).not.toContain('topsecret');
-    expect(() => loadConfig({ SPARKRTC_ENDPOINT: 'not a url', SPARKRTC_AK: 'a', SPARKRTC_SK: 'b', SPARKRTC_PROJECT_ID: 'p', SPARKRTC_APP_ID: 'x' })).toThrow(/SPARKRTC_ENDPOINT: must be a URL/);
+    expect(() => loadConfig({ SPARKRTC_ENDPOINT: 'not a url', SPARKRTC_AK: 'a', SPARKRTC_SK: 'b', SPARKRTC_PROJECT_ID: 'p', SPARKRTC_APP_ID: 'x' })).toThrow(
+      /SPARKRTC_ENDPOINT: must be a URL/,
+    );
     expect(() => resolveSparkRtcProfile(real, 'tenant-x')).toThrow(/unknown SparkRTC profile "tenant-x"/);
   });
 });
@@ -117,7 +109,15 @@ describe('management calls', () => {
     expect(await deleteRule(app, ruleId)).toMatchObject({ outcome: 'deleted' });
     expect(await deleteRule(app, ruleId)).toMatchObject({ outcome: 'not_found' });
     const missing = await failure(getRule(app, ruleId));
-    expect(missing.info).toMatchObject({ vendor: 'sparkrtc', product: 'record-rules', operation: 'get', httpStatus: 404, code: 'RTC.00001011', retryable: false, ambiguous: false });
+    expect(missing.info).toMatchObject({
+      vendor: 'sparkrtc',
+      product: 'record-rules',
+      operation: 'get',
+      httpStatus: 404,
+      code: 'RTC.00001011',
+      retryable: false,
+      ambiguous: false,
+    });
     const region = await failure(createOrReplaceRule(app, rule({ obs_addr: { location: 'eu-west-0', project_id: DEMO.projectId, bucket: DEMO.bucket } })));
     expect(region.info).toMatchObject({ httpStatus: 400, code: 'RTC.00001012', retryable: false });
   });
@@ -165,7 +165,10 @@ describe('management calls', () => {
   test('auto-record mode and OBS buckets', async () => {
     const { app, ruleId } = await appContext();
     expect((await getAutoRecordMode(app)).config.auto_record_mode?.mode).toBe('AUTO_RECORD_OFF');
-    expect((await setAutoRecordMode(app, { mode: 'AUTO_INDIVIDUAL_RECORD', record_rule_id: ruleId })).config.auto_record_mode).toMatchObject({ mode: 'AUTO_INDIVIDUAL_RECORD', record_rule_id: ruleId });
+    expect((await setAutoRecordMode(app, { mode: 'AUTO_INDIVIDUAL_RECORD', record_rule_id: ruleId })).config.auto_record_mode).toMatchObject({
+      mode: 'AUTO_INDIVIDUAL_RECORD',
+      record_rule_id: ruleId,
+    });
     expect((await getAutoRecordMode(app)).config.auto_record_mode?.record_rule_id).toBe(ruleId);
     await setAutoRecordMode(app, { mode: 'AUTO_RECORD_OFF' });
     await expect(setAutoRecordMode(app, { mode: 'AUTO_INDIVIDUAL_RECORD' })).rejects.toThrow(InvalidInputError);
@@ -182,7 +185,15 @@ describe('recording jobs', () => {
   test('single-stream: start (INIT) → stop while INIT is a retryable 1022 → RUNNING → update → stop → stop again → after the retention', async () => {
     const { app, ruleId } = await appContext();
     const room = await roomWith(app.appId, 'alice');
-    const { job } = await startIndividualJob(app, { room_id: room, user_id: 'alice', is_record_audio: true, video_type: 'CAMERASTREAM', select_stream_type: 'HD', max_idle_time: 60, record_param: { record_rule_id: ruleId } });
+    const { job } = await startIndividualJob(app, {
+      room_id: room,
+      user_id: 'alice',
+      is_record_audio: true,
+      video_type: 'CAMERASTREAM',
+      select_stream_type: 'HD',
+      max_idle_time: 60,
+      record_param: { record_rule_id: ruleId },
+    });
     expect(job).toMatchObject({ state: 'INIT', room_id: room, user_id: 'alice', stream_name: `s_${job.job_id}_${room}_alice` });
     expect(jobTimes(job)).toMatchObject({ stoppedAt: undefined, startedAt: expect.any(Number) });
 
@@ -210,7 +221,10 @@ describe('recording jobs', () => {
   test('mixed-stream: the encode template is sent and read back in the * form; a layout change; stop; a second start for the room is ambiguous (JobRunning)', async () => {
     const { app, ruleId } = await appContext();
     const room = await roomWith(app.appId, 'a', 'b');
-    const { job } = await startMixJob(app, { mix_param: { room_id: room, encode_template: '1280x720_15_2260', layout_template: 'nine_grids_view' }, record_param: { record_rule_id: ruleId } });
+    const { job } = await startMixJob(app, {
+      mix_param: { room_id: room, encode_template: '1280x720_15_2260', layout_template: 'nine_grids_view' },
+      record_param: { record_rule_id: ruleId },
+    });
     expect(job).toMatchObject({ state: 'INIT', stream_name: `m_${job.job_id}_${room}`, mix_param: { encode_template: '1280*720_15_2260' } });
     const sent = (await control.requests({ cname: room })).find((r) => r.operation === 'start');
     expect((sent?.body as { mix_param: { encode_template: string } }).mix_param.encode_template).toBe('1280*720_15_2260');
@@ -230,7 +244,7 @@ describe('recording jobs', () => {
     expect(await stopMixJob(app, job.job_id)).toMatchObject({ outcome: 'stopped' });
     expect(await stopMixJob(app, job.job_id)).toMatchObject({ outcome: 'already_stopped' });
     expect((await failure(updateMixJob(app, job.job_id, { max_idle_time: 60 }))).info).toMatchObject({ code: 'RTC.00001009', retryable: false });
-    expect((await control.tasks({ cname: room, running: true }))).toEqual([]);
+    expect(await control.tasks({ cname: room, running: true })).toEqual([]);
   });
 
   test('rooms: removeUsers (202), dismissRoom (accepted, then not_found)', async () => {
@@ -344,11 +358,31 @@ describe('credentials and failures', () => {
     const [orphan] = await control.jobs({ appId: app.appId, running: true });
     expect(orphan).toMatchObject({ room_id: room, user_id: 'u' });
 
-    await control.addFault({ match: { vendor: 'sparkrtc', operation: 'start' }, action: { type: 'error', status: 500, body: { error_code: 'RTC.00002002', error_msg: 'InternalError.DbErr' } }, count: 1 });
-    expect((await failure(startIndividualJob(app, { room_id: room, user_id: 'v', record_param: { record_rule_id: ruleId } }))).info).toMatchObject({ httpStatus: 500, code: 'RTC.00002002', ambiguous: true });
-    await control.addFault({ match: { vendor: 'sparkrtc', operation: 'start' }, action: { type: 'error', status: 500, body: { error_code: 'RTC.00002001', error_msg: 'InternalError.GeneratorIDError' } }, count: 1 });
-    expect((await failure(startIndividualJob(app, { room_id: room, user_id: 'v', record_param: { record_rule_id: ruleId } }))).info).toMatchObject({ code: 'RTC.00002001', retryable: true, ambiguous: false });
-    await control.addFault({ match: { vendor: 'sparkrtc', operation: 'query' }, action: { type: 'error', status: 503, body: { error_code: 'APIG.0201', error_msg: 'Backend unavailable' } }, count: 1 });
+    await control.addFault({
+      match: { vendor: 'sparkrtc', operation: 'start' },
+      action: { type: 'error', status: 500, body: { error_code: 'RTC.00002002', error_msg: 'InternalError.DbErr' } },
+      count: 1,
+    });
+    expect((await failure(startIndividualJob(app, { room_id: room, user_id: 'v', record_param: { record_rule_id: ruleId } }))).info).toMatchObject({
+      httpStatus: 500,
+      code: 'RTC.00002002',
+      ambiguous: true,
+    });
+    await control.addFault({
+      match: { vendor: 'sparkrtc', operation: 'start' },
+      action: { type: 'error', status: 500, body: { error_code: 'RTC.00002001', error_msg: 'InternalError.GeneratorIDError' } },
+      count: 1,
+    });
+    expect((await failure(startIndividualJob(app, { room_id: room, user_id: 'v', record_param: { record_rule_id: ruleId } }))).info).toMatchObject({
+      code: 'RTC.00002001',
+      retryable: true,
+      ambiguous: false,
+    });
+    await control.addFault({
+      match: { vendor: 'sparkrtc', operation: 'query' },
+      action: { type: 'error', status: 503, body: { error_code: 'APIG.0201', error_msg: 'Backend unavailable' } },
+      count: 1,
+    });
     expect((await failure(getIndividualJob(app, orphan!.job_id))).info).toMatchObject({ httpStatus: 503, retryable: true, ambiguous: false });
     await control.addFault({ match: { vendor: 'sparkrtc', operation: 'query' }, action: { type: 'reset' }, count: 1 });
     const reset = await failure(getIndividualJob(app, orphan!.job_id));

@@ -108,8 +108,13 @@ describe('authentication and input', () => {
       expect(res.body.message).toMatch(reason);
     }
     await control.advanceClock(1_100); // the kicking-rule APIs allow 10 calls a second
-    expect(await call('POST', '/dev/v1/kicking-rule', undefined, { raw: '{"appid":', contentType: 'application/json' })).toMatchObject({ status: 400, body: { message: expect.any(String) } });
-    expect(await call('POST', '/dev/v1/kicking-rule', undefined, { raw: JSON.stringify({ appid: APP, cname: 'c', privileges: ['join_channel'] }), contentType: 'text/plain' })).toMatchObject({ status: 415, body: { message: expect.stringMatching(/Content-Type/) } });
+    expect(await call('POST', '/dev/v1/kicking-rule', undefined, { raw: '{"appid":', contentType: 'application/json' })).toMatchObject({
+      status: 400,
+      body: { message: expect.any(String) },
+    });
+    expect(
+      await call('POST', '/dev/v1/kicking-rule', undefined, { raw: JSON.stringify({ appid: APP, cname: 'c', privileges: ['join_channel'] }), contentType: 'text/plain' }),
+    ).toMatchObject({ status: 415, body: { message: expect.stringMatching(/Content-Type/) } });
     expect((await call('DELETE', '/dev/v1/kicking-rule', undefined, { contentType: null })).status).toBe(415);
     expect(await call('PUT', '/dev/v1/kicking-rule', { appid: APP, id: 999_999, time: 5 })).toMatchObject({ status: 404, body: { message: expect.any(String) } });
     expect(await call('DELETE', '/dev/v1/kicking-rule', { appid: APP, id: 'x' })).toMatchObject({ status: 400 });

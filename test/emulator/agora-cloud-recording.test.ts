@@ -132,9 +132,17 @@ test('bad requests get the vendor error shape, never a crash', async () => {
   expect(noStorage).toMatchObject({ status: 400, body: { code: 2 } });
   const noToken = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, { cname, uid: '5', clientRequest: { storageConfig } });
   expect(noToken).toMatchObject({ status: 400, body: { code: 110 } });
-  const otherChannel = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, { cname, uid: '5', clientRequest: { storageConfig, token: botToken('elsewhere', '5') } });
+  const otherChannel = await call('POST', `/resourceid/${acq.body.resourceId}/mode/mix/start`, {
+    cname,
+    uid: '5',
+    clientRequest: { storageConfig, token: botToken('elsewhere', '5') },
+  });
   expect(otherChannel).toMatchObject({ status: 400, body: { code: 110 } });
-  const raw = await request(`${emu.url}/v1/apps/${APP}/cloud_recording/acquire`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json' }, body: '{not json' });
+  const raw = await request(`${emu.url}/v1/apps/${APP}/cloud_recording/acquire`, {
+    method: 'POST',
+    headers: { authorization: AUTH, 'content-type': 'application/json' },
+    body: '{not json',
+  });
   expect(raw.statusCode).toBe(400);
   expect(await raw.body.json()).toMatchObject({ code: 2 });
   const unknown = await request(`${emu.url}/v1/apps/${APP}/cloud_recording/nothing`, { method: 'POST', headers: { authorization: AUTH } });
@@ -164,7 +172,10 @@ test('an HA failover answers 404 on every sid route for its window, then the rec
   await call('POST', `/resourceid/${resourceId}/sid/${sid}/mode/mix/updateLayout`, { cname, uid: '527841', clientRequest: { mixedVideoLayout: 1 } });
   await control.failover(sid, 60);
   expect((await call('GET', `/resourceid/${resourceId}/sid/${sid}/mode/mix/query`)).status).toBe(404);
-  expect((await call('POST', `/resourceid/${resourceId}/sid/${sid}/mode/mix/updateLayout`, { cname, uid: '527841', clientRequest: { mixedVideoLayout: 2, maxResolutionUid: '1' } })).status).toBe(404);
+  expect(
+    (await call('POST', `/resourceid/${resourceId}/sid/${sid}/mode/mix/updateLayout`, { cname, uid: '527841', clientRequest: { mixedVideoLayout: 2, maxResolutionUid: '1' } }))
+      .status,
+  ).toBe(404);
   await control.advanceClock(61_000);
   expect((await call('GET', `/resourceid/${resourceId}/sid/${sid}/mode/mix/query`)).status).toBe(200);
   expect((await inspect(sid)).layout).toEqual({ mixedVideoLayout: 0 }); // the layout set before the failover is gone
@@ -202,18 +213,29 @@ test('update: subscriptions, STS refresh, and web onhold; unknown fields are ref
   const sts = { ...storageConfig, extensionParams: { stsToken: 'sts-2', stsExpiration: 2_000_000_000 } };
   expect((await call('POST', path, { cname, uid: '527841', clientRequest: { storageConfig: sts } })).status).toBe(200);
   expect((await inspect(sid)).stsExpiresAt).toBe(2_000_000_000_000);
-  expect((await call('POST', path, { cname, uid: '527841', clientRequest: { webRecordingConfig: { onhold: true } } }))).toMatchObject({ status: 400, body: { code: 2 } });
-  expect((await call('POST', path, { cname, uid: '527841', clientRequest: { bogus: 1 } }))).toMatchObject({ status: 400, body: { code: 2 } });
+  expect(await call('POST', path, { cname, uid: '527841', clientRequest: { webRecordingConfig: { onhold: true } } })).toMatchObject({ status: 400, body: { code: 2 } });
+  expect(await call('POST', path, { cname, uid: '527841', clientRequest: { bogus: 1 } })).toMatchObject({ status: 400, body: { code: 2 } });
 });
 
 test('web mode: files in extensionServiceState, onhold by update, ends by itself at maxRecordingHour', async () => {
   const cname = uniqueId('emu-web');
   const acq = await call('POST', '/acquire', { cname, uid: '555', clientRequest: { scene: 1, resourceExpiredHour: 24 } });
   const webReq = {
-    cname, uid: '555',
+    cname,
+    uid: '555',
     clientRequest: {
-      token: botToken(cname, '555'), storageConfig,
-      extensionServiceConfig: { errorHandlePolicy: 'error_abort', extensionServices: [{ serviceName: 'web_recorder_service', errorHandlePolicy: 'error_abort', serviceParam: { url: 'https://example.com/class', audioProfile: 0, videoWidth: 1280, videoHeight: 720, maxRecordingHour: 1 } }] },
+      token: botToken(cname, '555'),
+      storageConfig,
+      extensionServiceConfig: {
+        errorHandlePolicy: 'error_abort',
+        extensionServices: [
+          {
+            serviceName: 'web_recorder_service',
+            errorHandlePolicy: 'error_abort',
+            serviceParam: { url: 'https://example.com/class', audioProfile: 0, videoWidth: 1280, videoHeight: 720, maxRecordingHour: 1 },
+          },
+        ],
+      },
       recordingFileConfig: { avFileType: ['hls', 'mp4'] },
     },
   };
@@ -236,7 +258,16 @@ test('web mode: files in extensionServiceState, onhold by update, ends by itself
 test('screenshots: individual mode with snapshotConfig; the interval range is checked', async () => {
   const cname = uniqueId('emu-shot');
   const acq = await call('POST', '/acquire', { cname, uid: '600', clientRequest: { scene: 0, resourceExpiredHour: 24 } });
-  const shot = (captureInterval: number) => ({ cname, uid: '600', clientRequest: { token: botToken(cname, '600'), storageConfig: { ...storageConfig, fileNamePrefix: ['screenshot'] }, recordingConfig: { channelType: 1, subscribeUidGroup: 0 }, snapshotConfig: { captureInterval, fileType: ['jpg'] } } });
+  const shot = (captureInterval: number) => ({
+    cname,
+    uid: '600',
+    clientRequest: {
+      token: botToken(cname, '600'),
+      storageConfig: { ...storageConfig, fileNamePrefix: ['screenshot'] },
+      recordingConfig: { channelType: 1, subscribeUidGroup: 0 },
+      snapshotConfig: { captureInterval, fileType: ['jpg'] },
+    },
+  });
   // the seed's own example interval (2 s) is below the documented 5 s minimum
   expect(await call('POST', `/resourceid/${acq.body.resourceId}/mode/individual/start`, shot(2))).toMatchObject({ status: 400, body: { code: 2 } });
   const st = await call('POST', `/resourceid/${acq.body.resourceId}/mode/individual/start`, shot(5));

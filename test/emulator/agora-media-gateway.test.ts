@@ -204,7 +204,9 @@ describe('stream keys', () => {
 
   test('stream-key create is limited to 100 a second per project (429 + Retry-After)', async () => {
     const channel = uniqueId('gw-rate');
-    const results = await Promise.all(Array.from({ length: 101 }, (_, i) => call('POST', `${gw()}/streamkeys`, { settings: { channel, uid: String(1000 + i), expiresAfter: 60 } })));
+    const results = await Promise.all(
+      Array.from({ length: 101 }, (_, i) => call('POST', `${gw()}/streamkeys`, { settings: { channel, uid: String(1000 + i), expiresAfter: 60 } })),
+    );
     const refused = results.filter((r) => r.status === 429);
     expect(results.filter((r) => r.status === 200)).toHaveLength(100);
     expect(refused).toHaveLength(1);
@@ -214,7 +216,11 @@ describe('stream keys', () => {
   });
 
   test('injected faults reach the gateway routes through their labels', async () => {
-    await control.addFault({ match: { product: 'media-gateway', operation: 'createStreamKey' }, action: { type: 'error', status: 504, body: { message: 'Gateway timeout.' } }, count: 1 });
+    await control.addFault({
+      match: { product: 'media-gateway', operation: 'createStreamKey' },
+      action: { type: 'error', status: 504, body: { message: 'Gateway timeout.' } },
+      count: 1,
+    });
     const channel = uniqueId('gw-fault');
     expect((await call('POST', `${gw()}/streamkeys`, { settings: { channel, uid: '1', expiresAfter: 5 } })).status).toBe(504);
     expect((await call('POST', `${gw()}/streamkeys`, { settings: { channel, uid: '1', expiresAfter: 5 } })).status).toBe(200);
@@ -259,7 +265,10 @@ describe('stream configuration templates', () => {
   });
 
   test('invalid template IDs and settings are 400; an App holds at most 10 templates (then 429)', async () => {
-    expect(await call('PUT', `${gw()}/stream-templates/${'a'.repeat(13)}`, seedTemplate)).toMatchObject({ status: 400, body: { message: "Parameter 'templateId' is invalid formatted." } });
+    expect(await call('PUT', `${gw()}/stream-templates/${'a'.repeat(13)}`, seedTemplate)).toMatchObject({
+      status: 400,
+      body: { message: "Parameter 'templateId' is invalid formatted." },
+    });
     const bad = [
       { transcoding: { video: { enabled: true, fps: 0 } } },
       { transcoding: { video: { enabled: true, width: 1921 } } },
@@ -284,7 +293,12 @@ describe('stream configuration templates', () => {
 
   test('appconfig: the default template must exist; the deprecated transcoding form is kept until a default is set', async () => {
     expect(await call('PUT', `${gw()}/appconfig`, { settings: { defaultStreamTemplate: 'missing' } })).toMatchObject({ status: 400, body: { message: 'Invalid settings.' } });
-    const legacy = { settings: { transcoding: { video: { enabled: true, width: 640, height: 480, fps: 15 }, audio: { enabled: false } }, simulcastStream: { enabled: true, width: 320, height: 240, fps: 10 } } };
+    const legacy = {
+      settings: {
+        transcoding: { video: { enabled: true, width: 640, height: 480, fps: 15 }, audio: { enabled: false } },
+        simulcastStream: { enabled: true, width: 320, height: 240, fps: 10 },
+      },
+    };
     expect((await call('PUT', `${gw()}/appconfig`, legacy)).status).toBe(200);
     expect((await call('GET', `${gw()}/appconfig`)).body.data.transcoding.video.width).toBe(640);
     expect((await call('PUT', `${gw()}/stream-templates/dflt`, seedTemplate)).status).toBe(200);
@@ -328,7 +342,10 @@ describe('online streams and the simulated encoder', () => {
     expect((await call('GET', `${gw()}/online-streams/${first}`)).body).toEqual({ status: 'success', data: listed });
     expect((await call('GET', `${gw('eu')}/online-streams`)).body.data.some((s: { sid: string }) => s.sid === first)).toBe(false);
 
-    expect(await call('POST', `${gw()}/online-streams/${first}/mute`, { settings: { videoMuted: true, audioMuted: true } })).toMatchObject({ status: 200, body: { status: 'success' } });
+    expect(await call('POST', `${gw()}/online-streams/${first}/mute`, { settings: { videoMuted: true, audioMuted: true } })).toMatchObject({
+      status: 200,
+      body: { status: 'success' },
+    });
     const encoderOf = () => encoders.view(started.id);
     expect((await encoderOf()).muted).toEqual({ video: false, audio: false });
     await control.advanceClock(1_000);

@@ -43,7 +43,10 @@ async function playerView(id: string): Promise<Record<string, any> | undefined> 
 }
 
 const eventFor = (id: string, eventType: number, pred: (e: Record<string, any>) => boolean = () => true) =>
-  eventually(async () => ncs.bodies.find((e) => e.productId === 4 && e.payload?.player?.id === id && e.eventType === eventType && pred(e)), `Media Pull NCS ${eventType} for ${id}`);
+  eventually(
+    async () => ncs.bodies.find((e) => e.productId === 4 && e.payload?.player?.id === id && e.eventType === eventType && pred(e)),
+    `Media Pull NCS ${eventType} for ${id}`,
+  );
 
 beforeAll(async () => {
   ({ emu, control } = await crawlingEmulatorWithNcs(ncs));
@@ -62,7 +65,10 @@ test("create answers 002's shape with X-Resource-ID; the player publishes in its
   const res = await call('POST', players(), player(channel, { playTs, name: `p_${channel.slice(-8)}` }), { 'x-request-id': 'pull-req-1' });
   expect(res.status).toBe(200);
   const id = res.body.player.id;
-  expect(res.body).toEqual({ player: { uid: 101, id: expect.stringMatching(/^[0-9a-f]{32}$/), createTs: expect.any(Number), status: 'connecting' }, fields: 'player.uid,player.id,player.createTs,player.status' });
+  expect(res.body).toEqual({
+    player: { uid: 101, id: expect.stringMatching(/^[0-9a-f]{32}$/), createTs: expect.any(Number), status: 'connecting' },
+    fields: 'player.uid,player.id,player.createTs,player.status',
+  });
   expect(res.body.player.createTs - playTs).toBeGreaterThanOrEqual(0);
   expect(res.body.player.createTs - playTs).toBeLessThanOrEqual(1);
   expect(res.headers['x-resource-id']).toBe(id);
@@ -167,7 +173,12 @@ test('List shows a player only 10 s after its creation, filters by channel, page
   const everything = await call('GET', LIST);
   expect(everything.body.players.map((p: { id: string }) => p.id)).toEqual(expect.arrayContaining([...ids, other]));
   await control.advanceClock(1_000);
-  for (const [q, status] of [['?filter=channel%3D1', 400], ['?pageSize=0', 400], ['?pageSize=501', 400], ['?pageToken=zz', 400]] as const) {
+  for (const [q, status] of [
+    ['?filter=channel%3D1', 400],
+    ['?pageSize=0', 400],
+    ['?pageSize=501', 400],
+    ['?pageToken=zz', 400],
+  ] as const) {
     expect((await call('GET', `${LIST}${q}`)).status).toBe(status);
     await control.advanceClock(1_000);
   }

@@ -29,7 +29,12 @@ function transcoded(channel: string, name?: string) {
         videoOptions: {
           canvas: { width: 360, height: 640 },
           layout: [
-            { rtcStreamUid: 201, region: { xPos: 0, yPos: 0, zIndex: 1, width: 360, height: 320 }, fillMode: 'fill', placeholderImageUrl: 'http://example.agora.io/user_placeholder.jpg' },
+            {
+              rtcStreamUid: 201,
+              region: { xPos: 0, yPos: 0, zIndex: 1, width: 360, height: 320 },
+              fillMode: 'fill',
+              placeholderImageUrl: 'http://example.agora.io/user_placeholder.jpg',
+            },
             { rtcStreamUid: 202, region: { xPos: 0, yPos: 320, zIndex: 1, width: 360, height: 320 } },
           ],
           codecProfile: 'High',
@@ -87,7 +92,13 @@ test('create answers the seed shape with X-Resource-ID; Get shows the configurat
   const got = await call('GET', `${conv()}/${id}`);
   expect(got.status).toBe(200);
   expect(got.headers['x-resource-id']).toBe(id);
-  expect(got.body).toMatchObject({ name: 'show68_horizontal', transcodeOptions: transcoded(channel).converter.transcodeOptions, rtmpUrl: 'rtmp://example/live/show68', idleTimeout: 300, state: 'connecting' });
+  expect(got.body).toMatchObject({
+    name: 'show68_horizontal',
+    transcodeOptions: transcoded(channel).converter.transcodeOptions,
+    rtmpUrl: 'rtmp://example/live/show68',
+    idleTimeout: 300,
+    state: 'connecting',
+  });
 
   await control.advanceClock(2_000);
   expect((await call('GET', `${conv()}/${id}`)).body.state).toBe('running');
@@ -163,7 +174,12 @@ test('update needs a growing sequence: applied, repeated (no change), stale (400
         videoOptions: {
           canvas: { width: 960, height: 720 },
           layout: [
-            { rtcStreamUid: 201, region: { xPos: 0, yPos: 0, zIndex: 1, width: 480, height: 720 }, fillMode: 'fill', placeholderImageUrl: 'http://example.agora.io/host_placeholder.jpg' },
+            {
+              rtcStreamUid: 201,
+              region: { xPos: 0, yPos: 0, zIndex: 1, width: 480, height: 720 },
+              fillMode: 'fill',
+              placeholderImageUrl: 'http://example.agora.io/host_placeholder.jpg',
+            },
             { imageUrl: 'http://example.agora.io/host_placeholder.jpg', region: { xPos: 480, yPos: 0, zIndex: 1, width: 480, height: 720 }, fillMode: 'fill' },
           ],
         },
@@ -198,7 +214,10 @@ test('update needs a growing sequence: applied, repeated (no change), stale (400
   await control.advanceClock(1_000);
   expect((await call('PATCH', `${conv()}/${id}?sequence=2`, { converter: { rtmpUrl: 'rtmp://example/live/other' }, fields: 'rtmpUrl' })).status).toBe(200);
   await control.advanceClock(1_000);
-  expect(await call('PATCH', `${conv()}/${id}?sequence=1`, { converter: { rtmpUrl: 'rtmp://example/live/third' }, fields: 'rtmpUrl' })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/sequence/) } });
+  expect(await call('PATCH', `${conv()}/${id}?sequence=1`, { converter: { rtmpUrl: 'rtmp://example/live/third' }, fields: 'rtmpUrl' })).toMatchObject({
+    status: 400,
+    body: { message: expect.stringMatching(/sequence/) },
+  });
   const now = (await call('GET', `${conv()}/${id}`)).body;
   expect(now).toMatchObject({ rtmpUrl: 'rtmp://example/live/other', state: 'connecting' });
 
@@ -222,16 +241,27 @@ test('a vertical layout updates rtmpUrl only; audio-only cannot become video-onl
   const channel = uniqueId('push-vert');
   const vertical = transcoded(channel);
   const v = vertical.converter.transcodeOptions.videoOptions as Record<string, unknown>;
-  Object.assign(v, { layoutType: 1, vertical: { maxResolutionUid: 201, fillMode: 'fill', refreshIntervalSec: 4 }, defaultPlaceholderImageUrl: 'http://example/host_placeholder.jpg' });
+  Object.assign(v, {
+    layoutType: 1,
+    vertical: { maxResolutionUid: 201, fillMode: 'fill', refreshIntervalSec: 4 },
+    defaultPlaceholderImageUrl: 'http://example/host_placeholder.jpg',
+  });
   const id = await create(vertical);
-  expect((await call('PATCH', `${conv()}/${id}?sequence=0`, { converter: { transcodeOptions: { videoOptions: { bitrate: 800 } } }, fields: 'transcodeOptions.videoOptions.bitrate' })).status).toBe(400);
+  expect(
+    (await call('PATCH', `${conv()}/${id}?sequence=0`, { converter: { transcodeOptions: { videoOptions: { bitrate: 800 } } }, fields: 'transcodeOptions.videoOptions.bitrate' }))
+      .status,
+  ).toBe(400);
   await control.advanceClock(1_000);
   expect((await call('PATCH', `${conv()}/${id}?sequence=1`, { converter: { rtmpUrl: 'rtmp://example/live/vertical2' }, fields: 'rtmpUrl' })).status).toBe(200);
 
   const audioOnly = { converter: { transcodeOptions: { rtcChannel: channel, audioOptions: { rtcStreamUids: [201] } }, rtmpUrl: 'rtmp://example/live/audio' } };
   const aid = await create(audioOnly);
   const toVideo = {
-    converter: { transcodeOptions: { videoOptions: { canvas: { width: 640, height: 360 }, layout: [{ rtcStreamUid: 201, region: { xPos: 0, yPos: 0, width: 640, height: 360 } }], bitrate: 500 } } },
+    converter: {
+      transcodeOptions: {
+        videoOptions: { canvas: { width: 640, height: 360 }, layout: [{ rtcStreamUid: 201, region: { xPos: 0, yPos: 0, width: 640, height: 360 } }], bitrate: 500 },
+      },
+    },
     fields: 'transcodeOptions.videoOptions',
   };
   // clearing the audio while adding video would make an audio-only converter video-only
@@ -357,9 +387,18 @@ test('bad requests get the vendor messages, never a crash', async () => {
   await bad({ converter: { rawOptions: { rtcChannel: 'bad/name', rtcStreamUid: 1 }, rtmpUrl: 'rtmp://a/b' } }, /rtcChannel/);
   await bad(raw(channel), /regionHintIp/, '?regionHintIp=999.1.1.1');
   const t = transcoded(channel);
-  await bad({ converter: { ...t.converter, transcodeOptions: { ...t.converter.transcodeOptions, videoOptions: { ...t.converter.transcodeOptions.videoOptions, bitrate: 0 } } } }, /bitrate/);
-  await bad({ converter: { ...t.converter, transcodeOptions: { ...t.converter.transcodeOptions, videoOptions: { ...t.converter.transcodeOptions.videoOptions, layoutType: 1 } } } }, /vertical/);
-  await bad({ converter: { ...t.converter, transcodeOptions: { ...t.converter.transcodeOptions, videoOptions: { ...t.converter.transcodeOptions.videoOptions, layout: [] } } } }, /layout/);
+  await bad(
+    { converter: { ...t.converter, transcodeOptions: { ...t.converter.transcodeOptions, videoOptions: { ...t.converter.transcodeOptions.videoOptions, bitrate: 0 } } } },
+    /bitrate/,
+  );
+  await bad(
+    { converter: { ...t.converter, transcodeOptions: { ...t.converter.transcodeOptions, videoOptions: { ...t.converter.transcodeOptions.videoOptions, layoutType: 1 } } } },
+    /vertical/,
+  );
+  await bad(
+    { converter: { ...t.converter, transcodeOptions: { ...t.converter.transcodeOptions, videoOptions: { ...t.converter.transcodeOptions.videoOptions, layout: [] } } } },
+    /layout/,
+  );
   const malformed = await request(`${emu.url}${conv()}`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json' }, body: '{"converter":' });
   expect(malformed.statusCode).toBe(400);
   expect(await malformed.body.json()).toHaveProperty('message');

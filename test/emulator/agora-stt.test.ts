@@ -66,7 +66,10 @@ describe('STT 6.x', () => {
       expect(e.status).toBe(400);
       expect(e.body).toEqual({ message: expect.stringContaining('instanceId') });
     }
-    expect(await api('POST', s6('/builderTokens'), { instanceId: 'x' }, { auth: BAD_AUTH })).toMatchObject({ status: 401, body: { message: 'Invalid authentication credentials' } });
+    expect(await api('POST', s6('/builderTokens'), { instanceId: 'x' }, { auth: BAD_AUTH })).toMatchObject({
+      status: 401,
+      body: { message: 'Invalid authentication credentials' },
+    });
     const otherApp = await call(emu.url, 'POST', `/v1/projects/${'0'.repeat(32)}/rtsc/speech-to-text/builderTokens`, { instanceId: 'x' });
     expect(otherApp).toMatchObject({ status: 400, body: { message: 'appid is invalid' } });
   });
@@ -76,7 +79,10 @@ describe('STT 6.x', () => {
     const { token, taskId, body } = await start(cname);
     expect(body).toEqual({ createTs: expect.any(Number), status: 'STARTED', taskId: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(await control.tasks({ cname, running: true })).toEqual([expect.objectContaining({ product: 'stt6', id: taskId, billing: true, state: 'running' })]);
-    const bots = (await control.users(APP, cname)).filter((u) => u.bot).map((u) => u.uid).sort();
+    const bots = (await control.users(APP, cname))
+      .filter((u) => u.bot)
+      .map((u) => u.uid)
+      .sort();
     expect(bots).toEqual(['666', '666666']);
 
     const q1 = await api('GET', s6(`/tasks/${taskId}?builderToken=${token}`));
@@ -146,7 +152,13 @@ describe('STT 6.x', () => {
     expect(await attempt('777', '777')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/must differ/) } });
     expect(await attempt('4242', '777')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/subBotUid 4242 is already used/) } });
     expect(await attempt('777', '1002')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/pubBotUid 1002 is already used/) } });
-    for (const [sub, pub] of [['abc', '777'], ['0', '777'], ['4294967296', '777'], [777, '778'], ['777', undefined]]) {
+    for (const [sub, pub] of [
+      ['abc', '777'],
+      ['0', '777'],
+      ['4294967296', '777'],
+      [777, '778'],
+      ['777', undefined],
+    ]) {
       expect((await attempt(sub, pub)).status).toBe(400);
     }
     // refused starts consumed nothing: the token still starts a task once the uid is free
@@ -160,7 +172,14 @@ describe('STT 6.x', () => {
     const seedExample = {
       languages: ['en-US'],
       maxIdleTime: 60,
-      rtcConfig: { channelName: cname, subBotUid: '666', subBotToken: '007lnoquitehr98ter89hdfnvfdvdfvdf', pubBotUid: '666666', pubBotToken: '007lnoquitehr98ter89hdfnvfdvdfvdf', subscribeAudioUids: ['1234', '5678'] },
+      rtcConfig: {
+        channelName: cname,
+        subBotUid: '666',
+        subBotToken: '007lnoquitehr98ter89hdfnvfdvdfvdf',
+        pubBotUid: '666666',
+        pubBotToken: '007lnoquitehr98ter89hdfnvfdvdfvdf',
+        subscribeAudioUids: ['1234', '5678'],
+      },
     };
     expect(await api('POST', s6(`/tasks?builderToken=${token}`), seedExample)).toMatchObject({ status: 400, body: { message: expect.stringMatching(/must differ/) } });
     const noPubToken = stt6StartBody(cname) as any;
@@ -185,7 +204,10 @@ describe('STT 6.x', () => {
     expect((await with_((b) => (b.maxIdleTime = 30.5))).status).toBe(400);
     expect((await with_((b) => delete b.rtcConfig)).status).toBe(400);
     const sixTargets = ['fr-FR', 'de-DE', 'es-ES', 'it-IT', 'ja-JP', 'ko-KR'];
-    expect(await with_((b) => (b.translateConfig = { languages: [{ source: 'en-US', target: sixTargets }] }))).toMatchObject({ status: 400, body: { message: expect.stringMatching(/at most 5 target languages/) } });
+    expect(await with_((b) => (b.translateConfig = { languages: [{ source: 'en-US', target: sixTargets }] }))).toMatchObject({
+      status: 400,
+      body: { message: expect.stringMatching(/at most 5 target languages/) },
+    });
     const ok = await with_((b) => (b.languages = ['en-US', 'ru-RU', 'ja-JP', 'zh-CN']));
     expect(ok.status).toBe(200);
   });
@@ -229,7 +251,10 @@ describe('STT 6.x', () => {
     expect((await patch(0, 'languages', { languages: ['ja-JP'] })).status).toBe(400);
     expect(await patch(2, 'languages,rtcConfig,subscribeAudioUids', seedBody)).toMatchObject({ status: 400, body: { message: expect.stringMatching(/not updatable/) } });
     expect(await patch(2, 'languages', { rtcConfig: { subscribeAudioUids: ['1'] } })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/missing/) } });
-    expect(await api('PATCH', s6(`/tasks/${taskId}?builderToken=${token}&updateMask=languages`), { languages: ['ja-JP'] })).toMatchObject({ status: 400, body: { message: 'sequenceId is required' } });
+    expect(await api('PATCH', s6(`/tasks/${taskId}?builderToken=${token}&updateMask=languages`), { languages: ['ja-JP'] })).toMatchObject({
+      status: 400,
+      body: { message: 'sequenceId is required' },
+    });
     expect((await patch('x', 'languages', { languages: ['ja-JP'] })).status).toBe(400);
     expect((await patch(2, 'languages', { languages: ['ja-JP'] })).status).toBe(200);
     await api('DELETE', s6(`/tasks/${taskId}?builderToken=${token}`));
@@ -342,12 +367,17 @@ describe('STT 7.x', () => {
     expect((await update(1, 'languages,rtcConfig.subscribeAudioUids', seedBody)).status).toBe(200);
     expect(await update(1, 'languages', { languages: ['ja-JP'] })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/stale/) } });
     // the seed URL's un-dotted mask (agora.md §13.5 item 4)
-    expect(await update(2, 'languages,rtcConfig,subscribeAudioUids', seedBody)).toMatchObject({ status: 400, body: { message: expect.stringMatching(/"rtcConfig" is not updatable/) } });
+    expect(await update(2, 'languages,rtcConfig,subscribeAudioUids', seedBody)).toMatchObject({
+      status: 400,
+      body: { message: expect.stringMatching(/"rtcConfig" is not updatable/) },
+    });
     expect((await update(2, 'languages', { languages: ['en-US', 'ru-RU', 'ja-JP', 'zh-CN', 'fr-FR'] })).status).toBe(400);
     expect((await update(2, 'translateConfig.enable', { languages: ['en-US'] })).status).toBe(400);
     expect((await update(-1, 'languages', { languages: ['en-US'] })).status).toBe(400);
     expect((await api('POST', s7(`/agents/${agentId}/update?sequenceId=2`), { languages: ['en-US'] })).status).toBe(400);
-    expect((await update(2, 'translateConfig.enable,translateConfig.languages', { translateConfig: { enable: true, languages: [{ source: 'en-US', target: ['fr-FR'] }] } })).status).toBe(200);
+    expect(
+      (await update(2, 'translateConfig.enable,translateConfig.languages', { translateConfig: { enable: true, languages: [{ source: 'en-US', target: ['fr-FR'] }] } })).status,
+    ).toBe(200);
     expect((await update(3, 'rtcConfig.subscribeAudioUids', { rtcConfig: { subscribeAudioUids: ['all'] } })).status).toBe(200);
   });
 

@@ -185,7 +185,8 @@ test('update: whole body, increasing sequenceId, only inputs/regions/output opti
   const { input, output } = await channels('tc-update');
   const body = transcoderCreateBody(input, output);
   const { token, taskId } = await createFresh(body);
-  const patch = (seq: unknown, b: unknown, mask = 'services.cloudTranscoder.config') => api('PATCH', t(`/tasks/${taskId}?builderToken=${token}&sequenceId=${seq}&updateMask=${mask}`), b);
+  const patch = (seq: unknown, b: unknown, mask = 'services.cloudTranscoder.config') =>
+    api('PATCH', t(`/tasks/${taskId}?builderToken=${token}&sequenceId=${seq}&updateMask=${mask}`), b);
 
   // subscribe to host 123 only, and move its region
   const only123 = changed(body, (tc) => {
@@ -196,14 +197,24 @@ test('update: whole body, increasing sequenceId, only inputs/regions/output opti
   expect(await patch(0, only123)).toMatchObject({ status: 200, body: { taskId, sequenceId: '0' } });
   expect((await patch(0, only123)).status).toBe(200); // the same update again: as before
   expect(await patch(0, body)).toMatchObject({ status: 400, body: { message: expect.stringMatching(/stale/) } });
-  expect(await patch(1, changed(only123, (tc) => (tc.canvas.width = 1280)))).toMatchObject({ status: 400, body: { message: expect.stringMatching(/canvas cannot change/) } });
+  expect(
+    await patch(
+      1,
+      changed(only123, (tc) => (tc.canvas.width = 1280)),
+    ),
+  ).toMatchObject({ status: 400, body: { message: expect.stringMatching(/canvas cannot change/) } });
   const audioOnly = changed(only123, (tc) => {
     delete tc.videoInputs;
     delete tc.canvas;
     delete tc.outputs[0].videoOption;
   });
   expect(await patch(1, audioOnly)).toMatchObject({ status: 400, body: { message: expect.stringMatching(/scenario/) } });
-  expect(await patch(1, changed(only123, (tc) => (tc.outputs[0].rtc.rtcUid = 8888)))).toMatchObject({ status: 400, body: { message: expect.stringMatching(/outputs\[0\]\.rtc cannot change/) } });
+  expect(
+    await patch(
+      1,
+      changed(only123, (tc) => (tc.outputs[0].rtc.rtcUid = 8888)),
+    ),
+  ).toMatchObject({ status: 400, body: { message: expect.stringMatching(/outputs\[0\]\.rtc cannot change/) } });
   expect(await patch(1, only123, 'services.cloudTranscoder')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/updateMask/) } });
   expect((await api('PATCH', t(`/tasks/${taskId}?builderToken=${token}&updateMask=services.cloudTranscoder.config`), only123)).status).toBe(400);
   expect((await patch(1, { services: {} })).status).toBe(400);
@@ -262,7 +273,12 @@ test('an uncontrolled input channel gets its hosts simulated, the output channel
   const { r } = await createFresh(transcoderCreateBody(input, output));
   expect(r.status).toBe(200);
   const users = await control.users(APP, input);
-  expect(users.filter((u) => !u.bot).map((u) => u.uid).sort()).toEqual(['123', '456']);
+  expect(
+    users
+      .filter((u) => !u.bot)
+      .map((u) => u.uid)
+      .sort(),
+  ).toEqual(['123', '456']);
   expect(await control.users(APP, output)).toEqual([expect.objectContaining({ uid: '9999', bot: true })]);
 });
 

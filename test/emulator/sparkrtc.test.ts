@@ -244,7 +244,13 @@ describe('applications (§11)', () => {
     expectError(await api('POST', '/v2/apps', { json: {} }), 400, 'RTC.00001005');
     expectError(await api('POST', '/v2/apps', { json: { app_name: 7 } }), 400, 'RTC.00001003');
     const got = await api('GET', `/v2/apps/${created.body.app_id}`);
-    expect(got.body).toMatchObject({ app_id: created.body.app_id, app_name: name, state: { state: 'ACTIVATION' }, tenant_name: DEMO.domainName, auto_record_mode: { mode: 'AUTO_RECORD_OFF' } });
+    expect(got.body).toMatchObject({
+      app_id: created.body.app_id,
+      app_name: name,
+      state: { state: 'ACTIVATION' },
+      tenant_name: DEMO.domainName,
+      auto_record_mode: { mode: 'AUTO_RECORD_OFF' },
+    });
     expect(got.body.authentication).toMatchObject({ expire: 300 });
 
     const all = await api('GET', '/v2/apps');
@@ -279,7 +285,11 @@ describe('applications (§11)', () => {
     const job = await startSingle(appId, rule, room, 'u1');
     await c.setAppState(appId, 'ARREARS');
     try {
-      expectError(await api('POST', mixed(appId), { json: { mix_param: { room_id: room, encode_template: 'audio_only' }, record_param: { record_rule_id: rule } } }), 400, 'RTC.00001016');
+      expectError(
+        await api('POST', mixed(appId), { json: { mix_param: { room_id: room, encode_template: 'audio_only' }, record_param: { record_rule_id: rule } } }),
+        400,
+        'RTC.00001016',
+      );
       expectError(await api('POST', `/v2/apps/${appId}/enable`), 400, 'RTC.00001016');
     } finally {
       await c.setAppState(appId, 'ACTIVATION');
@@ -312,7 +322,12 @@ describe('recording rules (§4)', () => {
     };
     const created = await api('POST', `/v2/apps/${appId}/record-rules`, { json: example });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ app_id: appId, obs_addr: example.obs_addr, record_formats: ['MP4'], mp4_config: { record_cycle: 7200, record_max_duration_to_merge_file: 0 } });
+    expect(created.body).toMatchObject({
+      app_id: appId,
+      obs_addr: example.obs_addr,
+      record_formats: ['MP4'],
+      mp4_config: { record_cycle: 7200, record_max_duration_to_merge_file: 0 },
+    });
     expect(created.body.rule_id).toMatch(/^[0-9a-f]{32}$/);
     expect(Date.parse(created.body.create_time)).not.toBeNaN();
     const replaced = await api('POST', `/v2/apps/${appId}/record-rules`, { json: { ...example, mp4_config: { record_cycle: 60, record_max_duration_to_merge_file: 0 } } });
@@ -323,7 +338,9 @@ describe('recording rules (§4)', () => {
     const south = await api('POST', `/v2/apps/${appId}/record-rules`, { json: { ...example, obs_addr: { ...example.obs_addr, location: 'cn-south-1' } } });
     expectError(south, 400, 'RTC.00001003');
     // another location is another rule
-    const other = await api('POST', `/v2/apps/${appId}/record-rules`, { json: { ...example, obs_addr: { ...example.obs_addr, location: 'cn-south-1', bucket: DEMO.southBucket } } });
+    const other = await api('POST', `/v2/apps/${appId}/record-rules`, {
+      json: { ...example, obs_addr: { ...example.obs_addr, location: 'cn-south-1', bucket: DEMO.southBucket } },
+    });
     expect(other.status).toBe(201);
     expect(other.body.rule_id).not.toBe(created.body.rule_id);
     expect((await api('GET', `/v2/apps/${appId}/record-rules`)).body.rules).toHaveLength(2);
@@ -398,7 +415,10 @@ describe('recording rules (§4)', () => {
 
   test('a changed rule applies to new jobs about 5 minutes later, never to running ones', async () => {
     const appId = await makeApp();
-    const rule = await makeRule(appId, { obs_addr: { location: 'cn-north-4', project_id: DEMO.projectId, bucket: DEMO.bucket }, mp4_config: { record_cycle: 3600, record_prefix: 'v1/{stream}' } });
+    const rule = await makeRule(appId, {
+      obs_addr: { location: 'cn-north-4', project_id: DEMO.projectId, bucket: DEMO.bucket },
+      mp4_config: { record_cycle: 3600, record_prefix: 'v1/{stream}' },
+    });
     const roomA = await roomWith(appId, 'ua');
     const a = await startSingle(appId, rule, roomA, 'ua');
     await c.advanceClock(INIT_MS);
@@ -437,7 +457,17 @@ describe('single-stream jobs (§7)', () => {
     const started = await api('POST', single(APP), { json: example });
     expect(started.status).toBe(201);
     const job = started.body;
-    expect(job).toMatchObject({ app_id: APP, room_id: room, user_id: 'user001', state: 'INIT', stop_time: '0001-01-01T00:00:00Z', resolution: '1280*720', resolution_policy: 'DOWNWARD', select_stream_type: 'FHD', max_idle_time: 30 });
+    expect(job).toMatchObject({
+      app_id: APP,
+      room_id: room,
+      user_id: 'user001',
+      state: 'INIT',
+      stop_time: '0001-01-01T00:00:00Z',
+      resolution: '1280*720',
+      resolution_policy: 'DOWNWARD',
+      select_stream_type: 'FHD',
+      max_idle_time: 30,
+    });
     expect(job.job_id).toMatch(/^[0-9a-f]{32}$/);
     expect(job.stream_name).toBe(`s_${job.job_id}_${room}_user001`);
     expect(parseStreamName(job.stream_name, { roomId: room })).toEqual({ kind: 'individual', jobId: job.job_id, roomId: room, userId: 'user001' });
@@ -496,7 +526,11 @@ describe('single-stream jobs (§7)', () => {
     await c.settings({ maxConcurrentJobsPerApp: 2 });
     try {
       expectError(await api('POST', single(appId), { json: { room_id: room, user_id: 'u2', record_param: { record_rule_id: rule } } }), 400, 'RTC.00001007');
-      expectError(await api('POST', mixed(appId), { json: { mix_param: { room_id: room, encode_template: 'audio_only' }, record_param: { record_rule_id: rule } } }), 400, 'RTC.00001007');
+      expectError(
+        await api('POST', mixed(appId), { json: { mix_param: { room_id: room, encode_template: 'audio_only' }, record_param: { record_rule_id: rule } } }),
+        400,
+        'RTC.00001007',
+      );
       await c.advanceClock(INIT_MS);
       expect((await api('DELETE', single(appId, screen.job_id))).status).toBe(204);
       await startSingle(appId, rule, room, 'u2');
@@ -570,11 +604,19 @@ describe('mixed-stream jobs (§8)', () => {
   test('the §4.2 example (x-form template, gallery, no panes): 201 INIT, m_{job}_{room}; a layout change while INIT (the §11.3 example); stop', async () => {
     const room = await roomWith(APP, 'user1', 'user2');
     const res = await api('POST', mixed(APP), {
-      json: { mix_param: { room_id: room, encode_template: '1920x1080_30_4620', max_idle_time: 30, layout_template: 'nine_grids_view' }, record_param: { record_rule_id: demoRule } },
+      json: {
+        mix_param: { room_id: room, encode_template: '1920x1080_30_4620', max_idle_time: 30, layout_template: 'nine_grids_view' },
+        record_param: { record_rule_id: demoRule },
+      },
     });
     expect(res.status).toBe(201);
     const job = res.body;
-    expect(job).toMatchObject({ state: 'INIT', room_id: room, mix_param: { room_id: room, encode_template: '1920x1080_30_4620', layout_template: 'nine_grids_view', max_idle_time: 30 }, record_param: { record_rule_id: demoRule } });
+    expect(job).toMatchObject({
+      state: 'INIT',
+      room_id: room,
+      mix_param: { room_id: room, encode_template: '1920x1080_30_4620', layout_template: 'nine_grids_view', max_idle_time: 30 },
+      record_param: { record_rule_id: demoRule },
+    });
     expect(job.stream_name).toBe(`m_${job.job_id}_${room}`);
     await c.advanceClock(1_000);
     const modified = await api('PUT', mixed(APP, job.job_id), {
@@ -598,12 +640,23 @@ describe('mixed-stream jobs (§8)', () => {
     ['screen share without panes', { layout_template: 'screen_share_right' }, 'RTC.00001004'],
     ['screen share without filling_policy', { layout_template: 'screen_share_right', layout_panes: [{ id: 1, user_id: '', video_type: 'SCREENSTREAM' }] }, 'RTC.00001004'],
     ['screen share without a pane 1', { layout_template: 'screen_share_left', layout_panes: [{ id: 2, filling_policy: 'SHARED_SCREEN' }] }, 'RTC.00001004'],
-    ['screen share with 18 windows', { layout_template: 'screen_share_left', layout_panes: Array.from({ length: 18 }, (_, i) => ({ id: i + 1, filling_policy: 'SHARED_SCREEN' })) }, 'RTC.00001003'],
+    [
+      'screen share with 18 windows',
+      { layout_template: 'screen_share_left', layout_panes: Array.from({ length: 18 }, (_, i) => ({ id: i + 1, filling_policy: 'SHARED_SCREEN' })) },
+      'RTC.00001003',
+    ],
     ['custom without panes', { layout_template: 'custom' }, 'RTC.00001004'],
     ['custom pane beyond the canvas', custom([{ id: 1, user_id: 'a', x: 0.5, y: 0, width: 0.6, height: 0.5 }]), 'RTC.00001003'],
     ['custom pane without geometry', custom([{ id: 1, user_id: 'a' }]), 'RTC.00001004'],
     ['custom zorder 26', custom([{ id: 1, user_id: 'a', x: 0, y: 0, width: 1, height: 1, zorder: 26 }]), 'RTC.00001003'],
-    ['duplicate pane ids', custom([{ id: 1, x: 0, y: 0, width: 0.5, height: 1 }, { id: 1, x: 0.5, y: 0, width: 0.5, height: 1 }]), 'RTC.00001003'],
+    [
+      'duplicate pane ids',
+      custom([
+        { id: 1, x: 0, y: 0, width: 0.5, height: 1 },
+        { id: 1, x: 0.5, y: 0, width: 0.5, height: 1 },
+      ]),
+      'RTC.00001003',
+    ],
     ['pane id 0', custom([{ id: 0, x: 0, y: 0, width: 1, height: 1 }]), 'RTC.00001003'],
     ['26 gallery tiles', { layout_panes: Array.from({ length: 26 }, (_, i) => ({ id: i + 1 })) }, 'RTC.00001003'],
     ['unknown encode_template', { encode_template: '3840*2160_30_9000' }, 'RTC.00001003'],
@@ -613,7 +666,10 @@ describe('mixed-stream jobs (§8)', () => {
     ['user background without user_id', { user_background_images: [{ image_uri: 's3://b/o.jpg' }] }, 'RTC.00001005'],
   ])('%s %j → %s', async (_what, over, code) => {
     const res = await api('POST', mixed(APP), {
-      json: { mix_param: { room_id: uniqueId('room'), encode_template: '1280*720_15_2260', layout_template: 'nine_grids_view', ...over }, record_param: { record_rule_id: demoRule } },
+      json: {
+        mix_param: { room_id: uniqueId('room'), encode_template: '1280*720_15_2260', layout_template: 'nine_grids_view', ...over },
+        record_param: { record_rule_id: demoRule },
+      },
     });
     expectError(res, 400, code);
   });
@@ -637,7 +693,16 @@ describe('mixed-stream jobs (§8)', () => {
       user_background_images: [{ user_id: 'user1', image_uri: 's3://rtc-bucket-cn-north-4/img/u1.jpg' }],
     });
     expect(customRes.status).toBe(201);
-    expect((await start({ encode_template: '1280x720_15_2260', max_idle_time: 30, layout_template: 'screen_share_right', layout_panes: [{ id: 1, user_id: '', video_type: 'SCREENSTREAM', filling_policy: 'SHARED_SCREEN' }] })).status).toBe(201);
+    expect(
+      (
+        await start({
+          encode_template: '1280x720_15_2260',
+          max_idle_time: 30,
+          layout_template: 'screen_share_right',
+          layout_panes: [{ id: 1, user_id: '', video_type: 'SCREENSTREAM', filling_policy: 'SHARED_SCREEN' }],
+        })
+      ).status,
+    ).toBe(201);
     await stopAll(appId);
   });
 
@@ -654,7 +719,10 @@ describe('mixed-stream jobs (§8)', () => {
     const ok = await api('PUT', mixed(appId, job.job_id), { json: { mix_param: { layout_template: 'custom', layout_panes: panes, max_idle_time: 60 } } });
     expect(ok.status).toBe(200);
     expect(ok.body.mix_param).toMatchObject({ layout_template: 'custom', layout_panes: panes, max_idle_time: 60, encode_template: '1280*720_15_2260' });
-    const swapped = [{ ...panes[0], user_id: 'a' }, { ...panes[1], user_id: 'b' }];
+    const swapped = [
+      { ...panes[0], user_id: 'a' },
+      { ...panes[1], user_id: 'b' },
+    ];
     expect((await api('PUT', mixed(appId, job.job_id), { json: { mix_param: { layout_panes: swapped } } })).body.mix_param.layout_panes).toEqual(swapped);
     expectError(await api('PUT', mixed(appId, job.job_id), { json: { mix_param: { encode_template: '640*480_15_500' } } }), 400, 'RTC.00001003');
     expectError(await api('PUT', mixed(appId, job.job_id), { json: { mix_param: { room_id: 'elsewhere' } } }), 400, 'RTC.00001003');
@@ -678,7 +746,11 @@ describe('mixed-stream jobs (§8)', () => {
     const rule = await makeRule(appId);
     const room = uniqueId('open-room');
     const job = await startMix(appId, rule, room);
-    expectError(await api('POST', mixed(appId), { json: { mix_param: { room_id: room, encode_template: 'audio_only' }, record_param: { record_rule_id: rule } } }), 400, 'RTC.00001006');
+    expectError(
+      await api('POST', mixed(appId), { json: { mix_param: { room_id: room, encode_template: 'audio_only' }, record_param: { record_rule_id: rule } } }),
+      400,
+      'RTC.00001006',
+    );
     expect((await c.room(appId, room)).users.length).toBeGreaterThan(0);
     await c.advanceClock(2 * MINUTE);
     expect((await api('GET', mixed(appId, job.job_id))).body.state).toBe('RUNNING');
@@ -702,7 +774,10 @@ describe('files and signed callbacks (§5, §9)', () => {
     const key = '8923ab8c2dcef4538923ab8c2dcef453';
     const put = await api('PUT', `/v2/apps/${appId}/record-callback`, { json: { url: receiver.url, auth_key: key } });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ app_id: appId, record_callback: { url: receiver.url, auth_key: key, notify_event_subscription: ['RECORD_NEW_FILE_START', 'RECORD_FILE_COMPLETE', 'CLOUD_RECORD_OVER'] } });
+    expect(put.body).toMatchObject({
+      app_id: appId,
+      record_callback: { url: receiver.url, auth_key: key, notify_event_subscription: ['RECORD_NEW_FILE_START', 'RECORD_FILE_COMPLETE', 'CLOUD_RECORD_OVER'] },
+    });
     expect(received.some((r) => r.method === 'HEAD')).toBe(true); // the URL was probed
     expect((await api('GET', `/v2/apps/${appId}/record-callback`)).body).toEqual(put.body);
     expect((await api('GET', `/v2/apps/${appId}`)).body.callbacks.record_callback).toMatchObject({ url: receiver.url, auth_key: key });
@@ -779,7 +854,8 @@ describe('files and signed callbacks (§5, §9)', () => {
     const room = await roomWith(appId, 'u');
     const job = await startSingle(appId, rule, room, 'u', { max_idle_time: 300 });
     await c.advanceClock(INIT_MS + 130_000);
-    const completed = async (format: string) => (await c.events({ jobId: job.job_id })).filter((e) => e.body.event_type === 'RECORD_FILE_COMPLETE' && e.body.record_format === format);
+    const completed = async (format: string) =>
+      (await c.events({ jobId: job.job_id })).filter((e) => e.body.event_type === 'RECORD_FILE_COMPLETE' && e.body.record_format === format);
     expect((await completed('MP4')).map((e) => e.body.record_duration)).toEqual([60, 60]);
     expect(await completed('HLS')).toEqual([]);
 
@@ -833,11 +909,16 @@ describe('files and signed callbacks (§5, §9)', () => {
 
     const off = await api('PUT', '/v2/rtc-ops/buckets/authentication', { json: { bucket: DEMO.exampleBucket, operation: 0, location: 'cn-north-4' } });
     expect(off.status).toBe(200);
-    const refused = await api('POST', `/v2/apps/${appId}/record-rules`, { json: ruleBody({ obs_addr: { location: 'cn-north-4', project_id: DEMO.projectId, bucket: DEMO.exampleBucket } }) });
+    const refused = await api('POST', `/v2/apps/${appId}/record-rules`, {
+      json: ruleBody({ obs_addr: { location: 'cn-north-4', project_id: DEMO.projectId, bucket: DEMO.exampleBucket } }),
+    });
     expectError(refused, 400, 'RTC.00001003');
     expect(refused.body.error_msg).toMatch(/not authorized/);
     expect((await api('PUT', '/v2/rtc-ops/buckets/authentication', { json: { bucket: DEMO.exampleBucket, operation: 1, location: 'cn-north-4' } })).status).toBe(200);
-    expect((await api('POST', `/v2/apps/${appId}/record-rules`, { json: ruleBody({ obs_addr: { location: 'cn-north-4', project_id: DEMO.projectId, bucket: DEMO.exampleBucket } }) })).status).toBe(200);
+    expect(
+      (await api('POST', `/v2/apps/${appId}/record-rules`, { json: ruleBody({ obs_addr: { location: 'cn-north-4', project_id: DEMO.projectId, bucket: DEMO.exampleBucket } }) }))
+        .status,
+    ).toBe(200);
     expectError(await api('PUT', '/v2/rtc-ops/buckets/authentication', { json: { bucket: 'nope', operation: 1, location: 'cn-north-4' } }), 404, 'RTC.00001014');
     expectError(await api('PUT', '/v2/rtc-ops/buckets/authentication', { json: { bucket: DEMO.bucket, operation: 2, location: 'cn-north-4' } }), 400, 'RTC.00001003');
   });
@@ -849,7 +930,11 @@ describe('auto-record (§6)', () => {
     const rule = await makeRule(appId);
     expect((await api('GET', `/v2/apps/${appId}/auto-record-mode`)).body).toMatchObject({ app_id: appId, auto_record_mode: { mode: 'AUTO_RECORD_OFF' } });
     expectError(await api('PUT', `/v2/apps/${appId}/auto-record-mode`, { json: { mode: 'AUTO_INDIVIDUAL_RECORD' } }), 400, 'RTC.00001005');
-    expectError(await api('PUT', `/v2/apps/${appId}/auto-record-mode`, { json: { mode: 'AUTO_INDIVIDUAL_RECORD', record_rule_id: 'ffffffffffffffffffffffffffffffff' } }), 404, 'RTC.00001011');
+    expectError(
+      await api('PUT', `/v2/apps/${appId}/auto-record-mode`, { json: { mode: 'AUTO_INDIVIDUAL_RECORD', record_rule_id: 'ffffffffffffffffffffffffffffffff' } }),
+      404,
+      'RTC.00001011',
+    );
     expectError(await api('PUT', `/v2/apps/${appId}/auto-record-mode`, { json: { mode: 'AUTO_MIX_RECORD', record_rule_id: rule } }), 400, 'RTC.00001003');
     expectError(await api('PUT', `/v2/apps/${appId}/auto-record-mode`, { json: {} }), 400, 'RTC.00001005');
 
@@ -951,7 +1036,11 @@ describe('robustness: bad requests get the vendor shape, never a crash', () => {
     expectError(await api('POST', mixed(APP), { json: { mix_param: 'all of them', record_param: { record_rule_id: demoRule } } }), 400, 'RTC.00001003');
     expectError(await api('POST', mixed(APP), { json: {} }), 400, 'RTC.00001005');
     expectError(await api('POST', mixed(APP), { body: '' }), 400, 'RTC.00001005');
-    expectError(await api('PUT', `/v2/apps/${APP}/record-callback`, { body: 'url=http://x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 400, 'RTC.00001002');
+    expectError(
+      await api('PUT', `/v2/apps/${APP}/record-callback`, { body: 'url=http://x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      400,
+      'RTC.00001002',
+    );
     expect((await api('GET', `/v2/apps/${APP}`)).status).toBe(200); // still serving
   });
 
@@ -964,8 +1053,16 @@ describe('robustness: bad requests get the vendor shape, never a crash', () => {
     const jobs = await c.jobs({ appId, roomId: room, running: true });
     expect(jobs).toHaveLength(1);
     // the retry learns a job exists for the room (JobRunning), the reconcile signal
-    expectError(await api('POST', mixed(appId), { json: { mix_param: { room_id: room, encode_template: 'audio_only' }, record_param: { record_rule_id: rule } } }), 400, 'RTC.00001006');
-    await c.addFault({ match: { vendor: 'sparkrtc', operation: 'query' }, action: { type: 'error', status: 500, body: { error_code: 'RTC.00002002', error_msg: 'InternalError.DbErr' } }, count: 1 });
+    expectError(
+      await api('POST', mixed(appId), { json: { mix_param: { room_id: room, encode_template: 'audio_only' }, record_param: { record_rule_id: rule } } }),
+      400,
+      'RTC.00001006',
+    );
+    await c.addFault({
+      match: { vendor: 'sparkrtc', operation: 'query' },
+      action: { type: 'error', status: 500, body: { error_code: 'RTC.00002002', error_msg: 'InternalError.DbErr' } },
+      count: 1,
+    });
     expectError(await api('GET', mixed(appId, jobs[0]!.job_id)), 500, 'RTC.00002002');
     expect((await api('GET', mixed(appId, jobs[0]!.job_id))).status).toBe(200);
     const log = (await c.requests({ product: 'mix-stream-jobs' })).slice(-4).map((r) => `${r.operation}:${r.fault ?? ''}`);

@@ -147,7 +147,11 @@ export class EmulatorControl {
     return {
       id: rule.id,
       held: async (n = 1, timeoutMs = 30_000) => {
-        await eventually(async () => ((await this.faults()).find((f) => f.id === rule.id)?.waiting ?? 0) >= n || undefined, `${n} request(s) held by ${JSON.stringify(match)}`, timeoutMs);
+        await eventually(
+          async () => ((await this.faults()).find((f) => f.id === rule.id)?.waiting ?? 0) >= n || undefined,
+          `${n} request(s) held by ${JSON.stringify(match)}`,
+          timeoutMs,
+        );
       },
       release: async () => {
         await this.json('POST', `/_emulator/faults/${rule.id}/release`).catch(() => undefined);

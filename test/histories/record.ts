@@ -60,7 +60,13 @@ async function recordAndStop(ctx: Ctx, input: CloudRecordingInput): Promise<Work
 const webService = {
   extensionServiceConfig: {
     errorHandlePolicy: 'error_abort',
-    extensionServices: [{ serviceName: 'web_recorder_service', errorHandlePolicy: 'error_abort', serviceParam: { url: 'https://example.com/lesson', audioProfile: 0, videoWidth: 1280, videoHeight: 720, maxRecordingHour: 2 } }],
+    extensionServices: [
+      {
+        serviceName: 'web_recorder_service',
+        errorHandlePolicy: 'error_abort',
+        serviceParam: { url: 'https://example.com/lesson', audioProfile: 0, videoWidth: 1280, videoHeight: 720, maxRecordingHour: 2 },
+      },
+    ],
   },
 };
 
@@ -69,7 +75,13 @@ export const SCENARIOS: Record<string, Scenario> = {
   'cloud-recording-mix': (ctx) => recordAndStop(ctx, recordingInput({ clientRequest: { recordingFileConfig: { avFileType: ['hls', 'mp4'] } } })),
   'cloud-recording-web': (ctx) => recordAndStop(ctx, recordingInput({ mode: 'web', clientRequest: webService, acquire: { scene: 1 } })),
   'cloud-recording-screenshots': (ctx) =>
-    recordAndStop(ctx, recordingInput({ mode: 'individual', clientRequest: { recordingConfig: { channelType: 1, subscribeUidGroup: 0 }, snapshotConfig: { captureInterval: 5, fileType: ['jpg'] } } })),
+    recordAndStop(
+      ctx,
+      recordingInput({
+        mode: 'individual',
+        clientRequest: { recordingConfig: { channelType: 1, subscribeUidGroup: 0 }, snapshotConfig: { captureInterval: 5, fileType: ['jpg'] } },
+      }),
+    ),
   'cloud-recording-two-layouts': async (ctx) => {
     const { h } = await startRecording(ctx, recordingInput({ pollIntervalMs: 60_000 }));
     await h.executeUpdate(updateLayoutUpdate, { args: [{ mixedVideoLayout: 1, backgroundColor: '#112233' }] });

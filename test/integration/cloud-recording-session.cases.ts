@@ -64,22 +64,24 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
     ...extra,
   });
 
-  const run = <T>(fn: (taskQueue: string) => Promise<T>, extra: Parameters<typeof withWorker>[4] = {}, cfg: Config = config) =>
-    withWorker(env, cfg, fn, mode.workerOptions, extra);
+  const run = <T>(fn: (taskQueue: string) => Promise<T>, extra: Parameters<typeof withWorker>[4] = {}, cfg: Config = config) => withWorker(env, cfg, fn, mode.workerOptions, extra);
 
   async function start(taskQueue: string, args: CloudRecordingInput, workflowId = uniqueId('wf-rec')): Promise<Handle> {
     return world.track(await env.client.workflow.start(cloudRecording, { taskQueue, workflowId, args: [args] }));
   }
 
   const phaseOf = (handle: Handle, phase: CloudRecordingPhase, timeoutMs = 30_000) =>
-    eventually(async () => {
-      const s = await handle.query(recordingStatusQuery);
-      return s.phase === phase ? s : undefined;
-    }, `phase ${phase}`, timeoutMs);
+    eventually(
+      async () => {
+        const s = await handle.query(recordingStatusQuery);
+        return s.phase === phase ? s : undefined;
+      },
+      `phase ${phase}`,
+      timeoutMs,
+    );
 
   /** `operation:status` of every Cloud Recording call on the channel, in order. */
-  const operations = async (cname: string, c = control): Promise<string[]> =>
-    (await c.requests({ cname, product: 'cloud-recording' })).map((r) => `${r.operation}:${r.status}`);
+  const operations = async (cname: string, c = control): Promise<string[]> => (await c.requests({ cname, product: 'cloud-recording' })).map((r) => `${r.operation}:${r.status}`);
   const callsOf = async (cname: string, operation: string) => (await operations(cname)).filter((o) => o.startsWith(`${operation}:`));
 
   /** The leak detector: no vendor task on the channel bills any more. */
@@ -101,12 +103,22 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
     const webService = {
       extensionServiceConfig: {
         errorHandlePolicy: 'error_abort',
-        extensionServices: [{ serviceName: 'web_recorder_service', errorHandlePolicy: 'error_abort', serviceParam: { url: 'https://example.com/lesson', audioProfile: 0, videoWidth: 1280, videoHeight: 720, maxRecordingHour: 2 } }],
+        extensionServices: [
+          {
+            serviceName: 'web_recorder_service',
+            errorHandlePolicy: 'error_abort',
+            serviceParam: { url: 'https://example.com/lesson', audioProfile: 0, videoWidth: 1280, videoHeight: 720, maxRecordingHour: 2 },
+          },
+        ],
       },
       recordingFileConfig: { avFileType: ['hls', 'mp4'] as Array<'hls' | 'mp4'> },
     };
     const cases: Array<[string, Partial<CloudRecordingInput>, (sid: string, cname: string) => string[]]> = [
-      ['individual', { mode: 'individual' }, (sid, c) => ['10001', '10002'].flatMap((u) => [`${sid}_${c}__uid_s_${u}__uid_e_audio.m3u8`, `${sid}_${c}__uid_s_${u}__uid_e_video.m3u8`])],
+      [
+        'individual',
+        { mode: 'individual' },
+        (sid, c) => ['10001', '10002'].flatMap((u) => [`${sid}_${c}__uid_s_${u}__uid_e_audio.m3u8`, `${sid}_${c}__uid_s_${u}__uid_e_video.m3u8`]),
+      ],
       ['mix', { mode: 'mix', clientRequest: { recordingFileConfig: { avFileType: ['hls', 'mp4'] } } }, (sid, c) => [`${sid}_${c}.m3u8`, `${sid}_${c}_0.mp4`]],
       ['web', { mode: 'web', clientRequest: webService, acquire: { scene: 1 } }, (sid, c) => [`${sid}_${c}_0.m3u8`, `${sid}_${c}_0.mp4`]],
     ];
@@ -129,10 +141,13 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
     test('screenshots stay in the same workflow with their own results', async () => {
       const cname = uniqueId('mode-shot');
       const result = await run(async (tq) => {
-        const h = await start(tq, input(cname, {
-          mode: 'individual',
-          clientRequest: { recordingConfig: { channelType: 1, subscribeUidGroup: 0 }, snapshotConfig: { captureInterval: 5, fileType: ['jpg'] } },
-        }));
+        const h = await start(
+          tq,
+          input(cname, {
+            mode: 'individual',
+            clientRequest: { recordingConfig: { channelType: 1, subscribeUidGroup: 0 }, snapshotConfig: { captureInterval: 5, fileType: ['jpg'] } },
+          }),
+        );
         await phaseOf(h, 'recording');
         return h.executeUpdate(stopUpdate, { args: [{}] });
       });
@@ -147,7 +162,14 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
   describe('mid-session changes', () => {
     test('a layout updated twice reaches the emulator in order, whole each time', async () => {
       const cname = uniqueId('layout');
-      const first: Layout = { mixedVideoLayout: 3, backgroundColor: '#112233', layoutConfig: [{ uid: '10001', x_axis: 0, y_axis: 0, width: 0.5, height: 1 }, { uid: '10002', x_axis: 0.5, y_axis: 0, width: 0.5, height: 1 }] };
+      const first: Layout = {
+        mixedVideoLayout: 3,
+        backgroundColor: '#112233',
+        layoutConfig: [
+          { uid: '10001', x_axis: 0, y_axis: 0, width: 0.5, height: 1 },
+          { uid: '10002', x_axis: 0.5, y_axis: 0, width: 0.5, height: 1 },
+        ],
+      };
       const second: Layout = { mixedVideoLayout: 2, maxResolutionUid: '10002' };
       const result = await run(async (tq) => {
         const h = await start(tq, input(cname, { pollIntervalMs: 60_000 }));
@@ -445,7 +467,11 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
         // the recorder is back (its layout reset to the start configuration in the same step) ...
         await eventually(async () => ((await control.recorder(s.sid!)).failoverUntil === undefined ? true : undefined), 'the recorder back from the failover');
         // ... and the session, told only by session_failover, sends the layout again
-        await eventually(async () => ((await control.recorder(s.sid!)).layout?.backgroundColor === '#FF00FF' ? true : undefined), 'the layout back on the migrated recorder', 15_000);
+        await eventually(
+          async () => ((await control.recorder(s.sid!)).layout?.backgroundColor === '#FF00FF' ? true : undefined),
+          'the layout back on the migrated recorder',
+          15_000,
+        );
         expect(await h.query(recordingStatusQuery)).toMatchObject({ phase: 'recording', layoutApplied: true, sid: s.sid });
         await h.executeUpdate(stopUpdate, { args: [{}] });
       });
@@ -603,7 +629,10 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
         const err = await run(async (tq) => {
           const h = await start(tq, input(cname));
           sid = (await phaseOf(h, 'recording')).sid!;
-          await control.addFault({ match: { product: 'cloud-recording', operation: 'stop', path: `/sid/${sid}/` }, action: { type: 'error', status: 401, body: { message: 'Invalid authentication credentials' } } });
+          await control.addFault({
+            match: { product: 'cloud-recording', operation: 'stop', path: `/sid/${sid}/` },
+            action: { type: 'error', status: 401, body: { message: 'Invalid authentication credentials' } },
+          });
           await h.signal(stopSignal, { reason: 'done' });
           const e = await failureOf(h);
           expect(await h.query(recordingStatusQuery)).toMatchObject({ phase: 'failed' });
@@ -763,10 +792,13 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
         child.kill('SIGKILL');
         await new Promise((r) => child.once('exit', r));
 
-        const result = await run(async () => {
-          await h.signal(stopSignal, { reason: 'after the crash' });
-          return h.result();
-        }, { taskQueue });
+        const result = await run(
+          async () => {
+            await h.signal(stopSignal, { reason: 'after the crash' });
+            return h.result();
+          },
+          { taskQueue },
+        );
         expect(result).toMatchObject({ outcome: 'stopped', sid: before.sid, reason: 'after the crash' });
         const ops = await operations(cname);
         expect(ops.filter((o) => o.startsWith('start'))).toEqual(['start:200']);
@@ -784,26 +816,34 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
         const fastControl = new EmulatorControl(fast.url);
         const cname = uniqueId('long');
         const layout: Layout = { mixedVideoLayout: 1, backgroundColor: '#ABCDEF' };
-        const result = await run(async (tq) => {
-          const h = await start(tq, input(cname, { pollIntervalMs: 100, maxHistoryEvents: 200, acquire: { resourceExpiredHour: 720 } }));
-          const s = await phaseOf(h, 'recording');
-          await fastControl.setTimeScale(14_400);
-          await eventually(async () => ((await h.query(recordingStatusQuery)).continuedAsNew >= 1 ? true : undefined), 'a first continue-as-new', 60_000);
-          await h.executeUpdate(updateLayoutUpdate, { args: [layout] });
-          const runsAtUpdate = (await h.query(recordingStatusQuery)).continuedAsNew;
-          const startedAt = await fastControl.now();
-          await eventually(async () => {
-            const now = await fastControl.now();
-            const runs = (await h.query(recordingStatusQuery)).continuedAsNew;
-            // the layout update must have been carried across at least one more continue-as-new
-            return now - startedAt >= 72 * 3_600_000 && runs > runsAtUpdate ? true : undefined;
-          }, '72 emulated hours and a continue-as-new after the layout update', 120_000);
-          const status = await h.query(recordingStatusQuery);
-          expect(status.continuedAsNew).toBeGreaterThanOrEqual(2);
-          expect(status).toMatchObject({ phase: 'recording', sid: s.sid, layout, layoutApplied: true });
-          expect((await fastControl.recorder(s.sid!)).layout).toEqual(layout);
-          return h.executeUpdate(stopUpdate, { args: [{}] });
-        }, {}, testConfig(fast.url));
+        const result = await run(
+          async (tq) => {
+            const h = await start(tq, input(cname, { pollIntervalMs: 100, maxHistoryEvents: 200, acquire: { resourceExpiredHour: 720 } }));
+            const s = await phaseOf(h, 'recording');
+            await fastControl.setTimeScale(14_400);
+            await eventually(async () => ((await h.query(recordingStatusQuery)).continuedAsNew >= 1 ? true : undefined), 'a first continue-as-new', 60_000);
+            await h.executeUpdate(updateLayoutUpdate, { args: [layout] });
+            const runsAtUpdate = (await h.query(recordingStatusQuery)).continuedAsNew;
+            const startedAt = await fastControl.now();
+            await eventually(
+              async () => {
+                const now = await fastControl.now();
+                const runs = (await h.query(recordingStatusQuery)).continuedAsNew;
+                // the layout update must have been carried across at least one more continue-as-new
+                return now - startedAt >= 72 * 3_600_000 && runs > runsAtUpdate ? true : undefined;
+              },
+              '72 emulated hours and a continue-as-new after the layout update',
+              120_000,
+            );
+            const status = await h.query(recordingStatusQuery);
+            expect(status.continuedAsNew).toBeGreaterThanOrEqual(2);
+            expect(status).toMatchObject({ phase: 'recording', sid: s.sid, layout, layoutApplied: true });
+            expect((await fastControl.recorder(s.sid!)).layout).toEqual(layout);
+            return h.executeUpdate(stopUpdate, { args: [{}] });
+          },
+          {},
+          testConfig(fast.url),
+        );
         expect(result.outcome).toBe('stopped');
         const ops = (await fastControl.requests({ cname })).map((r) => r.operation);
         expect(ops.filter((o) => o === 'start')).toHaveLength(1);

@@ -48,10 +48,7 @@ test('acquire → start → query → stop returns the files the emulator record
   expect(result.sid).toMatch(/^[0-9a-f]{32}$/);
   // individual mode: one audio and one video playlist per publishing uid, named by the emulator
   expect(result.files.map((f) => f.fileName).sort()).toEqual(
-    ['1001', '1002'].flatMap((uid) => [
-      `${result.sid}_${channel}__uid_s_${uid}__uid_e_audio.m3u8`,
-      `${result.sid}_${channel}__uid_s_${uid}__uid_e_video.m3u8`,
-    ]).sort(),
+    ['1001', '1002'].flatMap((uid) => [`${result.sid}_${channel}__uid_s_${uid}__uid_e_audio.m3u8`, `${result.sid}_${channel}__uid_s_${uid}__uid_e_video.m3u8`]).sort(),
   );
   expect(result.uploadingStatus).toBe('uploaded');
 
@@ -132,7 +129,12 @@ test('a continued run whose input no longer validates stops the recording it car
   const channel = uniqueId('carried');
   // a recording started by an earlier run of the session
   const http = new HttpClient();
-  const ctx = { http, baseUrls: [process.env.RTCFLOW_TEST_EMULATOR_URL!], appId: EMULATOR_AGORA.appId, credentials: { customerId: EMULATOR_AGORA.customerId, customerSecret: EMULATOR_AGORA.customerSecret } };
+  const ctx = {
+    http,
+    baseUrls: [process.env.RTCFLOW_TEST_EMULATOR_URL!],
+    appId: EMULATOR_AGORA.appId,
+    credentials: { customerId: EMULATOR_AGORA.customerId, customerSecret: EMULATOR_AGORA.customerSecret },
+  };
   const uid = '4000000777';
   const { resourceId } = await agora.acquire(ctx, { cname: channel, uid });
   const token = buildBotToken({ appId: EMULATOR_AGORA.appId, appCertificate: EMULATOR_AGORA.appCertificate, channel, uid: Number(uid), ttlSeconds: 3600 });

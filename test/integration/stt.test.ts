@@ -38,10 +38,14 @@ async function start(taskQueue: string, args: SttInput, carried?: never): Promis
 }
 
 const phaseOf = (h: WorkflowHandle<typeof stt>, phase: SttPhase, timeoutMs = 30_000) =>
-  eventually(async () => {
-    const s = await h.query(sttStatusQuery);
-    return s.phase === phase ? s : undefined;
-  }, `phase ${phase}`, timeoutMs);
+  eventually(
+    async () => {
+      const s = await h.query(sttStatusQuery);
+      return s.phase === phase ? s : undefined;
+    },
+    `phase ${phase}`,
+    timeoutMs,
+  );
 
 /** `operation:status` of every STT call about the channel, in order (6.x acquire names it as instanceId). */
 async function operations(channel: string, c = control): Promise<string[]> {
@@ -203,7 +207,7 @@ test('6.x: a builderToken that lapsed while its start was in flight is acquired 
   await expectNothingRunning(channel);
 });
 
-test("7.x: the 72-hour agent lifetime ends the session, or rolls over to a fresh agent when asked", async () => {
+test('7.x: the 72-hour agent lifetime ends the session, or rolls over to a fresh agent when asked', async () => {
   // its own emulator and NCS route: once the agents run, 14 400× fast (72 emulated hours in 18 s)
   const fast = await spawnEmulator({ timeScale: 20 });
   try {
@@ -219,10 +223,14 @@ test("7.x: the 72-hour agent lifetime ends the session, or rolls over to a fresh
       const first = await phaseOf(b, 'running');
       await fastControl.setTimeScale(14_400);
       const endedResult = await a.result();
-      const second = await eventually(async () => {
-        const st = await b.query(sttStatusQuery);
-        return st.phase === 'running' && st.agentId !== first.agentId ? st : undefined;
-      }, 'a fresh agent after the first one reached its lifetime', 60_000);
+      const second = await eventually(
+        async () => {
+          const st = await b.query(sttStatusQuery);
+          return st.phase === 'running' && st.agentId !== first.agentId ? st : undefined;
+        },
+        'a fresh agent after the first one reached its lifetime',
+        60_000,
+      );
       await fastControl.setTimeScale(20);
       expect(second.agentName).not.toBe(first.agentName);
       return [endedResult, await b.executeUpdate(sttStopUpdate, { args: [{ reason: 'done' }] })] as const;
@@ -256,10 +264,16 @@ test('a worker killed with SIGKILL mid-session: a new worker carries on and the 
     const before = await phaseOf(h, 'running', 60_000);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    const result = await withWorker(env, config, async () => {
-      await h.signal(sttStopSignal, { reason: 'after the crash' });
-      return h.result();
-    }, {}, { taskQueue });
+    const result = await withWorker(
+      env,
+      config,
+      async () => {
+        await h.signal(sttStopSignal, { reason: 'after the crash' });
+        return h.result();
+      },
+      {},
+      { taskQueue },
+    );
     expect(result).toMatchObject({ outcome: 'stopped', reason: 'after the crash', agents: [expect.objectContaining({ id: before.agentId })] });
     const ops = await operations(channel);
     expect(ops.filter((o) => o.startsWith('join'))).toEqual(['join:200']);
@@ -292,7 +306,11 @@ test('sequenceIds keep growing across continue-as-new', async () => {
 test('bad input is refused before any vendor call, and internal state cannot be passed in', async () => {
   const channel = uniqueId('stt-badinput');
   await withWorker(env, config, async (tq) => {
-    for (const bad of [{ channel, languages: [] }, { channel, languages: ['en-US'], subBotUid: '5', pubBotUid: '5' }, { channel, languages: ['en-US'], agentId: 'x' }]) {
+    for (const bad of [
+      { channel, languages: [] },
+      { channel, languages: ['en-US'], subBotUid: '5', pubBotUid: '5' },
+      { channel, languages: ['en-US'], agentId: 'x' },
+    ]) {
       const err = await failureOf(await start(tq, bad as never));
       expect((err.cause as ApplicationFailure).type).toBe('InvalidInput');
     }

@@ -10,7 +10,9 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/temporal';
 
 const DIR = join(__dirname, '..', 'histories');
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 beforeAll(() => {
   try {

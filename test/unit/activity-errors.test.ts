@@ -26,8 +26,8 @@ test('Retry-After becomes nextRetryDelay', () => {
 });
 
 test('bad input and unknown profiles are never retried', () => {
-  expect((toFailure(new InvalidInputError('bad', ['channel: empty'])) as ApplicationFailure)).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
-  expect((toFailure(new ConfigurationError('unknown profile')) as ApplicationFailure)).toMatchObject({ type: 'ConfigurationError', nonRetryable: true });
+  expect(toFailure(new InvalidInputError('bad', ['channel: empty'])) as ApplicationFailure).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
+  expect(toFailure(new ConfigurationError('unknown profile')) as ApplicationFailure).toMatchObject({ type: 'ConfigurationError', nonRetryable: true });
 });
 
 test('anything else passes through untouched', () => {

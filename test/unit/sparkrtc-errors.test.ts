@@ -90,10 +90,23 @@ const site = (operation: string, idempotent: boolean) => ({ vendor: 'sparkrtc' a
 test('sparkRtcError carries status, code, message, request id and a default wait for the slow retries', () => {
   const e = sparkRtcError(site('start', false), response(400, { error_code: 'RTC.00001007', error_msg: 'JobExceed' }));
   expect(e).toBeInstanceOf(VendorError);
-  expect(e.info).toMatchObject({ vendor: 'sparkrtc', product: 'mix-stream-jobs', operation: 'start', httpStatus: 400, code: 'RTC.00001007', reason: 'JobExceed', requestId: 'rid-1', retryable: true, retryAfterMs: 60_000 });
+  expect(e.info).toMatchObject({
+    vendor: 'sparkrtc',
+    product: 'mix-stream-jobs',
+    operation: 'start',
+    httpStatus: 400,
+    code: 'RTC.00001007',
+    reason: 'JobExceed',
+    requestId: 'rid-1',
+    retryable: true,
+    retryAfterMs: 60_000,
+  });
   expect(sparkRtcError(site('stop', true), response(400, { error_code: 'RTC.00001022', error_msg: 'job is not initialized' })).info.retryAfterMs).toBe(2_000);
   // Retry-After from the gateway wins
-  expect(sparkRtcError(site('query', true), response(429, { error_code: 'APIG.0308', error_msg: 'throttled' }, {}, 3_000)).info).toMatchObject({ retryable: true, retryAfterMs: 3_000 });
+  expect(sparkRtcError(site('query', true), response(429, { error_code: 'APIG.0308', error_msg: 'throttled' }, {}, 3_000)).info).toMatchObject({
+    retryable: true,
+    retryAfterMs: 3_000,
+  });
   // a final error suggests no wait
   expect(sparkRtcError(site('start', false), response(400, { error_code: 'RTC.00001003' })).info.retryAfterMs).toBeUndefined();
 });
@@ -101,7 +114,10 @@ test('sparkRtcError carries status, code, message, request id and a default wait
 test('error bodies of every shape: SparkRTC, gateway, IAM (Keystone), text, nothing', () => {
   expect(errorFields({ error_code: 'RTC.00001003', error_msg: 'InvalidParameterValue' })).toEqual({ code: 'RTC.00001003', message: 'InvalidParameterValue' });
   expect(errorFields({ error_code: 400, error_msg: 'bad' })).toEqual({ code: '400', message: 'bad' });
-  expect(errorFields({ error: { code: 401, title: 'Unauthorized', message: 'The username or password is wrong.' } })).toEqual({ code: '401', message: 'The username or password is wrong.' });
+  expect(errorFields({ error: { code: 401, title: 'Unauthorized', message: 'The username or password is wrong.' } })).toEqual({
+    code: '401',
+    message: 'The username or password is wrong.',
+  });
   expect(errorFields('<html>bad gateway</html>')).toEqual({ message: '<html>bad gateway</html>' });
   expect(errorFields(undefined)).toEqual({});
   const e = sparkRtcError(site('query', true), response(502, undefined));

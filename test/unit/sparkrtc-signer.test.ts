@@ -142,8 +142,7 @@ describe('verification (the emulated gateway)', () => {
   const now = Date.UTC(2025, 7, 19, 8, 0, 0);
   const url = 'http://127.0.0.1:8480/v2/apps/app1/mix-stream-jobs?b=2&a=1';
   const body = '{"mix_param":{}}';
-  const signed = (at = now, b = body) =>
-    sign(creds, { method: 'POST', url, headers: { 'content-type': 'application/json', 'x-project-id': 'p1' }, body: b }, { date: at });
+  const signed = (at = now, b = body) => sign(creds, { method: 'POST', url, headers: { 'content-type': 'application/json', 'x-project-id': 'p1' }, body: b }, { date: at });
   const check = (headers: Record<string, string>, overrides: Partial<Parameters<typeof verify>[0]> = {}) =>
     verify({ method: 'POST', rawUrl: '/v2/apps/app1/mix-stream-jobs?b=2&a=1', headers, body, now, secretFor: (ak) => (ak === creds.ak ? creds.sk : undefined), ...overrides });
 
@@ -211,7 +210,12 @@ describe('cross-check with Huawei SDK core (AKSKSigner, dev dependency)', () => 
   const credential = { getAk: () => ak, getSk: () => sk } as unknown as Parameters<typeof AKSKSigner.sign>[1];
 
   test.each([
-    ['POST', '/v2/apps/5ff9701f2346968bb306cb43/mix-stream-jobs', {}, { mix_param: { room_id: 'room001', encode_template: '1280*720_15_2260' }, record_param: { record_rule_id: 'r1' } }],
+    [
+      'POST',
+      '/v2/apps/5ff9701f2346968bb306cb43/mix-stream-jobs',
+      {},
+      { mix_param: { room_id: 'room001', encode_template: '1280*720_15_2260' }, record_param: { record_rule_id: 'r1' } },
+    ],
     ['GET', '/v2/apps/5ff9701f2346968bb306cb43/record-rules', { offset: '0', limit: '10' }, undefined],
     ['GET', '/v2/rtc-ops/buckets/objects', { bucket: 'obsName', prefix: 'Record/a b/', type: 'objects', location: 'cn-north-4' }, undefined],
     ['DELETE', '/v2/apps/5ff9701f2346968bb306cb43/individual-stream-jobs/607f87cf00d861eeefffa6c88054cdab', {}, undefined],
@@ -219,13 +223,12 @@ describe('cross-check with Huawei SDK core (AKSKSigner, dev dependency)', () => 
   ] as const)('%s %s', (method, path, query, data) => {
     const headers = { 'Content-Type': 'application/json', 'X-Project-Id': '01234567890123456789012345678901', 'X-Sdk-Date': '20250819T080000Z' };
     const theirs = AKSKSigner.sign(
-      { endpoint: `https://rtc-api.myhuaweicloud.com${path}`, method, headers: { ...headers }, queryParams: { ...query }, data } as unknown as Parameters<typeof AKSKSigner.sign>[0],
+      { endpoint: `https://rtc-api.myhuaweicloud.com${path}`, method, headers: { ...headers }, queryParams: { ...query }, data } as unknown as Parameters<
+        typeof AKSKSigner.sign
+      >[0],
       credential,
     ) as Record<string, string>;
-    const ours = sign(
-      { ak, sk },
-      { method, url: buildUrl('https://rtc-api.myhuaweicloud.com', path, query), headers, body: data === undefined ? '' : JSON.stringify(data) },
-    );
+    const ours = sign({ ak, sk }, { method, url: buildUrl('https://rtc-api.myhuaweicloud.com', path, query), headers, body: data === undefined ? '' : JSON.stringify(data) });
     expect(ours.authorization).toBe(theirs.Authorization);
   });
 });

@@ -51,4 +51,3 @@ export const updateLayoutSignal = defineSignal<[Layout]>('updateLayout');
 /** Replace the subscription lists (individual and mix). */
 export const updateSubscriptionsUpdate = defineUpdate<StreamSubscribe, [StreamSubscribe]>('updateSubscriptions');
 export const updateSubscriptionsSignal = defineSignal<[StreamSubscribe]>('updateSubscriptions');
-

@@ -21,13 +21,7 @@ import {
   uploadedFiles,
 } from '../../src/agora/meanings/cloud-recording';
 import { Layout, type RecordedFile, type StreamSubscribe, type UploadingStatus } from '../../src/schemas/agora/cloud-recording';
-import type {
-  CloudRecordingOutcome,
-  CloudRecordingParams,
-  CloudRecordingResult,
-  CloudRecordingState,
-  RecordingRef,
-} from '../../src/schemas/workflows/cloud-recording';
+import type { CloudRecordingOutcome, CloudRecordingParams, CloudRecordingResult, CloudRecordingState, RecordingRef } from '../../src/schemas/workflows/cloud-recording';
 import { confirmRunning, type ProbeVerdict } from '../lib/confirm';
 import { continueAsNewWhenReady, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../lib/desired';
@@ -316,7 +310,11 @@ export class CloudRecordingSession {
     s.sid = undefined;
     s.uid = newRecorderUid();
     if (attempt >= this.input.maxStartAttempts) {
-      throw ApplicationFailure.create({ type: 'RecordingNotConfirmed', message: `the recorder did not report recording within ${this.input.confirmTimeoutMs} ms, ${attempt} times`, nonRetryable: true });
+      throw ApplicationFailure.create({
+        type: 'RecordingNotConfirmed',
+        message: `the recorder did not report recording within ${this.input.confirmTimeoutMs} ms, ${attempt} times`,
+        nonRetryable: true,
+      });
     }
   }
 
@@ -458,7 +456,11 @@ export class CloudRecordingSession {
 
   /** Stops a recorder we are giving up on; a failure is recorded, not raised (cancellation is). */
   private stopQuietly(why: string): Promise<void> {
-    return stopQuietly(() => this.stopCurrent(), why, (err) => this.recordUnstopped(err));
+    return stopQuietly(
+      () => this.stopCurrent(),
+      why,
+      (err) => this.recordUnstopped(err),
+    );
   }
 
   private async stopAndDrain(reason: string): Promise<CloudRecordingResult> {
@@ -532,7 +534,16 @@ export class CloudRecordingSession {
   private closeSegment(endReason: string, files: RecordedFile[], uploadingStatus?: UploadingStatus): void {
     const { s } = this;
     if (!s.sid || !s.resourceId) return;
-    s.segments.push({ resourceId: s.resourceId, sid: s.sid, recorderUid: s.uid, startedAt: s.startedAt ?? '', endedAt: new Date().toISOString(), endReason, files, uploadingStatus });
+    s.segments.push({
+      resourceId: s.resourceId,
+      sid: s.sid,
+      recorderUid: s.uid,
+      startedAt: s.startedAt ?? '',
+      endedAt: new Date().toISOString(),
+      endReason,
+      files,
+      uploadingStatus,
+    });
   }
 
   private finish(outcome: CloudRecordingOutcome, reason: string, uploadingStatus: UploadingStatus, needsReview: boolean): CloudRecordingResult {

@@ -4,15 +4,7 @@
  * make sure it is left/stopped. What Agora's answers mean is asked of src/agora/meanings/stt.ts.
  */
 import { ApplicationFailure, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import {
-  AGENT_MAX_LIFETIME_MS,
-  GONE_REASON,
-  isSttGone,
-  leftAtLifetime,
-  STT_BOT_UID_MIN,
-  STT_BOT_UID_SPAN,
-  STT_NCS_EVENT,
-} from '../../src/agora/meanings/stt';
+import { AGENT_MAX_LIFETIME_MS, GONE_REASON, isSttGone, leftAtLifetime, STT_BOT_UID_MIN, STT_BOT_UID_SPAN, STT_NCS_EVENT } from '../../src/agora/meanings/stt';
 import type { SttChange, SttConfig, SttOutcome, SttParams, SttResult, SttState } from '../../src/schemas/workflows/stt';
 import { confirmRunning } from '../lib/confirm';
 import { continueAsNewWhenReady, shouldContinueAsNew } from '../lib/continue-as-new';
@@ -166,7 +158,11 @@ export class SttSession {
       await this.stopQuietly('did not confirm');
       this.release('did not report running');
       if (attempt >= this.input.maxStartAttempts) {
-        throw ApplicationFailure.create({ type: 'AgentNotConfirmed', message: `the agent did not report running within ${this.input.confirmTimeoutMs} ms, ${attempt} times`, nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: 'AgentNotConfirmed',
+          message: `the agent did not report running within ${this.input.confirmTimeoutMs} ms, ${attempt} times`,
+          nonRetryable: true,
+        });
       }
     }
   }
@@ -303,7 +299,11 @@ export class SttSession {
 
   /** Leaves an agent we are giving up on; a failure is recorded, not raised (cancellation is). */
   private stopQuietly(why: string): Promise<void> {
-    return stopQuietly(() => this.vendor.stop(this.s.agentId!), why, (err) => this.recordUnstopped(err));
+    return stopQuietly(
+      () => this.vendor.stop(this.s.agentId!),
+      why,
+      (err) => this.recordUnstopped(err),
+    );
   }
 
   private async stopAndFinish(reason: string, outcome: SttOutcome = 'stopped'): Promise<SttResult> {

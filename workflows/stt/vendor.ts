@@ -97,7 +97,11 @@ function tasks(input: SttParams, s: SttState, phase: PhaseTracker<SttPhase>, sta
           // an ambiguous start is repeated with the same builderToken: 201 then says it happened
           const r = await createWithReconcile(() => creates.startSttTask({ ...startInput(), builderToken: token() }), { what: 'start' });
           if (r.id) return { ...r, id: r.id };
-          throw ApplicationFailure.create({ type: 'TaskUnreachable', message: `a task runs for builderToken ${token()} but Agora gave no taskId (it stops at maxIdleTime)`, nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: 'TaskUnreachable',
+            message: `a task runs for builderToken ${token()} but Agora gave no taskId (it stops at maxIdleTime)`,
+            nonRetryable: true,
+          });
         } catch (err) {
           if (renewed || !mayBeLapsedBuilderToken(vendorInfo(err))) throw err;
           log.warn('start refused; trying once more with a new builderToken', { code: vendorInfo(err)?.code });

@@ -111,7 +111,13 @@ export const BanRuleEntry = z.looseObject({
 });
 export type BanRuleEntry = z.infer<typeof BanRuleEntry>;
 
-export const ListBanRulesResponse = z.looseObject({ status: z.string().optional(), rules: z.array(BanRuleEntry).nullish().transform((r) => r ?? []) });
+export const ListBanRulesResponse = z.looseObject({
+  status: z.string().optional(),
+  rules: z
+    .array(BanRuleEntry)
+    .nullish()
+    .transform((r) => r ?? []),
+});
 export type ListBanRulesResponse = z.infer<typeof ListBanRulesResponse>;
 
 export const UpdateBanRuleResponse = z.looseObject({

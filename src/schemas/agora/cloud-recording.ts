@@ -14,10 +14,7 @@ export const ChannelName = z
   .string()
   .min(1, 'channel name is empty')
   .refine((s) => new TextEncoder().encode(s).length < 64, 'channel name must be shorter than 64 bytes')
-  .refine(
-    (s) => /^[a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]+$/.test(s),
-    'channel name may contain only a-z A-Z 0-9 space and ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ ,',
-  );
+  .refine((s) => /^[a-zA-Z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]+$/.test(s), 'channel name may contain only a-z A-Z 0-9 space and ! # $ % & ( ) + - : ; < = . > ? @ [ ] ^ _ { } | ~ ,');
 
 /** Integer UID 1 … 2^32-1, sent to Cloud Recording as a string. */
 export const RecorderUid = z
@@ -65,16 +62,18 @@ export const Layout = z
   });
 export type Layout = z.infer<typeof Layout>;
 
-export const TranscodingConfig = z.looseObject({
-  width: z.number().int().min(16).max(1920).default(640),
-  height: z.number().int().min(16).max(1920).default(360),
-  fps: z.number().int().min(1).max(30).default(15),
-  bitrate: z.number().int().min(1).max(10000).default(500),
-  maxResolutionUid: z.string().optional(),
-  mixedVideoLayout: z.number().int().min(0).max(3).optional(),
-  backgroundColor: Color.optional(),
-  layoutConfig: z.array(LayoutRegion).max(17).optional(),
-}).refine((t) => t.width * t.height <= 1920 * 1080, 'transcoding resolution above 1920x1080');
+export const TranscodingConfig = z
+  .looseObject({
+    width: z.number().int().min(16).max(1920).default(640),
+    height: z.number().int().min(16).max(1920).default(360),
+    fps: z.number().int().min(1).max(30).default(15),
+    bitrate: z.number().int().min(1).max(10000).default(500),
+    maxResolutionUid: z.string().optional(),
+    mixedVideoLayout: z.number().int().min(0).max(3).optional(),
+    backgroundColor: Color.optional(),
+    layoutConfig: z.array(LayoutRegion).max(17).optional(),
+  })
+  .refine((t) => t.width * t.height <= 1920 * 1080, 'transcoding resolution above 1920x1080');
 
 export const RecordingConfig = z.looseObject({
   channelType: z.union([z.literal(0), z.literal(1)]).optional(),
@@ -93,7 +92,10 @@ export const RecordingConfig = z.looseObject({
 export type RecordingConfig = z.infer<typeof RecordingConfig>;
 
 export const RecordingFileConfig = z.looseObject({
-  avFileType: z.array(z.enum(['hls', 'mp4'])).min(1).optional(),
+  avFileType: z
+    .array(z.enum(['hls', 'mp4']))
+    .min(1)
+    .optional(),
 });
 
 export const SnapshotConfig = z.looseObject({
@@ -114,9 +116,7 @@ export type StorageConfig = z.infer<typeof StorageConfig>;
 
 export const ExtensionServiceConfig = z.looseObject({
   errorHandlePolicy: z.string().optional(),
-  extensionServices: z
-    .array(z.looseObject({ serviceName: z.string(), errorHandlePolicy: z.string().optional(), serviceParam: z.record(z.string(), z.unknown()) }))
-    .min(1),
+  extensionServices: z.array(z.looseObject({ serviceName: z.string(), errorHandlePolicy: z.string().optional(), serviceParam: z.record(z.string(), z.unknown()) })).min(1),
 });
 
 /** `clientRequest` of start, without token and storageConfig (the worker adds those from profiles). */

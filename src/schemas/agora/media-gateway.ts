@@ -144,7 +144,10 @@ export type StreamTemplate = z.infer<typeof StreamTemplate>;
 export const GetStreamTemplateResponse = z.looseObject({ status: z.string().optional(), data: StreamTemplate.optional() });
 export const ListStreamTemplatesResponse = z.looseObject({
   status: z.string().optional(),
-  data: z.array(StreamTemplate).nullish().transform((d) => d ?? []),
+  data: z
+    .array(StreamTemplate)
+    .nullish()
+    .transform((d) => d ?? []),
 });
 
 // ---- online streams (§5.3) ----
@@ -165,7 +168,10 @@ export type OnlineStream = z.infer<typeof OnlineStream>;
 
 export const ListOnlineStreamsResponse = z.looseObject({
   status: z.string().optional(),
-  data: z.array(OnlineStream).nullish().transform((d) => d ?? []),
+  data: z
+    .array(OnlineStream)
+    .nullish()
+    .transform((d) => d ?? []),
 });
 export const GetOnlineStreamResponse = z.looseObject({ status: z.string().optional(), data: OnlineStream });
 

@@ -24,7 +24,7 @@ export const PlayerName = z
 /** RTMP/HTTP/HTTPS URL of at most 1024 bytes (a JPEG/PNG URL becomes a video). */
 export const StreamUrl = z
   .string()
-  .regex(/^(rtmps?|https?):\/\/[^\s/]+(\/\S*)?$/i, "streamUrl must be an rtmp://, http:// or https:// URL")
+  .regex(/^(rtmps?|https?):\/\/[^\s/]+(\/\S*)?$/i, 'streamUrl must be an rtmp://, http:// or https:// URL')
   .refine((s) => utf8Length(s) <= 1024, 'streamUrl must be at most 1024 bytes');
 
 /** Number 0 … 2^32-1; 0 lets the service assign one. */
@@ -67,7 +67,12 @@ export const PlayerConfig = z
     encryptKey: z.string().min(1).optional(),
     encryptKdfSalt: z.string().min(1).optional(),
     /** VOD only: 1 once (default), -1 loop, N times; never 0 */
-    repeatTime: z.number().int().min(-1).refine((n) => n !== 0, 'repeatTime cannot be 0').optional(),
+    repeatTime: z
+      .number()
+      .int()
+      .min(-1)
+      .refine((n) => n !== 0, 'repeatTime cannot be 0')
+      .optional(),
     seekPosition: z.number().min(0).optional(),
     dataStreamOptions: z.strictObject({ enable: z.boolean() }).optional(),
     audioOptions: PlayerAudioOptions.optional(),
@@ -140,7 +145,10 @@ export type ListedPlayer = z.infer<typeof ListedPlayer>;
 
 export const ListPlayersResponse = z.looseObject({
   totalSize: z.number().optional(),
-  players: z.array(ListedPlayer).nullish().transform((p) => p ?? []),
+  players: z
+    .array(ListedPlayer)
+    .nullish()
+    .transform((p) => p ?? []),
   fields: z.string().optional(),
   /** "" when there are no more pages */
   nextPageToken: z.string().optional(),

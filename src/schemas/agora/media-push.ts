@@ -12,7 +12,10 @@ import { AgoraRegion, ChannelName } from './media-gateway';
 export { AgoraRegion, ChannelName };
 
 /** `name`: at most 64 characters of `[A-Za-z0-9_-]`; unique per project (409 on a duplicate), the idempotency key. */
-export const ConverterName = z.string().max(64, 'name must be at most 64 characters').regex(/^[A-Za-z0-9_-]*$/, 'name may contain only a-z A-Z 0-9 _ -');
+export const ConverterName = z
+  .string()
+  .max(64, 'name must be at most 64 characters')
+  .regex(/^[A-Za-z0-9_-]*$/, 'name may contain only a-z A-Z 0-9 _ -');
 
 /** Integer UID 1 … 2^32-1 (a Number in Media Push bodies). */
 export const RtcStreamUid = z.number().int('rtcStreamUid must be an integer').min(1, 'rtcStreamUid must not be 0').max(4294967295, 'rtcStreamUid must be at most 2^32-1');
@@ -88,7 +91,8 @@ const videoOptionFields = {
 type VideoOptionsShape = { layoutType?: 0 | 1; layout?: unknown[]; vertical?: unknown; codec?: string; codecProfile?: string };
 function checkVideoOptions(v: VideoOptionsShape, ctx: z.RefinementCtx, partial: boolean): void {
   if (v.layoutType === 1 && !v.vertical && !partial) ctx.addIssue({ code: 'custom', path: ['vertical'], message: 'layoutType 1 (vertical) needs `vertical`' });
-  if ((v.layoutType ?? 0) === 0 && !partial && !v.layout?.length) ctx.addIssue({ code: 'custom', path: ['layout'], message: 'a custom layout (layoutType 0) needs a non-empty `layout`' });
+  if ((v.layoutType ?? 0) === 0 && !partial && !v.layout?.length)
+    ctx.addIssue({ code: 'custom', path: ['layout'], message: 'a custom layout (layoutType 0) needs a non-empty `layout`' });
   if (v.codec === 'H.265' && v.codecProfile && v.codecProfile.toLowerCase() !== 'main') {
     ctx.addIssue({ code: 'custom', path: ['codecProfile'], message: 'with H.265 the codecProfile is always main' });
   }
@@ -149,7 +153,10 @@ export function converterChannel(c: { transcodeOptions?: { rtcChannel?: string }
 
 // ---- update ----
 
-export const VideoOptionsPatch = z.strictObject(videoOptionFields).partial().superRefine((v, ctx) => checkVideoOptions(v, ctx, true));
+export const VideoOptionsPatch = z
+  .strictObject(videoOptionFields)
+  .partial()
+  .superRefine((v, ctx) => checkVideoOptions(v, ctx, true));
 
 /** What an update may carry; `fields` (a FieldMask) says which of these paths change. */
 export const ConverterPatch = z.strictObject({
@@ -255,8 +262,14 @@ export const ListConvertersResponse = z.looseObject({
   data: z.looseObject({
     total_count: Ts.optional(),
     /** "0" (or 0) when every page has been read */
-    cursor: z.union([z.number(), z.string()]).transform((v) => String(v)).optional(),
-    members: z.array(ConverterListMember).nullish().transform((m) => m ?? []),
+    cursor: z
+      .union([z.number(), z.string()])
+      .transform((v) => String(v))
+      .optional(),
+    members: z
+      .array(ConverterListMember)
+      .nullish()
+      .transform((m) => m ?? []),
   }),
 });
 export type ListConvertersResponse = z.infer<typeof ListConvertersResponse>;

@@ -102,9 +102,7 @@ export const RtcConfig = z
   .refine((c) => c.subBotUid !== c.pubBotUid, { message: 'subBotUid and pubBotUid must differ', path: ['pubBotUid'] });
 export type RtcConfig = z.infer<typeof RtcConfig>;
 
-export const UidLanguagesConfig = z
-  .array(z.looseObject({ uid: BotUid, languages: Languages }))
-  .max(5, 'at most 5 uidLanguagesConfig entries');
+export const UidLanguagesConfig = z.array(z.looseObject({ uid: BotUid, languages: Languages })).max(5, 'at most 5 uidLanguagesConfig entries');
 
 const StartFields = {
   languages: Languages,

@@ -144,9 +144,10 @@ export function updateViolations(before: TranscoderConfig, after: TranscoderConf
   if (!same(before.canvas, after.canvas)) issues.push('canvas cannot change');
   if (!same(before.waterMarks ?? [], after.waterMarks ?? [])) issues.push('waterMarks cannot change');
   if (before.outputs.length !== after.outputs.length) issues.push('outputs cannot be added or removed');
-  else before.outputs.forEach((o, i) => {
-    if (!same(o.rtc, after.outputs[i]!.rtc)) issues.push(`outputs[${i}].rtc cannot change`);
-  });
+  else
+    before.outputs.forEach((o, i) => {
+      if (!same(o.rtc, after.outputs[i]!.rtc)) issues.push(`outputs[${i}].rtc cannot change`);
+    });
   const channelOf = (t: TranscoderConfig) => [...(t.audioInputs ?? []), ...(t.videoInputs ?? [])][0]?.rtc.rtcChannel;
   if (channelOf(before) !== channelOf(after)) issues.push('the input channel cannot change');
   return issues;
@@ -154,11 +155,13 @@ export function updateViolations(before: TranscoderConfig, after: TranscoderConf
 
 /** JSON with sorted keys, for order-insensitive comparison. */
 export function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) =>
-    val && typeof val === 'object' && !Array.isArray(val)
-      ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : val,
-  ) ?? 'undefined';
+  return (
+    JSON.stringify(v, (_k, val: unknown) =>
+      val && typeof val === 'object' && !Array.isArray(val)
+        ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : val,
+    ) ?? 'undefined'
+  );
 }
 
 // ---- statuses ----

@@ -37,7 +37,13 @@ export const App = z.looseObject({
 export type App = z.infer<typeof App>;
 
 export const CreateAppResponse = z.looseObject({ app_id: z.string().min(1) });
-export const AppList = z.looseObject({ count: z.number().optional(), apps: z.array(App).nullish().transform((a) => a ?? []) });
+export const AppList = z.looseObject({
+  count: z.number().optional(),
+  apps: z
+    .array(App)
+    .nullish()
+    .transform((a) => a ?? []),
+});
 export type AppList = z.infer<typeof AppList>;
 export const AppStateResponse = z.looseObject({ app_id: z.string().optional(), state: AppState });
 

@@ -74,7 +74,11 @@ export function vendorTime(ms: number): string {
 export const LooseId = z.union([z.string(), z.number()]).transform(String);
 
 /** Path-segment IDs (app, job, rule, room) as the client sends them. */
-export const PathId = z.string().min(1, 'must not be empty').max(256).refine((s) => !s.includes('/'), 'must not contain "/"');
+export const PathId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256)
+  .refine((s) => !s.includes('/'), 'must not contain "/"');
 
 export const RecordParam = z.strictObject({ record_rule_id: z.string().min(1, 'record_rule_id is empty') });
 export type RecordParam = z.infer<typeof RecordParam>;

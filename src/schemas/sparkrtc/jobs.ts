@@ -67,10 +67,8 @@ const Unit = z.number().min(0, 'must be within 0..1').max(1, 'must be within 0..
 /** `s3://bucket/object` on OBS (§8.1) */
 export const S3Uri = z.string().regex(/^s3:\/\/[^/\s]+\/\S+$/, 'must be s3://bucket/object');
 
-const combination = (ctx: z.RefinementCtx, path: (string | number)[], message: string) =>
-  ctx.addIssue({ code: 'custom', path, message, params: { rtc: 'RTC.00001004' } });
-const invalid = (ctx: z.RefinementCtx, path: (string | number)[], message: string) =>
-  ctx.addIssue({ code: 'custom', path, message, params: { rtc: 'RTC.00001003' } });
+const combination = (ctx: z.RefinementCtx, path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message, params: { rtc: 'RTC.00001004' } });
+const invalid = (ctx: z.RefinementCtx, path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message, params: { rtc: 'RTC.00001003' } });
 
 export const MixLayoutPane = z.strictObject({
   /** window ID, from 1 */

@@ -29,7 +29,9 @@ export type RecordObsFileAddr = z.infer<typeof RecordObsFileAddr>;
 
 export const HLSRecordConfig = z.strictObject({
   /** 0 (one file for the whole stream) or 60..43200 s */
-  record_cycle: Int('record_cycle').refine((v) => v === 0 || (v >= 60 && v <= 43200), 'HLS record_cycle is 0 or 60..43200').optional(),
+  record_cycle: Int('record_cycle')
+    .refine((v) => v === 0 || (v >= 60 && v <= 43200), 'HLS record_cycle is 0 or 60..43200')
+    .optional(),
   record_prefix: z.string().min(1).max(512).optional(),
   record_slice_duration: Int('record_slice_duration').min(2).max(60).optional(),
   /** -1 (append across gaps up to 30 days) .. 300 s */
@@ -74,14 +76,26 @@ export const RecordRule = z.looseObject({
   app_id: z.string().optional(),
   obs_addr: z.looseObject({ location: z.string().optional(), project_id: z.string().optional(), bucket: z.string().optional(), object: z.string().optional() }).optional(),
   record_formats: z.array(z.string()).optional(),
-  hls_config: z.looseObject({ record_cycle: z.number().optional(), record_prefix: z.string().optional(), record_slice_duration: z.number().optional(), record_max_duration_to_merge_file: z.number().optional() }).nullish(),
+  hls_config: z
+    .looseObject({
+      record_cycle: z.number().optional(),
+      record_prefix: z.string().optional(),
+      record_slice_duration: z.number().optional(),
+      record_max_duration_to_merge_file: z.number().optional(),
+    })
+    .nullish(),
   mp4_config: z.looseObject({ record_cycle: z.number().optional(), record_prefix: z.string().optional(), record_max_duration_to_merge_file: z.number().optional() }).nullish(),
   create_time: z.string().optional(),
   update_time: z.string().optional(),
 });
 export type RecordRule = z.infer<typeof RecordRule>;
 
-export const RecordRuleList = z.looseObject({ rules: z.array(RecordRule).nullish().transform((r) => r ?? []) });
+export const RecordRuleList = z.looseObject({
+  rules: z
+    .array(RecordRule)
+    .nullish()
+    .transform((r) => r ?? []),
+});
 
 export const ListQuery = z.strictObject({
   offset: z.number().int().min(0).optional(),
@@ -94,10 +108,7 @@ export type ListQuery = z.infer<typeof ListQuery>;
  * lower case; the undocumented `{publish_domain}`, `{app}` and `{record_type}` of the §4 example response
  * are expanded as the public user guide's download URLs show them (§9).
  */
-export function expandRecordPrefix(
-  template: string,
-  v: { appId: string; format: RecordFormat; stream: string; fileStartTime: string },
-): string {
+export function expandRecordPrefix(template: string, v: { appId: string; format: RecordFormat; stream: string; fileStartTime: string }): string {
   return template
     .replaceAll('{app_id}', v.appId)
     .replaceAll('{record_format}', v.format.toLowerCase())

@@ -17,7 +17,6 @@ import {
   UploadingStatus,
 } from '../agora/cloud-recording';
 
-
 /** Keys that carry credentials: they come from profiles inside the worker, never from the caller. */
 const FORBIDDEN_KEYS = ['token', 'storageConfig', 'accessKey', 'secretKey'];
 
@@ -32,7 +31,10 @@ export const CloudRecordingInput = z
     /** the recorder's uid in the channel; chosen from the bot range when absent */
     recorderUid: RecorderUid.optional(),
     /** who this recorder is for (part of the workflow ID): lets a channel have e.g. "main" and "backup" */
-    role: z.string().regex(/^[a-z0-9-]{1,32}$/).default('main'),
+    role: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/)
+      .default('main'),
     acquire: AcquireClientRequest.optional(),
     /** start's clientRequest minus token and storageConfig */
     clientRequest: StartClientRequest.default({}),
@@ -41,7 +43,12 @@ export const CloudRecordingInput = z
     /** RTC token lifetime for the recorder; it cannot be renewed, so it bounds the session */
     tokenTtlSeconds: z.number().int().min(300).max(86_400).default(86_400),
     /** the recording is stopped after this long, whatever happens (a recording nobody stops keeps billing) */
-    maxDurationMs: z.number().int().min(1_000).max(30 * 86_400_000).default(86_400_000),
+    maxDurationMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(30 * 86_400_000)
+      .default(86_400_000),
     /** after start, how long the recorder has to report "in progress" before it is replaced */
     confirmTimeoutMs: z.number().int().min(1_000).max(600_000).default(60_000),
     confirmPollMs: z.number().int().min(100).max(60_000).default(2_000),
@@ -71,7 +78,11 @@ export const CloudRecordingInput = z
     walk(input.clientRequest, ['clientRequest']);
     const hours = input.acquire?.resourceExpiredHour;
     if (hours !== undefined && input.maxDurationMs > hours * 3_600_000) {
-      ctx.addIssue({ code: 'custom', path: ['acquire', 'resourceExpiredHour'], message: `REST control (${hours} h) would end before maxDurationMs: the recording could not be stopped` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['acquire', 'resourceExpiredHour'],
+        message: `REST control (${hours} h) would end before maxDurationMs: the recording could not be stopped`,
+      });
     }
     if (input.mode === 'web' && !input.clientRequest.extensionServiceConfig) {
       ctx.addIssue({ code: 'custom', path: ['clientRequest', 'extensionServiceConfig'], message: 'web mode needs extensionServiceConfig with a web_recorder_service url' });
@@ -109,7 +120,6 @@ export type RecordingSegment = z.infer<typeof RecordingSegment>;
 /** A recorder that could not be stopped: reported in the result, never dropped silently. */
 export const UnstoppedRecording = z.object({ resourceId: z.string(), sid: z.string(), recorderUid: z.string(), error: z.string() });
 export type UnstoppedRecording = z.infer<typeof UnstoppedRecording>;
-
 
 /**
  * Everything a running session remembers, carried whole across continue-as-new. It is the workflow's

@@ -8,7 +8,6 @@ import { desiredSlotOf, ProfileName } from './common';
 import { ChannelName } from '../agora/cloud-recording';
 import { BotUid, Languages, LanguageCode, MaxIdleTime7, TranslateLanguage } from '../agora/stt';
 
-
 /** Who is transcribed: "all" users, or these uids. */
 export const SubscribeAudioUids = z
   .array(z.union([z.literal('all'), BotUid]))
@@ -42,7 +41,10 @@ export const SttInput = z
     /** 7 (agents; the default) or 6 (builderToken + tasks; deprecated, end of life 2026-06-11) */
     version: z.enum(['7', '6']).default('7'),
     /** who this transcription is for (part of the workflow ID) */
-    role: z.string().regex(/^[a-z0-9-]{1,32}$/).default('main'),
+    role: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/)
+      .default('main'),
     languages: Languages,
     subscribeAudioUids: SubscribeAudioUids.default(['all']),
     translation: z.array(TranslateLanguage).default([]),
@@ -56,7 +58,12 @@ export const SttInput = z
     /** RTC token lifetime of the bots */
     tokenTtlSeconds: z.number().int().min(300).max(86_400).default(86_400),
     /** the session is stopped after this long, whatever happens */
-    maxDurationMs: z.number().int().min(1_000).max(30 * 86_400_000).default(86_400_000),
+    maxDurationMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(30 * 86_400_000)
+      .default(86_400_000),
     /** 7.x: at Agora's 72-hour task lifetime, end the session ("end") or leave and join a fresh agent ("rollover") */
     onLifetimeEnd: z.enum(['end', 'rollover']).default('end'),
     /** how often the task is queried while it runs */
@@ -72,7 +79,8 @@ export const SttInput = z
   .superRefine((input, ctx) => {
     if (input.subBotUid && input.subBotUid === input.pubBotUid) ctx.addIssue({ code: 'custom', path: ['pubBotUid'], message: 'subBotUid and pubBotUid must differ' });
     if (input.version === '6' && input.maxIdleTime === 0) ctx.addIssue({ code: 'custom', path: ['maxIdleTime'], message: '6.x needs maxIdleTime 5-2592000' });
-    if (input.version === '6' && input.onLifetimeEnd === 'rollover') ctx.addIssue({ code: 'custom', path: ['onLifetimeEnd'], message: 'rollover applies to 7.x agents (6.x documents no lifetime)' });
+    if (input.version === '6' && input.onLifetimeEnd === 'rollover')
+      ctx.addIssue({ code: 'custom', path: ['onLifetimeEnd'], message: 'rollover applies to 7.x agents (6.x documents no lifetime)' });
   });
 export type SttInput = z.input<typeof SttInput>;
 export type SttParams = z.output<typeof SttInput>;
@@ -96,7 +104,6 @@ export const UnstoppedAgent = z.object({ id: z.string(), error: z.string() });
 /** Where caption files go (no keys: the bucket, not the credentials). */
 export const CaptionDestination = z.object({ vendor: z.number(), region: z.number(), bucket: z.string(), fileNamePrefix: z.array(z.string()).optional() });
 export type CaptionDestination = z.infer<typeof CaptionDestination>;
-
 
 export const SttCarried = z.object({
   /** 7.x: how many agents this session has joined (the name suffix) */
