@@ -101,13 +101,13 @@ export function createSttActivities(deps: ActivityDeps) {
       });
     },
     /**
-     * The live agents (starting or running) on the channel that joined since `since` (Unix s): the
+     * The live agents (idle, starting, running or recovering) on the channel that joined since `since` (Unix s): the
      * reconcile read of a join. Agora's list has no names, so the workflow adopts only a sole candidate.
      */
     async findSttAgents(input: { profile: string; channel: string; since: number }): Promise<string[]> {
       return vendorCall(async () => {
         const ids: string[] = [];
-        for (const state of ['STARTING', 'RUNNING'] as const) {
+        for (const state of ['IDLE', 'STARTING', 'RUNNING', 'RECOVERING'] as const) {
           const { agents } = await stt.listAgents(ctx(input.profile), { channel: input.channel, fromTime: input.since, state, limit: 100 });
           ids.push(...agents.map((a) => a.agent_id));
         }

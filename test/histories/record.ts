@@ -147,6 +147,11 @@ Object.assign(SCENARIOS, {
     await ctx.control.addFault({ match: { product: 'stt7', operation: 'join' }, action: { type: 'drop-response' }, count: 1 });
     return sttSession(ctx, sttInput());
   },
+  // since the join is reconciled by listing (behind patched('stt-join-reconcile-by-list'))
+  'stt7-ambiguous-join-v2': async (ctx: Ctx) => {
+    await ctx.control.addFault({ match: { product: 'stt7', operation: 'join' }, action: { type: 'drop-response' }, count: 1 });
+    return sttSession(ctx, sttInput());
+  },
   'stt7-continue-as-new': (ctx: Ctx) =>
     sttSession(ctx, sttInput({ pollIntervalMs: 100, maxHistoryEvents: 100 }), async (h) => {
       await eventually(async () => ((await h.query(sttStatusQuery)).continuedAsNew >= 1 ? true : undefined), 'a continue-as-new');

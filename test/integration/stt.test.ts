@@ -147,7 +147,8 @@ describe.each(['7', '6'] as const)('STT %s.x', (version) => {
       return h.result();
     });
     expect(result.outcome).toBe('ended');
-    expect(result.finalState).toBe(version === '7' ? 'STOPPED' : 'STOPPED');
+    // the agent/task reported its end before the session let it go
+    expect(result.finalState).toBe('STOPPED');
     await expectNothingRunning(channel);
   });
 });
@@ -182,11 +183,49 @@ test('7.x: an ambiguous join (response dropped) ends with exactly one agent, ado
     return h.executeUpdate(sttStopUpdate, { args: [{}] });
   });
   const ops = await operations(channel);
-  expect(ops.filter((o) => o.startsWith('join'))).toEqual(['join:200:drop-response', 'join:409']);
+  // reconciled by listing the channel's live agents, not by joining again
+  expect(ops.filter((o) => o.startsWith('join'))).toEqual(['join:200:drop-response']);
+  expect(ops.filter((o) => o.startsWith('list')).length).toBeGreaterThan(0);
   const tasks = await control.tasks({ cname: channel });
   expect(tasks).toHaveLength(1);
   expect(result.agents.map((a) => a.id)).toEqual([tasks[0]!.id]);
   expect(ops.filter((o) => o.startsWith('leave'))).toEqual(['leave:200']);
+  await expectNothingRunning(channel);
+});
+
+test('7.x: an update that meets a vanished agent is not sent again and again; the session ends as gone', async () => {
+  const channel = uniqueId('stt7-vanished');
+  const result = await withWorker(env, config, async (tq) => {
+    const h = await start(tq, input(channel, { pollIntervalMs: 2_000 }));
+    const running = await phaseOf(h, 'running');
+    // the agent vanishes for every read and change (a 404 about the resource)
+    await control.addFault({
+      match: { product: 'stt7', operation: ['update', 'query'], path: `/agents/${running.agentId}(/update)?$` },
+      action: { type: 'error', status: 404, body: { message: 'agent not found' } },
+    });
+    const err = await h.executeUpdate(sttUpdate, { args: [{ languages: ['de-DE'] }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    return h.result();
+  });
+  expect(result).toMatchObject({ outcome: 'ended', reason: 'the agent is gone (query answered 404)' });
+  // one update attempt, then a poll found the agent gone (before, the loop re-sent it at once, again and again)
+  const updates = (await control.requests({ product: 'stt7' })).filter((r) => r.operation === 'update' && r.path.includes(`/agents/${result.agents[0]!.id}/`));
+  expect(updates).toHaveLength(1);
+  await control.clearFaults();
+  await expectNothingRunning(channel);
+});
+
+test('7.x: cancelled while an ambiguous join is being reconciled: the agent it started is left', async () => {
+  const channel = uniqueId('stt7-cancel-join');
+  await control.addFault({ match: { product: 'stt7', operation: 'join' }, action: { type: 'drop-response' }, count: 1 });
+  await withWorker(env, config, async (tq) => {
+    const h = await start(tq, input(channel));
+    await eventually(async () => ((await operations(channel)).includes('join:200:drop-response') ? true : undefined), 'the unanswered join');
+    await h.cancel();
+    expect((await failureOf(h)).cause).toBeInstanceOf(CancelledFailure);
+  });
+  expect((await operations(channel)).filter((o) => o.startsWith('leave'))).toEqual(['leave:200']);
+  expect(await control.tasks({ cname: channel })).toHaveLength(1);
   await expectNothingRunning(channel);
 });
 
@@ -221,8 +260,13 @@ test('7.x: the 72-hour agent lifetime ends the session, or rolls over to a fresh
       const b = await start(tq, input(rolling, { ...long, onLifetimeEnd: 'rollover' }));
       await phaseOf(a, 'running');
       const first = await phaseOf(b, 'running');
+      // the rollover's join waits until the clock is slow again, so the fresh agent cannot age out too
+      const rejoin = await fastControl.hold({ product: 'stt7', operation: 'join' });
       await fastControl.setTimeScale(14_400);
       const endedResult = await a.result();
+      await rejoin.held(1, 60_000);
+      await fastControl.setTimeScale(20);
+      await rejoin.release();
       const second = await eventually(
         async () => {
           const st = await b.query(sttStatusQuery);
@@ -231,7 +275,6 @@ test('7.x: the 72-hour agent lifetime ends the session, or rolls over to a fresh
         'a fresh agent after the first one reached its lifetime',
         60_000,
       );
-      await fastControl.setTimeScale(20);
       expect(second.agentName).not.toBe(first.agentName);
       return [endedResult, await b.executeUpdate(sttStopUpdate, { args: [{ reason: 'done' }] })] as const;
     });

@@ -469,6 +469,8 @@ export class CloudRecordingSession {
     try {
       stopped = await this.stopCurrent();
     } catch (err) {
+      // cancelled while stopping: the cancellation path stops it again, in a non-cancellable scope
+      if (isCancellation(err)) throw err;
       this.recordUnstopped(err);
       throw ApplicationFailure.create({
         type: 'StopFailed',

@@ -15,15 +15,17 @@ export interface DesiredSlot<T> {
   /** the last version the vendor has (or that failed for good) */
   applied: number;
   /**
-   * The value the vendor actually has: a change the vendor refuses falls back to it, so a refused value
-   * is neither reported as applied nor re-sent after a failover. Absent in slots carried by runs older
-   * than this field (they keep the refused value, as they did).
+   * Set in slots that remember what the vendor has (`vendorValue`): a change the vendor refuses falls
+   * back to it, so a refused value is neither reported as applied nor re-sent after a failover. Slots
+   * carried by runs older than this field lack it and keep the refused value, as they did.
    */
+  tracksVendor?: boolean;
+  /** the value the vendor has (undefined: its own start configuration) */
   vendorValue?: T;
 }
 
 export function desiredSlot<T>(value?: T): DesiredSlot<T> {
-  return { value, version: 0, applied: 0, vendorValue: value };
+  return { value, version: 0, applied: 0, tracksVendor: true, vendorValue: value };
 }
 
 export const isPending = (slot: DesiredSlot<unknown>): boolean => slot.applied < slot.version;
@@ -94,17 +96,23 @@ export function registerChange<T, A = T>(opts: ChangeOptions<T, A>): ChangeChann
   return {
     async apply(send, lost, describe) {
       const version = slot.version;
-      const value = slot.value as T;
+      const value = slot.value;
+      // nothing was ever set (a refused first change fell back to the start configuration): nothing to send
+      if (value === undefined) {
+        slot.applied = version;
+        return;
+      }
       try {
         await send(value);
         slot.applied = version;
-        if ('vendorValue' in slot) slot.vendorValue = value;
+        if (slot.tracksVendor) slot.vendorValue = value;
       } catch (err) {
         if (lost(err)) return; // still wanted: applied once the task is reachable again
-        failures.set(version, describe(err));
+        // refused for good: every change merged into this value was refused with it
+        for (let v = slot.applied + 1; v <= version; v++) failures.set(v, describe(err));
         slot.applied = version;
-        // refused for good: what is wanted is what the vendor has, unless a newer change came meanwhile
-        if ('vendorValue' in slot && slot.version === version) slot.value = slot.vendorValue;
+        // what is wanted is what the vendor has, unless a newer change came meanwhile
+        if (slot.tracksVendor && slot.version === version) slot.value = slot.vendorValue;
       }
     },
   };

@@ -3,7 +3,7 @@
  * an agent (7.x) or task (6.x), confirm it runs, keep the desired configuration applied, watch it, and
  * make sure it is left/stopped. What Agora's answers mean is asked of src/agora/meanings/stt.ts.
  */
-import { ApplicationFailure, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { AGENT_MAX_LIFETIME_MS, GONE_REASON, isSttGone, leftAtLifetime, STT_BOT_UID_MIN, STT_BOT_UID_SPAN, STT_NCS_EVENT } from '../../src/agora/meanings/stt';
 import type { SttChange, SttConfig, SttOutcome, SttParams, SttResult, SttState } from '../../src/schemas/workflows/stt';
 import { confirmRunning } from '../lib/confirm';
@@ -62,6 +62,8 @@ export class SttSession {
   private leftNotice?: string;
   /** Agora ended the agent at its 72-hour lifetime (told by NCS) */
   private lifetimeOver = false;
+  /** a change met a 404 or a transient failure: no more changes until a poll has looked at the agent */
+  private changesPaused = false;
 
   constructor(
     readonly input: SttParams,
@@ -195,7 +197,7 @@ export class SttSession {
     const settled = () => (this.joinedEventFor !== undefined && this.joinedEventFor === this.s.agentId) || this.s.stopReason !== undefined;
     return confirmRunning({
       probe: async () => {
-        const v = this.vendor.verdict(await this.query());
+        const v = this.vendor.verdict(await this.query(), true);
         return v === 'running' ? 'running' : v === 'ended' ? 'exited' : 'pending';
       },
       tolerate: (err) => isGone(err) || isTransient(err),
@@ -226,13 +228,13 @@ export class SttSession {
       }
       const lifetimeAt = s.lifetimeEndsAt !== undefined ? s.lifetimeEndsAt - ROLLOVER_MARGIN_MS : Infinity;
       if (Date.now() >= lifetimeAt) return { kind: 'lifetime' };
-      if (isPending(s.config)) {
+      if (isPending(s.config) && !this.changesPaused) {
         await this.applyConfig();
         continue;
       }
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
       nextPollAt = Math.min(nextPollAt, Date.now() + input.pollIntervalMs);
-      await waitForWork(() => s.stopReason !== undefined || this.wake || isPending(s.config), Math.min(nextPollAt, s.deadline, lifetimeAt));
+      await waitForWork(() => s.stopReason !== undefined || this.wake || (isPending(s.config) && !this.changesPaused), Math.min(nextPollAt, s.deadline, lifetimeAt));
       if (s.stopReason !== undefined) continue;
       if (this.wake || Date.now() >= nextPollAt) {
         this.wake = false;
@@ -252,8 +254,13 @@ export class SttSession {
         await this.vendor.update(s.agentId!, config, s.sequenceId);
         s.updates++;
       },
-      // the agent is gone: the change stays wanted; the next poll tells the session it ended
-      (err) => isGone(err),
+      // the agent is gone, or the vendor did not answer: the change stays wanted, and waits for the
+      // next poll (which tells whether the agent ended) instead of being sent again at once
+      (err) => {
+        if (!isGone(err) && !isTransient(err)) return false;
+        this.changesPaused = true;
+        return true;
+      },
       describe,
     );
   }
@@ -262,6 +269,7 @@ export class SttSession {
     try {
       const status = await this.query();
       if (this.vendor.verdict(status) === 'ended') return this.ended(`the agent ended (state ${status})`);
+      this.changesPaused = false;
       return undefined;
     } catch (err) {
       if (isGone(err)) return this.ended(GONE_REASON);
@@ -311,6 +319,8 @@ export class SttSession {
     try {
       await this.vendor.stop(this.s.agentId!);
     } catch (err) {
+      // cancelled while leaving: the cancellation path leaves it again, in a non-cancellable scope
+      if (isCancellation(err)) throw err;
       this.recordUnstopped(err);
       throw ApplicationFailure.create({
         type: 'StopFailed',
@@ -356,7 +366,10 @@ export class SttSession {
 
   private async stopOnCancel(): Promise<void> {
     const p = this.phase.current;
-    if (!this.s.agentId || p === 'completed' || p === 'failed') return;
+    if (p === 'completed' || p === 'failed') return;
+    // cancelled between a start and its answer: the agent it may have started, if it can be told
+    if (!this.s.agentId && (p === 'starting' || p === 'confirming')) this.s.agentId = await this.vendor.findStarted();
+    if (!this.s.agentId) return;
     this.phase.set('stopping', 'workflow cancelled');
     try {
       await this.vendor.stop(this.s.agentId);

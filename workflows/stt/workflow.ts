@@ -15,9 +15,12 @@
  *
  * This file only wires messages to the session (./session.ts); the mechanisms are the kernel's (../lib).
  */
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
+import type { SttActivities } from '../../activities/stt';
 import { describeIssues } from '../../src/schemas/issues';
 import { SttChange, SttInput, type SttConfig, type SttResult, type SttState } from '../../src/schemas/workflows/stt';
+import { describe } from '../lib/failures';
+import { activitiesOf } from '../lib/retry';
 import { ncsEventSignal, sttStatusQuery, sttStopSignal, sttStopUpdate, sttUpdate, sttUpdateSignal } from './messages';
 import { initialState, mergeChange, SttSession } from './session';
 
@@ -25,7 +28,8 @@ import { initialState, mergeChange, SttSession } from './session';
 export async function stt(rawInput: SttInput, carried?: SttState): Promise<SttResult> {
   const parsed = SttInput.safeParse(rawInput);
   if (!parsed.success) {
-    // an unreadable input never starts anything; a continued run's agent is left by the failure below
+    // a continued run holds a live agent: never fail without leaving it (a deploy may have tightened the schema)
+    await leaveCarriedAgent(rawInput, carried);
     throw ApplicationFailure.create({ type: 'InvalidInput', message: `invalid STT input: ${describeIssues(parsed.error)}`, nonRetryable: true });
   }
   const input = parsed.data;
@@ -49,4 +53,18 @@ export async function stt(rawInput: SttInput, carried?: SttState): Promise<SttRe
   setHandler(sttStatusQuery, () => session.status());
 
   return session.run();
+}
+
+/** Leaves (7.x) or stops (6.x) the agent a continued run carries when its input can no longer be read; best effort. */
+async function leaveCarriedAgent(rawInput: SttInput, carried: SttState | undefined): Promise<void> {
+  const raw = rawInput as Partial<SttInput> | undefined;
+  if (!carried?.agentId) return;
+  const profile = typeof raw?.profile === 'string' ? raw.profile : 'default';
+  const cleanups = activitiesOf<SttActivities>('cleanup');
+  try {
+    if (carried.builderToken) await cleanups.stopSttTask({ profile, id: carried.agentId, builderToken: carried.builderToken });
+    else await cleanups.leaveSttAgent({ profile, id: carried.agentId });
+  } catch (err) {
+    log.error('could not leave the carried agent of an unreadable input', { agentId: carried.agentId, error: describe(err) });
+  }
 }

@@ -9,16 +9,20 @@ import { isGoneAnswer } from './common';
 export type SttVerdict = 'running' | 'starting' | 'ended';
 
 /** 7.x: IDLE, STARTING, RUNNING, STOPPING, STOPPED, RECOVERING, FAILED (the join answer may say STARTED). */
-export function agentVerdict(status: string | undefined): SttVerdict {
+export function agentVerdict(status: string | undefined, _confirming = false): SttVerdict {
   if (status === 'RUNNING' || status === 'STARTED' || status === 'RECOVERING') return 'running';
   if (status === 'STOPPED' || status === 'FAILED' || status === 'STOPPING') return 'ended';
   return 'starting';
 }
 
-/** 6.x: IDLE, PREPARING, STARTED, IN_PROGRESS, STOPPING, STOPPED, RECONNECTING. */
-export function taskVerdict(status: string | undefined): SttVerdict {
+/**
+ * 6.x: IDLE, PREPARING, STARTED, IN_PROGRESS, STOPPING, STOPPED, RECONNECTING. IDLE is "not started or
+ * ended": while the task is being confirmed it means not started yet.
+ */
+export function taskVerdict(status: string | undefined, confirming = false): SttVerdict {
   if (status === 'STARTED' || status === 'IN_PROGRESS' || status === 'RECONNECTING') return 'running';
-  if (status === 'STOPPED' || status === 'IDLE' || status === 'STOPPING') return 'ended';
+  if (status === 'IDLE') return confirming ? 'starting' : 'ended';
+  if (status === 'STOPPED' || status === 'STOPPING') return 'ended';
   return 'starting';
 }
 

@@ -6,4 +6,4 @@ export const ProfileName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'profile n
 
 /** A change wanted on a running vendor resource, with its version (workflows/lib/desired.ts). */
 export const desiredSlotOf = <T extends z.ZodType>(value: T) =>
-  z.object({ value: value.optional(), version: z.number().int(), applied: z.number().int(), vendorValue: value.optional() });
+  z.object({ value: value.optional(), version: z.number().int(), applied: z.number().int(), tracksVendor: z.boolean().optional(), vendorValue: value.optional() });
