@@ -23,6 +23,7 @@ import type { SttInput } from '../../src/schemas/workflows/stt';
 import { stt, sttStatusQuery, sttStopUpdate, sttUpdate } from '../../workflows/stt';
 import { EmulatorControl, spawnEmulator } from '../helpers/emulator';
 import { testConfig, withWorker } from '../helpers/temporal';
+import { WEB_RECORDER_SERVICE } from '../helpers/fixtures';
 import { eventually, uniqueId } from '../helpers/wait';
 
 interface Ctx {
@@ -57,23 +58,10 @@ async function recordAndStop(ctx: Ctx, input: CloudRecordingInput): Promise<Work
   return h;
 }
 
-const webService = {
-  extensionServiceConfig: {
-    errorHandlePolicy: 'error_abort',
-    extensionServices: [
-      {
-        serviceName: 'web_recorder_service',
-        errorHandlePolicy: 'error_abort',
-        serviceParam: { url: 'https://example.com/lesson', audioProfile: 0, videoWidth: 1280, videoHeight: 720, maxRecordingHour: 2 },
-      },
-    ],
-  },
-};
-
 export const SCENARIOS: Record<string, Scenario> = {
   'cloud-recording-individual': (ctx) => recordAndStop(ctx, recordingInput({ mode: 'individual' })),
   'cloud-recording-mix': (ctx) => recordAndStop(ctx, recordingInput({ clientRequest: { recordingFileConfig: { avFileType: ['hls', 'mp4'] } } })),
-  'cloud-recording-web': (ctx) => recordAndStop(ctx, recordingInput({ mode: 'web', clientRequest: webService, acquire: { scene: 1 } })),
+  'cloud-recording-web': (ctx) => recordAndStop(ctx, recordingInput({ mode: 'web', clientRequest: WEB_RECORDER_SERVICE, acquire: { scene: 1 } })),
   'cloud-recording-screenshots': (ctx) =>
     recordAndStop(
       ctx,

@@ -36,6 +36,7 @@ import {
 } from '../../workflows/cloud-recording';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
 import { historyText } from '../helpers/history';
+import { WEB_RECORDER_SERVICE } from '../helpers/fixtures';
 import { sessionHarness } from '../helpers/harness';
 import { testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
@@ -100,19 +101,7 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
   }
 
   describe('each mode records and returns its files', () => {
-    const webService = {
-      extensionServiceConfig: {
-        errorHandlePolicy: 'error_abort',
-        extensionServices: [
-          {
-            serviceName: 'web_recorder_service',
-            errorHandlePolicy: 'error_abort',
-            serviceParam: { url: 'https://example.com/lesson', audioProfile: 0, videoWidth: 1280, videoHeight: 720, maxRecordingHour: 2 },
-          },
-        ],
-      },
-      recordingFileConfig: { avFileType: ['hls', 'mp4'] as Array<'hls' | 'mp4'> },
-    };
+    const webService = { ...WEB_RECORDER_SERVICE, recordingFileConfig: { avFileType: ['hls', 'mp4'] as Array<'hls' | 'mp4'> } };
     const cases: Array<[string, Partial<CloudRecordingInput>, (sid: string, cname: string) => string[]]> = [
       [
         'individual',

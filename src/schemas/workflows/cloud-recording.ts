@@ -4,7 +4,7 @@
  * Inputs carry profile references, never credentials or storage keys.
  */
 import { z } from 'zod';
-import { desiredSlotOf, ProfileName } from './common';
+import { carriedControls, desiredSlotOf, ProfileName, sessionControls } from './common';
 import {
   AcquireClientRequest,
   ChannelName,
@@ -30,30 +30,11 @@ export const CloudRecordingInput = z
     mode: RecordingMode.default('mix'),
     /** the recorder's uid in the channel; chosen from the bot range when absent */
     recorderUid: RecorderUid.optional(),
-    /** who this recorder is for (part of the workflow ID): lets a channel have e.g. "main" and "backup" */
-    role: z
-      .string()
-      .regex(/^[a-z0-9-]{1,32}$/)
-      .default('main'),
     acquire: AcquireClientRequest.optional(),
     /** start's clientRequest minus token and storageConfig */
     clientRequest: StartClientRequest.default({}),
     /** how often to query the recorder while recording */
     pollIntervalMs: z.number().int().min(100).max(3_600_000).default(120_000),
-    /** RTC token lifetime for the recorder; it cannot be renewed, so it bounds the session */
-    tokenTtlSeconds: z.number().int().min(300).max(86_400).default(86_400),
-    /** the recording is stopped after this long, whatever happens (a recording nobody stops keeps billing) */
-    maxDurationMs: z
-      .number()
-      .int()
-      .min(1_000)
-      .max(30 * 86_400_000)
-      .default(86_400_000),
-    /** after start, how long the recorder has to report "in progress" before it is replaced */
-    confirmTimeoutMs: z.number().int().min(1_000).max(600_000).default(60_000),
-    confirmPollMs: z.number().int().min(100).max(60_000).default(2_000),
-    /** how many recorders to try (new uid each) before giving up on starting */
-    maxStartAttempts: z.number().int().min(1).max(10).default(3),
     /** a query 404 is an HA failover until this long has passed without recovery (agora.md §2.9) */
     notFoundGraceMs: z.number().int().min(1_000).max(3_600_000).default(120_000),
     /** how long to wait for the upload to finish after stop before completing with needsReview */
@@ -63,8 +44,7 @@ export const CloudRecordingInput = z
     maxRestarts: z.number().int().min(0).max(100).default(3),
     /** refresh expiring (STS) storage credentials this long before they lapse */
     storageRefreshMarginMs: z.number().int().min(1_000).max(86_400_000).default(300_000),
-    /** test hook: continue as new once a run's history reaches this many events */
-    maxHistoryEvents: z.number().int().min(100).optional(),
+    ...sessionControls,
   })
   .superRefine((input, ctx) => {
     const walk = (v: unknown, path: (string | number)[]) => {
@@ -133,12 +113,9 @@ export const CloudRecordingCarried = z.object({
   baseUrl: z.string().optional(),
   /** the current recording's start (ISO) */
   startedAt: z.string().optional(),
-  /** epoch ms at which the session is stopped regardless */
-  deadline: z.number(),
   files: z.array(RecordedFile),
   segments: z.array(RecordingSegment),
   recorderStatus: z.number().optional(),
-  lastQueryAt: z.string().optional(),
   /** set while the recorder answers 404: when the grace window opened (epoch ms) */
   suspectSince: z.number().optional(),
   layout: desiredSlotOf(Layout),
@@ -149,8 +126,7 @@ export const CloudRecordingCarried = z.object({
   unstopped: z.array(UnstoppedRecording),
   excludeResourceIds: z.array(z.string()),
   restarts: z.number().int(),
-  continuedAsNew: z.number().int(),
-  stopReason: z.string().optional(),
+  ...carriedControls,
 });
 export type CloudRecordingState = z.infer<typeof CloudRecordingCarried>;
 

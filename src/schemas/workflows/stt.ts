@@ -4,7 +4,7 @@
  * carried state is the workflow's own second argument across continue-as-new, never a caller's input.
  */
 import { z } from 'zod';
-import { desiredSlotOf, ProfileName } from './common';
+import { carriedControls, desiredSlotOf, ProfileName, sessionControls } from './common';
 import { ChannelName } from '../agora/cloud-recording';
 import { BotUid, Languages, LanguageCode, MaxIdleTime7, TranslateLanguage } from '../agora/stt';
 
@@ -40,11 +40,6 @@ export const SttInput = z
     channel: ChannelName,
     /** 7 (agents; the default) or 6 (builderToken + tasks; deprecated, end of life 2026-06-11) */
     version: z.enum(['7', '6']).default('7'),
-    /** who this transcription is for (part of the workflow ID) */
-    role: z
-      .string()
-      .regex(/^[a-z0-9-]{1,32}$/)
-      .default('main'),
     languages: Languages,
     subscribeAudioUids: SubscribeAudioUids.default(['all']),
     translation: z.array(TranslateLanguage).default([]),
@@ -55,26 +50,11 @@ export const SttInput = z
     pubBotUid: BotUid.optional(),
     /** Agora ends the task after this long without audio (7.x: 0 = never) */
     maxIdleTime: MaxIdleTime7.optional(),
-    /** RTC token lifetime of the bots */
-    tokenTtlSeconds: z.number().int().min(300).max(86_400).default(86_400),
-    /** the session is stopped after this long, whatever happens */
-    maxDurationMs: z
-      .number()
-      .int()
-      .min(1_000)
-      .max(30 * 86_400_000)
-      .default(86_400_000),
     /** 7.x: at Agora's 72-hour task lifetime, end the session ("end") or leave and join a fresh agent ("rollover") */
     onLifetimeEnd: z.enum(['end', 'rollover']).default('end'),
     /** how often the task is queried while it runs */
     pollIntervalMs: z.number().int().min(100).max(3_600_000).default(60_000),
-    /** after start, how long the task has to report running */
-    confirmTimeoutMs: z.number().int().min(1_000).max(600_000).default(60_000),
-    confirmPollMs: z.number().int().min(100).max(60_000).default(2_000),
-    /** how many agents to try before giving up on starting */
-    maxStartAttempts: z.number().int().min(1).max(10).default(3),
-    /** test hook: continue as new once a run's history reaches this many events */
-    maxHistoryEvents: z.number().int().min(100).optional(),
+    ...sessionControls,
   })
   .superRefine((input, ctx) => {
     if (input.subBotUid && input.subBotUid === input.pubBotUid) ctx.addIssue({ code: 'custom', path: ['pubBotUid'], message: 'subBotUid and pubBotUid must differ' });
@@ -120,9 +100,7 @@ export const SttCarried = z.object({
   startedAt: z.string().optional(),
   /** epoch ms: Agora's 72-hour task lifetime of the current 7.x agent ends */
   lifetimeEndsAt: z.number().optional(),
-  deadline: z.number(),
   lastStatus: z.string().optional(),
-  lastQueryAt: z.string().optional(),
   /** the last sequenceId sent: every update (and every session run) goes higher */
   sequenceId: z.number().int(),
   config: desiredSlotOf(SttConfig),
@@ -130,8 +108,7 @@ export const SttCarried = z.object({
   agents: z.array(SttAgent),
   unstopped: z.array(UnstoppedAgent),
   updates: z.number().int(),
-  continuedAsNew: z.number().int(),
-  stopReason: z.string().optional(),
+  ...carriedControls,
 });
 export type SttState = z.infer<typeof SttCarried>;
 
