@@ -23,7 +23,7 @@ import {
 import { Layout, type RecordedFile, type StreamSubscribe, type UploadingStatus } from '../../src/schemas/agora/cloud-recording';
 import type { CloudRecordingOutcome, CloudRecordingParams, CloudRecordingResult, CloudRecordingState, RecordingRef } from '../../src/schemas/workflows/cloud-recording';
 import { confirmRunning, type ProbeVerdict } from '../lib/confirm';
-import { continueAsNewWhenReady, shouldContinueAsNew } from '../lib/continue-as-new';
+import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { GoneGrace } from '../lib/grace';
@@ -165,7 +165,7 @@ export class CloudRecordingSession {
         if (!this.s.sid) await this.startRecording();
         for (;;) {
           const end = await this.record();
-          if (end.kind === 'continue') return this.continueAsNew();
+          if (end.kind === 'continue') return continueSession(this.input, this.s);
           if (end.kind === 'stop') return this.stopAndDrain(end.reason);
           const next = await this.endedExternally(end.reason, end.confirmed);
           if (next !== 'restart') return next;
@@ -174,12 +174,6 @@ export class CloudRecordingSession {
       },
       { onCancel: () => this.stopOnCancel(), onFailure: (failure) => this.stopOnFailure(failure) },
     );
-  }
-
-  private async continueAsNew(): Promise<never> {
-    this.s.continuedAsNew++;
-    // the carried state is the workflow's second argument, never part of the caller's input
-    return continueAsNewWhenReady<(input: CloudRecordingParams, carried: CloudRecordingState) => Promise<CloudRecordingResult>>(this.input, this.s);
   }
 
   // ---- acquiring → starting → confirming → recording ----

@@ -16,3 +16,12 @@ export async function continueAsNewWhenReady<F extends Workflow>(...args: Parame
   await condition(allHandlersFinished);
   return continueAsNew<F>(...args);
 }
+
+/**
+ * A session's continue-as-new: counts the run in the carried state and hands the state to the next run
+ * as its second argument, never inside the caller's input.
+ */
+export function continueSession<I, S extends { continuedAsNew: number }>(input: I, state: S): Promise<never> {
+  state.continuedAsNew++;
+  return continueAsNewWhenReady<(input: I, carried: S) => Promise<unknown>>(input, state);
+}

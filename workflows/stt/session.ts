@@ -7,7 +7,7 @@ import { ApplicationFailure, isCancellation, log, upsertSearchAttributes, workfl
 import { AGENT_MAX_LIFETIME_MS, GONE_REASON, isSttGone, leftAtLifetime, STT_BOT_UID_MIN, STT_BOT_UID_SPAN, STT_NCS_EVENT } from '../../src/agora/meanings/stt';
 import type { SttChange, SttConfig, SttOutcome, SttParams, SttResult, SttState } from '../../src/schemas/workflows/stt';
 import { confirmRunning } from '../lib/confirm';
-import { continueAsNewWhenReady, shouldContinueAsNew } from '../lib/continue-as-new';
+import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { waitForWork } from '../lib/loop';
@@ -125,7 +125,7 @@ export class SttSession {
         if (!this.s.agentId) await this.startAgent();
         for (;;) {
           const w = await this.watch();
-          if (w.kind === 'continue') return this.continueAsNew();
+          if (w.kind === 'continue') return continueSession(this.input, this.s);
           if (w.kind === 'stop') return this.stopAndFinish(w.reason);
           if (w.kind === 'ended') return this.endedExternally(w.reason);
           if (this.input.onLifetimeEnd === 'end') return this.stopAndFinish(LIFETIME_REASON, 'ended');
@@ -134,11 +134,6 @@ export class SttSession {
       },
       { onCancel: () => this.stopOnCancel(), onFailure: (failure) => this.stopOnFailure(failure) },
     );
-  }
-
-  private async continueAsNew(): Promise<never> {
-    this.s.continuedAsNew++;
-    return continueAsNewWhenReady<(input: SttParams, carried: SttState) => Promise<SttResult>>(this.input, this.s);
   }
 
   // ---- starting → confirming → running ----
