@@ -733,15 +733,16 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
 
     test('a storage refresh falling due during a failover waits for the recovery (no hot loop)', async () => {
       const cname = uniqueId('sts-failover');
-      const sts = stsProvider(15_000);
+      const sts = stsProvider(25_000);
       await run(
         async (tq) => {
           const h = await start(tq, input(cname, { storageRefreshMarginMs: 5_000 }));
           const s = await phaseOf(h, 'recording');
-          // the failover starts long before the refresh falls due (10 s after issue) and lasts until ended
+          // the failover starts long before the refresh falls due (20 s after issue) and lasts until ended
           await control.failover(s.sid!, 3_000);
-          await eventually(async () => ((await h.query(recordingStatusQuery)).suspectSince ? true : undefined), 'the 404s noticed');
+          await eventually(async () => ((await callsOf(cname, 'query')).includes('query:404') ? true : undefined), 'a poll noticing the 404s');
           const due = sts.issued[0]! - 5_000;
+          expect(await callsOf(cname, 'update')).toEqual([]); // the failover was noticed before the refresh fell due
           await eventually(async () => (Date.now() > due ? true : undefined), 'the refresh to fall due', 20_000);
           // barrier: two more queries answered 404 after it fell due
           const seen = (await callsOf(cname, 'query')).filter((o) => o === 'query:404').length;
