@@ -194,25 +194,33 @@ test('7.x: an ambiguous join (response dropped) ends with exactly one agent, ado
 });
 
 test('7.x: an update that meets a vanished agent is not sent again and again; the session ends as gone', async () => {
-  const channel = uniqueId('stt7-vanished');
-  const result = await withWorker(env, config, async (tq) => {
-    const h = await start(tq, input(channel, { pollIntervalMs: 2_000 }));
-    const running = await phaseOf(h, 'running');
-    // the agent vanishes for every read and change (a 404 about the resource)
-    await control.addFault({
-      match: { product: 'stt7', operation: ['update', 'query'], path: `/agents/${running.agentId}(/update)?$` },
-      action: { type: 'error', status: 404, body: { message: 'agent not found' } },
+  // its own emulator without NCS: only the poll timer (10 s) wakes the session, so the order is fixed:
+  // the update goes out at once and meets the 404; the next poll finds the agent gone
+  const quiet = await spawnEmulator({ timeScale: 20 });
+  try {
+    const quietControl = new EmulatorControl(quiet.url);
+    const channel = uniqueId('stt7-vanished');
+    const result = await withWorker(env, testConfig(quiet.url), async (tq) => {
+      const h = await start(tq, input(channel, { pollIntervalMs: 10_000 }));
+      const running = await phaseOf(h, 'running');
+      // the agent vanishes for every read and change (a 404 about the resource)
+      await quietControl.addFault({
+        match: { product: 'stt7', operation: ['update', 'query'], path: `/agents/${running.agentId}(/update)?$` },
+        action: { type: 'error', status: 404, body: { message: 'agent not found' } },
+      });
+      const err = await h.executeUpdate(sttUpdate, { args: [{ languages: ['de-DE'] }] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+      return h.result();
     });
-    const err = await h.executeUpdate(sttUpdate, { args: [{ languages: ['de-DE'] }] }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-    return h.result();
-  });
-  expect(result).toMatchObject({ outcome: 'ended', reason: 'the agent is gone (query answered 404)' });
-  // one update attempt, then a poll found the agent gone (before, the loop re-sent it at once, again and again)
-  const updates = (await control.requests({ product: 'stt7' })).filter((r) => r.operation === 'update' && r.path.includes(`/agents/${result.agents[0]!.id}/`));
-  expect(updates).toHaveLength(1);
-  await control.clearFaults();
-  await expectNothingRunning(channel);
+    expect(result).toMatchObject({ outcome: 'ended', reason: 'the agent is gone (query answered 404)' });
+    // one update attempt, then the poll found the agent gone (before, the loop re-sent it at once, again and again)
+    const updates = (await quietControl.requests({ product: 'stt7' })).filter((r) => r.operation === 'update' && r.path.includes(`/agents/${result.agents[0]!.id}/`));
+    expect(updates.map((r) => r.status)).toEqual([404]);
+    await quietControl.clearFaults();
+    await expectNothingRunning(channel, quietControl);
+  } finally {
+    await quiet.stop();
+  }
 });
 
 test('7.x: cancelled while an ambiguous join is being reconciled: the agent it started is left', async () => {
