@@ -2,6 +2,8 @@
  * Connecting a test file to the shared dev server and running an rtcflow worker against it: workflows
  * are bundled once per file, each test gets its own task queue.
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { createWorker, type RtcflowWorkerOptions } from '../../worker';
@@ -88,4 +90,42 @@ export function sharedEnvironment(): { env: TestWorkflowEnvironment; control: Em
     await shared.env?.teardown();
   });
   return shared;
+}
+
+/** An rtcflow worker in its own process (helpers/worker-process.ts), for tests that SIGKILL it. */
+export interface WorkerProcess {
+  /** kills it with SIGKILL and waits until it is gone */
+  kill(): Promise<void>;
+  /** kills it if it still runs (for `finally`) */
+  dispose(): void;
+}
+
+/** Forks a worker on `taskQueue` against the emulator at `emulatorUrl`; resolves once it polls. */
+export async function forkWorker(taskQueue: string, emulatorUrl: string): Promise<WorkerProcess> {
+  const child: ChildProcess = fork(join(__dirname, 'worker-process.ts'), [], {
+    execArgv: ['--require', 'tsx/cjs'],
+    env: { ...process.env, RTCFLOW_EMULATOR_URL: emulatorUrl, RTCFLOW_TASK_QUEUE: taskQueue, AGORA_APP_ID: '', AGORA_CUSTOMER_ID: '', AGORA_CUSTOMER_SECRET: '' },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const running = () => child.exitCode === null && child.signalCode === null;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
+    });
+  } catch (err) {
+    if (running()) child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    kill: async () => {
+      if (!running()) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await gone;
+    },
+    dispose: () => {
+      if (running()) child.kill('SIGKILL');
+    },
+  };
 }

@@ -12,8 +12,6 @@
  * observable facts (the emulator's request log and ledger, a held request, the status query), never on
  * a sleep; a negative assertion comes only after a positive barrier.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -38,7 +36,7 @@ import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers
 import { historyText } from '../helpers/history';
 import { WEB_RECORDER_SERVICE } from '../helpers/fixtures';
 import { sessionHarness } from '../helpers/harness';
-import { testConfig, withWorker } from '../helpers/temporal';
+import { forkWorker, testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 
 const APP = EMULATOR_AGORA.appId;
@@ -767,20 +765,11 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
     test('a worker killed with SIGKILL mid-recording: a new worker carries on and the recording is stopped once', async () => {
       const cname = uniqueId('crash');
       const taskQueue = uniqueId('tq-crash');
-      const child: ChildProcess = fork(join(__dirname, '..', 'helpers', 'worker-process.ts'), [], {
-        execArgv: ['--require', 'tsx/cjs'],
-        env: { ...process.env, RTCFLOW_EMULATOR_URL: emu.url, RTCFLOW_TASK_QUEUE: taskQueue, AGORA_APP_ID: '', AGORA_CUSTOMER_ID: '', AGORA_CUSTOMER_SECRET: '' },
-        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      });
+      const worker = await forkWorker(taskQueue, emu.url);
       try {
-        await new Promise<void>((resolve, reject) => {
-          child.once('message', () => resolve());
-          child.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
-        });
         const h = await start(taskQueue, input(cname));
         const before = await phaseOf(h, 'recording', 60_000);
-        child.kill('SIGKILL');
-        await new Promise((r) => child.once('exit', r));
+        await worker.kill();
 
         const result = await run(
           async () => {
@@ -795,7 +784,7 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
         expect(ops.filter((o) => o.startsWith('stop'))).toEqual(['stop:200']);
         await expectNothingRunning(cname);
       } finally {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        worker.dispose();
       }
     });
 

@@ -3,8 +3,6 @@
  * emulator process (20× fast) over HTTP, NCS events delivered through rtcflow's receiver. Every test
  * ends with no agent or task left running in the emulator; every history is scanned for credentials.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -14,7 +12,7 @@ import type { SttInput } from '../../src/schemas/workflows/stt';
 import { stt, sttStatusQuery, sttStopSignal, sttStopUpdate, sttUpdate, type SttPhase } from '../../workflows/stt';
 import { EmulatorControl, spawnEmulator } from '../helpers/emulator';
 import { NCS_SECRET, sessionHarness } from '../helpers/harness';
-import { testConfig, withWorker } from '../helpers/temporal';
+import { forkWorker, testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 
 const world = sessionHarness();
@@ -301,20 +299,11 @@ test('7.x: the 72-hour agent lifetime ends the session, or rolls over to a fresh
 test('a worker killed with SIGKILL mid-session: a new worker carries on and the agent is left once', async () => {
   const channel = uniqueId('stt7-crash');
   const taskQueue = uniqueId('tq-stt-crash');
-  const child: ChildProcess = fork(join(__dirname, '..', 'helpers', 'worker-process.ts'), [], {
-    execArgv: ['--require', 'tsx/cjs'],
-    env: { ...process.env, RTCFLOW_EMULATOR_URL: world.emu.url, RTCFLOW_TASK_QUEUE: taskQueue, AGORA_APP_ID: '', AGORA_CUSTOMER_ID: '', AGORA_CUSTOMER_SECRET: '' },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const worker = await forkWorker(taskQueue, world.emu.url);
   try {
-    await new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
-      child.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
-    });
     const h = await start(taskQueue, input(channel));
     const before = await phaseOf(h, 'running', 60_000);
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await worker.kill();
     const result = await withWorker(
       env,
       config,
@@ -331,7 +320,7 @@ test('a worker killed with SIGKILL mid-session: a new worker carries on and the 
     expect(ops.filter((o) => o.startsWith('leave'))).toEqual(['leave:200']);
     await expectNothingRunning(channel);
   } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    worker.dispose();
   }
 });
 
