@@ -4,7 +4,7 @@
  */
 import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
 import { InvalidInputError } from '../errors';
-import { formatIssues } from '../schemas/issues';
+import { parseInput } from '../schemas/parse';
 import { CloudRecordingInput, type CloudRecordingResult } from '../schemas/workflows/cloud-recording';
 import { recordingStatusQuery, stopSignal, stopUpdate, updateLayoutUpdate, updateSubscriptionsUpdate, type CloudRecordingStatus } from '../../workflows/cloud-recording';
 import { Layout, StreamSubscribe } from '../schemas/agora/cloud-recording';
@@ -45,15 +45,12 @@ export class RtcflowClient {
    * role (so a retried request never creates a second recording).
    */
   async startRecording(input: CloudRecordingInput): Promise<StartedSession> {
-    const parsed = CloudRecordingInput.safeParse(input);
-    if (!parsed.success) {
-      throw new InvalidInputError('invalid cloud recording request', formatIssues(parsed.error));
-    }
-    const id = recordingWorkflowId(parsed.data);
+    const params = parseInput(CloudRecordingInput, input, 'cloud recording request');
+    const id = recordingWorkflowId(params);
     const handle = await this.temporal.workflow.start<typeof cloudRecording>('cloudRecording', {
       taskQueue: this.taskQueue,
       workflowId: id,
-      args: [parsed.data],
+      args: [params],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     });
     return { id, runId: handle.firstExecutionRunId };
@@ -78,16 +75,14 @@ export class RtcflowClient {
 
   /** Replaces the whole layout of a mix/web session; returns once the recorder has it. */
   async updateLayout(id: string, layout: Layout): Promise<Layout> {
-    const parsed = Layout.safeParse(layout);
-    if (!parsed.success) throw new InvalidInputError('invalid layout', formatIssues(parsed.error, '(layout)'));
-    return this.temporal.workflow.getHandle(id).executeUpdate(updateLayoutUpdate, { args: [parsed.data] });
+    const parsed = parseInput(Layout, layout, 'layout', '(layout)');
+    return this.temporal.workflow.getHandle(id).executeUpdate(updateLayoutUpdate, { args: [parsed] });
   }
 
   /** Replaces the subscription lists of an individual/mix session. */
   async updateSubscriptions(id: string, subscriptions: StreamSubscribe): Promise<StreamSubscribe> {
-    const parsed = StreamSubscribe.safeParse(subscriptions);
-    if (!parsed.success) throw new InvalidInputError('invalid subscriptions', formatIssues(parsed.error, '(subscriptions)'));
-    return this.temporal.workflow.getHandle(id).executeUpdate(updateSubscriptionsUpdate, { args: [parsed.data] });
+    const parsed = parseInput(StreamSubscribe, subscriptions, 'subscriptions', '(subscriptions)');
+    return this.temporal.workflow.getHandle(id).executeUpdate(updateSubscriptionsUpdate, { args: [parsed] });
   }
 
   async close(): Promise<void> {

@@ -3,8 +3,7 @@
  * recording — idempotent start by business key, status, validated updates, stop with the result.
  */
 import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
-import { InvalidInputError } from '../errors';
-import { formatIssues } from '../schemas/issues';
+import { parseInput } from '../schemas/parse';
 import { SttChange, SttInput, type SttConfig, type SttParams, type SttResult } from '../schemas/workflows/stt';
 import { sttStatusQuery, sttStopSignal, sttStopUpdate, sttUpdate, type SttStatus } from '../../workflows/stt/messages';
 import type { stt } from '../../workflows/stt';
@@ -17,16 +16,12 @@ export function transcriptionWorkflowId(input: { profile: string; channel: strin
 
 /** The input as the workflow gets it (defaults filled in), or InvalidInputError with every issue. */
 export function parseSttInput(input: SttInput): SttParams {
-  const parsed = SttInput.safeParse(input);
-  if (!parsed.success) throw new InvalidInputError('invalid STT request', formatIssues(parsed.error));
-  return parsed.data;
+  return parseInput(SttInput, input, 'STT request');
 }
 
 /** A mid-session change, or InvalidInputError with every issue. */
 export function parseSttChange(change: SttChange): SttChange {
-  const parsed = SttChange.safeParse(change);
-  if (!parsed.success) throw new InvalidInputError('invalid STT change', formatIssues(parsed.error, '(change)'));
-  return parsed.data;
+  return parseInput(SttChange, change, 'STT change', '(change)');
 }
 
 export class Transcriptions {
