@@ -4,6 +4,22 @@
  * hex case-insensitive.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { NCS_PRODUCT_CLOUD_RECORDING } from '../agora/meanings/cloud-recording';
+import { NCS_PRODUCT_STT } from '../agora/meanings/stt';
+import type { NcsEvent } from '../schemas/agora/ncs';
+
+export interface NcsRoute {
+  /** the RtcProduct search attribute of the sessions that want these events */
+  product: string;
+  /** where this product's payload names the RTC channel */
+  channelOf: (payload: NcsEvent['payload']) => string | undefined;
+}
+
+/** NCS productId → the running sessions its events are signalled to (webhooks.md §1). */
+export const NCS_ROUTES: Record<number, NcsRoute> = {
+  [NCS_PRODUCT_CLOUD_RECORDING]: { product: 'cloud-recording', channelOf: (p) => p.cname },
+  [NCS_PRODUCT_STT]: { product: 'stt', channelOf: (p) => p.channel },
+};
 
 export function verifyNcsSignature(secret: string, rawBody: string, headers: Record<string, string | string[] | undefined>): boolean {
   const pick = (name: string) => {

@@ -6,11 +6,9 @@
  * PUT  /v1/recordings/:id/layout      replace the whole layout               → the layout applied
  * POST /v1/recordings/:id/stop        stop and return the result (files)
  *
- * POST  /v1/transcriptions            start (or join the running) STT session → 201 {id, runId}
- * GET   /v1/transcriptions/:id        status (phase, agent, config, lifetime…)
- * PATCH /v1/transcriptions/:id        change languages / audio uids / translation → the whole config
- *                                     applied (409 when the workflow or the vendor refuses it)
- * POST  /v1/transcriptions/:id/stop   leave/stop and return the result (agents, where captions went)
+ * Every other session kind has the same four routes (./sessions.ts), under its own base:
+ *   POST <base> (start) · GET <base>/:id (status) · PATCH <base>/:id (change) · POST <base>/:id/stop
+ *   /v1/transcriptions   Real-Time STT: PATCH changes languages / audio uids / translation → {config}
  *
  * Ids are workflow IDs and contain slashes: URL-encode them. Bad input answers 400 with the issues,
  * before anything reaches Temporal or a vendor.
@@ -20,17 +18,13 @@
  * of that product on that channel; each workflow keeps only the events of its own sid/uid. Agora needs
  * a 200 within 10 s, so signalling is bounded; a failure answers 503 and NCS resends.
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { InvalidInputError, RtcflowClient } from '../client';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { RtcflowClient } from '../client';
+import { failWith, idOf, reasonOf, sessionRoutes } from './sessions';
 import { ncsEventSignal } from '../../workflows/agora-ncs';
 import { NcsEvent } from '../schemas/agora/ncs';
-import { RecentIds, verifyNcsSignature } from './ncs';
-import { NCS_PRODUCT_CLOUD_RECORDING } from '../agora/meanings/cloud-recording';
-import { NCS_PRODUCT_STT } from '../agora/meanings/stt';
-
-/** NCS productId → the workflows that want its events (webhooks.md §1): Cloud Recording, STT 7.x. */
-const NCS_PRODUCTS: Record<number, string> = { [NCS_PRODUCT_CLOUD_RECORDING]: 'cloud-recording', [NCS_PRODUCT_STT]: 'stt' };
+import { NCS_ROUTES, RecentIds, verifyNcsSignature } from './ncs';
 
 export interface ApiServerOptions {
   client: Client;
@@ -61,10 +55,10 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
         return reply.code(400).send({ error: 'not an NCS event' });
       }
       if (!recent.add(event.noticeId)) return { ok: true, duplicate: true };
-      const product = NCS_PRODUCTS[event.productId];
-      // Cloud Recording names the channel `cname`, STT 7.x `channel`
-      const cname = event.payload.cname ?? event.payload.channel;
-      if (!product || !cname) return { ok: true, routed: 0 };
+      const route = NCS_ROUTES[event.productId];
+      const cname = route?.channelOf(event.payload);
+      if (!route || !cname) return { ok: true, routed: 0 };
+      const product = route.product;
       try {
         const query = `RtcProduct = "${product}" AND RtcChannel = "${cname.replace(/"/g, '\\"')}" AND ExecutionStatus = "Running"`;
         let routed = 0;
@@ -90,14 +84,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   });
 
   const rtc = new RtcflowClient(opts.client, opts.taskQueue ?? 'rtcflow');
-  const fail = (reply: FastifyReply, err: unknown) => {
-    if (err instanceof InvalidInputError) return reply.code(400).send({ error: 'invalid_input', message: err.message, issues: err.issues });
-    if (err instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: 'no such session' });
-    if (err instanceof WorkflowUpdateFailedError) return reply.code(409).send({ error: 'rejected', message: err.cause?.message ?? err.message });
-    log(`api error: ${(err as Error).message}`);
-    return reply.code(500).send({ error: 'internal', message: (err as Error).message });
-  };
-  const idOf = (params: unknown) => (params as { id: string }).id;
+  const fail = failWith(log);
 
   app.post('/v1/recordings', async (req, reply) => {
     try {
@@ -122,42 +109,13 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   });
   app.post('/v1/recordings/:id/stop', async (req, reply) => {
     try {
-      const reason = (req.body as { reason?: unknown } | undefined)?.reason;
-      return { id: idOf(req.params), ...(await rtc.stopRecording(idOf(req.params), typeof reason === 'string' ? reason : undefined)) };
+      return { id: idOf(req.params), ...(await rtc.stopRecording(idOf(req.params), reasonOf(req.body))) };
     } catch (err) {
       return fail(reply, err);
     }
   });
 
-  app.post('/v1/transcriptions', async (req, reply) => {
-    try {
-      return reply.code(201).send(await rtc.transcriptions.start((req.body ?? {}) as never));
-    } catch (err) {
-      return fail(reply, err);
-    }
-  });
-  app.get('/v1/transcriptions/:id', async (req, reply) => {
-    try {
-      return { id: idOf(req.params), ...(await rtc.transcriptions.status(idOf(req.params))) };
-    } catch (err) {
-      return fail(reply, err);
-    }
-  });
-  app.patch('/v1/transcriptions/:id', async (req, reply) => {
-    try {
-      return { id: idOf(req.params), config: await rtc.transcriptions.update(idOf(req.params), (req.body ?? {}) as never) };
-    } catch (err) {
-      return fail(reply, err);
-    }
-  });
-  app.post('/v1/transcriptions/:id/stop', async (req, reply) => {
-    try {
-      const reason = (req.body as { reason?: unknown } | undefined)?.reason;
-      return { id: idOf(req.params), ...(await rtc.transcriptions.stop(idOf(req.params), typeof reason === 'string' ? reason : undefined)) };
-    } catch (err) {
-      return fail(reply, err);
-    }
-  });
+  sessionRoutes(app, '/v1/transcriptions', rtc.transcriptions, fail, { changeKey: 'config' });
 
   app.get('/healthz', async () => ({ ok: true }));
   return app;

@@ -1,0 +1,85 @@
+/** What every `rtcflow` command shares: option parsers, output, the client connection, status and stop. */
+import { Command, InvalidArgumentError } from 'commander';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { RtcflowClient } from '../client';
+import { InvalidInputError } from '../errors';
+
+export function duration(v: string): number {
+  try {
+    return msToNumber(/^\d+$/.test(v) ? Number(v) : (v as `${number}s`));
+  } catch {
+    throw new InvalidArgumentError('expected a duration such as 30s, 2m or milliseconds');
+  }
+}
+export function positive(v: string): number {
+  const n = Number(v);
+  if (!(n > 0)) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+export function number(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
+  return n;
+}
+/** a repeatable option: every occurrence is kept, in order */
+export function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}
+export function out(json: boolean, value: unknown, human: () => string): void {
+  console.log(json ? JSON.stringify(value) : human());
+}
+
+export async function withClient<T>(fn: (c: RtcflowClient) => Promise<T>): Promise<T> {
+  const client = await RtcflowClient.connect({
+    address: process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${process.env.TEMPORAL_PORT ?? 7233}`,
+  });
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** What `status` and `stop` need of a session kind. */
+export interface StatusAndStop<S, R> {
+  status(id: string): Promise<S>;
+  stop(id: string, reason?: string): Promise<R>;
+}
+
+/**
+ * `<cmd> status <id>` and `<cmd> stop <id> [--reason]`, each with `--json`; the kind says how its
+ * status and result read.
+ */
+export function statusAndStop<S, R>(
+  cmd: Command,
+  kind: (c: RtcflowClient) => StatusAndStop<S, R>,
+  o: { status: string; stop: string; describeStatus: (id: string, s: S) => string; describeResult: (id: string, r: R) => string },
+): void {
+  cmd
+    .command('status <id>')
+    .description(o.status)
+    .option('--json', 'print one JSON object')
+    .action(async (id: string, opts) => {
+      const s = await withClient((c) => kind(c).status(id));
+      out(!!opts.json, { id, ...s }, () => o.describeStatus(id, s));
+    });
+  cmd
+    .command('stop <id>')
+    .description(o.stop)
+    .option('--reason <text>', 'why it is stopped', 'stopped from the CLI')
+    .option('--json', 'print one JSON object')
+    .action(async (id: string, opts) => {
+      const r = await withClient((c) => kind(c).stop(id, opts.reason));
+      out(!!opts.json, { id, ...r }, () => o.describeResult(id, r));
+    });
+}
+
+/** A `--<name> <json>` option's value, or InvalidInputError. */
+export function jsonOption(name: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidInputError(`--${name} is not JSON`);
+  }
+}
