@@ -1,12 +1,14 @@
 /** createActivities(deps): the only place activities get their dependencies. */
 import { createCloudRecordingActivities } from './cloud-recording';
 import { createSttActivities } from './stt';
+import { createRelayActivities } from './relay';
 import type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCloudRecordingActivities(deps),
     ...createSttActivities(deps),
+    ...createRelayActivities(deps),
   };
 }
 

@@ -1,3 +1,4 @@
 /** Every workflow the rtcflow worker runs (the bundle entry). */
 export { cloudRecording } from './cloud-recording/workflow';
 export { stt } from './stt/workflow';
+export { relay } from './relay/workflow';

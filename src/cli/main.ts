@@ -8,6 +8,8 @@
  *   rtcflow stt status <id> [--json]
  *   rtcflow stt update <id> [--language …] [--uid …] [--translate en-US:fr-FR,de-DE | --no-translate] [--json]
  *   rtcflow stt stop <id> [--reason text] [--json]
+ *   rtcflow pull start --channel <name> --url <stream url> --region na [--restart-on-failure] [--json]
+ *   rtcflow pull status|stop <id> [--json] · rtcflow pull update <id> [--url …] [--pause|--resume] [--volume N] [--seek S] [--json]
  * Each product's commands live in their own module (./record.ts, ./stt.ts, ...); ./common.ts has what
  * they share (option parsers, --json output, status and stop).
  * Exit codes: 0 done, 2 invalid input (nothing was sent), 3 no such session, 1 anything else.
@@ -18,11 +20,13 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { InvalidInputError } from '../errors';
 import { registerRecordCommands } from './record';
 import { registerSttCommands } from './stt';
+import { registerPullCommands } from './pull';
 
 const program = new Command('rtcflow').description('durable orchestration of cloud RTC sessions on Temporal');
 
 registerRecordCommands(program);
 registerSttCommands(program);
+registerPullCommands(program);
 
 // `rtcflow emulator` is dispatched by bin/rtcflow.js to emulator/main.ts before this program loads
 program.addHelpText('after', '\nThe vendor emulator: rtcflow emulator --help');

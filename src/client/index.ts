@@ -11,6 +11,7 @@ import { Layout, StreamSubscribe } from '../schemas/agora/cloud-recording';
 import type { cloudRecording } from '../../workflows/cloud-recording';
 import { stopWithResult, type StartedSession } from './stop';
 import { Transcriptions } from './transcriptions';
+import { Pulls } from './pulls';
 
 export interface RtcflowClientOptions {
   address?: string;
@@ -26,12 +27,15 @@ export function recordingWorkflowId(input: { profile: string; channel: string; r
 export class RtcflowClient {
   /** Real-Time STT sessions: `start`, `status`, `update`, `stop`, `requestStop` */
   readonly transcriptions: Transcriptions;
+  /** Media Pull sessions (stream URL → channel): `start`, `status`, `update` (streamUrl, pause, volume, seek), `stop`, `requestStop` */
+  readonly pulls: Pulls;
 
   constructor(
     readonly temporal: Client,
     readonly taskQueue: string,
   ) {
     this.transcriptions = new Transcriptions(temporal, taskQueue);
+    this.pulls = new Pulls(temporal, taskQueue);
   }
 
   static async connect(opts: RtcflowClientOptions = {}): Promise<RtcflowClient> {
@@ -94,3 +98,5 @@ export type { CloudRecordingInput, CloudRecordingResult, CloudRecordingStatus, S
 export { InvalidInputError, Transcriptions };
 export { transcriptionWorkflowId } from './transcriptions';
 export type { SttChange, SttConfig, SttInput, SttResult, SttStatus } from './transcriptions';
+export { Pulls, pullWorkflowId } from './pulls';
+export type { PullChange, PullInput, PullPlayback, PullResult, PullStatus } from './pulls';

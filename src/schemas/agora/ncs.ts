@@ -17,6 +17,16 @@ export const NcsEvent = z.looseObject({
     /** Real-Time STT 7.x */
     channel: z.string().optional(),
     agent_id: z.string().optional(),
+    /** Media Push (productId 5): the converter, with its channel in transcodeOptions/rawOptions */
+    converter: z
+      .looseObject({
+        id: z.string().optional(),
+        state: z.string().optional(),
+        destroyReason: z.string().optional(),
+        transcodeOptions: z.looseObject({ rtcChannel: z.string().optional() }).optional(),
+        rawOptions: z.looseObject({ rtcChannel: z.string().optional() }).optional(),
+      })
+      .optional(),
   }),
 });
 export type NcsEvent = z.infer<typeof NcsEvent>;

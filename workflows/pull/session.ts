@@ -1,0 +1,471 @@
+/**
+ * The steps of one Media Pull session (agora.md §7, §14.6) on the session kernel: create a cloud player
+ * (named after the business key), confirm it plays, keep the desired playback applied, watch it through
+ * the List, replace it when it fails (if asked), and make sure it is deleted. What Agora's answers mean
+ * is asked of src/agora/meanings/media-pull.ts.
+ */
+import { ApplicationFailure, condition, isCancellation, log, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { PullListed } from '../../activities/pull';
+import {
+  answeredPlaying,
+  destroyedBecause,
+  isPlayerGone,
+  playerName,
+  playerVerdict,
+  PULL_NCS_EVENT,
+  PULL_UID_MIN,
+  PULL_UID_SPAN,
+  resumePlayTs,
+} from '../../src/agora/meanings/media-pull';
+import { MEDIA_PULL_NCS_PRODUCT_ID } from '../../src/schemas/agora/media-pull';
+import type { PullChange, PullOutcome, PullParams, PullPlayback, PullResult, PullState } from '../../src/schemas/workflows/pull';
+import { confirmRunning } from '../lib/confirm';
+import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
+import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../lib/desired';
+import { describe, isTransient, vendorInfo } from '../lib/failures';
+import { waitForWork } from '../lib/loop';
+import { trackPhase, type PhaseTracker } from '../lib/phase';
+import { SA } from '../lib/search-attributes';
+import { SessionFrame } from '../lib/session';
+import { stopQuietly } from '../lib/stop';
+import type { NcsEvent, PullPhase, PullStatus } from './messages';
+import { createdPlayback, patchOf, pullVendor, type HeldPlayer, type PullVendor } from './vendor';
+
+type Watched = { kind: 'stop'; reason: string } | { kind: 'gone'; reason: string } | { kind: 'failed'; reason: string } | { kind: 'continue' };
+/** How a start ended: playing, or why the player is given up on. */
+type Confirmed = { kind: 'playing' } | { kind: 'stop' } | { kind: 'failed'; reason: string };
+
+const isGone = (err: unknown) => isPlayerGone(vendorInfo(err));
+const FAILED_REASON = 'the player failed (it cannot connect to or play the stream)';
+const GONE_REASON = 'the player is gone (no longer in the List)';
+
+export function initialState(input: PullParams): PullState {
+  return {
+    generation: 0,
+    uid: input.uid ?? PULL_UID_MIN + Math.floor(Math.random() * PULL_UID_SPAN),
+    listed: false,
+    sequence: 0,
+    playback: desiredSlot<PullPlayback>({ streamUrl: input.streamUrl, isPause: false, volume: 100, seekPosition: input.seekPosition, seeks: 0 }),
+    players: [],
+    unstopped: [],
+    updates: 0,
+    restarts: 0,
+    deadline: Date.now() + input.maxDurationMs,
+    continuedAsNew: 0,
+  };
+}
+
+/** A change merged into the whole playback (each given field replaces the current one; a seek is counted). */
+export const mergeChange = (current: PullPlayback, change: PullChange): PullPlayback => ({
+  streamUrl: change.streamUrl ?? current.streamUrl,
+  isPause: change.isPause ?? current.isPause,
+  volume: change.volume ?? current.volume,
+  seekPosition: change.seekPosition ?? current.seekPosition,
+  seeks: current.seeks + (change.seekPosition !== undefined ? 1 : 0),
+});
+
+export class PullSession {
+  readonly phase: PhaseTracker<PullPhase>;
+  readonly frame: SessionFrame<PullResult>;
+  readonly vendor: PullVendor;
+  changes?: ChangeChannel<PullPlayback>;
+  private wake = false;
+  /** NCS said the held player was destroyed (and why) */
+  private destroyed?: { playerId: string; reason?: string };
+  /** a change met a 404 or a transient failure: no more changes until a poll has looked at the player */
+  private changesPaused = false;
+
+  constructor(
+    readonly input: PullParams,
+    readonly s: PullState,
+  ) {
+    this.phase = trackPhase<PullPhase>(s.playerId ? 'playing' : 'creating');
+    upsertSearchAttributes([
+      { key: SA.vendor, value: 'agora' },
+      { key: SA.product, value: 'media-pull' },
+      { key: SA.channel, value: input.channel },
+      ...(s.playerId ? [{ key: SA.sid, value: s.playerId }] : []),
+    ]);
+    this.frame = new SessionFrame<PullResult>(s);
+    this.vendor = pullVendor(input, s);
+  }
+
+  // ---- handlers ----
+
+  /** NCS events about the held player only wake the loop (a destroy also tells why it went). */
+  onNcsEvent(event: NcsEvent): void {
+    const player = event.payload?.player;
+    if (event.productId !== MEDIA_PULL_NCS_PRODUCT_ID || !player?.id || player.id !== this.s.playerId) return;
+    if (event.eventType === PULL_NCS_EVENT.destroyed) this.destroyed = { playerId: player.id, reason: player.destroyReason };
+    this.wake = true;
+  }
+
+  status(): PullStatus {
+    const { s, input, phase } = this;
+    return {
+      phase: phase.current,
+      reason: phase.reason,
+      since: phase.since,
+      channel: input.channel,
+      region: input.region,
+      uid: s.uid,
+      playerId: s.playerId,
+      playerName: s.playerName,
+      lastStatus: s.lastStatus,
+      lastQueryAt: s.lastQueryAt,
+      playback: s.playback.value,
+      playbackApplied: !isPending(s.playback),
+      sequence: s.sequence,
+      restarts: s.restarts,
+      players: s.players,
+      deadline: new Date(s.deadline).toISOString(),
+      stopRequested: s.stopReason !== undefined,
+      continuedAsNew: s.continuedAsNew,
+    };
+  }
+
+  // ---- the session ----
+
+  async run(): Promise<PullResult> {
+    return this.frame.run(
+      async () => {
+        if (!this.s.playerId) await this.startPlayer(false);
+        for (;;) {
+          const w = await this.watch();
+          if (w.kind === 'continue') return continueSession(this.input, this.s);
+          if (w.kind === 'stop') return this.stopAndFinish(w.reason);
+          if (w.kind === 'gone') return this.endedExternally(w.reason, 'ended');
+          if (!this.input.restartOnFailure) return this.endedExternally(w.reason, 'failed');
+          if (this.s.restarts >= this.input.maxRestarts) return this.endedExternally(`${w.reason}; not re-created again (maxRestarts ${this.input.maxRestarts})`, 'failed');
+          await this.recreate(w.reason);
+        }
+      },
+      { onCancel: () => this.stopOnCancel(), onFailure: (failure) => this.stopOnFailure(failure) },
+    );
+  }
+
+  // ---- creating → connecting → playing ----
+
+  /** Creates players until one plays (at most maxStartAttempts), or a stop is asked for. */
+  private async startPlayer(resume: boolean): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.s.stopReason !== undefined) return;
+      await this.create(resume);
+      const c = await this.confirm();
+      if (c.kind === 'playing') {
+        this.notePlaying();
+        this.phase.set('playing');
+        return;
+      }
+      if (c.kind === 'stop') return;
+      log.warn('the player did not start playing; replacing it', { id: this.s.playerId, attempt, reason: c.reason });
+      await this.deleteQuietly(c.reason);
+      this.release(c.reason);
+      if (attempt >= this.input.maxStartAttempts) {
+        throw ApplicationFailure.create({ type: 'PlayerNotPlaying', message: `no player started playing, ${attempt} tried; the last: ${c.reason}`, nonRetryable: true });
+      }
+    }
+  }
+
+  /** `resume`: a replacement, created with playTs = the first player's start so a VOD goes on where it was. */
+  private async create(resume: boolean): Promise<void> {
+    const { s, input } = this;
+    if (!resume) this.phase.set('creating');
+    s.playerName = playerName(input.channel, workflowInfo().workflowId, s.generation);
+    const sent = { ...s.playback.value! };
+    const playTs = resume ? resumePlayTs(s.firstStartTs, Date.now() - (s.firstStartedAt ?? Date.now())) : undefined;
+    const held = await this.vendor.create({ name: s.playerName, streamUrl: sent.streamUrl, playTs, seekPosition: resume ? undefined : input.seekPosition });
+    this.hold(held, sent, playTs);
+  }
+
+  /** `sent`: the playback the create configured (a later change, or pause and volume, still have to be sent). */
+  private hold(held: HeldPlayer, sent: PullPlayback, playTs: number | undefined): void {
+    const { s } = this;
+    s.playerId = held.playerId;
+    s.heldSince = Date.now();
+    s.listed = false;
+    s.lastStatus = held.status;
+    this.destroyed = undefined;
+    const slot = s.playback;
+    slot.vendorValue = createdPlayback(sent);
+    if (patchOf(slot.value!, slot.vendorValue)) markUnapplied(slot);
+    else slot.applied = slot.version;
+    s.players.push({
+      id: held.playerId,
+      name: s.playerName!,
+      createTs: held.createTs,
+      ...(playTs !== undefined ? { playTs } : {}),
+      startedAt: new Date().toISOString(),
+      lastStatus: held.status,
+      ...(held.adopted ? { adopted: true } : {}),
+    });
+    upsertSearchAttributes([{ key: SA.sid, value: held.playerId }]);
+    this.phase.set('connecting', held.adopted ? 'adopted the player with our name' : undefined);
+  }
+
+  /** The first player that played: its start (Agora's createTs) is where a replacement resumes. */
+  private notePlaying(): void {
+    const { s } = this;
+    const rec = s.players.find((p) => p.id === s.playerId);
+    if (s.firstStartTs !== undefined || rec?.createTs === undefined) return;
+    s.firstStartTs = rec.createTs;
+    s.firstStartedAt = s.heldSince;
+  }
+
+  /** The session no longer holds the current player: close its record. */
+  private release(endReason: string): void {
+    const { s } = this;
+    const rec = s.players.find((p) => p.id === s.playerId && p.endedAt === undefined);
+    if (rec) Object.assign(rec, { endedAt: new Date().toISOString(), endReason, lastStatus: s.lastStatus });
+    s.playerId = undefined;
+    s.playerName = undefined;
+    s.heldSince = undefined;
+    s.listed = false;
+    s.generation++;
+    this.destroyed = undefined;
+  }
+
+  private async confirm(): Promise<Confirmed> {
+    const { s, input } = this;
+    if (answeredPlaying(s.lastStatus)) return { kind: 'playing' };
+    // List shows a new player only after ~10 s: it is not asked before (NCS saying it was destroyed ends the wait)
+    const left = (s.heldSince ?? 0) + input.listDelayMs - Date.now();
+    if (left > 0) await condition(() => s.stopReason !== undefined || this.destroyed !== undefined, left);
+    let failure: string | undefined;
+    return confirmRunning({
+      probe: async () => {
+        const p = await this.read();
+        if (!p) {
+          failure = this.goneReason();
+          return 'exited';
+        }
+        const v = playerVerdict(p.status, true);
+        if (v === 'failed') failure = FAILED_REASON;
+        return v === 'playing' ? 'running' : v === 'failed' ? 'exited' : 'pending';
+      },
+      tolerate: (err) => isTransient(err),
+      settled: () => s.stopReason !== undefined,
+      timeoutMs: input.confirmTimeoutMs,
+      pollMs: input.confirmPollMs,
+    }).then((ok): Confirmed => {
+      if (s.stopReason !== undefined) return { kind: 'stop' };
+      if (ok) return { kind: 'playing' };
+      return { kind: 'failed', reason: failure ?? `the player did not start playing within ${input.confirmTimeoutMs} ms (status ${s.lastStatus ?? 'unknown'})` };
+    });
+  }
+
+  /**
+   * The List would show the held player if it existed: it was seen there before, or it is older than
+   * listDelayMs, or NCS said it was destroyed. Before that the List is not asked (its absence says nothing);
+   * after, an absence means gone.
+   */
+  private mayBeListed(): boolean {
+    const { s, input } = this;
+    return s.listed || this.destroyed !== undefined || Date.now() - (s.heldSince ?? 0) >= input.listDelayMs;
+  }
+
+  private goneReason(): string {
+    return destroyedBecause(this.destroyed?.reason, this.input.idleTimeout) ?? GONE_REASON;
+  }
+
+  /** The held player as List shows it; keeps its last status. */
+  private async read(): Promise<PullListed | undefined> {
+    const { s } = this;
+    const p = await this.vendor.read(s.playerId!);
+    s.lastQueryAt = new Date().toISOString();
+    if (p) {
+      s.listed = true;
+      if (p.status !== undefined) s.lastStatus = p.status;
+      const rec = s.players.find((x) => x.id === p.id);
+      if (rec) {
+        rec.lastStatus = s.lastStatus;
+        rec.createTs ??= p.createTs;
+      }
+    }
+    return p;
+  }
+
+  // ---- playing ----
+
+  /** Watches the player until stop, its end, its failure or continue-as-new; applies changes in between. */
+  private async watch(): Promise<Watched> {
+    const { s, input } = this;
+    let nextPollAt = Date.now() + input.pollIntervalMs;
+    for (;;) {
+      if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
+      if (Date.now() >= s.deadline) {
+        this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
+        continue;
+      }
+      if (isPending(s.playback) && !this.changesPaused) {
+        await this.applyPlayback();
+        continue;
+      }
+      if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
+      nextPollAt = Math.min(nextPollAt, Date.now() + input.pollIntervalMs);
+      await waitForWork(() => s.stopReason !== undefined || this.wake || (isPending(s.playback) && !this.changesPaused), Math.min(nextPollAt, s.deadline));
+      if (s.stopReason !== undefined) continue;
+      if (this.wake || Date.now() >= nextPollAt) {
+        this.wake = false;
+        const w = await this.poll();
+        if (w) return w;
+        nextPollAt = Date.now() + input.pollIntervalMs;
+      }
+    }
+  }
+
+  /** Sends what the player lacks of the desired playback, with the next sequence (a retried call reuses it). */
+  private applyPlayback(): Promise<void> {
+    const { s } = this;
+    return this.changes!.apply(
+      async (want) => {
+        const patch = patchOf(want, s.playback.vendorValue ?? want);
+        if (!patch) return;
+        s.sequence++;
+        await this.vendor.update(s.playerId!, s.sequence, patch);
+        s.updates++;
+      },
+      // the player is gone, or Agora did not answer: the change stays wanted and waits for the next poll
+      (err) => {
+        if (!isGone(err) && !isTransient(err)) return false;
+        this.changesPaused = true;
+        return true;
+      },
+      describe,
+    );
+  }
+
+  private async poll(): Promise<Watched | undefined> {
+    try {
+      if (!this.mayBeListed()) return undefined;
+      const p = await this.read();
+      if (!p) {
+        // Agora deletes players after server errors: that is a failure, not an end
+        if (this.destroyed?.reason === 'Internal Error') return { kind: 'failed', reason: this.goneReason() };
+        return { kind: 'gone', reason: this.goneReason() };
+      }
+      this.changesPaused = false;
+      const v = playerVerdict(p.status);
+      if (v === 'failed') return { kind: 'failed', reason: FAILED_REASON };
+      this.phase.set('playing', v === 'idle' ? `the player is idle (not playing); Agora destroys it after ${this.input.idleTimeout ?? 300} s` : undefined);
+      return undefined;
+    } catch (err) {
+      if (isTransient(err)) {
+        log.warn('List failed; the player goes on', { error: describe(err) });
+        return undefined;
+      }
+      // the vendor refuses to let us watch it: delete it rather than let it bill unseen
+      return { kind: 'stop', reason: `List failed: ${describe(err)}` };
+    }
+  }
+
+  /** The player failed and the caller asked for restartOnFailure: delete it and create another, resuming with playTs. */
+  private async recreate(reason: string): Promise<void> {
+    log.info('re-creating a failed player', { id: this.s.playerId, reason, restart: this.s.restarts + 1 });
+    this.phase.set('recreating', reason);
+    this.s.restarts++;
+    await this.deleteQuietly(reason);
+    this.release(reason);
+    await this.startPlayer(true);
+  }
+
+  // ---- stopping → completed ----
+
+  private recordUnstopped(err: unknown): void {
+    if (!this.s.playerId) return;
+    log.error('a cloud player could not be deleted', { id: this.s.playerId, error: describe(err) });
+    this.s.unstopped.push({ id: this.s.playerId, error: describe(err) });
+  }
+
+  /** Deletes a player we are giving up on; a failure is recorded, not raised (cancellation is). */
+  private deleteQuietly(why: string): Promise<void> {
+    const { s } = this;
+    if (!s.playerId) return Promise.resolve();
+    return stopQuietly(
+      () => this.vendor.delete(s.playerId!, s.listed),
+      why,
+      (err) => this.recordUnstopped(err),
+    );
+  }
+
+  private async stopAndFinish(reason: string): Promise<PullResult> {
+    this.phase.set('stopping', reason);
+    if (this.s.playerId) {
+      try {
+        await this.vendor.delete(this.s.playerId, this.s.listed);
+      } catch (err) {
+        // cancelled while deleting: the cancellation path deletes it again, in a non-cancellable scope
+        if (isCancellation(err)) throw err;
+        this.recordUnstopped(err);
+        throw ApplicationFailure.create({
+          type: 'StopFailed',
+          message: `cloud player ${this.s.playerId} (channel ${this.input.channel}) may still be playing: ${describe(err)}`,
+          nonRetryable: true,
+          details: [{ unstopped: this.s.unstopped }],
+        });
+      }
+      this.release(reason);
+    }
+    return this.finish('stopped', reason);
+  }
+
+  /** It ended or failed on its own: one delete makes sure (404 = gone). */
+  private async endedExternally(reason: string, outcome: PullOutcome): Promise<PullResult> {
+    await this.deleteQuietly(reason);
+    this.release(reason);
+    return this.finish(outcome, reason);
+  }
+
+  private finish(outcome: PullOutcome, reason: string): PullResult {
+    const { s, input } = this;
+    this.phase.set(outcome === 'failed' ? 'failed' : 'completed', reason);
+    const startedAt = s.players[0]?.startedAt;
+    return {
+      workflowId: workflowInfo().workflowId,
+      channel: input.channel,
+      region: input.region,
+      uid: s.uid,
+      outcome,
+      reason,
+      startedAt,
+      endedAt: new Date().toISOString(),
+      lifetimeMs: startedAt ? Date.now() - Date.parse(startedAt) : 0,
+      finalStatus: s.players[s.players.length - 1]?.lastStatus,
+      players: s.players,
+      playback: s.playback.value!,
+      updates: s.updates,
+      restarts: s.restarts,
+      unstopped: s.unstopped,
+    };
+  }
+
+  // ---- never leak ----
+
+  private async stopOnCancel(): Promise<void> {
+    const { s } = this;
+    const p = this.phase.current;
+    if (p === 'completed' || p === 'failed') return;
+    // cancelled while a create was in flight: the player it may have made, found by its name once List shows it
+    if (!s.playerId && s.playerName) {
+      await sleep(this.input.listDelayMs);
+      const found = await this.vendor.find(s.playerName).catch(() => undefined);
+      if (found) s.playerId = found.id;
+    }
+    if (!s.playerId) return;
+    this.phase.set('stopping', 'workflow cancelled');
+    try {
+      await this.vendor.delete(s.playerId, s.listed);
+      this.release('workflow cancelled');
+      this.phase.set('completed', 'workflow cancelled; player deleted');
+    } catch (err) {
+      this.recordUnstopped(err);
+      this.phase.set('failed', `workflow cancelled; delete failed: ${describe(err)}`);
+    }
+  }
+
+  private async stopOnFailure(failure: string): Promise<void> {
+    const p = this.phase.current;
+    if (this.s.playerId && p !== 'completed' && p !== 'stopping') await this.deleteQuietly(`session failed: ${failure}`);
+    if (this.phase.current !== 'completed') this.phase.set('failed', failure);
+  }
+}

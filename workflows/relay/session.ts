@@ -1,0 +1,436 @@
+/**
+ * The steps of one Media Push relay (agora.md §6, §14.5) on the session kernel: create a named
+ * converter (409 or an ambiguous create → the one of that name is adopted), confirm it leaves
+ * `connecting`, keep the desired configuration applied with a `sequence` that only grows, watch it, and
+ * make sure it is deleted. What Agora's answers mean is asked of src/agora/meanings/media-push.ts.
+ */
+import { ApplicationFailure, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  changedFields,
+  changeRefusal,
+  converterName,
+  converterVerdict,
+  FAILED_REASON,
+  firstSequence,
+  goneVerdict,
+  isConverterGone,
+  MEDIA_PUSH_NCS_PRODUCT_ID,
+  PUSH_NCS_EVENT,
+  UPDATE_MIN_INTERVAL_MS,
+} from '../../src/agora/meanings/media-push';
+import type { RelayHeld } from '../../activities/relay';
+import type { RelayChange, RelayConfig, RelayOutcome, RelayParams, RelayResult, RelayState } from '../../src/schemas/workflows/relay';
+import { confirmRunning } from '../lib/confirm';
+import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
+import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
+import { describe, isTransient, vendorInfo } from '../lib/failures';
+import { waitForWork } from '../lib/loop';
+import { trackPhase, type PhaseTracker } from '../lib/phase';
+import { SA } from '../lib/search-attributes';
+import { SessionFrame } from '../lib/session';
+import { stopQuietly } from '../lib/stop';
+import type { NcsEvent, RelayPhase, RelayStatus } from './messages';
+import { relayVendor, type RelayVendor } from './vendor';
+
+/** The converter is gone or failed: `held` = it still exists and must be deleted. */
+interface Lost {
+  kind: 'lost';
+  reason: string;
+  outcome: Exclude<RelayOutcome, 'stopped'>;
+  /** a new converter may help (failed, destroyed by the service); not after an idle timeout or a delete elsewhere */
+  restartable: boolean;
+  held: boolean;
+}
+type Watched = { kind: 'stop'; reason: string } | { kind: 'continue' } | Lost;
+
+export function initialState(input: RelayParams): RelayState {
+  return {
+    generation: 0,
+    sequenceBase: 0,
+    config: desiredSlot<RelayConfig>({ rtmpUrl: input.rtmpUrl, ...(input.transcoding ? { transcoding: input.transcoding } : {}) }),
+    converters: [],
+    restarts: 0,
+    unstopped: [],
+    updates: 0,
+    deadline: Date.now() + input.maxDurationMs,
+    continuedAsNew: 0,
+  };
+}
+
+/** A change merged into the whole configuration (each given field replaces the current one). */
+export const mergeChange = (current: RelayConfig, change: RelayChange): RelayConfig => ({
+  rtmpUrl: change.rtmpUrl ?? current.rtmpUrl,
+  ...((change.transcoding ?? current.transcoding) ? { transcoding: change.transcoding ?? current.transcoding } : {}),
+});
+
+/** Why Agora would refuse this change of the current configuration (raw push, vertical layout, output switch). */
+export const refusalOf = (input: RelayParams, current: RelayConfig, next: RelayConfig): string | undefined => changeRefusal(current, next, input.raw !== undefined);
+
+const phaseOfState = (state: string | undefined): RelayPhase => {
+  const v = converterVerdict(state);
+  return v === 'failed' ? 'connecting' : v;
+};
+
+export class RelaySession {
+  readonly phase: PhaseTracker<RelayPhase>;
+  readonly frame: SessionFrame<RelayResult>;
+  readonly vendor: RelayVendor;
+  configChanges?: ChangeChannel<RelayConfig>;
+  private wake = false;
+  /** the last read of the current converter answered 404 */
+  private seenGone = false;
+  /** a change met a 404 or a transient failure: no more changes until a read has looked at the converter */
+  private changesPaused = false;
+
+  constructor(
+    readonly input: RelayParams,
+    readonly s: RelayState,
+  ) {
+    this.phase = trackPhase<RelayPhase>(s.converterId ? phaseOfState(s.converterState) : 'creating');
+    upsertSearchAttributes([
+      { key: SA.vendor, value: 'agora' },
+      { key: SA.product, value: 'media-push' },
+      { key: SA.channel, value: input.channel },
+      ...(s.converterId ? [{ key: SA.sid, value: s.converterId }] : []),
+    ]);
+    this.frame = new SessionFrame<RelayResult>(s);
+    this.vendor = relayVendor(input, s);
+  }
+
+  // ---- handlers ----
+
+  /** NCS productId 5 events only wake the loop; its get is the source of truth (event 4 also says why it was destroyed). */
+  onNcsEvent(event: NcsEvent): void {
+    if (event.productId !== MEDIA_PUSH_NCS_PRODUCT_ID) return;
+    const c = event.payload.converter;
+    if (!c?.id || c.id !== this.s.converterId) return;
+    if (event.eventType === PUSH_NCS_EVENT.destroyed && c.destroyReason) this.s.destroyReason = c.destroyReason;
+    this.wake = true;
+  }
+
+  status(): RelayStatus {
+    const { s, input, phase } = this;
+    return {
+      phase: phase.current,
+      reason: phase.reason,
+      since: phase.since,
+      channel: input.channel,
+      region: input.region,
+      converterId: s.converterId,
+      converterName: s.converterName,
+      converterState: s.converterState,
+      lastQueryAt: s.lastQueryAt,
+      config: s.config.value,
+      configApplied: !isPending(s.config),
+      sequence: s.sequence,
+      restarts: s.restarts,
+      converters: s.converters,
+      updates: s.updates,
+      deadline: new Date(s.deadline).toISOString(),
+      stopRequested: s.stopReason !== undefined,
+      continuedAsNew: s.continuedAsNew,
+    };
+  }
+
+  // ---- the session ----
+
+  async run(): Promise<RelayResult> {
+    return this.frame.run(
+      async () => {
+        if (!this.s.converterId) await this.createConverter();
+        for (;;) {
+          const w = await this.watch();
+          if (w.kind === 'continue') return continueSession(this.input, this.s);
+          if (w.kind === 'stop') return this.stopAndFinish(w.reason);
+          if (w.restartable && this.input.restartOnFailure && this.s.restarts < this.input.maxRestarts) await this.recreate(w);
+          else return this.endedExternally(w);
+        }
+      },
+      { onCancel: () => this.stopOnCancel(), onFailure: (failure) => this.stopOnFailure(failure) },
+    );
+  }
+
+  // ---- creating → connecting → running | idle ----
+
+  private async createConverter(): Promise<void> {
+    const { s, input } = this;
+    for (let attempt = 1; ; attempt++) {
+      this.wake = false;
+      s.converterName = converterName(input.channel, workflowInfo().workflowId, s.generation);
+      const sent = { version: s.config.version, value: s.config.value };
+      const held = await this.vendor.create(s.converterName);
+      this.hold(held, sent);
+      this.phase.set('connecting');
+      if (await this.confirm()) {
+        if (s.stopReason === undefined) this.phase.set(phaseOfState(s.converterState));
+        // it failed or vanished at once: the watch loop reads it again first thing and decides (re-create, report)
+        if (this.seenGone || converterVerdict(s.converterState) === 'failed') this.wake = true;
+        return;
+      }
+      const why = `did not leave connecting within ${input.confirmTimeoutMs} ms`;
+      log.warn('the converter did not come up; replacing it', { id: held.converterId, attempt, why });
+      await this.removeQuietly(why);
+      this.release(why);
+      if (attempt >= input.maxStartAttempts) {
+        throw ApplicationFailure.create({
+          type: 'ConverterNotRunning',
+          message: `no converter came up on ${input.channel}, ${attempt} times (last: ${why})`,
+          nonRetryable: true,
+        });
+      }
+      this.phase.set('recreating', why);
+    }
+  }
+
+  /** `sent`: the desired configuration the create sent (a later change is still pending). */
+  private hold(held: RelayHeld, sent: { version: number; value?: RelayConfig }): void {
+    const { s } = this;
+    s.converterId = held.converterId;
+    s.converterState = held.state;
+    s.destroyReason = undefined;
+    // a new converter is a new sequence space (agora.md §14.5), and its own 2-per-second budget
+    s.sequence = undefined;
+    s.sequenceBase = firstSequence(held.adopted, Date.now());
+    s.lastUpdateAt = undefined;
+    s.config.applied = Math.max(s.config.applied, sent.version);
+    s.config.vendorValue = sent.value;
+    s.converters.push({ id: held.converterId, name: s.converterName!, adopted: held.adopted, createdAt: new Date().toISOString(), lastState: held.state, updates: 0 });
+    if (held.adopted) log.info('adopted the converter of this name', { name: s.converterName, converterId: held.converterId });
+    upsertSearchAttributes([{ key: SA.sid, value: held.converterId }]);
+  }
+
+  private record() {
+    return this.s.converters.find((c) => c.id === this.s.converterId && c.endedAt === undefined);
+  }
+
+  /** The session no longer holds the current converter: close its record. */
+  private release(endReason: string): void {
+    const { s } = this;
+    const rec = this.record();
+    if (rec) Object.assign(rec, { endedAt: new Date().toISOString(), endReason, lastState: s.converterState });
+    s.converterId = undefined;
+    s.converterName = undefined;
+    s.destroyReason = undefined;
+    s.sequence = undefined;
+    s.generation++;
+  }
+
+  /** Reads the converter's state (null: gone). */
+  private async read(): Promise<{ state?: string } | null> {
+    const got = await this.vendor.get(this.s.converterId!);
+    this.s.lastQueryAt = new Date().toISOString();
+    this.seenGone = got === null;
+    if (got) {
+      this.s.converterState = got.state;
+      const rec = this.record();
+      if (rec) rec.lastState = got.state;
+    }
+    return got;
+  }
+
+  /**
+   * Waits until the converter leaves `connecting` (true), or replaces it when it does not within
+   * confirmTimeoutMs (false). Whatever it became — running, idle, failed, gone — is the watch loop's to
+   * judge, so a failure at once is reported or re-created by the same rules as a later one.
+   */
+  private confirm(): Promise<boolean> {
+    return confirmRunning({
+      probe: async () => {
+        const got = await this.read();
+        return got && converterVerdict(got.state) === 'connecting' ? 'pending' : 'running';
+      },
+      tolerate: isTransient,
+      settled: () => this.s.stopReason !== undefined,
+      timeoutMs: this.input.confirmTimeoutMs,
+      pollMs: this.input.confirmPollMs,
+    });
+  }
+
+  // ---- running ----
+
+  /** Watches the converter until stop, loss or continue-as-new; applies changes in between. */
+  private async watch(): Promise<Watched> {
+    const { s, input } = this;
+    let nextPollAt = Date.now() + input.pollIntervalMs;
+    const changeDue = () => isPending(s.config) && !this.changesPaused;
+    for (;;) {
+      if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
+      if (Date.now() >= s.deadline) {
+        this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
+        continue;
+      }
+      if (changeDue()) {
+        // Media Push takes 2 updates per second per converter
+        const readyAt = (s.lastUpdateAt ?? 0) + UPDATE_MIN_INTERVAL_MS;
+        if (Date.now() < readyAt) await waitForWork(() => s.stopReason !== undefined, readyAt);
+        else await this.applyConfig();
+        continue;
+      }
+      if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
+      nextPollAt = Math.min(nextPollAt, Date.now() + input.pollIntervalMs);
+      await waitForWork(() => s.stopReason !== undefined || this.wake || changeDue(), Math.min(nextPollAt, s.deadline));
+      if (s.stopReason !== undefined) continue;
+      if (this.wake || Date.now() >= nextPollAt) {
+        this.wake = false;
+        const lost = await this.poll();
+        if (lost) return lost;
+        nextPollAt = Date.now() + input.pollIntervalMs;
+      }
+    }
+  }
+
+  /** Sends what changed of the desired configuration with the next sequence (an activity's retries reuse it). */
+  private applyConfig(): Promise<void> {
+    const { s } = this;
+    return this.configChanges!.apply(
+      async (config) => {
+        const fields = changedFields(s.config.vendorValue, config);
+        if (fields.length === 0) return;
+        const sequence = s.sequence === undefined ? s.sequenceBase : s.sequence + 1;
+        s.sequence = sequence;
+        s.lastUpdateAt = Date.now();
+        await this.vendor.update(s.converterId!, sequence, config, fields);
+        s.updates++;
+        const rec = this.record();
+        if (rec) rec.updates++;
+      },
+      // the converter is gone, or Agora did not answer: the change stays wanted and waits for the next
+      // read (which tells whether the converter is gone) instead of being sent again at once
+      (err) => {
+        if (!isConverterGone(vendorInfo(err)) && !isTransient(err)) return false;
+        this.changesPaused = true;
+        this.wake = true;
+        return true;
+      },
+      describe,
+    );
+  }
+
+  private async poll(): Promise<Lost | { kind: 'stop'; reason: string } | undefined> {
+    try {
+      const got = await this.read();
+      if (!got) return this.gone();
+      this.changesPaused = false;
+      const v = converterVerdict(got.state);
+      if (v === 'failed') return { kind: 'lost', reason: FAILED_REASON, outcome: 'failed', restartable: true, held: true };
+      this.phase.set(v);
+      return undefined;
+    } catch (err) {
+      if (isTransient(err)) {
+        log.warn('get failed; the relay goes on', { error: describe(err) });
+        return undefined;
+      }
+      // Agora refuses to let us watch it: delete it rather than let it bill unseen
+      return { kind: 'stop', reason: `get failed: ${describe(err)}` };
+    }
+  }
+
+  private gone(): Lost {
+    const g = goneVerdict(this.s.destroyReason, this.s.converterState, this.input.idleTimeout);
+    return { kind: 'lost', reason: g.reason, outcome: g.kind === 'service-failure' ? 'failed' : 'ended', restartable: g.kind === 'service-failure', held: false };
+  }
+
+  /** restartOnFailure: delete the failed converter (if it still exists) and create a new one. */
+  private async recreate(lost: Lost): Promise<void> {
+    log.warn('re-creating the converter', { id: this.s.converterId, reason: lost.reason });
+    this.phase.set('recreating', lost.reason);
+    if (lost.held) await this.removeQuietly(lost.reason);
+    this.release(lost.reason);
+    this.s.restarts++;
+    await this.createConverter();
+  }
+
+  // ---- stopping → completed ----
+
+  private recordUnstopped(err: unknown): void {
+    if (!this.s.converterId) return;
+    log.error('a converter could not be deleted', { id: this.s.converterId, error: describe(err) });
+    this.s.unstopped.push({ id: this.s.converterId, error: describe(err) });
+  }
+
+  /** Deletes a converter we are giving up on; a failure is recorded, not raised (cancellation is). */
+  private removeQuietly(why: string): Promise<void> {
+    const id = this.s.converterId;
+    if (!id) return Promise.resolve();
+    return stopQuietly(
+      () => this.vendor.remove(id),
+      why,
+      (err) => this.recordUnstopped(err),
+    );
+  }
+
+  private async stopAndFinish(reason: string): Promise<RelayResult> {
+    this.phase.set('stopping', reason);
+    try {
+      await this.vendor.remove(this.s.converterId!);
+    } catch (err) {
+      this.recordUnstopped(err);
+      this.phase.set('failed', `delete failed: ${describe(err)}`);
+      throw ApplicationFailure.create({
+        type: 'StopFailed',
+        message: `converter ${this.s.converterId} (channel ${this.input.channel}) may still be pushing: ${describe(err)}`,
+        nonRetryable: true,
+        details: [{ unstopped: this.s.unstopped }],
+      });
+    }
+    this.release(reason);
+    return this.finish('stopped', reason);
+  }
+
+  /** It failed or is gone, and is not re-created: deleted if it still exists, and reported. */
+  private async endedExternally(lost: Lost): Promise<RelayResult> {
+    const { input, s } = this;
+    const reason = lost.restartable && input.restartOnFailure ? `${lost.reason}; not re-created again (${s.restarts} of ${input.maxRestarts} re-creations used)` : lost.reason;
+    if (lost.held) await this.removeQuietly(lost.reason);
+    this.release(lost.reason);
+    return this.finish(lost.outcome, reason);
+  }
+
+  private finish(outcome: RelayOutcome, reason: string): RelayResult {
+    const { s, input } = this;
+    this.phase.set(outcome === 'failed' ? 'failed' : 'completed', reason);
+    const startedAt = s.converters[0]?.createdAt;
+    return {
+      workflowId: workflowInfo().workflowId,
+      channel: input.channel,
+      region: input.region,
+      outcome,
+      reason,
+      startedAt,
+      endedAt: new Date().toISOString(),
+      lifetimeMs: startedAt ? Date.now() - Date.parse(startedAt) : 0,
+      finalState: s.converters[s.converters.length - 1]?.lastState,
+      converters: s.converters,
+      config: s.config.value,
+      updates: s.updates,
+      restarts: s.restarts,
+      unstopped: s.unstopped,
+    };
+  }
+
+  // ---- never leak ----
+
+  private async stopOnCancel(): Promise<void> {
+    const { s } = this;
+    const p = this.phase.current;
+    if (p === 'completed' || p === 'failed') return;
+    // cancelled between a create and its answer: the converter has our name, so it can be found
+    if (!s.converterId && s.converterName) s.converterId = (await this.vendor.find(s.converterName).catch(() => undefined))?.converterId;
+    if (!s.converterId) return;
+    this.phase.set('stopping', 'workflow cancelled');
+    try {
+      await this.vendor.remove(s.converterId);
+      this.release('workflow cancelled');
+      this.phase.set('completed', 'workflow cancelled; converter deleted');
+    } catch (err) {
+      this.recordUnstopped(err);
+      this.phase.set('failed', `workflow cancelled; delete failed: ${describe(err)}`);
+    }
+  }
+
+  private async stopOnFailure(failure: string): Promise<void> {
+    const p = this.phase.current;
+    if (this.s.converterId && p !== 'completed' && p !== 'stopping') await this.removeQuietly(`session failed: ${failure}`);
+    if (this.phase.current !== 'completed') this.phase.set('failed', failure);
+  }
+}
