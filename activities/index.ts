@@ -2,12 +2,14 @@
 import { createCloudRecordingActivities } from './cloud-recording';
 import { createSttActivities } from './stt';
 import { createRelayActivities } from './relay';
+import { createIngestActivities } from './ingest';
 import type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCloudRecordingActivities(deps),
     ...createSttActivities(deps),
+    ...createIngestActivities(deps),
     ...createRelayActivities(deps),
   };
 }

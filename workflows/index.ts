@@ -1,4 +1,5 @@
 /** Every workflow the rtcflow worker runs (the bundle entry). */
 export { cloudRecording } from './cloud-recording/workflow';
 export { stt } from './stt/workflow';
+export { ingest } from './ingest/workflow';
 export { relay } from './relay/workflow';

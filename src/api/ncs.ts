@@ -6,6 +6,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { NCS_PRODUCT_CLOUD_RECORDING } from '../agora/meanings/cloud-recording';
 import { NCS_PRODUCT_STT } from '../agora/meanings/stt';
+import { NCS_PRODUCT_MEDIA_GATEWAY } from '../agora/meanings/media-gateway';
 import { MEDIA_PUSH_NCS_PRODUCT_ID } from '../agora/meanings/media-push';
 import type { NcsEvent } from '../schemas/agora/ncs';
 
@@ -20,6 +21,7 @@ export interface NcsRoute {
 export const NCS_ROUTES: Record<number, NcsRoute> = {
   [NCS_PRODUCT_CLOUD_RECORDING]: { product: 'cloud-recording', channelOf: (p) => p.cname },
   [NCS_PRODUCT_STT]: { product: 'stt', channelOf: (p) => p.channel },
+  [NCS_PRODUCT_MEDIA_GATEWAY]: { product: 'media-gateway', channelOf: (p) => p.rtcInfo?.channel },
   [MEDIA_PUSH_NCS_PRODUCT_ID]: { product: 'media-push', channelOf: (p) => p.converter?.transcodeOptions?.rtcChannel ?? p.converter?.rawOptions?.rtcChannel },
 };
 

@@ -8,6 +8,8 @@
  *   rtcflow stt status <id> [--json]
  *   rtcflow stt update <id> [--language …] [--uid …] [--translate en-US:fr-FR,de-DE | --no-translate] [--json]
  *   rtcflow stt stop <id> [--reason text] [--json]
+ *   rtcflow ingest start --channel <name> --uid <uid> [--region na] [--expires-after S] [--template id] [--json]
+ *   rtcflow ingest status|stop <id> [--json]   ·   rtcflow ingest update <id> [--mute-audio|--unmute-audio] [--mute-video|--unmute-video] [--json]
  *   rtcflow pull start --channel <name> --url <stream url> --region na [--restart-on-failure] [--json]
  *   rtcflow pull status|stop <id> [--json] · rtcflow pull update <id> [--url …] [--pause|--resume] [--volume N] [--seek S] [--json]
  * Each product's commands live in their own module (./record.ts, ./stt.ts, ...); ./common.ts has what
@@ -20,12 +22,14 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { InvalidInputError } from '../errors';
 import { registerRecordCommands } from './record';
 import { registerSttCommands } from './stt';
+import { registerIngestCommands } from './ingest';
 import { registerPullCommands } from './pull';
 
 const program = new Command('rtcflow').description('durable orchestration of cloud RTC sessions on Temporal');
 
 registerRecordCommands(program);
 registerSttCommands(program);
+registerIngestCommands(program);
 registerPullCommands(program);
 
 // `rtcflow emulator` is dispatched by bin/rtcflow.js to emulator/main.ts before this program loads

@@ -11,6 +11,7 @@ import { Layout, StreamSubscribe } from '../schemas/agora/cloud-recording';
 import type { cloudRecording } from '../../workflows/cloud-recording';
 import { stopWithResult, type StartedSession } from './stop';
 import { Transcriptions } from './transcriptions';
+import { Ingests } from './ingests';
 import { Pulls } from './pulls';
 
 export interface RtcflowClientOptions {
@@ -27,6 +28,8 @@ export function recordingWorkflowId(input: { profile: string; channel: string; r
 export class RtcflowClient {
   /** Real-Time STT sessions: `start`, `status`, `update`, `stop`, `requestStop` */
   readonly transcriptions: Transcriptions;
+  /** Media Gateway ingest sessions: `start`, `status` (push address and key), `update` (mute), `stop`, `requestStop` */
+  readonly ingests: Ingests;
   /** Media Pull sessions (stream URL → channel): `start`, `status`, `update` (streamUrl, pause, volume, seek), `stop`, `requestStop` */
   readonly pulls: Pulls;
 
@@ -35,6 +38,7 @@ export class RtcflowClient {
     readonly taskQueue: string,
   ) {
     this.transcriptions = new Transcriptions(temporal, taskQueue);
+    this.ingests = new Ingests(temporal, taskQueue);
     this.pulls = new Pulls(temporal, taskQueue);
   }
 
@@ -98,5 +102,7 @@ export type { CloudRecordingInput, CloudRecordingResult, CloudRecordingStatus, S
 export { InvalidInputError, Transcriptions };
 export { transcriptionWorkflowId } from './transcriptions';
 export type { SttChange, SttConfig, SttInput, SttResult, SttStatus } from './transcriptions';
+export { Ingests, ingestWorkflowId } from './ingests';
+export type { IngestChange, IngestInput, IngestResult, IngestStatus, MuteState } from './ingests';
 export { Pulls, pullWorkflowId } from './pulls';
 export type { PullChange, PullInput, PullPlayback, PullResult, PullStatus } from './pulls';

@@ -17,6 +17,8 @@ export const NcsEvent = z.looseObject({
     /** Real-Time STT 7.x */
     channel: z.string().optional(),
     agent_id: z.string().optional(),
+    /** Media Gateway (productId 10): the channel and host uid the push publishes as */
+    rtcInfo: z.looseObject({ channel: z.string().optional(), uid: z.union([z.string(), z.number()]).optional() }).optional(),
     /** Media Push (productId 5): the converter, with its channel in transcodeOptions/rawOptions */
     converter: z
       .looseObject({
