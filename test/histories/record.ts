@@ -21,6 +21,8 @@ import type { CloudRecordingInput } from '../../src/schemas/workflows/cloud-reco
 import { cloudRecording, recordingStatusQuery, stopUpdate, updateLayoutUpdate } from '../../workflows/cloud-recording';
 import type { SttInput } from '../../src/schemas/workflows/stt';
 import { stt, sttStatusQuery, sttStopUpdate, sttUpdate } from '../../workflows/stt';
+import type { PullInput } from '../../src/schemas/workflows/pull';
+import { pull, pullStatusQuery, pullStopUpdate, pullUpdate } from '../../workflows/pull';
 import { EmulatorControl, spawnEmulator } from '../helpers/emulator';
 import { testConfig, withWorker } from '../helpers/temporal';
 import { WEB_RECORDER_SERVICE } from '../helpers/fixtures';
@@ -144,6 +146,101 @@ Object.assign(SCENARIOS, {
     sttSession(ctx, sttInput({ pollIntervalMs: 100, maxHistoryEvents: 100 }), async (h) => {
       await eventually(async () => ((await h.query(sttStatusQuery)).continuedAsNew >= 1 ? true : undefined), 'a continue-as-new');
       await h.executeUpdate(sttUpdate, { args: [{ languages: ['fr-FR'] }] });
+    }),
+});
+
+const pullInput = (extra: Partial<PullInput> = {}): PullInput => ({
+  channel: uniqueId('hist-pull'),
+  region: 'na',
+  streamUrl: 'https://media.example.com/vod/keynote.mp4',
+  listDelayMs: 1_000,
+  confirmPollMs: 250,
+  pollIntervalMs: 300,
+  ...extra,
+});
+
+async function pullSession(ctx: Ctx, input: PullInput, during: (h: WorkflowHandle<typeof pull>) => Promise<void> = async () => undefined): Promise<WorkflowHandle> {
+  const h = await ctx.env.client.workflow.start(pull, { taskQueue: ctx.taskQueue, workflowId: uniqueId('hist-pull'), args: [input] });
+  await eventually(async () => ((await h.query(pullStatusQuery)).phase === 'playing' ? true : undefined), 'playing');
+  await during(h);
+  await h.executeUpdate(pullStopUpdate, { args: [{ reason: 'recorded history' }] });
+  return h;
+}
+
+Object.assign(SCENARIOS, {
+  'pull-updates': (ctx: Ctx) =>
+    pullSession(ctx, pullInput(), async (h) => {
+      await h.executeUpdate(pullUpdate, { args: [{ volume: 150 }] });
+      await h.executeUpdate(pullUpdate, { args: [{ streamUrl: 'rtmp://live.example.com/app/stream-2', isPause: true }] });
+      await h.executeUpdate(pullUpdate, { args: [{ seekPosition: 30, isPause: false }] });
+    }),
+  // a failed player deleted and re-created, resuming with playTs
+  'pull-recreate': (ctx: Ctx) =>
+    pullSession(ctx, pullInput({ restartOnFailure: true }), async (h) => {
+      const first = (await h.query(pullStatusQuery)).playerId;
+      await ctx.control.json('POST', `/_emulator/agora/media-pull/players/${first}/fail`);
+      await eventually(async () => {
+        const s = await h.query(pullStatusQuery);
+        return s.phase === 'playing' && s.playerId !== first ? true : undefined;
+      }, 'a second player playing');
+    }),
+  'pull-ambiguous-create': async (ctx: Ctx) => {
+    await ctx.control.addFault({ match: { product: 'media-pull', operation: 'create' }, action: { type: 'drop-response' }, count: 1 });
+    return pullSession(ctx, pullInput());
+  },
+});
+
+const relayTranscoding = (width: number): NonNullable<RelayInput['transcoding']> => ({
+  audioOptions: {},
+  videoOptions: { canvas: { width, height: 720 }, layout: [{ rtcStreamUid: 701, region: { xPos: 0, yPos: 0, width, height: 720 } }], bitrate: 2000 },
+});
+
+/** A relay of a channel whose host (uid 701) publishes, so its converter runs; stopped after `during`. */
+async function relaySession(ctx: Ctx, extra: Partial<RelayInput>, during: (h: WorkflowHandle<typeof relay>) => Promise<void> = async () => undefined): Promise<WorkflowHandle> {
+  const channel = uniqueId('hist-relay');
+  await ctx.control.join(EMULATOR_AGORA.appId, channel, '701');
+  const input: RelayInput = {
+    channel,
+    region: 'na',
+    rtmpUrl: 'rtmp://cdn.example.com/live/a',
+    transcoding: relayTranscoding(1280),
+    pollIntervalMs: 300,
+    confirmPollMs: 100,
+    ...extra,
+  };
+  const h = await ctx.env.client.workflow.start(relay, { taskQueue: ctx.taskQueue, workflowId: uniqueId('hist-relay'), args: [input] });
+  await eventually(async () => ((await h.query(relayStatusQuery)).phase === 'running' ? true : undefined), 'running');
+  await during(h);
+  await h.executeUpdate(relayStopUpdate, { args: [{ reason: 'recorded history' }] });
+  await ctx.control.leave(EMULATOR_AGORA.appId, channel, '701');
+  return h;
+}
+
+Object.assign(SCENARIOS, {
+  'relay-updates': (ctx: Ctx) =>
+    relaySession(ctx, {}, async (h) => {
+      await h.executeUpdate(relayUpdate, { args: [{ transcoding: relayTranscoding(960) }] });
+      await h.executeUpdate(relayUpdate, { args: [{ rtmpUrl: 'rtmp://cdn.example.com/live/b' }] });
+    }),
+  'relay-continue-as-new': (ctx: Ctx) =>
+    relaySession(ctx, { pollIntervalMs: 100, maxHistoryEvents: 100 }, async (h) => {
+      await h.executeUpdate(relayUpdate, { args: [{ rtmpUrl: 'rtmp://cdn.example.com/live/run-1' }] });
+      await eventually(async () => ((await h.query(relayStatusQuery)).continuedAsNew >= 1 ? true : undefined), 'a continue-as-new');
+      await h.executeUpdate(relayUpdate, { args: [{ rtmpUrl: 'rtmp://cdn.example.com/live/run-2' }] });
+    }),
+  'relay-ambiguous-create': async (ctx: Ctx) => {
+    await ctx.control.addFault({ match: { product: 'media-push', operation: 'create' }, action: { type: 'drop-response' }, count: 1 });
+    return relaySession(ctx, {});
+  },
+  // a failed converter deleted and re-created (restartOnFailure)
+  'relay-recreate': (ctx: Ctx) =>
+    relaySession(ctx, { restartOnFailure: true }, async (h) => {
+      const first = (await h.query(relayStatusQuery)).converterId;
+      await ctx.control.json('POST', `/_emulator/agora/media-push/converters/${first}/fail`);
+      await eventually(async () => {
+        const s = await h.query(relayStatusQuery);
+        return s.phase === 'running' && s.converterId !== first ? true : undefined;
+      }, 'a second converter running');
     }),
 });
 
