@@ -21,6 +21,9 @@ import type { CloudRecordingInput } from '../../src/schemas/workflows/cloud-reco
 import { cloudRecording, recordingStatusQuery, stopUpdate, updateLayoutUpdate } from '../../workflows/cloud-recording';
 import type { SttInput } from '../../src/schemas/workflows/stt';
 import { stt, sttStatusQuery, sttStopUpdate, sttUpdate } from '../../workflows/stt';
+import type { RelayInput } from '../../src/schemas/workflows/relay';
+import { relay, relayStatusQuery, relayStopUpdate, relayUpdate } from '../../workflows/relay';
+import { EMULATOR_AGORA } from '../../emulator/defaults';
 import type { PullInput } from '../../src/schemas/workflows/pull';
 import { pull, pullStatusQuery, pullStopUpdate, pullUpdate } from '../../workflows/pull';
 import { EmulatorControl, spawnEmulator } from '../helpers/emulator';
