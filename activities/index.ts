@@ -1,6 +1,7 @@
 /** createActivities(deps): the only place activities get their dependencies. */
 import { createCloudRecordingActivities } from './cloud-recording';
 import { createSttActivities } from './stt';
+import { createPullActivities } from './pull';
 import { createRelayActivities } from './relay';
 import { createIngestActivities } from './ingest';
 import type { ActivityDeps } from './deps';
@@ -9,6 +10,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCloudRecordingActivities(deps),
     ...createSttActivities(deps),
+    ...createPullActivities(deps),
     ...createIngestActivities(deps),
     ...createRelayActivities(deps),
   };

@@ -8,6 +8,7 @@ import { NCS_PRODUCT_CLOUD_RECORDING } from '../agora/meanings/cloud-recording';
 import { NCS_PRODUCT_STT } from '../agora/meanings/stt';
 import { NCS_PRODUCT_MEDIA_GATEWAY } from '../agora/meanings/media-gateway';
 import { MEDIA_PUSH_NCS_PRODUCT_ID } from '../agora/meanings/media-push';
+import { MEDIA_PULL_NCS_PRODUCT_ID } from '../agora/meanings/media-pull';
 import type { NcsEvent } from '../schemas/agora/ncs';
 
 export interface NcsRoute {
@@ -23,6 +24,7 @@ export const NCS_ROUTES: Record<number, NcsRoute> = {
   [NCS_PRODUCT_STT]: { product: 'stt', channelOf: (p) => p.channel },
   [NCS_PRODUCT_MEDIA_GATEWAY]: { product: 'media-gateway', channelOf: (p) => p.rtcInfo?.channel },
   [MEDIA_PUSH_NCS_PRODUCT_ID]: { product: 'media-push', channelOf: (p) => p.converter?.transcodeOptions?.rtcChannel ?? p.converter?.rawOptions?.rtcChannel },
+  [MEDIA_PULL_NCS_PRODUCT_ID]: { product: 'media-pull', channelOf: (p) => p.player?.channelName },
 };
 
 export function verifyNcsSignature(secret: string, rawBody: string, headers: Record<string, string | string[] | undefined>): boolean {
