@@ -10,6 +10,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCloudRecordingActivities(deps),
     ...createSttActivities(deps),
+    ...createIngestActivities(deps),
     ...createPullActivities(deps),
     ...createIngestActivities(deps),
     ...createRelayActivities(deps),

@@ -26,6 +26,8 @@ import { relay, relayStatusQuery, relayStopUpdate, relayUpdate } from '../../wor
 import { EMULATOR_AGORA } from '../../emulator/defaults';
 import type { PullInput } from '../../src/schemas/workflows/pull';
 import { pull, pullStatusQuery, pullStopUpdate, pullUpdate } from '../../workflows/pull';
+import type { IngestInput } from '../../src/schemas/workflows/ingest';
+import { ingest, ingestStatusQuery, ingestStopUpdate, ingestUpdate } from '../../workflows/ingest';
 import { EmulatorControl, spawnEmulator } from '../helpers/emulator';
 import { testConfig, withWorker } from '../helpers/temporal';
 import { WEB_RECORDER_SERVICE } from '../helpers/fixtures';
@@ -244,6 +246,51 @@ Object.assign(SCENARIOS, {
         const s = await h.query(relayStatusQuery);
         return s.phase === 'running' && s.converterId !== first ? true : undefined;
       }, 'a second converter running');
+    }),
+});
+
+const ENCODERS = '/_emulator/agora/media-gateway/encoders';
+
+/** An ingest session whose key an emulated encoder pushes with, live until `during` is done; stopped unless `during` ended it. */
+async function ingestSession(ctx: Ctx, extra: Partial<IngestInput>, during: (h: WorkflowHandle<typeof ingest>, encoderId: string) => Promise<void>): Promise<WorkflowHandle> {
+  const input: IngestInput = { channel: uniqueId('hist-ingest'), uid: '100', pollIntervalMs: 300, muteVerifyMs: 200, reconnectWatchMs: 300, ...extra };
+  const h = await ctx.env.client.workflow.start(ingest, { taskQueue: ctx.taskQueue, workflowId: uniqueId('hist-ingest'), args: [input] });
+  const waiting = await eventually(async () => {
+    const s = await h.query(ingestStatusQuery);
+    return s.phase === 'waiting-for-encoder' ? s : undefined;
+  }, 'waiting for the encoder');
+  const enc = await ctx.control.json<{ id: string }>('POST', ENCODERS, { streamKey: waiting.push!.streamKey });
+  await eventually(async () => ((await h.query(ingestStatusQuery)).phase === 'live' ? true : undefined), 'live');
+  await during(h, enc.id);
+  if ((await h.describe()).status.name === 'RUNNING') await h.executeUpdate(ingestStopUpdate, { args: [{ reason: 'recorded history' }] });
+  await h.result().catch(() => undefined);
+  return h;
+}
+
+Object.assign(SCENARIOS, {
+  // mute, unmute, a network drop (a new sid, re-muted), stop: the key destroyed before the push is cut
+  'ingest-mute-reconnect': (ctx: Ctx) =>
+    ingestSession(ctx, {}, async (h, encoderId) => {
+      await h.executeUpdate(ingestUpdate, { args: [{ audioMuted: true }] });
+      await h.executeUpdate(ingestUpdate, { args: [{ audioMuted: false, videoMuted: true }] });
+      const before = (await h.query(ingestStatusQuery)).sid;
+      await ctx.control.json('POST', `${ENCODERS}/${encoderId}/drop`);
+      await eventually(async () => {
+        const s = await h.query(ingestStatusQuery);
+        return s.phase === 'live' && s.sid !== before && s.muteApplied ? true : undefined;
+      }, 'the reconnected push live and muted');
+    }),
+  // the key's expiresAfter runs out on the emulator clock: the session ends with its reason
+  'ingest-key-expiry': (ctx: Ctx) =>
+    ingestSession(ctx, { expiresAfter: 60 }, async (h) => {
+      await ctx.control.advanceClock(61_000);
+      await h.result();
+    }),
+  // cancelled while live: the same teardown in a non-cancellable scope
+  'ingest-cancel': (ctx: Ctx) =>
+    ingestSession(ctx, {}, async (h) => {
+      await h.cancel();
+      await h.result().catch(() => undefined);
     }),
 });
 
