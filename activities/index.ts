@@ -10,7 +10,6 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCloudRecordingActivities(deps),
     ...createSttActivities(deps),
-    ...createIngestActivities(deps),
     ...createPullActivities(deps),
     ...createIngestActivities(deps),
     ...createRelayActivities(deps),

@@ -1,7 +1,6 @@
 /** Every workflow the rtcflow worker runs (the bundle entry). */
 export { cloudRecording } from './cloud-recording/workflow';
 export { stt } from './stt/workflow';
-export { ingest } from './ingest/workflow';
 export { pull } from './pull/workflow';
 export { ingest } from './ingest/workflow';
 export { relay } from './relay/workflow';

@@ -9,7 +9,6 @@
  * Every other session kind has the same four routes (./sessions.ts), under its own base:
  *   POST <base> (start) · GET <base>/:id (status) · PATCH <base>/:id (change) · POST <base>/:id/stop
  *   /v1/transcriptions   Real-Time STT: PATCH changes languages / audio uids / translation → {config}
- *   /v1/ingests          Media Gateway ingest: GET shows the push address and key; PATCH mutes/unmutes → {mute}
  *   /v1/relays           Media Push relay (channel → CDN): PATCH changes rtmpUrl / transcoding → {config}
  *   /v1/ingests          Media Gateway ingest: GET shows the push address and key; PATCH mutes/unmutes → {mute}
  *   /v1/pulls            Media Pull (stream URL → channel): PATCH changes streamUrl / isPause / volume / seekPosition → {playback}
@@ -120,7 +119,6 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   });
 
   sessionRoutes(app, '/v1/transcriptions', rtc.transcriptions, fail, { changeKey: 'config' });
-  sessionRoutes(app, '/v1/ingests', rtc.ingests, fail, { changeKey: 'mute' });
   sessionRoutes(app, '/v1/relays', rtc.relays, fail, { changeKey: 'config' });
   sessionRoutes(app, '/v1/ingests', rtc.ingests, fail, { changeKey: 'mute' });
   sessionRoutes(app, '/v1/pulls', rtc.pulls, fail, { changeKey: 'playback' });

@@ -8,8 +8,6 @@
  *   rtcflow stt status <id> [--json]
  *   rtcflow stt update <id> [--language …] [--uid …] [--translate en-US:fr-FR,de-DE | --no-translate] [--json]
  *   rtcflow stt stop <id> [--reason text] [--json]
- *   rtcflow ingest start --channel <name> --uid <uid> [--region na] [--expires-after S] [--template id] [--json]
- *   rtcflow ingest status|stop <id> [--json]   ·   rtcflow ingest update <id> [--mute-audio|--unmute-audio] [--mute-video|--unmute-video] [--json]
  *   rtcflow relay start --channel <name> --region na --rtmp-url rtmp://… (--transcoding '<json>' | --raw-uid N) [--json]
  *   rtcflow relay status|stop <id> [--json] · rtcflow relay update <id> [--rtmp-url …] [--transcoding '<json>'] [--json]
  *   rtcflow ingest start --channel <name> --uid <uid> [--region na] [--expires-after S] [--template id] [--json]
@@ -26,7 +24,6 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { InvalidInputError } from '../errors';
 import { registerRecordCommands } from './record';
 import { registerSttCommands } from './stt';
-import { registerIngestCommands } from './ingest';
 import { registerRelayCommands } from './relay';
 import { registerIngestCommands } from './ingest';
 import { registerPullCommands } from './pull';
@@ -35,7 +32,6 @@ const program = new Command('rtcflow').description('durable orchestration of clo
 
 registerRecordCommands(program);
 registerSttCommands(program);
-registerIngestCommands(program);
 registerRelayCommands(program);
 registerIngestCommands(program);
 registerPullCommands(program);

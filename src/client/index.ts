@@ -11,7 +11,6 @@ import { Layout, StreamSubscribe } from '../schemas/agora/cloud-recording';
 import type { cloudRecording } from '../../workflows/cloud-recording';
 import { stopWithResult, type StartedSession } from './stop';
 import { Transcriptions } from './transcriptions';
-import { Ingests } from './ingests';
 import { Relays } from './relays';
 import { Ingests } from './ingests';
 import { Pulls } from './pulls';
@@ -30,8 +29,6 @@ export function recordingWorkflowId(input: { profile: string; channel: string; r
 export class RtcflowClient {
   /** Real-Time STT sessions: `start`, `status`, `update`, `stop`, `requestStop` */
   readonly transcriptions: Transcriptions;
-  /** Media Gateway ingest sessions: `start`, `status` (push address and key), `update` (mute), `stop`, `requestStop` */
-  readonly ingests: Ingests;
   /** Media Push relays (channel → CDN): `start`, `status`, `update` (rtmpUrl, transcoding), `stop`, `requestStop` */
   readonly relays: Relays;
   /** Media Gateway ingest sessions: `start`, `status` (push address and key), `update` (mute), `stop`, `requestStop` */
@@ -44,7 +41,6 @@ export class RtcflowClient {
     readonly taskQueue: string,
   ) {
     this.transcriptions = new Transcriptions(temporal, taskQueue);
-    this.ingests = new Ingests(temporal, taskQueue);
     this.relays = new Relays(temporal, taskQueue);
     this.ingests = new Ingests(temporal, taskQueue);
     this.pulls = new Pulls(temporal, taskQueue);
@@ -110,8 +106,6 @@ export type { CloudRecordingInput, CloudRecordingResult, CloudRecordingStatus, S
 export { InvalidInputError, Transcriptions };
 export { transcriptionWorkflowId } from './transcriptions';
 export type { SttChange, SttConfig, SttInput, SttResult, SttStatus } from './transcriptions';
-export { Ingests, ingestWorkflowId } from './ingests';
-export type { IngestChange, IngestInput, IngestResult, IngestStatus, MuteState } from './ingests';
 export { Relays, relayWorkflowId } from './relays';
 export type { RelayChange, RelayConfig, RelayInput, RelayResult, RelayStatus } from './relays';
 export { Ingests, ingestWorkflowId } from './ingests';

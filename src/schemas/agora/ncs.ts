@@ -17,8 +17,6 @@ export const NcsEvent = z.looseObject({
     /** Real-Time STT 7.x */
     channel: z.string().optional(),
     agent_id: z.string().optional(),
-    /** Media Gateway (productId 10): the channel and host uid the push publishes as */
-    rtcInfo: z.looseObject({ channel: z.string().optional(), uid: z.union([z.string(), z.number()]).optional() }).optional(),
     /**
      * Media Pull (productId 4): the player. A plain object on purpose: only these fields are kept, so the
      * player's RTC token (which the event may echo) never reaches a workflow's history.
