@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { request } from 'undici';
 import { RtcflowClient, pullWorkflowId } from '../../src/client';
+import { buildApiServer } from '../../src/api/server';
 import type { Config } from '../../src/config';
 import type { PullInput } from '../../src/schemas/workflows/pull';
 import { pull, pullStatusQuery, pullStopSignal, pullStopUpdate, pullUpdate, type PullPhase } from '../../workflows/pull';
@@ -334,6 +336,67 @@ test('the max duration deletes the player; a delete answered 504 is confirmed by
   // the fault answered before the emulator read the player: find the deletes by their path
   const deletes = (await control.requests({ product: 'media-pull' })).filter((r) => r.operation === 'delete' && r.path.includes(result.players[0]!.id)).map((r) => r.status);
   expect(deletes).toEqual([504, 200]);
+  await expectNoPlayer(channel);
+});
+
+test('through the HTTP API: bad input answers 400 with the issues; start, status, change, stop', async () => {
+  const channel = uniqueId('http-pull');
+  await withWorker(env, config, async (tq) => {
+    const app = buildApiServer({ client: env.client, taskQueue: tq });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const addr = app.server.address();
+    const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    const call = async (method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) => {
+      const res = await request(`${base}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { statusCode: res.statusCode, json: (await res.body.json()) as any };
+    };
+    try {
+      const bad = await call('POST', '/v1/pulls', { channel, region: 'na', streamUrl: VOD, playerId: 'x' });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json).toMatchObject({ error: 'invalid_input', issues: [expect.stringMatching(/playerId/)] });
+
+      const started = await call('POST', '/v1/pulls', input(channel));
+      expect(started.statusCode).toBe(201);
+      const { id, runId } = started.json;
+      expect(id).toBe(pullWorkflowId({ profile: 'default', role: 'main', channel }));
+      world.track(env.client.workflow.getHandle(id, undefined, { firstExecutionRunId: runId }));
+      const url = `/v1/pulls/${encodeURIComponent(id)}`;
+      await eventually(async () => ((await call('GET', url)).json.phase === 'playing' ? true : undefined), 'playing over HTTP');
+
+      const refused = await call('PATCH', url, { volume: 300 });
+      expect(refused.statusCode).toBe(400);
+      const changed = await call('PATCH', url, { volume: 5 });
+      expect(changed.json).toEqual({ id, playback: { streamUrl: VOD, isPause: false, volume: 5, seeks: 0 } });
+
+      const stopped = await call('POST', `${url}/stop`, { reason: 'http over' });
+      expect(stopped.json).toMatchObject({ id, outcome: 'stopped', reason: 'http over', updates: 1 });
+    } finally {
+      await app.close();
+    }
+  });
+  expect(await updates(channel)).toEqual(['200:1:{"audioOptions":{"volume":5}}']);
+  await expectNoPlayer(channel);
+});
+
+test('a stream that cannot be played: each player is deleted and replaced, up to maxStartAttempts, then the session fails with none left', async () => {
+  const channel = uniqueId('pull-unreachable');
+  await withWorker(env, config, async (tq) => {
+    const h = await start(tq, input(channel, { streamUrl: 'https://origin.example.invalid/live.flv', maxStartAttempts: 2 }));
+    const err = await failureOf(h);
+    expect((err.cause as ApplicationFailure).type).toBe('PlayerNotPlaying');
+    expect(err.cause?.message).toMatch(/2 tried; the last: the player failed/);
+    expect(await h.query(pullStatusQuery)).toMatchObject({
+      phase: 'failed',
+      players: [expect.objectContaining({ endReason: expect.stringMatching(/failed/) }), expect.anything()],
+    });
+  });
+  const ops = await operations(channel);
+  expect(ops.filter((o) => o.startsWith('create'))).toEqual(['create:200', 'create:200']);
+  expect(ops.filter((o) => o.startsWith('delete'))).toEqual(['delete:200', 'delete:200']);
   await expectNoPlayer(channel);
 });
 
