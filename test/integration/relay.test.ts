@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { request } from 'undici';
 import { EMULATOR_AGORA } from '../../emulator/defaults';
 import { converterName } from '../../src/agora/meanings/media-push';
+import { buildApiServer } from '../../src/api/server';
 import { relayWorkflowId, RtcflowClient } from '../../src/client';
 import type { Config } from '../../src/config';
 import type { RelayInput, RelayTranscoding } from '../../src/schemas/workflows/relay';
@@ -170,6 +172,45 @@ test('through the CLI: start, status until running, update the CDN address, stop
   // only what changed is sent, as a FieldMask
   expect(u).toMatchObject({ sequence: 0, fields: 'rtmpUrl', body: { converter: { rtmpUrl: 'rtmp://cdn.example.com/live/b' } } });
   expect(u!.body.converter.transcodeOptions).toBeUndefined();
+  await expectNothingRunning(channel);
+});
+
+test('through the HTTP API: POST, GET, PATCH and stop under /v1/relays; bad input answers 400 with its issues', async () => {
+  const channel = await liveChannel('http-relay');
+  await withWorker(env, config, async (tq) => {
+    const api = buildApiServer({ client: env.client, taskQueue: tq });
+    await api.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
+    const call = async (method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) => {
+      const res = await request(`${base}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.statusCode, body: (await res.body.json()) as any };
+    };
+    try {
+      expect(await call('POST', '/v1/relays', { ...input(channel), region: 'NA' })).toMatchObject({
+        status: 400,
+        body: { issues: ['region: region must be one of cn, ap, na, eu (lower-case)'] },
+      });
+      const both = await call('POST', '/v1/relays', { ...input(channel), raw: { rtcStreamUid: 701 } });
+      expect(both).toMatchObject({ status: 400, body: { issues: ['transcoding: give exactly one of transcoding and raw'] } });
+      const started = await call('POST', '/v1/relays', input(channel));
+      expect(started.status).toBe(201);
+      world.track(env.client.workflow.getHandle(started.body.id));
+      const id = encodeURIComponent(started.body.id);
+      await eventually(async () => ((await call('GET', `/v1/relays/${id}`)).body.phase === 'running' ? true : undefined), 'running over HTTP');
+      expect(await call('PATCH', `/v1/relays/${id}`, { rtmpUrl: 'rtmp://cdn.example.com/live/http' })).toMatchObject({
+        status: 200,
+        body: { config: { rtmpUrl: 'rtmp://cdn.example.com/live/http' } },
+      });
+      expect(await call('POST', `/v1/relays/${id}/stop`, { reason: 'http done' })).toMatchObject({ status: 200, body: { outcome: 'stopped', reason: 'http done', updates: 1 } });
+      expect((await call('GET', `/v1/relays/${encodeURIComponent(relayWorkflowId({ profile: 'default', role: 'main', channel: 'nobody' }))}`)).status).toBe(404);
+    } finally {
+      await api.close();
+    }
+  });
   await expectNothingRunning(channel);
 });
 
