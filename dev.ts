@@ -12,7 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { buildApiServer } from './src/api/server';
 import { NativeConnection } from '@temporalio/worker';
 import { createWorker } from './worker';
-import { loadConfig } from './src/config';
+import { loadConfig, sparkRtcCallbackKeys } from './src/config';
 import { ConfigValidationError } from './src/errors';
 import { startEmulator, type RunningEmulator } from './emulator/server';
 import { EMULATOR_ACCOUNT } from './emulator/defaults';
@@ -45,7 +45,12 @@ async function main(): Promise<void> {
 
   // the HTTP API and the webhook receivers
   const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporal.namespace });
-  const api = buildApiServer({ client, taskQueue: config.temporal.taskQueue, agoraNcsSecret: config.webhooks.agoraNcsSecret });
+  const api = buildApiServer({
+    client,
+    taskQueue: config.temporal.taskQueue,
+    agoraNcsSecret: config.webhooks.agoraNcsSecret,
+    sparkrtcCallbackKeys: sparkRtcCallbackKeys(config),
+  });
   await api.listen({ host: '127.0.0.1', port: config.apiPort });
   const apiUrl = `http://127.0.0.1:${config.apiPort}`;
   stops.push(async () => {
@@ -53,6 +58,7 @@ async function main(): Promise<void> {
     await client.connection.close();
   });
   lines.push(`HTTP API             ${apiUrl}/v1/recordings  (NCS webhooks: ${apiUrl}/webhooks/agora/ncs)`);
+  lines.push(`SparkRTC callbacks   ${apiUrl}/webhooks/sparkrtc/<profile>  (rtcflow sparkrtc callback set --url …)`);
 
   let emulator: RunningEmulator | undefined;
   if (config.usesEmulator) {

@@ -4,6 +4,7 @@ import { createSttActivities } from './stt';
 import { createPullActivities } from './pull';
 import { createRelayActivities } from './relay';
 import { createIngestActivities } from './ingest';
+import { createSparkRtcRecordingActivities } from './sparkrtc-recording';
 import type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPullActivities(deps),
     ...createIngestActivities(deps),
     ...createRelayActivities(deps),
+    ...createSparkRtcRecordingActivities(deps),
   };
 }
 

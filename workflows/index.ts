@@ -1,6 +1,7 @@
 /** Every workflow the rtcflow worker runs (the bundle entry). */
 export { cloudRecording } from './cloud-recording/workflow';
 export { stt } from './stt/workflow';
+export { sparkrtcRecording } from './sparkrtc-recording/workflow';
 export { pull } from './pull/workflow';
 export { ingest } from './ingest/workflow';
 export { relay } from './relay/workflow';

@@ -2,6 +2,7 @@
  * rtcflow's HTTP server: the HTTP API for sessions and the vendor webhook receivers.
  *
  * POST /v1/recordings                 start (or join the running) recording  → 201 {id, runId}
+ *                                     (Agora by default; `"vendor": "sparkrtc"` starts a SparkRTC job)
  * GET  /v1/recordings/:id             status (phase, sid, files, layout…)
  * PUT  /v1/recordings/:id/layout      replace the whole layout               → the layout applied
  * POST /v1/recordings/:id/stop        stop and return the result (files)
@@ -20,6 +21,9 @@
  * (same noticeId) are answered 200 and dropped, and the event is signalled to every running workflow
  * of that product on that channel; each workflow keeps only the events of its own sid/uid. Agora needs
  * a 200 within 10 s, so signalling is bounded; a failure answers 503 and NCS resends.
+ *
+ * POST /webhooks/sparkrtc/:profile — a SparkRTC record callback (./sparkrtc-callbacks.ts): X-Rtc-Signature
+ * checked with the profile's auth_key, stale and replayed deliveries dropped, signalled to the owning session.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -28,6 +32,7 @@ import { failWith, idOf, reasonOf, sessionRoutes } from './sessions';
 import { ncsEventSignal } from '../../workflows/agora-ncs';
 import { NcsEvent } from '../schemas/agora/ncs';
 import { NCS_ROUTES, RecentIds, verifyNcsSignature } from './ncs';
+import { registerSparkRtcCallbacks } from './sparkrtc-callbacks';
 
 export interface ApiServerOptions {
   client: Client;
@@ -35,6 +40,8 @@ export interface ApiServerOptions {
   taskQueue?: string;
   /** the NCS secret configured in Agora Console */
   agoraNcsSecret?: string;
+  /** SparkRTC profile name → its record callback's auth_key (src/config `callbackAuthKey`) */
+  sparkrtcCallbackKeys?: Record<string, string>;
   logger?: (line: string) => void;
 }
 
@@ -85,6 +92,8 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
       }
     });
   });
+
+  registerSparkRtcCallbacks(app, { client: opts.client, authKeys: opts.sparkrtcCallbackKeys ?? {}, log });
 
   const rtc = new RtcflowClient(opts.client, opts.taskQueue ?? 'rtcflow');
   const fail = failWith(log);

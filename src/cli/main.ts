@@ -4,6 +4,9 @@
  *   rtcflow record status <id> [--json]
  *   rtcflow record stop <id> [--reason text] [--json]
  *   rtcflow record layout <id> --layout '<json>' [--json]
+ *   rtcflow record start --vendor sparkrtc --kind mix|single --channel <room> --rule <ruleId> [--user <id> --video camera|screen|audio]
+ *                        [--encode-template 1280*720_15_2260 --layout '<json>'] [--json]   (status/stop/layout as above)
+ *   rtcflow sparkrtc rules|auto-record|callback|room|job-rule ...   SparkRTC management (./sparkrtc.ts)
  *   rtcflow stt start --channel <name> --language en-US [--language ja-JP] [--version 7|6] [--json]
  *   rtcflow stt status <id> [--json]
  *   rtcflow stt update <id> [--language …] [--uid …] [--translate en-US:fr-FR,de-DE | --no-translate] [--json]
@@ -24,6 +27,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { InvalidInputError } from '../errors';
 import { registerRecordCommands } from './record';
 import { registerSttCommands } from './stt';
+import { registerSparkRtcCommands } from './sparkrtc';
 import { registerRelayCommands } from './relay';
 import { registerIngestCommands } from './ingest';
 import { registerPullCommands } from './pull';
@@ -32,6 +36,7 @@ const program = new Command('rtcflow').description('durable orchestration of clo
 
 registerRecordCommands(program);
 registerSttCommands(program);
+registerSparkRtcCommands(program);
 registerRelayCommands(program);
 registerIngestCommands(program);
 registerPullCommands(program);

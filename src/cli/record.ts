@@ -1,15 +1,20 @@
-/** `rtcflow record start|status|stop|layout`: Agora Cloud Recording sessions. */
+/**
+ * `rtcflow record start|status|stop|layout`: recording sessions of either vendor — Agora Cloud Recording
+ * (the default) or, with `--vendor sparkrtc --kind mix|single`, a SparkRTC job (options in ./sparkrtc.ts).
+ */
 import type { Command } from 'commander';
-import type { CloudRecordingInput } from '../schemas/workflows/cloud-recording';
+import type { RecordingInput } from '../client/recordings';
 import { duration, jsonOption, out, positive, statusAndStop, withClient } from './common';
+import { addSparkRtcRecordOptions, sparkRtcRecordInput } from './sparkrtc';
 
 export function registerRecordCommands(program: Command): void {
-  const record = program.command('record').description('Agora Cloud Recording sessions');
+  const record = program.command('record').description('recording sessions: Agora Cloud Recording, or Huawei SparkRTC jobs (--vendor sparkrtc)');
 
-  record
+  const start = record
     .command('start')
     .description('start (or join the running) recording of a channel')
-    .requiredOption('--channel <name>', 'RTC channel name')
+    .requiredOption('--channel <name>', 'RTC channel name (SparkRTC: the room_id)')
+    .option('--vendor <vendor>', 'agora | sparkrtc', 'agora')
     .option('--mode <mode>', 'individual | mix | web', 'mix')
     .option('--profile <name>', 'Agora profile', 'default')
     .option('--storage-profile <name>', 'storage profile', 'default')
@@ -18,37 +23,42 @@ export function registerRecordCommands(program: Command): void {
     .option('--poll-interval <duration>', 'how often to query the recorder', duration)
     .option('--max-idle <seconds>', 'recordingConfig.maxIdleTime', positive)
     .option('--web-url <url>', 'page to record (web mode)')
-    .option('--json', 'print one JSON object')
-    .action(async (o) => {
-      const input: CloudRecordingInput = {
-        channel: o.channel,
-        mode: o.mode,
-        profile: o.profile,
-        storageProfile: o.storageProfile,
-        role: o.role,
-        recorderUid: o.uid,
-        pollIntervalMs: o.pollInterval,
-        clientRequest: {
-          ...(o.maxIdle ? { recordingConfig: { maxIdleTime: o.maxIdle } } : {}),
-          ...(o.webUrl
-            ? {
-                extensionServiceConfig: {
-                  errorHandlePolicy: 'error_abort',
-                  extensionServices: [
-                    {
-                      serviceName: 'web_recorder_service',
-                      errorHandlePolicy: 'error_abort',
-                      serviceParam: { url: o.webUrl, audioProfile: 0, videoWidth: 1280, videoHeight: 720, maxRecordingHour: 72 },
-                    },
-                  ],
-                },
-              }
-            : {}),
-        },
-      };
-      const started = await withClient((c) => c.startRecording(input));
-      out(!!o.json, started, () => `recording session ${started.id} (run ${started.runId})`);
-    });
+    .option('--json', 'print one JSON object');
+  addSparkRtcRecordOptions(start).action(async (o) => {
+    if (o.vendor === 'sparkrtc') {
+      const started = await withClient((c) => c.startRecording(sparkRtcRecordInput(o)));
+      return out(!!o.json, started, () => `recording session ${started.id} (run ${started.runId})`);
+    }
+    const input: RecordingInput = {
+      ...(o.vendor !== 'agora' ? { vendor: o.vendor } : {}),
+      channel: o.channel,
+      mode: o.mode,
+      profile: o.profile,
+      storageProfile: o.storageProfile,
+      role: o.role,
+      recorderUid: o.uid,
+      pollIntervalMs: o.pollInterval,
+      clientRequest: {
+        ...(o.maxIdle ? { recordingConfig: { maxIdleTime: o.maxIdle } } : {}),
+        ...(o.webUrl
+          ? {
+              extensionServiceConfig: {
+                errorHandlePolicy: 'error_abort',
+                extensionServices: [
+                  {
+                    serviceName: 'web_recorder_service',
+                    errorHandlePolicy: 'error_abort',
+                    serviceParam: { url: o.webUrl, audioProfile: 0, videoWidth: 1280, videoHeight: 720, maxRecordingHour: 72 },
+                  },
+                ],
+              },
+            }
+          : {}),
+      },
+    };
+    const started = await withClient((c) => c.startRecording(input));
+    out(!!o.json, started, () => `recording session ${started.id} (run ${started.runId})`);
+  });
 
   statusAndStop(record, (c) => ({ status: (id) => c.recordingStatus(id), stop: (id, reason) => c.stopRecording(id, reason) }), {
     status: 'the session phase and what the recorder reported',

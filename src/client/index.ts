@@ -11,6 +11,9 @@ import { Layout, StreamSubscribe } from '../schemas/agora/cloud-recording';
 import type { cloudRecording } from '../../workflows/cloud-recording';
 import { stopWithResult, type StartedSession } from './stop';
 import { Transcriptions } from './transcriptions';
+import { agoraRecordingInput, isSparkRtcRecordingId, parseSparkRtcLayout, recordingVendorOf, SparkRtcRecordings, startSparkRtcRecording } from './recordings';
+import type { RecordingInput, RecordingLayout, RecordingResult, RecordingStatus } from './recordings';
+import { sparkRtcLayoutUpdate } from '../../workflows/sparkrtc-recording/messages';
 import { Relays } from './relays';
 import { Ingests } from './ingests';
 import { Pulls } from './pulls';
@@ -35,6 +38,8 @@ export class RtcflowClient {
   readonly ingests: Ingests;
   /** Media Pull sessions (stream URL → channel): `start`, `status`, `update` (streamUrl, pause, volume, seek), `stop`, `requestStop` */
   readonly pulls: Pulls;
+  /** SparkRTC-only operations on recording sessions (`updateRecordRule` of single jobs); the rest is the recording interface */
+  readonly sparkrtc: SparkRtcRecordings;
 
   constructor(
     readonly temporal: Client,
@@ -44,6 +49,7 @@ export class RtcflowClient {
     this.relays = new Relays(temporal, taskQueue);
     this.ingests = new Ingests(temporal, taskQueue);
     this.pulls = new Pulls(temporal, taskQueue);
+    this.sparkrtc = new SparkRtcRecordings(temporal);
   }
 
   static async connect(opts: RtcflowClientOptions = {}): Promise<RtcflowClient> {
@@ -54,10 +60,12 @@ export class RtcflowClient {
 
   /**
    * Starts a cloud recording, or returns the one already running for the same profile, channel and
-   * role (so a retried request never creates a second recording).
+   * role (so a retried request never creates a second recording). `vendor: 'sparkrtc'` starts a SparkRTC
+   * single/mixed-stream job instead (./recordings.ts); absent or 'agora', Agora Cloud Recording.
    */
-  async startRecording(input: CloudRecordingInput): Promise<StartedSession> {
-    const params = parseInput(CloudRecordingInput, input, 'cloud recording request');
+  async startRecording(input: RecordingInput): Promise<StartedSession> {
+    if (recordingVendorOf(input) === 'sparkrtc') return startSparkRtcRecording(this.temporal, this.taskQueue, input);
+    const params = parseInput(CloudRecordingInput, agoraRecordingInput(input), 'cloud recording request');
     const id = recordingWorkflowId(params);
     const handle = await this.temporal.workflow.start<typeof cloudRecording>('cloudRecording', {
       taskQueue: this.taskQueue,
@@ -68,16 +76,17 @@ export class RtcflowClient {
     return { id, runId: handle.firstExecutionRunId };
   }
 
-  async recordingStatus(id: string): Promise<CloudRecordingStatus> {
-    return this.temporal.workflow.getHandle(id).query(recordingStatusQuery);
+  /** Either vendor's status (same query); `S` names which one the caller expects (Agora's by default). */
+  async recordingStatus<S extends RecordingStatus = CloudRecordingStatus>(id: string): Promise<S> {
+    return this.temporal.workflow.getHandle(id).query(recordingStatusQuery) as Promise<S>;
   }
 
   /**
    * Stops the session and returns its result (the file list). A session that already ended returns
    * its result too.
    */
-  async stopRecording(id: string, reason?: string): Promise<CloudRecordingResult> {
-    return stopWithResult(this.temporal.workflow.getHandle<typeof cloudRecording>(id), stopUpdate, reason);
+  async stopRecording<R extends RecordingResult = CloudRecordingResult>(id: string, reason?: string): Promise<R> {
+    return stopWithResult(this.temporal.workflow.getHandle<typeof cloudRecording>(id), stopUpdate, reason) as Promise<R>;
   }
 
   /** Fire-and-forget stop: returns once the request is recorded in the session's history. */
@@ -85,10 +94,11 @@ export class RtcflowClient {
     await this.temporal.workflow.getHandle(id).signal(stopSignal, { reason });
   }
 
-  /** Replaces the whole layout of a mix/web session; returns once the recorder has it. */
-  async updateLayout(id: string, layout: Layout): Promise<Layout> {
+  /** Replaces the whole layout of a mix/web session (Agora) or mixed job (SparkRTC, by its id); returns once the recorder has it. */
+  async updateLayout<L extends RecordingLayout = Layout>(id: string, layout: L): Promise<L> {
+    if (isSparkRtcRecordingId(id)) return this.temporal.workflow.getHandle(id).executeUpdate(sparkRtcLayoutUpdate, { args: [parseSparkRtcLayout(layout)] }) as Promise<L>;
     const parsed = parseInput(Layout, layout, 'layout', '(layout)');
-    return this.temporal.workflow.getHandle(id).executeUpdate(updateLayoutUpdate, { args: [parsed] });
+    return this.temporal.workflow.getHandle(id).executeUpdate(updateLayoutUpdate, { args: [parsed] }) as Promise<L>;
   }
 
   /** Replaces the subscription lists of an individual/mix session. */
@@ -112,3 +122,8 @@ export { Ingests, ingestWorkflowId } from './ingests';
 export type { IngestChange, IngestInput, IngestResult, IngestStatus, MuteState } from './ingests';
 export { Pulls, pullWorkflowId } from './pulls';
 export type { PullChange, PullInput, PullPlayback, PullResult, PullStatus } from './pulls';
+export { isSparkRtcRecordingId, parseSparkRtcRecordingInput, SparkRtcRecordings, sparkrtcRecordingWorkflowId } from './recordings';
+export type { RecordingInput, RecordingLayout, RecordingResult, RecordingStatus } from './recordings';
+export { SparkRtcAdmin, generateCallbackAuthKey } from './sparkrtc-admin';
+export type { SparkRtcLayout, SparkRtcRecordingInput, SparkRtcRecordingResult } from '../schemas/workflows/sparkrtc-recording';
+export type { SparkRtcRecordingStatus } from '../../workflows/sparkrtc-recording/messages';

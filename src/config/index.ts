@@ -68,6 +68,8 @@ export const SparkRtcProfileSchema = z
     iam: SparkRtcIamSchema.optional(),
     /** which credential signs the calls; default: AK/SK when present, else an IAM token */
     auth: z.enum(['aksk', 'token']).optional(),
+    /** the auth_key the app's record callback is configured with (`rtcflow sparkrtc callback set`): verifies X-Rtc-Signature */
+    callbackAuthKey: z.string().min(32, 'callbackAuthKey is 32-64 characters').max(64, 'callbackAuthKey is 32-64 characters').optional(),
   })
   .superRefine((p, ctx) => {
     if ((p.ak === undefined) !== (p.sk === undefined)) ctx.addIssue({ code: 'custom', path: [p.ak ? 'sk' : 'ak'], message: 'ak and sk come as a pair' });
@@ -127,6 +129,8 @@ const EnvSchema = z.object({
   SPARKRTC_PROJECT_ID: z.string().min(1).optional(),
   SPARKRTC_APP_ID: z.string().min(1).optional(),
   SPARKRTC_ENDPOINT: sparkUrl.optional(),
+  /** the `default` SparkRTC profile's record-callback auth_key (`rtcflow sparkrtc callback set` generates one) */
+  SPARKRTC_CALLBACK_AUTH_KEY: z.string().min(32, 'is 32-64 characters').max(64, 'is 32-64 characters').optional(),
 });
 
 export interface Config {
@@ -253,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     const { iam, ...account } = emu.sparkrtc;
     sparkrtc[DEFAULT_PROFILE] = { ...account, endpoint: emulatorUrl, iam: { ...iam, endpoint: emulatorUrl, scope: 'domain' }, auth: 'aksk' };
   }
+  if (e.SPARKRTC_CALLBACK_AUTH_KEY && sparkrtc[DEFAULT_PROFILE]) sparkrtc[DEFAULT_PROFILE] = { ...sparkrtc[DEFAULT_PROFILE], callbackAuthKey: e.SPARKRTC_CALLBACK_AUTH_KEY };
   if (Object.keys(agora).length === 0 && Object.keys(sparkrtc).length === 0) throw new ConfigValidationError(`invalid configuration:\n  ${NO_VENDOR}`);
 
   // the emulator is needed as long as any profile points at it
@@ -293,6 +298,11 @@ export function resolveStorageProfile(config: Config, name: string): StorageProf
   const p = config.storage[name];
   if (!p) throw unknownProfile('storage', name, config.storage, 'RTCFLOW_STORAGE_VENDOR, _REGION, _BUCKET, _ACCESS_KEY and _SECRET_KEY');
   return p;
+}
+
+/** Profile name → the auth_key its record callback is configured with (the receiver's keys; profiles without one are left out). */
+export function sparkRtcCallbackKeys(config: Config): Record<string, string> {
+  return Object.fromEntries(Object.entries(config.sparkrtc).flatMap(([name, p]) => (p.callbackAuthKey ? [[name, p.callbackAuthKey]] : [])));
 }
 
 export function resolveSparkRtcProfile(config: Config, name: string): SparkRtcProfile {

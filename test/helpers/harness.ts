@@ -8,7 +8,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
-import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../emulator/defaults';
+import { EMULATOR_AGORA, EMULATOR_SPARKRTC, EMULATOR_STORAGE } from '../../emulator/defaults';
 import { buildApiServer } from '../../src/api/server';
 import type { Config } from '../../src/config';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from './emulator';
@@ -16,13 +16,23 @@ import { historyText } from './history';
 import { connectTestEnv, testConfig } from './temporal';
 
 export const NCS_SECRET = 'test-ncs-secret';
-const SECRETS = [EMULATOR_AGORA.customerSecret, EMULATOR_AGORA.appCertificate, EMULATOR_STORAGE.accessKey, EMULATOR_STORAGE.secretKey];
+const SECRETS = [
+  EMULATOR_AGORA.customerSecret,
+  EMULATOR_AGORA.appCertificate,
+  EMULATOR_STORAGE.accessKey,
+  EMULATOR_STORAGE.secretKey,
+  EMULATOR_SPARKRTC.sk,
+  EMULATOR_SPARKRTC.iamPassword,
+];
 
-/** The whole history (every run) of a workflow holds no credential, storage key or RTC token. */
-export async function expectNoSecrets(handle: WorkflowHandle): Promise<void> {
+/**
+ * The whole history (every run) of a workflow holds no credential, storage key, RTC token, SparkRTC SK or
+ * IAM password, nor any of `extra` (e.g. a SparkRTC callback auth_key).
+ */
+export async function expectNoSecrets(handle: WorkflowHandle, extra: readonly string[] = []): Promise<void> {
   const text = await historyText(handle);
   expect(text.length).toBeGreaterThan(0);
-  for (const secret of SECRETS) expect(text).not.toContain(secret);
+  for (const secret of [...SECRETS, ...extra]) expect(text).not.toContain(secret);
   expect(text).not.toMatch(/007eJ[A-Za-z0-9+/=]{20,}/); // no AccessToken2
 }
 
@@ -37,7 +47,8 @@ export interface SessionHarness {
   track<H extends WorkflowHandle>(handle: H): H;
 }
 
-export function sessionHarness(opts: { timeScale?: number } = {}): SessionHarness {
+/** `secrets`: what else no history may hold (read after all tests, so it may be filled in by them). */
+export function sessionHarness(opts: { timeScale?: number; secrets?: readonly string[] } = {}): SessionHarness {
   const h = {} as SessionHarness;
   const handles: WorkflowHandle[] = [];
   let receiver: FastifyInstance | undefined;
@@ -61,7 +72,7 @@ export function sessionHarness(opts: { timeScale?: number } = {}): SessionHarnes
   });
   afterAll(async () => {
     try {
-      for (const handle of handles) await expectNoSecrets(handle);
+      for (const handle of handles) await expectNoSecrets(handle, opts.secrets);
     } finally {
       await receiver?.close();
       await h.emu?.stop();
