@@ -444,9 +444,10 @@ export class IngestSession {
     }
   }
 
+  /** Also runs after a cancellation (the frame re-raises it): that path has torn down, or recorded why not. */
   private async teardownOnFailure(failure: string): Promise<void> {
     const p = this.phase.current;
-    if (this.s.streamKey && p !== 'completed' && p !== 'stopping') {
+    if (this.s.streamKey && p !== 'completed' && p !== 'stopping' && p !== 'failed') {
       try {
         await this.teardown(`session failed: ${failure}`);
       } catch (err) {
@@ -454,6 +455,6 @@ export class IngestSession {
         this.recordUnstopped(err);
       }
     }
-    if (this.phase.current !== 'completed') this.phase.set('failed', failure);
+    if (this.phase.current !== 'completed' && this.phase.current !== 'failed') this.phase.set('failed', failure);
   }
 }
