@@ -11,11 +11,13 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { request } from 'undici';
 import { RtcflowClient, pullWorkflowId } from '../../src/client';
+import { playerName } from '../../src/agora/meanings/media-pull';
 import { buildApiServer } from '../../src/api/server';
 import type { Config } from '../../src/config';
 import type { PullInput } from '../../src/schemas/workflows/pull';
 import { pull, pullStatusQuery, pullStopSignal, pullStopUpdate, pullUpdate, type PullPhase } from '../../workflows/pull';
 import type { EmulatorControl } from '../helpers/emulator';
+import { agoraJson, APP, botToken } from '../helpers/agora-http';
 import { sessionHarness } from '../helpers/harness';
 import { forkWorker, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
@@ -219,6 +221,28 @@ test('a create whose answer is lost ends with one player, adopted by its name; a
   await expectNoPlayer(channel);
 });
 
+test("a player with the session's name already exists (409): it is adopted through X-Resource-ID, never a second one", async () => {
+  const channel = uniqueId('pull-409');
+  const workflowId = uniqueId('wf-pull-409');
+  const uid = 3_800_000_409;
+  // the player an earlier create of this session made (its answer lost)
+  const earlier = await agoraJson(world.emu.url, 'POST', `/na/v1/projects/${APP}/cloud-player/players`, {
+    player: { streamUrl: VOD, channelName: channel, uid, token: botToken(channel, uid), name: playerName(channel, workflowId, 0) },
+  });
+  expect(earlier.status).toBe(200);
+  const result = await withWorker(env, config, async (tq) => {
+    const h = world.track(await env.client.workflow.start(pull, { taskQueue: tq, workflowId, args: [input(channel, { uid })] }));
+    await phaseOf(h, 'playing');
+    return h.executeUpdate(pullStopUpdate, { args: [{}] });
+  });
+  expect(result.players).toEqual([expect.objectContaining({ id: earlier.body.player.id, adopted: true })]);
+  const ops = await operations(channel);
+  expect(ops.filter((o) => o.startsWith('create'))).toEqual(['create:200', 'create:409']);
+  expect(await players(channel)).toHaveLength(1);
+  expect(ops.filter((o) => o.startsWith('delete'))).toEqual(['delete:200']);
+  await expectNoPlayer(channel);
+});
+
 test('a worker killed with SIGKILL mid-session: a new worker carries on, the sequence keeps growing, the player is deleted once', async () => {
   const channel = uniqueId('pull-crash');
   const taskQueue = uniqueId('tq-pull-crash');
@@ -276,6 +300,23 @@ test('cancellation deletes the player once and the workflow ends cancelled', asy
     expect((await failureOf(h)).cause).toBeInstanceOf(CancelledFailure);
   });
   expect((await operations(channel)).filter((o) => o.startsWith('delete'))).toEqual(['delete:200']);
+  await expectNoPlayer(channel);
+});
+
+test('cancelled while its create is in flight: the player that create made is found by its name and deleted', async () => {
+  const channel = uniqueId('pull-cancel-create');
+  const held = await control.hold({ product: 'media-pull', operation: 'create' });
+  await withWorker(env, config, async (tq) => {
+    const h = await start(tq, input(channel));
+    await held.held();
+    await h.cancel();
+    await held.release();
+    expect((await failureOf(h)).cause).toBeInstanceOf(CancelledFailure);
+  });
+  const ops = await operations(channel);
+  expect(ops.filter((o) => o.startsWith('create'))).toEqual(['create:200:hold']);
+  expect(ops.filter((o) => o.startsWith('delete'))).toEqual(['delete:200']);
+  expect(await players(channel)).toHaveLength(1);
   await expectNoPlayer(channel);
 });
 

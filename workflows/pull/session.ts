@@ -441,16 +441,29 @@ export class PullSession {
 
   // ---- never leak ----
 
+  /**
+   * Ended (cancelled, failed) while a create was in flight or its outcome unknown: the player it may have
+   * made, found by its name once the List shows it; best effort.
+   */
+  private async findUnanswered(): Promise<void> {
+    const { s } = this;
+    if (s.playerId || !s.playerName) return;
+    await sleep(this.input.listDelayMs);
+    const found = await this.vendor.find(s.playerName).catch((err: unknown) => {
+      log.warn('could not look for the player an unanswered create may have made', { name: s.playerName, error: describe(err) });
+      return undefined;
+    });
+    if (!found) return;
+    log.info('found the player an unanswered create made', { name: s.playerName, playerId: found.id });
+    s.playerId = found.id;
+    s.listed = true;
+  }
+
   private async stopOnCancel(): Promise<void> {
     const { s } = this;
     const p = this.phase.current;
     if (p === 'completed' || p === 'failed') return;
-    // cancelled while a create was in flight: the player it may have made, found by its name once List shows it
-    if (!s.playerId && s.playerName) {
-      await sleep(this.input.listDelayMs);
-      const found = await this.vendor.find(s.playerName).catch(() => undefined);
-      if (found) s.playerId = found.id;
-    }
+    await this.findUnanswered();
     if (!s.playerId) return;
     this.phase.set('stopping', 'workflow cancelled');
     try {
@@ -465,6 +478,7 @@ export class PullSession {
 
   private async stopOnFailure(failure: string): Promise<void> {
     const p = this.phase.current;
+    if (p !== 'completed' && p !== 'stopping') await this.findUnanswered();
     if (this.s.playerId && p !== 'completed' && p !== 'stopping') await this.deleteQuietly(`session failed: ${failure}`);
     if (this.phase.current !== 'completed') this.phase.set('failed', failure);
   }
