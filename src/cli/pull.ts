@@ -1,6 +1,7 @@
 /** `rtcflow pull start|status|update|stop`: Agora Media Pull sessions (a cloud player: stream URL → channel). */
 import type { Command } from 'commander';
 import { parsePullChange, parsePullInput } from '../client/pulls';
+import { InvalidInputError } from '../errors';
 import type { PullChange, PullInput, PullPlayback } from '../schemas/workflows/pull';
 import { duration, number, out, statusAndStop, withClient } from './common';
 
@@ -60,6 +61,7 @@ export function registerPullCommands(program: Command): void {
     .option('--seek <seconds>', 'VOD: jump to this offset', number)
     .option('--json', 'print one JSON object')
     .action(async (id: string, o) => {
+      if (o.pause && o.resume) throw new InvalidInputError('invalid Media Pull change', ['--pause and --resume exclude each other']);
       const change: PullChange = {
         ...(o.url !== undefined ? { streamUrl: o.url } : {}),
         ...(o.pause ? { isPause: true } : o.resume ? { isPause: false } : {}),
