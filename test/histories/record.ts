@@ -32,6 +32,12 @@ import { EmulatorControl, spawnEmulator } from '../helpers/emulator';
 import { testConfig, withWorker } from '../helpers/temporal';
 import { WEB_RECORDER_SERVICE } from '../helpers/fixtures';
 import { eventually, uniqueId } from '../helpers/wait';
+import { buildApiServer } from '../../src/api/server';
+import { generateCallbackAuthKey, SparkRtcAdmin } from '../../src/client/sparkrtc-admin';
+import { parseSparkRtcRecordingInput } from '../../src/client/recordings';
+import type { SparkRtcRecordingInput } from '../../src/schemas/workflows/sparkrtc-recording';
+import { sparkrtcRecording, sparkRtcLayoutUpdate, sparkRtcStatusQuery, sparkRtcStopUpdate } from '../../workflows/sparkrtc-recording';
+import { DEMO as SPARK_DEMO, SparkControl } from '../helpers/sparkrtc';
 
 interface Ctx {
   env: TestWorkflowEnvironment;
@@ -292,6 +298,112 @@ Object.assign(SCENARIOS, {
       await h.cancel();
       await h.result().catch(() => undefined);
     }),
+});
+
+/**
+ * SparkRTC recordings: the emulator's clock runs at real speed for them (SDK signatures and callback
+ * timestamps are checked against it), rtcflow's receiver gets the app's signed callbacks, and the rooms
+ * are controlled. Record them by name on a fresh emulator: earlier scenarios at 20x move its clock away.
+ */
+async function sparkSession(
+  ctx: Ctx,
+  input: (ruleId: string, room: string) => SparkRtcRecordingInput,
+  during: (h: WorkflowHandle<typeof sparkrtcRecording>, spark: SparkControl, room: string) => Promise<void>,
+): Promise<WorkflowHandle> {
+  const spark = new SparkControl(ctx.control.url);
+  if (Math.abs((await spark.now()) - Date.now()) > 5 * 60_000) throw new Error('the emulator clock is far from now: record the sparkrtc- scenarios by name');
+  await spark.setTimeScale(1);
+  const authKey = generateCallbackAuthKey();
+  const api = buildApiServer({ client: ctx.env.client, taskQueue: ctx.taskQueue, sparkrtcCallbackKeys: { default: authKey } });
+  await api.listen({ host: '127.0.0.1', port: 0 });
+  const admin = new SparkRtcAdmin(testConfig(ctx.control.url), 'default');
+  try {
+    await admin.setRecordCallback(`http://127.0.0.1:${(api.server.address() as { port: number }).port}/webhooks/sparkrtc/default`, authKey);
+    const { rule } = await admin.createOrReplaceRule({
+      obs_addr: { location: 'cn-north-4', project_id: SPARK_DEMO.projectId, bucket: SPARK_DEMO.bucket, object: 'histories/' },
+      record_formats: ['HLS', 'MP4'],
+      hls_config: { record_cycle: 0 },
+      mp4_config: { record_cycle: 600 },
+    });
+    const room = uniqueId('hist-spark');
+    await spark.emptyRoom(SPARK_DEMO.appId, room);
+    await spark.joinRoom(SPARK_DEMO.appId, room, 'u1');
+    await spark.joinRoom(SPARK_DEMO.appId, room, 'u2');
+    const h = await ctx.env.client.workflow.start(sparkrtcRecording, {
+      taskQueue: ctx.taskQueue,
+      workflowId: uniqueId('hist-spark'),
+      args: [parseSparkRtcRecordingInput(input(rule.rule_id, room))],
+    });
+    await eventually(async () => ((await h.query(sparkRtcStatusQuery)).phase === 'recording' ? true : undefined), 'recording');
+    await during(h, spark, room);
+    await h.result();
+    return h;
+  } finally {
+    await admin.close();
+    await api.close();
+    await spark.setTimeScale(20);
+  }
+}
+
+const sparkMix = (ruleId: string, room: string): SparkRtcRecordingInput => ({
+  vendor: 'sparkrtc',
+  channel: room,
+  kind: 'mix',
+  recordRuleId: ruleId,
+  encodeTemplate: '1280*720_15_2260',
+  layout: { layout_template: 'nine_grids_view' },
+  pollIntervalMs: 1_000,
+  confirmPollMs: 200,
+  drainTimeoutMs: 15_000,
+  reconcileTimeoutMs: 5_000,
+});
+
+Object.assign(SCENARIOS, {
+  // a mixed job whose layout is replaced twice (custom panes, then screen share), stopped and drained
+  'sparkrtc-mix-two-layouts': (ctx: Ctx) =>
+    sparkSession(ctx, sparkMix, async (h) => {
+      await h.executeUpdate(sparkRtcLayoutUpdate, {
+        args: [
+          {
+            layout_template: 'custom',
+            layout_panes: [
+              { id: 1, user_id: 'u1', x: 0, y: 0, width: 0.5, height: 1 },
+              { id: 2, user_id: 'u2', x: 0.5, y: 0, width: 0.5, height: 1 },
+            ],
+          },
+        ],
+      });
+      await h.executeUpdate(sparkRtcLayoutUpdate, {
+        args: [{ layout_template: 'screen_share_left', layout_panes: [{ id: 1, user_id: '', video_type: 'SCREENSTREAM', filling_policy: 'SHARED_SCREEN' }] }],
+      });
+      await h.executeUpdate(sparkRtcStopUpdate, { args: [{ reason: 'recorded history' }] });
+    }),
+  // a single job to its end: its user leaves, SparkRTC stops it for idle time, the files come in
+  'sparkrtc-single-idle': (ctx: Ctx) =>
+    sparkSession(
+      ctx,
+      (ruleId, room) => ({
+        vendor: 'sparkrtc',
+        channel: room,
+        kind: 'single',
+        userId: 'u1',
+        recordRuleId: ruleId,
+        maxIdleTime: 5,
+        pollIntervalMs: 1_000,
+        confirmPollMs: 200,
+        drainTimeoutMs: 15_000,
+      }),
+      async (_h, spark, room) => {
+        await spark.leaveRoom(SPARK_DEMO.appId, room, 'u1');
+      },
+    ),
+  // the start's answer is lost: the job is adopted from its callback, never started twice
+  'sparkrtc-ambiguous-start': async (ctx: Ctx) => {
+    await ctx.control.addFault({ match: { vendor: 'sparkrtc', product: 'mix-stream-jobs', operation: 'start' }, action: { type: 'drop-response' }, count: 1 });
+    return sparkSession(ctx, sparkMix, async (h) => {
+      await h.executeUpdate(sparkRtcStopUpdate, { args: [{ reason: 'recorded history' }] });
+    });
+  },
 });
 
 /** Every run of the workflow (continue-as-new chains included), as [runIndex, history JSON]. */

@@ -26,6 +26,7 @@ test('every lifecycle has recorded histories', () => {
   expect(files.filter((f) => f.startsWith('cloud-recording-')).length).toBeGreaterThanOrEqual(10);
   expect(files.filter((f) => f.startsWith('stt7-')).length).toBeGreaterThanOrEqual(3);
   expect(files.filter((f) => f.startsWith('stt6-')).length).toBeGreaterThanOrEqual(1);
+  expect(files.filter((f) => f.startsWith('sparkrtc-')).length).toBeGreaterThanOrEqual(3);
   expect(files.filter((f) => f.startsWith('relay-')).length).toBeGreaterThanOrEqual(4);
   expect(files.filter((f) => f.startsWith('pull-')).length).toBeGreaterThanOrEqual(3);
   expect(files.filter((f) => f.startsWith('ingest-')).length).toBeGreaterThanOrEqual(3);
