@@ -13,6 +13,7 @@ import type { SparkRtcRecordingStatus } from '../../workflows/sparkrtc-recording
 import { InvalidInputError } from '../../src/errors';
 import { forkWorker, withWorker } from '../helpers/temporal';
 import { DEMO } from '../helpers/sparkrtc';
+import { historyText } from '../helpers/history';
 import { eventually, uniqueId } from '../helpers/wait';
 import { sparkWorld } from './sparkrtc-recording.world';
 
@@ -295,5 +296,44 @@ test('worker SIGKILLed mid-job: another worker resumes the session and stops the
   );
   const calls = await jobCalls(room);
   expect(calls.filter((c) => c.startsWith('start') || c.startsWith('stop'))).toEqual(['start:201', 'stop:204']);
+  await nothingRunning(room);
+});
+
+test('continue-as-new keeps the job, its files and a later layout; max duration stops it', async () => {
+  const room = uniqueId('spark-can');
+  await roomWith(room, 'u1', 'u2');
+  await withWorker(w.h.env, w.h.config, async (tq) => {
+    const rtc = new RtcflowClient(w.h.env.client, tq);
+    const { id } = await rtc.startRecording(mixInput(room, { pollIntervalMs: 100, maxHistoryEvents: 100, maxDurationMs: 8_000 }));
+    const handle = w.h.track(w.h.env.client.workflow.getHandle(id));
+    const s = await phase(rtc, id, 'recording');
+    await eventually(async () => ((await rtc.recordingStatus<SparkRtcRecordingStatus>(id)).continuedAsNew >= 1 ? true : undefined), 'a continue-as-new');
+    expect(await rtc.updateLayout(id, SHARE)).toEqual(SHARE);
+    expect(await rtc.recordingStatus<SparkRtcRecordingStatus>(id)).toMatchObject({ sid: s.sid, openFiles: 2, layout: SHARE, layoutApplied: true });
+    const r = (await handle.result()) as SparkRtcRecordingResult;
+    expect(r).toMatchObject({ outcome: 'stopped', reason: 'max duration reached (8000 ms)', sid: s.sid, layout: SHARE, needsReview: false });
+    expect(r.files.map((f) => f.format).sort()).toEqual(['HLS', 'MP4']);
+  });
+  expect((await jobCalls(room)).filter((c) => !c.startsWith('query'))).toEqual(['start:201', 'update:200', 'stop:204']);
+  await nothingRunning(room);
+});
+
+test('cancelled while recording (IAM token auth): the job is stopped in a non-cancellable scope; no token or password in history', async () => {
+  const room = uniqueId('spark-cancel');
+  await roomWith(room, 'u1');
+  const config = { ...w.h.config, sparkrtc: { ...w.h.config.sparkrtc, default: { ...w.h.config.sparkrtc.default!, auth: 'token' as const } } };
+  await withWorker(w.h.env, config, async (tq) => {
+    const rtc = new RtcflowClient(w.h.env.client, tq);
+    const { id } = await rtc.startRecording({ ...mixInput(room), encodeTemplate: 'audio_only', layout: undefined });
+    const handle = w.h.track(w.h.env.client.workflow.getHandle(id));
+    await phase(rtc, id, 'recording');
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
+    const text = await historyText(handle);
+    expect(text).not.toContain(DEMO.iamPassword);
+    expect(text).not.toMatch(/MII[A-Za-z0-9_-]{100,}/);
+  });
+  expect((await w.h.control.requests({ cname: room })).some((r) => r.path.startsWith('/v3/auth/tokens'))).toBe(false);
+  expect((await jobCalls(room)).filter((c) => !c.startsWith('query'))).toEqual(['start:201', 'stop:204']);
   await nothingRunning(room);
 });

@@ -7,7 +7,7 @@
  */
 import { ApplicationFailure, condition, isCancellation, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SparkRtcJobView } from '../../activities/sparkrtc-recording';
-import { callbackKind, isJobDone, isJobGone, isNotInitialised, JOB_GONE_REASON, jobOfStream, jobVerdict, stopReasonText } from '../../src/sparkrtc/meanings';
+import { callbackKind, isJobDone, isJobGone, isNotInitialised, isRetryableAnswer, JOB_GONE_REASON, jobOfStream, jobVerdict, stopReasonText } from '../../src/sparkrtc/meanings';
 import type {
   SparkRtcFile,
   SparkRtcLayout,
@@ -302,7 +302,7 @@ export class SparkRtcRecordingSession {
         this.wake = true;
         return false;
       }
-      if (!isNotInitialised(info) && !isTransient(err) && !isJobGone(info)) return false;
+      if (!isNotInitialised(info) && !isRetryableAnswer(info) && !isTransient(err) && !isJobGone(info)) return false;
       // INIT (RTC.00001022), no answer, or gone: still wanted, tried again a little later
       this.changesRetryAt = Date.now() + CHANGE_RETRY_MS;
       if (isJobGone(info)) this.wake = true;
