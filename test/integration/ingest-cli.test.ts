@@ -4,8 +4,6 @@
  * simulated encoder pushing the key the status showed. Every test ends with no key and no push of its
  * channel left in the emulator, and no credential in the session's history.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
@@ -14,38 +12,14 @@ import { ingestWorkflowId } from '../../src/client';
 import { expectNoSecrets } from '../helpers/harness';
 import { sharedEnvironment, testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
+import { json, rtcflow } from '../helpers/cli';
 
-const ROOT = join(__dirname, '..', '..');
 const shared = sharedEnvironment();
 const control = shared.control;
 let env: TestWorkflowEnvironment;
 beforeAll(() => {
   env = shared.env;
 });
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `rtcflow <args>` as a child process, reaching the test's Temporal server and task queue. */
-function rtcflow(taskQueue: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, 'bin', 'rtcflow.js'), ...args],
-      { cwd: ROOT, timeout: 60_000, env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, RTCFLOW_TASK_QUEUE: taskQueue } },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-/** The one JSON object a successful `--json` invocation prints. */
-function json(run: Run): any {
-  if (run.code !== 0) throw new Error(`rtcflow exited ${run.code}: ${run.stderr}`);
-  return JSON.parse(run.stdout);
-}
 
 interface Encoder {
   id: string;

@@ -4,8 +4,6 @@
  * once end to end through the `rtcflow pull` command. Every test ends with no player left for its
  * channel in the emulator; every history is scanned for credentials (the player's RTC token included).
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -21,8 +19,8 @@ import { agoraJson, APP, botToken } from '../helpers/agora-http';
 import { sessionHarness } from '../helpers/harness';
 import { forkWorker, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
+import { json, rtcflow } from '../helpers/cli';
 
-const ROOT = join(__dirname, '..', '..');
 const world = sessionHarness();
 let env: TestWorkflowEnvironment;
 let control: EmulatorControl;
@@ -106,29 +104,6 @@ async function failureOf(h: WorkflowHandle<typeof pull>): Promise<WorkflowFailed
   );
   expect(err).toBeInstanceOf(WorkflowFailedError);
   return err as WorkflowFailedError;
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `rtcflow <args>` as a child process, reaching the test's Temporal server and task queue. */
-function rtcflow(taskQueue: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, 'bin', 'rtcflow.js'), ...args],
-      { cwd: ROOT, timeout: 60_000, env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, RTCFLOW_TASK_QUEUE: taskQueue } },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-function json(run: Run): any {
-  if (run.code !== 0) throw new Error(`rtcflow exited ${run.code}: ${run.stderr}`);
-  return JSON.parse(run.stdout);
 }
 
 test('through the CLI: start, status until playing, update, stop, result', async () => {

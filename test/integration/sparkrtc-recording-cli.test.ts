@@ -4,42 +4,16 @@
  * both job kinds end to end through `rtcflow record --vendor sparkrtc`, a single job's rule change, and
  * the room calls. The emulator checks every signature; nothing is left running.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { withWorker } from '../helpers/temporal';
 import { DEMO } from '../helpers/sparkrtc';
 import { eventually, uniqueId } from '../helpers/wait';
 import { RULE, sparkWorld } from './sparkrtc-recording.world';
+import { json, rtcflowWith } from '../helpers/cli';
 
-const ROOT = join(__dirname, '..', '..');
 const w = sparkWorld({ configureCallback: false });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `rtcflow <args>` as a child process, reaching the test's Temporal server, task queue and emulator. */
-function rtcflow(taskQueue: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, 'bin', 'rtcflow.js'), ...args],
-      {
-        cwd: ROOT,
-        timeout: 60_000,
-        env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, RTCFLOW_TASK_QUEUE: taskQueue, RTCFLOW_EMULATOR_URL: w.h.emu.url },
-      },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-function json(run: Run): any {
-  if (run.code !== 0) throw new Error(`rtcflow exited ${run.code}: ${run.stderr}`);
-  return JSON.parse(run.stdout);
-}
+/** `rtcflow <args>`, reaching the test's emulator too. */
+const rtcflow = (taskQueue: string, ...args: string[]) => rtcflowWith({ RTCFLOW_EMULATOR_URL: w.h.emu.url }, taskQueue, ...args);
 
 async function until(tq: string, id: string, phase: string): Promise<any> {
   return eventually(async () => {

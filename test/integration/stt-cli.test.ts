@@ -3,44 +3,18 @@
  * runs it) against the real dev server and the shared emulator, for 7.x and 6.x. Every test ends with
  * nothing running in the emulator for its channel.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { transcriptionWorkflowId } from '../../src/client';
 import { sharedEnvironment, testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
+import { json, rtcflow } from '../helpers/cli';
 
-const ROOT = join(__dirname, '..', '..');
 const shared = sharedEnvironment();
 const control = shared.control;
 let env: TestWorkflowEnvironment;
 beforeAll(() => {
   env = shared.env;
 });
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `rtcflow <args>` as a child process, reaching the test's Temporal server and task queue. */
-function rtcflow(taskQueue: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, 'bin', 'rtcflow.js'), ...args],
-      { cwd: ROOT, timeout: 60_000, env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, RTCFLOW_TASK_QUEUE: taskQueue } },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-/** The one JSON object a successful `--json` invocation prints. */
-function json(run: Run): any {
-  if (run.code !== 0) throw new Error(`rtcflow exited ${run.code}: ${run.stderr}`);
-  return JSON.parse(run.stdout);
-}
 
 describe.each(['7', '6'] as const)('STT %s.x through the CLI', (version) => {
   const product = version === '7' ? 'stt7' : 'stt6';
