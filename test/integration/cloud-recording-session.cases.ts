@@ -12,7 +12,7 @@
  * observable facts (the emulator's request log and ledger, a held request, the status query), never on
  * a sleep; a negative assertion comes only after a positive barrier.
  */
-import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkerOptions } from '@temporalio/worker';
@@ -38,6 +38,7 @@ import { WEB_RECORDER_SERVICE } from '../helpers/fixtures';
 import { sessionHarness } from '../helpers/harness';
 import { forkWorker, testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
+import { failureOf, untilPhase } from '../helpers/session';
 
 const APP = EMULATOR_AGORA.appId;
 
@@ -69,15 +70,7 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
     return world.track(await env.client.workflow.start(cloudRecording, { taskQueue, workflowId, args: [args] }));
   }
 
-  const phaseOf = (handle: Handle, phase: CloudRecordingPhase, timeoutMs = 30_000) =>
-    eventually(
-      async () => {
-        const s = await handle.query(recordingStatusQuery);
-        return s.phase === phase ? s : undefined;
-      },
-      `phase ${phase}`,
-      timeoutMs,
-    );
+  const phaseOf = (handle: Handle, phase: CloudRecordingPhase, timeoutMs?: number) => untilPhase(handle, recordingStatusQuery, phase, timeoutMs);
 
   /** `operation:status` of every Cloud Recording call on the channel, in order. */
   const operations = async (cname: string, c = control): Promise<string[]> => (await c.requests({ cname, product: 'cloud-recording' })).map((r) => `${r.operation}:${r.status}`);
@@ -89,15 +82,6 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
   }
 
   /** The failure a workflow ended with (its cause, an ApplicationFailure, for a thrown failure). */
-  async function failureOf(handle: Handle): Promise<WorkflowFailedError> {
-    const err = await handle.result().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    return err as WorkflowFailedError;
-  }
-
   describe('each mode records and returns its files', () => {
     const webService = { ...WEB_RECORDER_SERVICE, recordingFileConfig: { avFileType: ['hls', 'mp4'] as Array<'hls' | 'mp4'> } };
     const cases: Array<[string, Partial<CloudRecordingInput>, (sid: string, cname: string) => string[]]> = [

@@ -17,6 +17,7 @@ import type { EmulatorControl } from '../helpers/emulator';
 import { sessionHarness } from '../helpers/harness';
 import { forkWorker, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
+import { untilPhase } from '../helpers/session';
 
 const world = sessionHarness();
 let env: TestWorkflowEnvironment;
@@ -39,15 +40,7 @@ async function start(taskQueue: string, args: IngestInput): Promise<WorkflowHand
   return world.track(await env.client.workflow.start(ingest, { taskQueue, workflowId: uniqueId('wf-ingest'), args: [args] }));
 }
 
-const phaseOf = (h: WorkflowHandle<typeof ingest>, phase: IngestPhase, timeoutMs = 30_000) =>
-  eventually(
-    async () => {
-      const s = await h.query(ingestStatusQuery);
-      return s.phase === phase ? s : undefined;
-    },
-    `phase ${phase}`,
-    timeoutMs,
-  );
+const phaseOf = (h: WorkflowHandle<typeof ingest>, phase: IngestPhase, timeoutMs?: number) => untilPhase(h, ingestStatusQuery, phase, timeoutMs);
 
 // ---- the emulated encoder (OBS) ----
 

@@ -4,7 +4,7 @@
  * once end to end through the `rtcflow pull` command. Every test ends with no player left for its
  * channel in the emulator; every history is scanned for credentials (the player's RTC token included).
  */
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { request } from 'undici';
@@ -20,6 +20,7 @@ import { sessionHarness } from '../helpers/harness';
 import { forkWorker, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 import { json, rtcflow } from '../helpers/cli';
+import { failureOf, untilPhase } from '../helpers/session';
 
 const world = sessionHarness();
 let env: TestWorkflowEnvironment;
@@ -48,15 +49,7 @@ async function start(taskQueue: string, args: PullInput): Promise<WorkflowHandle
   return world.track(await env.client.workflow.start(pull, { taskQueue, workflowId: uniqueId('wf-pull'), args: [args] }));
 }
 
-const phaseOf = (h: WorkflowHandle<typeof pull>, phase: PullPhase, timeoutMs = 30_000) =>
-  eventually(
-    async () => {
-      const s = await h.query(pullStatusQuery);
-      return s.phase === phase ? s : undefined;
-    },
-    `phase ${phase}`,
-    timeoutMs,
-  );
+const phaseOf = (h: WorkflowHandle<typeof pull>, phase: PullPhase, timeoutMs?: number) => untilPhase(h, pullStatusQuery, phase, timeoutMs);
 
 interface PlayerView {
   id: string;
@@ -95,15 +88,6 @@ async function updates(channel: string): Promise<string[]> {
 async function expectNoPlayer(channel: string): Promise<void> {
   expect((await players(channel)).filter((p) => !p.destroyed)).toEqual([]);
   expect(await control.tasks({ cname: channel, running: true })).toEqual([]);
-}
-
-async function failureOf(h: WorkflowHandle<typeof pull>): Promise<WorkflowFailedError> {
-  const err = await h.result().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  return err as WorkflowFailedError;
 }
 
 test('through the CLI: start, status until playing, update, stop, result', async () => {

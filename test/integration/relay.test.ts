@@ -4,7 +4,7 @@
  * through the `rtcflow relay` command as child processes. Every test ends with no converter left in the
  * emulator for its channel; every history is scanned for credentials.
  */
-import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { request } from 'undici';
@@ -20,6 +20,7 @@ import { sessionHarness } from '../helpers/harness';
 import { forkWorker, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 import { json, rtcflow } from '../helpers/cli';
+import { failureOf, untilPhase } from '../helpers/session';
 
 const APP = EMULATOR_AGORA.appId;
 const world = sessionHarness();
@@ -57,15 +58,7 @@ async function start(taskQueue: string, args: RelayInput, workflowId = uniqueId(
   return world.track(await env.client.workflow.start(relay, { taskQueue, workflowId, args: [args] }));
 }
 
-const phaseOf = (h: WorkflowHandle<typeof relay>, phase: RelayPhase, timeoutMs = 30_000) =>
-  eventually(
-    async () => {
-      const s = await h.query(relayStatusQuery);
-      return s.phase === phase ? s : undefined;
-    },
-    `phase ${phase}`,
-    timeoutMs,
-  );
+const phaseOf = (h: WorkflowHandle<typeof relay>, phase: RelayPhase, timeoutMs?: number) => untilPhase(h, relayStatusQuery, phase, timeoutMs);
 
 /** `operation:status[:fault]` of every Media Push call about the channel, in order. */
 async function operations(channel: string): Promise<string[]> {
@@ -87,15 +80,6 @@ async function expectNothingRunning(channel: string): Promise<void> {
   const { converters } = await control.json<{ converters: Array<{ channel: string; destroyed?: unknown }> }>('GET', '/_emulator/agora/media-push/converters');
   expect(converters.filter((c) => c.channel === channel && !c.destroyed)).toEqual([]);
   expect(await control.tasks({ cname: channel, running: true })).toEqual([]);
-}
-
-async function failureOf(h: WorkflowHandle<typeof relay>): Promise<WorkflowFailedError> {
-  const err = await h.result().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  return err as WorkflowFailedError;
 }
 
 test('through the CLI: start, status until running, update the CDN address, stop with the result', async () => {

@@ -3,7 +3,7 @@
  * emulator process (20× fast) over HTTP, NCS events delivered through rtcflow's receiver. Every test
  * ends with no agent or task left running in the emulator; every history is scanned for credentials.
  */
-import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Config } from '../../src/config';
@@ -14,6 +14,7 @@ import { EmulatorControl, spawnEmulator } from '../helpers/emulator';
 import { NCS_SECRET, sessionHarness } from '../helpers/harness';
 import { forkWorker, testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
+import { failureOf, untilPhase } from '../helpers/session';
 
 const world = sessionHarness();
 let env: TestWorkflowEnvironment;
@@ -35,15 +36,7 @@ async function start(taskQueue: string, args: SttInput, carried?: never): Promis
   return world.track(await env.client.workflow.start(stt, { taskQueue, workflowId: uniqueId('wf-stt'), args: carried ? [args, carried] : [args] }));
 }
 
-const phaseOf = (h: WorkflowHandle<typeof stt>, phase: SttPhase, timeoutMs = 30_000) =>
-  eventually(
-    async () => {
-      const s = await h.query(sttStatusQuery);
-      return s.phase === phase ? s : undefined;
-    },
-    `phase ${phase}`,
-    timeoutMs,
-  );
+const phaseOf = (h: WorkflowHandle<typeof stt>, phase: SttPhase, timeoutMs?: number) => untilPhase(h, sttStatusQuery, phase, timeoutMs);
 
 /** `operation:status` of every STT call about the channel, in order (6.x acquire names it as instanceId). */
 async function operations(channel: string, c = control): Promise<string[]> {
@@ -55,15 +48,6 @@ async function operations(channel: string, c = control): Promise<string[]> {
 
 async function expectNothingRunning(channel: string, c = control): Promise<void> {
   expect(await c.tasks({ cname: channel, running: true })).toEqual([]);
-}
-
-async function failureOf(h: WorkflowHandle<typeof stt>): Promise<WorkflowFailedError> {
-  const err = await h.result().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  return err as WorkflowFailedError;
 }
 
 describe.each(['7', '6'] as const)('STT %s.x', (version) => {
