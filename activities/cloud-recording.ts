@@ -104,6 +104,14 @@ export function createCloudRecordingActivities(deps: ActivityDeps) {
       await vendorCall(() => agora.update(agoraContext(deps, input.profile, input.baseUrl), { ...input, clientRequest: { streamSubscribe: input.streamSubscribe } }));
     },
 
+    async updateRecordingOnhold(input: RecordingRef & { onhold: boolean }): Promise<void> {
+      await vendorCall(() => agora.updateOnhold(agoraContext(deps, input.profile, input.baseUrl), input));
+    },
+
+    async updateRecordingRtmpOutputs(input: RecordingRef & { rtmpUrls: string[] }): Promise<void> {
+      await vendorCall(() => agora.updateRtmpOutputs(agoraContext(deps, input.profile, input.baseUrl), input));
+    },
+
     /** Hands the recorder the storage profile's current (refreshed) STS credentials; returns their new expiry. */
     async refreshRecordingStorage(input: RecordingRef & { storageProfile: string }): Promise<{ storageExpiresAt?: number }> {
       return vendorCall(async () => {

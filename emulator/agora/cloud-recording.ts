@@ -59,7 +59,11 @@ interface Recording {
   maxIdleTime: number;
   avFileType: string[];
   snapshot: boolean;
-  web?: { url: string; maxRecordingHour: number; onhold: boolean };
+  /**
+   * web mode: the page, whether the recorder holds (webRecordingConfig.onhold) and the CDN addresses it
+   * pushes to (rtmp_publish_service / rtmpPublishConfig.outputs), with what the start gave for both
+   */
+  web?: { url: string; maxRecordingHour: number; onhold: boolean; outputs: string[]; startOnhold: boolean; startOutputs: string[] };
   /** the layout the recorder composes now (mix/web) */
   layout?: Record<string, unknown>;
   /** the layout given at start: a migrated recorder comes back with it */
@@ -143,9 +147,13 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
     for (const rec of recordings.values()) {
       if (rec.state === 'running') {
         if (rec.failoverUntil !== undefined && now >= rec.failoverUntil) {
-          // the migrated recorder is back, composing the layout it was started with
+          // the migrated recorder is back, composing the layout it was started with (web: holding and pushing as started)
           rec.failoverUntil = undefined;
           rec.layout = rec.startLayout;
+          if (rec.web) {
+            rec.web.onhold = rec.web.startOnhold;
+            rec.web.outputs = rec.web.startOutputs;
+          }
           notify(rec, 12, 0, { msgName: 'session_failover', newUid: rec.uid });
         }
         if (rec.web) {
@@ -241,7 +249,10 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
       if (typeof p.url !== 'string' || !p.url) return bad(reply, 'web mode needs extensionServiceConfig with web_recorder_service.serviceParam.url');
       const maxRecordingHour = p.maxRecordingHour ?? 72;
       if (!Number.isInteger(maxRecordingHour) || maxRecordingHour < 1 || maxRecordingHour > 720) return bad(reply, 'maxRecordingHour must be 1-720');
-      web = { url: p.url, maxRecordingHour, onhold: p.onhold === true };
+      const push = cr.extensionServiceConfig?.extensionServices?.find((s: any) => s?.serviceName === 'rtmp_publish_service');
+      const outputs = push === undefined ? [] : rtmpOutputs(push.serviceParam?.outputs);
+      if (outputs === undefined) return bad(reply, 'rtmp_publish_service.serviceParam.outputs must be a list of {rtmpUrl}');
+      web = { url: p.url, maxRecordingHour, onhold: p.onhold === true, outputs, startOnhold: p.onhold === true, startOutputs: outputs };
     }
     if (cr.snapshotConfig) {
       const interval = cr.snapshotConfig.captureInterval ?? 10;
@@ -372,6 +383,13 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
       if (typeof cr.webRecordingConfig.onhold !== 'boolean') return bad(reply, 'webRecordingConfig.onhold must be a boolean');
       rec.web.onhold = cr.webRecordingConfig.onhold;
     }
+    if (cr.rtmpPublishConfig !== undefined) {
+      if (!rec.web) return bad(reply, 'rtmpPublishConfig applies to web recordings');
+      const outputs = rtmpOutputs(cr.rtmpPublishConfig?.outputs);
+      if (outputs === undefined) return bad(reply, 'rtmpPublishConfig.outputs must be a list of {rtmpUrl}');
+      // the whole list is replaced
+      rec.web.outputs = outputs;
+    }
     if (cr.streamSubscribe !== undefined) {
       if (rec.web) return bad(reply, 'streamSubscribe applies to individual and mix recordings');
       rec.subscriptions = { ...cr.streamSubscribe };
@@ -479,6 +497,13 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
   });
 }
 
+/** `outputs: [{rtmpUrl}]` → the addresses; undefined when it is not such a list. */
+function rtmpOutputs(outputs: unknown): string[] | undefined {
+  if (!Array.isArray(outputs)) return undefined;
+  const urls = outputs.map((o) => (o && typeof o === 'object' ? (o as { rtmpUrl?: unknown }).rtmpUrl : undefined));
+  return urls.every((u): u is string => typeof u === 'string' && u.length > 0) ? urls : undefined;
+}
+
 function pickSubscriptions(rc: Record<string, unknown>): Record<string, unknown> {
   const keys = ['subscribeAudioUids', 'unSubscribeAudioUids', 'subscribeVideoUids', 'unSubscribeVideoUids'];
   return Object.fromEntries(keys.filter((k) => rc[k] !== undefined).map((k) => [k, rc[k]]));
@@ -512,6 +537,7 @@ function serverResponse(rec: Recording, world: World, status?: number, uploading
             fileList: listing.fileList.map((f) => ({ filename: f.fileName, sliceStartTime: f.sliceStartTime })),
             onhold: rec.web.onhold,
             state: rec.state === 'running' ? 'inProgress' : 'exit',
+            outputs: rec.web.outputs.map((rtmpUrl) => ({ rtmpUrl, status: rec.state !== 'running' ? 'disconnected' : rec.web!.onhold ? 'onhold' : 'publishing' })),
             ...(uploadingStatus ? { uploadingStatus } : {}),
           },
         },

@@ -158,6 +158,21 @@ export function update(ctx: AgoraContext, input: UpdateInput): Promise<{ request
   return sessionCall(ctx, input, 'update', input.clientRequest);
 }
 
+type SessionInput = SessionRef & { cname: string; uid: string };
+
+/** Pauses (`onhold: true`) or resumes a web recording: update `webRecordingConfig.onhold` (agora.md §2.5). */
+export function updateOnhold(ctx: AgoraContext, input: SessionInput & { onhold: boolean }): Promise<{ requestId: string }> {
+  return update(ctx, { ...input, clientRequest: { webRecordingConfig: { onhold: input.onhold } } });
+}
+
+/**
+ * Sets the CDN addresses a web recording pushes to: update `rtmpPublishConfig.outputs`, which replaces
+ * the whole list (agora.md §2.5), so every address wanted is sent each time.
+ */
+export function updateRtmpOutputs(ctx: AgoraContext, input: SessionInput & { rtmpUrls: readonly string[] }): Promise<{ requestId: string }> {
+  return update(ctx, { ...input, clientRequest: { rtmpPublishConfig: { outputs: input.rtmpUrls.map((rtmpUrl) => ({ rtmpUrl })) } } });
+}
+
 export interface StopInput extends SessionRef {
   cname: string;
   uid: string;

@@ -1,7 +1,13 @@
 /** The cloud recording session's messages: its phases, status query, signals and updates. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Layout, RecordedFile, RecordingMode, StreamSubscribe } from '../../src/schemas/agora/cloud-recording';
-import type { CloudRecordingResult, RecordingSegment } from '../../src/schemas/workflows/cloud-recording';
+import type {
+  CloudRecordingResult,
+  RecordingSegment,
+  RtmpOutputsChange,
+  RtmpPublishControl,
+  WebRecordingControl,
+} from '../../src/schemas/workflows/cloud-recording';
 import type { StopRequest } from '../lib/session';
 
 export type { StopRequest };
@@ -10,6 +16,25 @@ export { ncsEventSignal, type NcsEvent } from '../agora-ncs';
 /** The phases of a cloud recording session, in order (see ./workflow.ts). */
 export const CLOUD_RECORDING_PHASES = ['acquiring', 'starting', 'confirming', 'recording', 'stopping', 'draining', 'completed', 'failed'] as const;
 export type CloudRecordingPhase = (typeof CLOUD_RECORDING_PHASES)[number];
+
+/**
+ * One mid-session control as the status shows it: what the session wants, what the recorder has
+ * (its start configuration until a change was applied; undefined when that is not known), and
+ * whether a change is still on its way (queued, or waiting for the recorder after a failover).
+ */
+export interface ControlStatus<T> {
+  desired?: T;
+  applied?: T;
+  pending: boolean;
+}
+
+/** The controls a recording's mode takes (mix: layout + subscriptions, individual: subscriptions, web: webRecording + rtmpPublish). */
+export interface RecordingControls {
+  layout?: ControlStatus<Layout>;
+  subscriptions?: ControlStatus<StreamSubscribe>;
+  webRecording?: ControlStatus<WebRecordingControl>;
+  rtmpPublish?: ControlStatus<RtmpPublishControl>;
+}
 
 export interface CloudRecordingStatus {
   phase: CloudRecordingPhase;
@@ -29,6 +54,8 @@ export interface CloudRecordingStatus {
   layout?: Layout;
   layoutApplied: boolean;
   subscriptions?: StreamSubscribe;
+  /** every control of this mode: desired and applied value */
+  controls: RecordingControls;
   stopRequested: boolean;
   /** earlier recordings of this session (after restarts) */
   segments: RecordingSegment[];
@@ -48,6 +75,14 @@ export const stopUpdate = defineUpdate<CloudRecordingResult, [StopRequest]>('sto
 export const updateLayoutUpdate = defineUpdate<Layout, [Layout]>('updateLayout');
 export const updateLayoutSignal = defineSignal<[Layout]>('updateLayout');
 
-/** Replace the subscription lists (individual and mix). */
+/** Replace subscription lists (individual and mix): each list given replaces that list; returns all of them once Agora has them. */
 export const updateSubscriptionsUpdate = defineUpdate<StreamSubscribe, [StreamSubscribe]>('updateSubscriptions');
 export const updateSubscriptionsSignal = defineSignal<[StreamSubscribe]>('updateSubscriptions');
+
+/** Pause (`onhold: true`) or resume a web recording; returns once the recorder has it. */
+export const updateWebRecordingUpdate = defineUpdate<WebRecordingControl, [WebRecordingControl]>('updateWebRecording');
+export const updateWebRecordingSignal = defineSignal<[WebRecordingControl]>('updateWebRecording');
+
+/** Change the CDN push of a web recording (whole list, or add/remove); returns the whole list once the recorder has it. */
+export const updateRtmpOutputsUpdate = defineUpdate<RtmpPublishControl, [RtmpOutputsChange]>('updateRtmpOutputs');
+export const updateRtmpOutputsSignal = defineSignal<[RtmpOutputsChange]>('updateRtmpOutputs');

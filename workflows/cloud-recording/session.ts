@@ -18,13 +18,23 @@ import {
   recorderIsRunning,
   recorderLeaveReason,
   sessionExitReason,
+  startOnhold,
+  startRtmpOutputs,
   uploadedFiles,
 } from '../../src/agora/meanings/cloud-recording';
 import { Layout, type RecordedFile, type StreamSubscribe, type UploadingStatus } from '../../src/schemas/agora/cloud-recording';
-import type { CloudRecordingOutcome, CloudRecordingParams, CloudRecordingResult, CloudRecordingState, RecordingRef } from '../../src/schemas/workflows/cloud-recording';
+import type {
+  CloudRecordingOutcome,
+  CloudRecordingParams,
+  CloudRecordingResult,
+  CloudRecordingState,
+  RecordingRef,
+  RtmpPublishControl,
+  WebRecordingControl,
+} from '../../src/schemas/workflows/cloud-recording';
 import { confirmRunning, type ProbeVerdict } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
-import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../lib/desired';
+import { desiredSlot, isPending, markUnapplied, type ChangeChannel, type DesiredSlot } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { GoneGrace } from '../lib/grace';
 import { waitForWork } from '../lib/loop';
@@ -34,7 +44,7 @@ import { activitiesOf } from '../lib/retry';
 import { SA } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { stopQuietly, stopUntilGone, SUSPECT_POLL_MS } from '../lib/stop';
-import type { CloudRecordingPhase, CloudRecordingStatus, NcsEvent } from './messages';
+import type { CloudRecordingPhase, CloudRecordingStatus, ControlStatus, NcsEvent, RecordingControls } from './messages';
 
 const calls = activitiesOf<CloudRecordingActivities>('call');
 const creates = activitiesOf<CloudRecordingActivities>('create');
@@ -57,13 +67,15 @@ export const newRecorderUid = () => String(BOT_UID_MIN + Math.floor(Math.random(
 
 /** A new session's state; a continued one brings its own. */
 export function initialState(input: CloudRecordingParams): CloudRecordingState {
+  const start = startControls(input);
   return {
     uid: input.recorderUid ?? newRecorderUid(),
     deadline: Date.now() + input.maxDurationMs,
     files: [],
     segments: [],
-    layout: desiredSlot(initialLayout(input)),
-    subscriptions: desiredSlot<StreamSubscribe>(),
+    layout: desiredSlot(start.layout),
+    subscriptions: desiredSlot(start.subscriptions),
+    ...(input.mode === 'web' ? { webRecording: desiredSlot(start.webRecording), rtmpPublish: desiredSlot(start.rtmpPublish) } : {}),
     excludeResourceIds: [],
     unstopped: [],
     restarts: 0,
@@ -77,6 +89,8 @@ export class CloudRecordingSession {
   readonly grace: GoneGrace;
   layoutChanges?: ChangeChannel<Layout>;
   subscriptionChanges?: ChangeChannel<StreamSubscribe>;
+  webRecordingChanges?: ChangeChannel<WebRecordingControl>;
+  rtmpPublishChanges?: ChangeChannel<RtmpPublishControl>;
   // in-memory notes from handlers to the main loop (never carried: handlers finish before continue-as-new)
   private wake = false;
   private startedEventFor?: string;
@@ -97,6 +111,12 @@ export class CloudRecordingSession {
     ]);
     this.frame = new SessionFrame<CloudRecordingResult>(s);
     this.grace = new GoneGrace(s, input.notFoundGraceMs);
+    if (input.mode === 'web') {
+      // states carried by runs older than these controls lack their slots
+      const start = startControls(input);
+      s.webRecording ??= desiredSlot(start.webRecording);
+      s.rtmpPublish ??= desiredSlot(start.rtmpPublish);
+    }
   }
 
   /** Deliveries race, so both notices are kept and the more telling (leave, with its leaveCode) wins. */
@@ -149,10 +169,23 @@ export class CloudRecordingSession {
       layout: s.layout.value,
       layoutApplied: !isPending(s.layout),
       subscriptions: s.subscriptions.value,
+      controls: this.controls(),
       stopRequested: s.stopReason !== undefined,
       segments: s.segments,
       deadline: new Date(s.deadline).toISOString(),
       continuedAsNew: s.continuedAsNew,
+    };
+  }
+
+  /** The controls this mode takes, each with its desired and applied value. */
+  private controls(): RecordingControls {
+    const { s, input } = this;
+    return {
+      // a web session of an older deploy may have taken layouts: show them while it runs
+      ...(input.mode === 'mix' || s.layout.version > 0 ? { layout: controlStatus(s.layout) } : {}),
+      ...(input.mode !== 'web' ? { subscriptions: controlStatus(s.subscriptions) } : {}),
+      ...(s.webRecording ? { webRecording: controlStatus(s.webRecording) } : {}),
+      ...(s.rtmpPublish ? { rtmpPublish: controlStatus(s.rtmpPublish) } : {}),
     };
   }
 
@@ -373,6 +406,14 @@ export class CloudRecordingSession {
       await this.subscriptionChanges!.apply((streamSubscribe) => calls.updateRecordingSubscriptions({ ...this.ref(), streamSubscribe }), lost, describe);
       return true;
     }
+    if (this.s.webRecording && isPending(this.s.webRecording)) {
+      await this.webRecordingChanges!.apply(({ onhold }) => calls.updateRecordingOnhold({ ...this.ref(), onhold }), lost, describe);
+      return true;
+    }
+    if (this.s.rtmpPublish && isPending(this.s.rtmpPublish)) {
+      await this.rtmpPublishChanges!.apply(({ outputs }) => calls.updateRecordingRtmpOutputs({ ...this.ref(), rtmpUrls: outputs }), lost, describe);
+      return true;
+    }
     return false;
   }
 
@@ -403,8 +444,12 @@ export class CloudRecordingSession {
 
   /** A migrated or new recorder starts from its start configuration: send what was changed since. */
   private resetDesired(): void {
-    markUnapplied(this.s.layout);
-    markUnapplied(this.s.subscriptions);
+    const { s } = this;
+    const start = startControls(this.input);
+    backToStart(s.layout, start.layout);
+    backToStart(s.subscriptions, start.subscriptions);
+    if (s.webRecording) backToStart(s.webRecording, start.webRecording);
+    if (s.rtmpPublish) backToStart(s.rtmpPublish, start.rtmpPublish);
   }
 
   private storageRefreshAt(): number | undefined {
@@ -597,6 +642,43 @@ export class CloudRecordingSession {
     if (this.s.sid && p !== 'completed' && p !== 'stopping' && p !== 'draining') await this.stopQuietly(`session failed: ${failure}`);
     if (this.phase.current !== 'completed') this.phase.set('failed', failure);
   }
+}
+
+/** What a recorder has right after its start, and again after a failover (it restarts from its start configuration). */
+function startControls(input: CloudRecordingParams) {
+  const cr = input.clientRequest;
+  return {
+    layout: initialLayout(input),
+    subscriptions: initialSubscriptions(input),
+    webRecording: { onhold: startOnhold(cr) } as WebRecordingControl,
+    rtmpPublish: { outputs: startRtmpOutputs(cr) } as RtmpPublishControl,
+  };
+}
+
+/** The recorder is back at its start configuration: that is what it has; what was changed since is sent again. */
+function backToStart<T>(slot: DesiredSlot<T>, start: T | undefined): void {
+  markUnapplied(slot);
+  if (slot.tracksVendor) slot.vendorValue = start;
+}
+
+function controlStatus<T>(slot: DesiredSlot<T>): ControlStatus<T> {
+  const pending = isPending(slot);
+  // slots carried from runs older than vendor tracking only know that the vendor has the value once applied
+  return { desired: slot.value, applied: slot.tracksVendor ? slot.vendorValue : pending ? undefined : slot.value, pending };
+}
+
+/** The subscription lists a recording starts with (recordingConfig), in update's shape. */
+function initialSubscriptions(input: CloudRecordingParams): StreamSubscribe | undefined {
+  const rc = input.clientRequest.recordingConfig;
+  if (input.mode === 'web' || !rc) return undefined;
+  const pick = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.filter((k) => rc[k] !== undefined).map((k) => [k, rc[k]])) as Partial<Record<K, string[]>>;
+  const audio = pick(['subscribeAudioUids', 'unSubscribeAudioUids'] as const);
+  const video = pick(['subscribeVideoUids', 'unSubscribeVideoUids'] as const);
+  const subs: StreamSubscribe = {
+    ...(Object.keys(audio).length ? { audioUidList: audio } : {}),
+    ...(Object.keys(video).length ? { videoUidList: video } : {}),
+  };
+  return Object.keys(subs).length ? subs : undefined;
 }
 
 /** The layout a mix recording starts with (from transcodingConfig), so failover can restore changes. */

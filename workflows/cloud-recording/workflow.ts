@@ -10,25 +10,37 @@
  *   then report "in progress" (or send recorder_started) within confirmTimeoutMs, else it is stopped
  *   and replaced by one with a new uid and the old resource excluded.
  * - Recording: query every pollIntervalMs is the source of truth; webhooks only wake the loop early. A
- *   404 opens a grace window (HA failover); recovery re-applies the desired layout and subscriptions.
+ *   404 opens a grace window (HA failover); recovery re-applies every control changed since the start.
+ * - Mid-session controls, each a desired-state slot applied by the main loop, one call at a time:
+ *   layout (mix: updateLayout), subscriptions (individual/mix: update streamSubscribe), pause/resume
+ *   (web: update webRecordingConfig.onhold) and the CDN push (web: update rtmpPublishConfig.outputs,
+ *   the whole list each time). A control the mode does not take is refused before anything is sent.
  * - Never leak: stop on request, on max duration, on cancellation (non-cancellable), on any failure
  *   while a sid is held. Long sessions continue as new with their whole state as a second argument.
  *
  * This file only wires messages to the session (./session.ts); the mechanisms are the kernel's (../lib).
  */
-import { ApplicationFailure, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { controlRefusal, type RecordingControl } from '../../src/agora/meanings/cloud-recording';
 import { Layout, StreamSubscribe } from '../../src/schemas/agora/cloud-recording';
 import { describeIssues } from '../../src/schemas/issues';
 import {
   CloudRecordingCarried,
   CloudRecordingInput,
+  nextRtmpOutputs,
+  nextSubscriptions,
+  RtmpOutputsChange,
+  WebRecordingControl,
   type CloudRecordingParams,
   type CloudRecordingResult,
   type CloudRecordingState,
+  type RtmpPublishControl,
 } from '../../src/schemas/workflows/cloud-recording';
 import { describe } from '../lib/failures';
 import { activitiesOf } from '../lib/retry';
 import type { CloudRecordingActivities } from '../../activities/cloud-recording';
+import type { z } from 'zod';
+import { desiredSlot } from '../lib/desired';
 import { CloudRecordingSession, initialState } from './session';
 import {
   ncsEventSignal,
@@ -37,8 +49,12 @@ import {
   stopUpdate,
   updateLayoutSignal,
   updateLayoutUpdate,
+  updateRtmpOutputsSignal,
+  updateRtmpOutputsUpdate,
   updateSubscriptionsSignal,
   updateSubscriptionsUpdate,
+  updateWebRecordingSignal,
+  updateWebRecordingUpdate,
 } from './messages';
 
 /**
@@ -57,14 +73,18 @@ export async function cloudRecording(rawInput: CloudRecordingInput, carried?: Cl
   }
   const input = parsed.data;
   const session = new CloudRecordingSession(input, state ? readCarried(state) : initialState(input));
-  const { frame } = session;
+  const { frame, s } = session;
+  // web layouts were accepted (and sent) before; runs started since refuse them before anything is sent
+  const refusesWebLayouts = input.mode === 'web' && patched('web-layout-refused');
+  const refusal = (control: RecordingControl): string | undefined =>
+    control === 'layout' && input.mode === 'web' && !refusesWebLayouts ? undefined : controlRefusal(input.mode, control);
 
   frame.registerStop(stopSignal, stopUpdate, 'Stop the recording and return the result (files and upload status).');
   session.layoutChanges = frame.registerChange({
     slot: session.s.layout,
     update: updateLayoutUpdate,
     signal: updateLayoutSignal,
-    validate: (layout) => validLayout(input, layout),
+    validate: (layout) => validLayout(refusal('layout'), layout),
     what: 'layout',
     description: 'Replace the whole mix/web layout; returns once the recorder has it.',
   });
@@ -72,9 +92,28 @@ export async function cloudRecording(rawInput: CloudRecordingInput, carried?: Cl
     slot: session.s.subscriptions,
     update: updateSubscriptionsUpdate,
     signal: updateSubscriptionsSignal,
-    validate: (subs) => validSubscriptions(input, subs),
+    validate: (subs) => nextSubscriptions(s.subscriptions.value, validSubscriptions(refusal('subscriptions'), subs)),
     what: 'subscriptions',
-    description: 'Replace the subscription lists (individual/mix); returns once the recorder has them.',
+    description: 'Replace subscription lists (individual/mix): each list given replaces that list; returns all of them once the recorder has them.',
+  });
+  session.webRecordingChanges = frame.registerChange({
+    slot: s.webRecording ?? desiredSlot<WebRecordingControl>(),
+    update: updateWebRecordingUpdate,
+    signal: updateWebRecordingSignal,
+    validate: (value) => valid(WebRecordingControl, refusal('webRecording'), value, 'InvalidWebRecording', 'pause/resume'),
+    what: 'pause/resume',
+    description: 'Pause ({onhold: true}) or resume ({onhold: false}) a web recording; returns once the recorder has it.',
+  });
+  session.rtmpPublishChanges = frame.registerChange<RtmpPublishControl, RtmpOutputsChange>({
+    slot: s.rtmpPublish ?? desiredSlot<RtmpPublishControl>(),
+    update: updateRtmpOutputsUpdate,
+    signal: updateRtmpOutputsSignal,
+    validate: (change) => {
+      const c = valid(RtmpOutputsChange, refusal('rtmpPublish'), change, 'InvalidRtmpOutputs', 'rtmp outputs');
+      return { outputs: nextRtmpOutputs(s.rtmpPublish?.value?.outputs ?? [], c) };
+    },
+    what: 'rtmp outputs',
+    description: 'Change the CDN push of a web recording: {outputs} (the whole list) or {add, remove}; returns the whole list once the recorder has it.',
   });
   setHandler(ncsEventSignal, (event) => session.onNcsEvent(event));
   setHandler(recordingStatusQuery, () => session.status());
@@ -84,19 +123,16 @@ export async function cloudRecording(rawInput: CloudRecordingInput, carried?: Cl
 
 const invalid = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 
-function validLayout(input: CloudRecordingParams, layout: unknown): Layout {
-  if (input.mode === 'individual') throw invalid('InvalidLayout', 'layouts apply to mix and web recordings');
-  const r = Layout.safeParse(layout);
-  if (!r.success) throw invalid('InvalidLayout', `invalid layout: ${describeIssues(r.error, '(layout)')}`);
+/** A change of one control: refused for this mode, or parsed (an ApplicationFailure of `type` when invalid). */
+function valid<S extends z.ZodType>(schema: S, refused: string | undefined, value: unknown, type: string, what: string): z.output<S> {
+  if (refused) throw invalid(type, refused);
+  const r = schema.safeParse(value);
+  if (!r.success) throw invalid(type, `invalid ${what}: ${describeIssues(r.error, `(${what})`)}`);
   return r.data;
 }
 
-function validSubscriptions(input: CloudRecordingParams, subs: unknown): StreamSubscribe {
-  if (input.mode === 'web') throw invalid('InvalidSubscriptions', 'subscriptions apply to individual and mix recordings');
-  const r = StreamSubscribe.safeParse(subs);
-  if (!r.success) throw invalid('InvalidSubscriptions', `invalid subscriptions: ${describeIssues(r.error, '(subscriptions)')}`);
-  return r.data;
-}
+const validLayout = (refused: string | undefined, layout: unknown): Layout => valid(Layout, refused, layout, 'InvalidLayout', 'layout');
+const validSubscriptions = (refused: string | undefined, subs: unknown): StreamSubscribe => valid(StreamSubscribe, refused, subs, 'InvalidSubscriptions', 'subscriptions');
 
 /** Takes `state` out of the input of a run continued by an older deploy (and only of such a run). */
 function splitLegacyState(rawInput: CloudRecordingInput): { input: unknown; legacyState?: CloudRecordingState } {

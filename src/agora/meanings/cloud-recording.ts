@@ -4,7 +4,7 @@
  * themselves live in src/agora/cloud-recording.ts.
  */
 import type { VendorErrorInfo } from '../../http/errors';
-import type { RecordedFile } from '../../schemas/agora/cloud-recording';
+import type { RecordedFile, RecordingMode, StartClientRequest } from '../../schemas/agora/cloud-recording';
 
 /** Recorder uids come from the top of the uid space, away from human users. */
 export const BOT_UID_MIN = 4_000_000_000;
@@ -52,4 +52,53 @@ export function recorderLeaveReason(leaveCode: unknown): string {
 
 export function sessionExitReason(exitStatus: unknown): string {
   return `recording session exited (exitStatus ${String(exitStatus)})`;
+}
+
+/** The mid-session controls of a recording: updateLayout (layout) and update (the other three). */
+export type RecordingControl = 'layout' | 'subscriptions' | 'webRecording' | 'rtmpPublish';
+
+/**
+ * Why a recording of `mode` cannot take `control` (undefined: it can), in words a caller can act on.
+ *
+ * - layout: updateLayout changes the video *mixing* layout, so composite (mix) only. The seed's Web
+ *   folder carries an updateLayout request, but it is the composite request verbatim and its own
+ *   description names individual and mix as the modes (agora.md §2.5, agora-postman.md "Cloud
+ *   Recording Web / updateLayout"); Agora's reference says "composite". A web recording records the
+ *   page as the page draws it: nothing is composed, so rtcflow refuses a web layout before sending it.
+ * - subscriptions: the recorder subscribes to channel users in individual and mix mode; a web recorder
+ *   subscribes to nobody (it loads a page).
+ * - webRecording (onhold) and rtmpPublish (CDN push): web page recording only (§2.3 `onhold`,
+ *   `rtmp_publish_service`).
+ */
+export function controlRefusal(mode: RecordingMode, control: RecordingControl): string | undefined {
+  switch (control) {
+    case 'layout':
+      if (mode === 'web') return 'a web recording takes no layout: it records the page as the page draws it (Agora\'s updateLayout changes the mixing layout of mix recordings); change the page instead';
+      return mode === 'mix' ? undefined : 'layouts apply to mix recordings (an individual recording composes nothing)';
+    case 'subscriptions':
+      return mode === 'web' ? 'subscriptions apply to individual and mix recordings (a web recorder subscribes to nobody: it loads a page)' : undefined;
+    case 'webRecording':
+      return mode === 'web' ? undefined : 'pause/resume (onhold) applies to web recordings only';
+    case 'rtmpPublish':
+      return mode === 'web' ? undefined : 'CDN push outputs (rtmpPublishConfig) apply to web recordings only';
+  }
+}
+
+interface ExtensionService {
+  serviceName?: string;
+  serviceParam?: Record<string, unknown>;
+}
+const extensionService = (cr: StartClientRequest, name: string): ExtensionService | undefined =>
+  (cr.extensionServiceConfig?.extensionServices as ExtensionService[] | undefined)?.find((svc) => svc.serviceName === name);
+
+/** A web recording's pause state as started: `web_recorder_service.serviceParam.onhold` (default false). */
+export function startOnhold(cr: StartClientRequest): boolean {
+  return extensionService(cr, 'web_recorder_service')?.serviceParam?.onhold === true;
+}
+
+/** The CDN addresses a web recording pushes to from its start: `rtmp_publish_service.serviceParam.outputs[].rtmpUrl`. */
+export function startRtmpOutputs(cr: StartClientRequest): string[] {
+  const outputs = extensionService(cr, 'rtmp_publish_service')?.serviceParam?.outputs;
+  if (!Array.isArray(outputs)) return [];
+  return outputs.map((o) => (o as { rtmpUrl?: unknown }).rtmpUrl).filter((url): url is string => typeof url === 'string');
 }

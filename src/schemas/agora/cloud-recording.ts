@@ -139,17 +139,37 @@ export const AcquireClientRequest = z.looseObject({
 });
 export type AcquireClientRequest = z.infer<typeof AcquireClientRequest>;
 
-/** The subscription lists of `update` (agora.md §2.5). */
-export const StreamSubscribe = z.looseObject({
-  audioUidList: z.looseObject({ subscribeAudioUids: UidList.optional(), unSubscribeAudioUids: UidList.optional() }).optional(),
-  videoUidList: z.looseObject({ subscribeVideoUids: UidList.optional(), unSubscribeVideoUids: UidList.optional() }).optional(),
-});
+/**
+ * The subscription lists of `update` (agora.md §2.5): per media type an include list or an exclude
+ * list, not both ("set only one of subscribe/unsubscribe per media type", §2.3).
+ */
+export const StreamSubscribe = z
+  .looseObject({
+    audioUidList: z.looseObject({ subscribeAudioUids: UidList.optional(), unSubscribeAudioUids: UidList.optional() }).optional(),
+    videoUidList: z.looseObject({ subscribeVideoUids: UidList.optional(), unSubscribeVideoUids: UidList.optional() }).optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.audioUidList?.subscribeAudioUids && s.audioUidList.unSubscribeAudioUids) {
+      ctx.addIssue({ code: 'custom', path: ['audioUidList'], message: 'set subscribeAudioUids or unSubscribeAudioUids, not both' });
+    }
+    if (s.videoUidList?.subscribeVideoUids && s.videoUidList.unSubscribeVideoUids) {
+      ctx.addIssue({ code: 'custom', path: ['videoUidList'], message: 'set subscribeVideoUids or unSubscribeVideoUids, not both' });
+    }
+  });
 export type StreamSubscribe = z.infer<typeof StreamSubscribe>;
+
+/** `update`'s pause/resume of a web recording (agora.md §2.5): the recorder holds while `onhold`. */
+export const WebRecordingConfig = z.looseObject({ onhold: z.boolean() });
+export type WebRecordingConfig = z.infer<typeof WebRecordingConfig>;
+
+/** `update`'s CDN push of a web recording (agora.md §2.5): the whole list of outputs, replaced. */
+export const RtmpPublishConfig = z.looseObject({ outputs: z.array(z.looseObject({ rtmpUrl: z.string() })) });
+export type RtmpPublishConfig = z.infer<typeof RtmpPublishConfig>;
 
 export const UpdateClientRequest = z.looseObject({
   streamSubscribe: StreamSubscribe.optional(),
-  webRecordingConfig: z.looseObject({ onhold: z.boolean() }).optional(),
-  rtmpPublishConfig: z.looseObject({ outputs: z.array(z.looseObject({ rtmpUrl: z.string() })) }).optional(),
+  webRecordingConfig: WebRecordingConfig.optional(),
+  rtmpPublishConfig: RtmpPublishConfig.optional(),
   storageConfig: StorageConfig.optional(),
 });
 export type UpdateClientRequest = z.infer<typeof UpdateClientRequest>;

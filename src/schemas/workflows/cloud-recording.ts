@@ -16,6 +16,7 @@ import {
   StreamSubscribe,
   UploadingStatus,
 } from '../agora/cloud-recording';
+import { RtmpUrl } from '../agora/media-push';
 
 /** Keys that carry credentials: they come from profiles inside the worker, never from the caller. */
 const FORBIDDEN_KEYS = ['token', 'storageConfig', 'accessKey', 'secretKey'];
@@ -71,6 +72,65 @@ export const CloudRecordingInput = z
 export type CloudRecordingInput = z.input<typeof CloudRecordingInput>;
 export type CloudRecordingParams = z.output<typeof CloudRecordingInput>;
 
+// ---- mid-session controls (agora.md §2.5): each one a desired-state slot of the session ----
+
+/** Pause/resume of a web recording: the whole value of the `webRecording` control. */
+export const WebRecordingControl = z.strictObject({ onhold: z.boolean() });
+export type WebRecordingControl = z.infer<typeof WebRecordingControl>;
+
+const RtmpUrls = z.array(RtmpUrl).refine((urls) => new Set(urls).size === urls.length, 'an rtmp address is listed twice');
+
+/** The CDN push of a web recording: every address it pushes to (`update` replaces the whole list). */
+export const RtmpPublishControl = z.strictObject({ outputs: RtmpUrls });
+export type RtmpPublishControl = z.infer<typeof RtmpPublishControl>;
+
+/**
+ * A change of the CDN push: the whole list (`outputs`), or addresses added to and/or removed from the
+ * list the session wants at the moment the change is applied (adding one already there or removing
+ * one not there changes nothing, so a repeated change is harmless).
+ */
+export const RtmpOutputsChange = z
+  .strictObject({ outputs: RtmpUrls.optional(), add: RtmpUrls.optional(), remove: RtmpUrls.optional() })
+  .superRefine((c, ctx) => {
+    if (c.outputs === undefined && c.add === undefined && c.remove === undefined) ctx.addIssue({ code: 'custom', message: 'give outputs (the whole list), add or remove' });
+    if (c.outputs !== undefined && (c.add !== undefined || c.remove !== undefined)) ctx.addIssue({ code: 'custom', path: ['outputs'], message: 'outputs replaces the whole list: not with add/remove' });
+    for (const url of c.add ?? []) if (c.remove?.includes(url)) ctx.addIssue({ code: 'custom', path: ['remove'], message: `${url} is both added and removed` });
+  });
+export type RtmpOutputsChange = z.infer<typeof RtmpOutputsChange>;
+
+/** The outputs wanted after `change`, from the outputs wanted before it (order kept, additions last). */
+export function nextRtmpOutputs(current: readonly string[], change: RtmpOutputsChange): string[] {
+  if (change.outputs) return [...change.outputs];
+  const kept = current.filter((url) => !change.remove?.includes(url));
+  return [...kept, ...(change.add ?? []).filter((url) => !kept.includes(url))];
+}
+
+/** Subscription lists after a change: each media type's list given replaces that list; one not given is kept. */
+export function nextSubscriptions(current: StreamSubscribe | undefined, change: StreamSubscribe): StreamSubscribe {
+  return { ...current, ...change };
+}
+
+/**
+ * One change of a running cloud recording through the typed client, the HTTP API (PATCH
+ * /v1/recordings/:id) and the CLI (`rtcflow record update`): any of the controls, applied in this
+ * order (each by its own Update, once the previous one is in the recorder). Which controls a mode
+ * takes: src/agora/meanings/cloud-recording.ts (`controlRefusal`).
+ */
+export const RecordingChange = z
+  .strictObject({
+    /** the whole layout (mix) */
+    layout: Layout.optional(),
+    /** subscription lists (individual, mix): each list given replaces that list */
+    subscriptions: StreamSubscribe.optional(),
+    /** pause (true) or resume (false) a web recording */
+    onhold: z.boolean().optional(),
+    /** the CDN push of a web recording */
+    rtmpOutputs: RtmpOutputsChange.optional(),
+  })
+  .refine((c) => Object.values(c).some((v) => v !== undefined), 'nothing to change: give layout, subscriptions, onhold and/or rtmpOutputs');
+export type RecordingChange = z.input<typeof RecordingChange>;
+export type RecordingChangeParams = z.output<typeof RecordingChange>;
+
 /** Which recording a call addresses (what the activities need besides credentials). */
 export const RecordingRef = z.object({
   profile: z.string(),
@@ -120,6 +180,10 @@ export const CloudRecordingCarried = z.object({
   suspectSince: z.number().optional(),
   layout: desiredSlotOf(Layout),
   subscriptions: desiredSlotOf(StreamSubscribe),
+  /** web recordings: pause/resume (absent in states carried by runs older than this control) */
+  webRecording: desiredSlotOf(WebRecordingControl).optional(),
+  /** web recordings: the CDN push outputs (absent in states carried by runs older than this control) */
+  rtmpPublish: desiredSlotOf(RtmpPublishControl).optional(),
   storageExpiresAt: z.number().optional(),
   /** no storage refresh before this (ms): refreshes are rate-limited and failed ones retried later */
   storageRefreshAfter: z.number().optional(),
