@@ -5,6 +5,7 @@ import { createPullActivities } from './pull';
 import { createRelayActivities } from './relay';
 import { createIngestActivities } from './ingest';
 import { createSparkRtcRecordingActivities } from './sparkrtc-recording';
+import { createChannelBanActivities } from './channel-ban';
 import type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIngestActivities(deps),
     ...createRelayActivities(deps),
     ...createSparkRtcRecordingActivities(deps),
+    ...createChannelBanActivities(deps),
   };
 }
 

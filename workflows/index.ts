@@ -5,3 +5,4 @@ export { sparkrtcRecording } from './sparkrtc-recording/workflow';
 export { pull } from './pull/workflow';
 export { ingest } from './ingest/workflow';
 export { relay } from './relay/workflow';
+export { channelBan } from './channel-ban/workflow';

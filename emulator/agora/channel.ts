@@ -12,6 +12,8 @@
  *     reporting the world's channels and users: hosts and audience in live broadcasting channels (the
  *     default profile), plain users in communication channels; vendor bots count as audience.
  *
+ * The request log names the rule id as `resourceId` (create, update, delete).
+ *
  * Rate limits are per Agora account and per API: 20 QPS for each statistics API, 10 QPS for each
  * kicking-rule API (429 with Retry-After). Errors are `{message}` with the documented statuses
  * (400, 401, 404, 415, 429). get-ncs-ip is served alongside (./ncs.ts).
@@ -234,6 +236,7 @@ export function registerAgoraChannelManagement(app: FastifyInstance, ctx: Emulat
       updatedAt: now,
       expiresAt: now + seconds * 1000,
     };
+    req.logRef = { ...req.logRef, resourceId: String(rule.id) };
     if (seconds === 0) {
       // "the banning rule does not take effect": the matching users go offline once and may rejoin
       kick(rule);
@@ -259,6 +262,7 @@ export function registerAgoraChannelManagement(app: FastifyInstance, ctx: Emulat
     if (!parsed.success) return bad(reply, `invalid parameter: ${describeIssues(parsed.error, 'body')}`);
     const b = parsed.data;
     if (!ownsApp(req, reply, b.appid)) return reply;
+    req.logRef = { ...req.logRef, resourceId: String(b.id) };
     const rule = findRule(req, reply, b.appid, b.id);
     if (!rule) return reply;
     const now = world.now();
@@ -281,6 +285,7 @@ export function registerAgoraChannelManagement(app: FastifyInstance, ctx: Emulat
     if (!parsed.success) return bad(reply, `invalid parameter: ${describeIssues(parsed.error, 'body')}`);
     const b = parsed.data;
     if (!ownsApp(req, reply, b.appid)) return reply;
+    req.logRef = { ...req.logRef, resourceId: String(b.id) };
     const rule = findRule(req, reply, b.appid, b.id);
     if (!rule) return reply;
     endRule(rule);
