@@ -23,6 +23,7 @@ import type { SttInput } from '../../src/schemas/workflows/stt';
 import { stt, sttStatusQuery, sttStopUpdate, sttUpdate } from '../../workflows/stt';
 import type { RelayInput } from '../../src/schemas/workflows/relay';
 import { relay, relayStatusQuery, relayStopUpdate, relayUpdate } from '../../workflows/relay';
+import { banExtendUpdate, banStatusQuery, banStopUpdate, channelBan } from '../../workflows/channel-ban';
 import { EMULATOR_AGORA } from '../../emulator/defaults';
 import type { PullInput } from '../../src/schemas/workflows/pull';
 import { pull, pullStatusQuery, pullStopUpdate, pullUpdate } from '../../workflows/pull';
@@ -404,6 +405,45 @@ Object.assign(SCENARIOS, {
       await h.executeUpdate(sparkRtcStopUpdate, { args: [{ reason: 'recorded history' }] });
     });
   },
+});
+
+/** A ban of uid 4242 in a fresh channel, active until `during` is done; lifted unless `during` ended it. */
+async function banSession(ctx: Ctx, durationSeconds: number, during: (h: WorkflowHandle<typeof channelBan>) => Promise<void> = async () => undefined): Promise<WorkflowHandle> {
+  const h = await ctx.env.client.workflow.start(channelBan, {
+    taskQueue: ctx.taskQueue,
+    workflowId: uniqueId('hist-ban'),
+    args: [{ channel: uniqueId('hist-ban'), uid: 4242, durationSeconds }],
+  });
+  await eventually(async () => {
+    const s = await h.query(banStatusQuery);
+    return s.phase === 'active' && s.termApplied ? true : undefined;
+  }, 'active');
+  await during(h);
+  if ((await h.describe()).status.name === 'RUNNING') await h.executeUpdate(banStopUpdate, { args: [{ reason: 'recorded history' }] });
+  await h.result().catch(() => undefined);
+  return h;
+}
+
+Object.assign(SCENARIOS, {
+  // the end moved twice (later, then sooner from now), then lifted by Update
+  'channel-ban-extend-lift': (ctx: Ctx) =>
+    banSession(ctx, 3600, async (h) => {
+      await h.executeUpdate(banExtendUpdate, { args: [{ extendBySeconds: 600 }] });
+      await h.executeUpdate(banExtendUpdate, { args: [{ endsInSeconds: 120 }] });
+    }),
+  // the create's answer is lost: the rules are listed, the one found adopted and given the end
+  'channel-ban-ambiguous-create': async (ctx: Ctx) => {
+    await ctx.control.addFault({ match: { product: 'channel-management', operation: 'createRule' }, action: { type: 'drop-response' }, count: 1 });
+    return banSession(ctx, 3600);
+  },
+  // runs to its end (the emulator's 20x clock removed the rule first: the delete's 404 is fine)
+  'channel-ban-expires': (ctx: Ctx) => banSession(ctx, 10, (h) => h.result().then(() => undefined)),
+  // cancelled while active: the rule deleted in a non-cancellable scope
+  'channel-ban-cancel': (ctx: Ctx) =>
+    banSession(ctx, 3600, async (h) => {
+      await h.cancel();
+      await h.result().catch(() => undefined);
+    }),
 });
 
 /** Every run of the workflow (continue-as-new chains included), as [runIndex, history JSON]. */
