@@ -131,6 +131,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   sessionRoutes(app, '/v1/relays', rtc.relays, fail, { changeKey: 'config' });
   sessionRoutes(app, '/v1/ingests', rtc.ingests, fail, { changeKey: 'mute' });
   sessionRoutes(app, '/v1/pulls', rtc.pulls, fail, { changeKey: 'playback' });
+  sessionRoutes(app, '/v1/bans', rtc.bans, fail, { changeKey: 'term' });
 
   app.get('/healthz', async () => ({ ok: true }));
   return app;
