@@ -3,6 +3,7 @@ import { createCloudRecordingActivities } from './cloud-recording';
 import { createSttActivities } from './stt';
 import { createPullActivities } from './pull';
 import { createRelayActivities } from './relay';
+import { createTranscoderActivities } from './transcoder';
 import { createIngestActivities } from './ingest';
 import { createSparkRtcRecordingActivities } from './sparkrtc-recording';
 import { createChannelBanActivities } from './channel-ban';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPullActivities(deps),
     ...createIngestActivities(deps),
     ...createRelayActivities(deps),
+    ...createTranscoderActivities(deps),
     ...createSparkRtcRecordingActivities(deps),
     ...createChannelBanActivities(deps),
   };

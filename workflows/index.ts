@@ -5,4 +5,5 @@ export { sparkrtcRecording } from './sparkrtc-recording/workflow';
 export { pull } from './pull/workflow';
 export { ingest } from './ingest/workflow';
 export { relay } from './relay/workflow';
+export { transcoder } from './transcoder/workflow';
 export { channelBan } from './channel-ban/workflow';

@@ -15,10 +15,14 @@
  *    a user taking the output uid kicks the transcoder (FAILURE_STOP / serviceAbnormal).
  *  - Statuses: STARTED/serviceReady at create, IN_PROGRESS/serviceInProgress while running,
  *    STOPPED/serviceCompleted after delete (the seed's saved examples).
+ *  - `GET …/tasks/?builderToken=` (no taskId) answers the task of that builderToken, as the seed's
+ *    query request and its saved 200 example do; 404 when the token started none.
+ *  - Transcoding templates: `POST …/rtls/abr/config/codecs/{codecId}` creates or resets one
+ *    (`{"status":"success"}`), `GET …/rtls/abr/config/codecs` lists them (the seed's two calls; no delete).
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CreateTaskRequest, SERVICE_TYPE, TRANSCODER_UPDATE_MASK, updateViolations, type TranscoderConfig } from '../../src/schemas/agora/transcoder';
+import { CodecTemplate, CreateTaskRequest, SERVICE_TYPE, TRANSCODER_UPDATE_MASK, updateViolations, type TranscoderConfig } from '../../src/schemas/agora/transcoder';
 import type { EmulatorContext } from '../context';
 import type { World } from '../world';
 import { agoraBasicAuth } from './auth';
@@ -170,6 +174,7 @@ export function registerAgoraCloudTranscoder(app: FastifyInstance, ctx: Emulator
     return undefined;
   };
 
+  registerTemplates(app, ctx, auth);
   rtscScope(app, (scope) => {
     const base = '/v1/projects/:appid/rtsc/cloud-transcoder';
 
@@ -224,6 +229,18 @@ export function registerAgoraCloudTranscoder(app: FastifyInstance, ctx: Emulator
       return taskBody(task);
     });
 
+    // the seed's query URL has no taskId: the builderToken names the one task it started
+    scope.get(`${base}/tasks/`, { config: labels('queryByToken'), preHandler: auth }, async (req, reply) => {
+      if (rateLimited(ctx, req, reply, TRANSCODER_PRODUCT, 'query')) return reply;
+      const { appid } = req.params as { appid: string };
+      const token = tokens.fromQuery(req, reply, appid);
+      if (!token) return reply;
+      const task = token.taskId ? tasks.get(token.taskId) : undefined;
+      if (!task) return fail(reply, 404, 'task not found: this builderToken started no task');
+      req.logRef = { ...req.logRef, sid: task.taskId, cname: task.inputChannel };
+      return taskBody(task);
+    });
+
     const findTask = (req: FastifyRequest, reply: FastifyReply): Task | undefined =>
       taskByToken(req, reply, tasks, (t) => t.inputChannel, 'builderToken does not match the task: use the builderToken that created it');
 
@@ -265,6 +282,30 @@ export function registerAgoraCloudTranscoder(app: FastifyInstance, ctx: Emulator
       if (!task.running) return fail(reply, 404, 'task is not running');
       end(task, 'delete');
       return taskBody(task);
+    });
+  });
+}
+
+/** Transcoding templates per App ID (agora.md §8): create/reset and list, as the seed's two calls. */
+function registerTemplates(app: FastifyInstance, ctx: EmulatorContext, auth: ReturnType<typeof agoraBasicAuth>): void {
+  const templates = new Map<string, Map<string, CodecTemplate>>();
+  const labels = (operation: string) => ({ labels: { vendor: 'agora' as const, product: TRANSCODER_PRODUCT, operation } });
+  const base = '/v1/projects/:appid/rtls/abr/config/codecs';
+  rtscScope(app, (scope) => {
+    scope.post(`${base}/:codecId`, { config: labels('templateSet'), preHandler: auth }, async (req, reply) => {
+      if (rateLimited(ctx, req, reply, TRANSCODER_PRODUCT, 'templateSet')) return reply;
+      const { appid, codecId } = req.params as { appid: string; codecId: string };
+      const body = parseOr400(CodecTemplate, req.body ?? {}, reply);
+      if (!body) return reply;
+      if (!templates.has(appid)) templates.set(appid, new Map());
+      templates.get(appid)!.set(codecId, body);
+      return { status: 'success' };
+    });
+    scope.get(base, { config: labels('templateList'), preHandler: auth }, async (req, reply) => {
+      if (rateLimited(ctx, req, reply, TRANSCODER_PRODUCT, 'templateList')) return reply;
+      const { appid } = req.params as { appid: string };
+      const codecs = [...(templates.get(appid)?.entries() ?? [])].map(([id, t]) => ({ ...t, id }));
+      return { status: 'success', data: { enabled: codecs.some((c) => c.enabled), codecs } };
     });
   });
 }

@@ -8,9 +8,23 @@
  *     builderToken, then a new output uid and a new builderToken: the workflow decides).
  *   - 202 on create = accepted, not finished: query before proceeding.
  *   - 404 on delete = already gone (agora.md §13.2).
+ *   - the task of a builderToken can be read without its taskId (`GET …/tasks/?builderToken=`, the
+ *     seed's saved query example): how a 409 or an unanswered create learns the taskId (§14.7).
  */
 import { VendorError } from '../http/errors';
-import { BuilderTokenResponse, CreateTaskRequest, InstanceId, SequenceId, TASK_ENDED, TaskResponse, TRANSCODER_UPDATE_MASK } from '../schemas/agora/transcoder';
+import {
+  BuilderTokenResponse,
+  CodecId,
+  CodecTemplate,
+  CodecTemplateList,
+  CreateTaskRequest,
+  InstanceId,
+  SequenceId,
+  TASK_ENDED,
+  TaskResponse,
+  TRANSCODER_UPDATE_MASK,
+} from '../schemas/agora/transcoder';
+import { z } from 'zod';
 import { classify } from './errors';
 import { agoraCall, type AgoraContext } from './http';
 import { isResourceGone, missingId, type BuilderTokenResult } from './rtsc';
@@ -120,6 +134,29 @@ export async function queryTask(ctx: AgoraContext, ref: TaskRef): Promise<TaskSt
   return stateOf(res.body, res.requestId, ref.taskId);
 }
 
+/**
+ * The task a builderToken started, read by the token alone: `GET …/tasks/?builderToken=` — the seed's
+ * query request (and its saved 200 example) names no taskId; one builderToken = one task. The reconcile
+ * read after a 409 or an unanswered create (agora.md §14.7 "409 … / query to get taskId"). undefined: the
+ * token started no task (404).
+ */
+export async function findTaskByBuilderToken(ctx: AgoraContext, builderToken: string): Promise<TaskState | undefined> {
+  try {
+    const res = await agoraCall(ctx, {
+      method: 'GET',
+      path: `${base(ctx)}/tasks/?builderToken=${enc(builderToken)}`,
+      site: { product: TRANSCODER_PRODUCT, operation: 'queryByToken', idempotent: true },
+      response: TaskResponse,
+    });
+    const state = stateOf(res.body, res.requestId);
+    if (!state.taskId) throw missingId(TRANSCODER_PRODUCT, 'queryByToken', res.status, res.requestId, 'a taskId');
+    return state;
+  } catch (err) {
+    if (isResourceGone(err)) return undefined;
+    throw err;
+  }
+}
+
 export interface UpdateTaskInput {
   /** ≥ 0 and larger than the previous update's (the first may be 0); repeat it when retrying */
   sequenceId: number;
@@ -158,4 +195,40 @@ export async function deleteTask(ctx: AgoraContext, ref: TaskRef): Promise<TaskS
     if (isResourceGone(err)) return { taskId: ref.taskId, ended: true, outcome: 'already_deleted', requestId: err.info.requestId ?? '' };
     throw err;
   }
+}
+
+// ---- transcoding templates (agora.md §8) ----
+
+const codecs = (ctx: AgoraContext) => `/v1/projects/${enc(ctx.appId)}/rtls/abr/config/codecs`;
+
+/** `POST …/rtls/abr/config/codecs/{codecId}`: creates the template, or resets the one with that id. */
+export async function setCodecTemplate(ctx: AgoraContext, input: { codecId: string; template: CodecTemplate }): Promise<{ requestId: string }> {
+  const codecId = parseInput(CodecId, input.codecId, 'codecId');
+  const template = parseInput(CodecTemplate, input.template, 'transcoding template');
+  const res = await agoraCall(ctx, {
+    method: 'POST',
+    path: `${codecs(ctx)}/${enc(codecId)}`,
+    json: template,
+    // create *or reset*: repeating it leaves the same template
+    site: { product: TRANSCODER_PRODUCT, operation: 'templateSet', idempotent: true },
+    response: z.unknown(),
+  });
+  return { requestId: res.requestId };
+}
+
+export interface CodecTemplates {
+  enabled?: boolean;
+  codecs: Array<{ id: string; enabled?: boolean; video?: Record<string, unknown> }>;
+  requestId: string;
+}
+
+/** `GET …/rtls/abr/config/codecs`: every template and its configuration. */
+export async function listCodecTemplates(ctx: AgoraContext): Promise<CodecTemplates> {
+  const res = await agoraCall(ctx, {
+    method: 'GET',
+    path: codecs(ctx),
+    site: { product: TRANSCODER_PRODUCT, operation: 'templateList', idempotent: true },
+    response: CodecTemplateList,
+  });
+  return { enabled: res.body.data?.enabled, codecs: res.body.data?.codecs ?? [], requestId: res.requestId };
 }

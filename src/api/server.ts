@@ -13,6 +13,7 @@
  *   /v1/relays           Media Push relay (channel → CDN): PATCH changes rtmpUrl / transcoding → {config}
  *   /v1/ingests          Media Gateway ingest: GET shows the push address and key; PATCH mutes/unmutes → {mute}
  *   /v1/pulls            Media Pull (stream URL → channel): PATCH changes streamUrl / isPause / volume / seekPosition → {playback}
+ *   /v1/transcoders      Cloud Transcoder (one channel → outputs): PATCH changes inputs / layout / encoding → {config}
  *
  * Ids are workflow IDs and contain slashes: URL-encode them. Bad input answers 400 with the issues,
  * before anything reaches Temporal or a vendor.
@@ -131,7 +132,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   sessionRoutes(app, '/v1/relays', rtc.relays, fail, { changeKey: 'config' });
   sessionRoutes(app, '/v1/ingests', rtc.ingests, fail, { changeKey: 'mute' });
   sessionRoutes(app, '/v1/pulls', rtc.pulls, fail, { changeKey: 'playback' });
-  sessionRoutes(app, '/v1/bans', rtc.bans, fail, { changeKey: 'term' });
+  sessionRoutes(app, '/v1/transcoders', rtc.transcoders, fail, { changeKey: 'config' });
 
   app.get('/healthz', async () => ({ ok: true }));
   return app;

@@ -15,9 +15,9 @@ import { agoraRecordingInput, isSparkRtcRecordingId, parseSparkRtcLayout, record
 import type { RecordingInput, RecordingLayout, RecordingResult, RecordingStatus } from './recordings';
 import { sparkRtcLayoutUpdate } from '../../workflows/sparkrtc-recording/messages';
 import { Relays } from './relays';
-import { Bans } from './bans';
 import { Ingests } from './ingests';
 import { Pulls } from './pulls';
+import { Transcoders } from './transcoders';
 
 export interface RtcflowClientOptions {
   address?: string;
@@ -35,12 +35,12 @@ export class RtcflowClient {
   readonly transcriptions: Transcriptions;
   /** Media Push relays (channel → CDN): `start`, `status`, `update` (rtmpUrl, transcoding), `stop`, `requestStop` */
   readonly relays: Relays;
-  /** Timed channel bans (Agora kicking rules): `start`, `status`, `extend`/`update`, `lift`/`stop`, `list`, `requestStop` */
-  readonly bans: Bans;
   /** Media Gateway ingest sessions: `start`, `status` (push address and key), `update` (mute), `stop`, `requestStop` */
   readonly ingests: Ingests;
   /** Media Pull sessions (stream URL → channel): `start`, `status`, `update` (streamUrl, pause, volume, seek), `stop`, `requestStop` */
   readonly pulls: Pulls;
+  /** Cloud Transcoder sessions (one channel's hosts → outputs in RTC channels): `start`, `status`, `update` (inputs, layout, encoding), `stop`, `requestStop` */
+  readonly transcoders: Transcoders;
   /** SparkRTC-only operations on recording sessions (`updateRecordRule` of single jobs); the rest is the recording interface */
   readonly sparkrtc: SparkRtcRecordings;
 
@@ -50,9 +50,9 @@ export class RtcflowClient {
   ) {
     this.transcriptions = new Transcriptions(temporal, taskQueue);
     this.relays = new Relays(temporal, taskQueue);
-    this.bans = new Bans(temporal, taskQueue);
     this.ingests = new Ingests(temporal, taskQueue);
     this.pulls = new Pulls(temporal, taskQueue);
+    this.transcoders = new Transcoders(temporal, taskQueue);
     this.sparkrtc = new SparkRtcRecordings(temporal);
   }
 
@@ -122,11 +122,11 @@ export { transcriptionWorkflowId } from './transcriptions';
 export type { SttChange, SttConfig, SttInput, SttResult, SttStatus } from './transcriptions';
 export { Relays, relayWorkflowId } from './relays';
 export type { RelayChange, RelayConfig, RelayInput, RelayResult, RelayStatus } from './relays';
-export { Bans, banWorkflowId } from './bans';
-export type { BanChange, BanInput, BanListing, BanResult, BanStatus, BanTerm } from './bans';
 export { Ingests, ingestWorkflowId } from './ingests';
 export type { IngestChange, IngestInput, IngestResult, IngestStatus, MuteState } from './ingests';
 export { Pulls, pullWorkflowId } from './pulls';
+export { Transcoders, TranscoderTemplates, transcoderWorkflowId } from './transcoders';
+export type { TranscoderChange, TranscoderInput, TranscoderLayout, TranscoderResult, TranscoderStatus } from './transcoders';
 export type { PullChange, PullInput, PullPlayback, PullResult, PullStatus } from './pulls';
 export { isSparkRtcRecordingId, parseSparkRtcRecordingInput, SparkRtcRecordings, sparkrtcRecordingWorkflowId } from './recordings';
 export type { RecordingInput, RecordingLayout, RecordingResult, RecordingStatus } from './recordings';

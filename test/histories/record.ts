@@ -29,6 +29,8 @@ import type { PullInput } from '../../src/schemas/workflows/pull';
 import { pull, pullStatusQuery, pullStopUpdate, pullUpdate } from '../../workflows/pull';
 import type { IngestInput } from '../../src/schemas/workflows/ingest';
 import { ingest, ingestStatusQuery, ingestStopUpdate, ingestUpdate } from '../../workflows/ingest';
+import type { TranscoderInput } from '../../src/schemas/workflows/transcoder';
+import { transcoder, transcoderStatusQuery, transcoderStopUpdate, transcoderUpdate } from '../../workflows/transcoder';
 import { EmulatorControl, spawnEmulator } from '../helpers/emulator';
 import { testConfig, withWorker } from '../helpers/temporal';
 import { WEB_RECORDER_SERVICE } from '../helpers/fixtures';
@@ -443,6 +445,84 @@ Object.assign(SCENARIOS, {
     banSession(ctx, 3600, async (h) => {
       await h.cancel();
       await h.result().catch(() => undefined);
+    }),
+});
+
+// ---- Cloud Transcoder ----
+
+const tcVideo = (uid: number, x: number) => ({ rtcUid: uid, placeholderImageUrl: 'https://example.com/away.jpg', region: { x, y: 0, width: 320, height: 360, zOrder: 1 } });
+const TC_VIDEO_OPTION = { fps: 30, codec: 'H264' as const, bitrate: 800, width: 960, height: 480 };
+
+/**
+ * A transcoder of a channel whose hosts 123 and 456 are in it, into an empty output channel; stopped
+ * after `during`. The emulator runs at real speed meanwhile: its 2-second create window is emulated time.
+ */
+async function transcoderSession(
+  ctx: Ctx,
+  extra: Partial<TranscoderInput>,
+  during: (h: WorkflowHandle<typeof transcoder>) => Promise<void> = async () => undefined,
+): Promise<WorkflowHandle> {
+  const channel = uniqueId('hist-tc');
+  const out = uniqueId('hist-tc-out');
+  await ctx.control.emptyChannel(EMULATOR_AGORA.appId, channel);
+  await ctx.control.join(EMULATOR_AGORA.appId, channel, '123');
+  await ctx.control.join(EMULATOR_AGORA.appId, channel, '456');
+  await ctx.control.emptyChannel(EMULATOR_AGORA.appId, out);
+  await ctx.control.setTimeScale(1);
+  try {
+    const input: TranscoderInput = {
+      channel,
+      audioInputs: [{ rtcUid: 123 }, { rtcUid: 456 }],
+      videoInputs: [tcVideo(123, 0), tcVideo(456, 320)],
+      canvas: { width: 960, height: 480, color: 0 },
+      waterMarks: [{ imageUrl: 'https://example.com/logo.png', region: { x: 0, y: 0, width: 120, height: 120, zOrder: 50 } }],
+      outputs: [{ rtcChannel: out, audioOption: { profileType: 'AUDIO_PROFILE_MUSIC_STANDARD' }, videoOption: TC_VIDEO_OPTION }],
+      pollIntervalMs: 500,
+      confirmPollMs: 100,
+      ...extra,
+    };
+    const h = await ctx.env.client.workflow.start(transcoder, { taskQueue: ctx.taskQueue, workflowId: uniqueId('hist-tc'), args: [input] });
+    await eventually(async () => ((await h.query(transcoderStatusQuery)).phase === 'running' ? true : undefined), 'running', 60_000);
+    await during(h);
+    await h.executeUpdate(transcoderStopUpdate, { args: [{ reason: 'recorded history' }] });
+    return h;
+  } finally {
+    await ctx.control.setTimeScale(20);
+  }
+}
+
+Object.assign(SCENARIOS, {
+  // a region moved, then an output's audio profile changed: sequenceIds 0 and 1, the whole body each time
+  'transcoder-updates': (ctx: Ctx) =>
+    transcoderSession(ctx, {}, async (h) => {
+      await h.executeUpdate(transcoderUpdate, { args: [{ videoInputs: [tcVideo(123, 0), tcVideo(456, 640)] }] });
+      await h.executeUpdate(transcoderUpdate, { args: [{ outputs: [{ audioOption: { profileType: 'AUDIO_PROFILE_MUSIC_HIGH_QUALITY' }, videoOption: TC_VIDEO_OPTION }] }] });
+    }),
+  // the create's answer is lost: the task of the builderToken is read and adopted
+  'transcoder-ambiguous-create': async (ctx: Ctx) => {
+    await ctx.control.addFault({ match: { product: 'cloud-transcoder', operation: 'create' }, action: { type: 'drop-response' }, count: 1 });
+    return transcoderSession(ctx, {});
+  },
+  // 503 past the backoff: the token's task is looked for (none), then a new token and a new output uid
+  'transcoder-renew': async (ctx: Ctx) => {
+    await ctx.control.addFault({
+      match: { product: 'cloud-transcoder', operation: 'create' },
+      action: { type: 'error', status: 503, body: { message: 'service unavailable' } },
+      count: 3,
+    });
+    return transcoderSession(ctx, {});
+  },
+  // a canvas change: the task is deleted and created anew with the whole layout
+  'transcoder-replace': (ctx: Ctx) =>
+    transcoderSession(ctx, {}, async (h) => {
+      await h.executeUpdate(transcoderUpdate, { args: [{ canvas: { width: 1280, height: 720, color: 255 } }] });
+    }),
+  // continue-as-new between two updates: the sequenceId goes on in the second run
+  'transcoder-continue-as-new': (ctx: Ctx) =>
+    transcoderSession(ctx, { pollIntervalMs: 100, maxHistoryEvents: 100 }, async (h) => {
+      await h.executeUpdate(transcoderUpdate, { args: [{ audioInputs: [{ rtcUid: 123 }] }] });
+      await eventually(async () => ((await h.query(transcoderStatusQuery)).continuedAsNew >= 1 ? true : undefined), 'a continue-as-new');
+      await h.executeUpdate(transcoderUpdate, { args: [{ audioInputs: [{ rtcUid: 123 }, { rtcUid: 456 }] }] });
     }),
 });
 

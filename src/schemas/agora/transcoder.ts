@@ -146,7 +146,10 @@ export function updateViolations(before: TranscoderConfig, after: TranscoderConf
   if (before.outputs.length !== after.outputs.length) issues.push('outputs cannot be added or removed');
   else
     before.outputs.forEach((o, i) => {
-      if (!same(o.rtc, after.outputs[i]!.rtc)) issues.push(`outputs[${i}].rtc cannot change`);
+      // the output's channel and uid are the transcoder's identity there; its rtcToken is a credential
+      // minted per request (valid 24 h at most), so a fresh token for the same channel and uid is no change
+      const a = after.outputs[i]!.rtc;
+      if (o.rtc.rtcChannel !== a.rtcChannel || o.rtc.rtcUid !== a.rtcUid) issues.push(`outputs[${i}].rtc cannot change`);
     });
   const channelOf = (t: TranscoderConfig) => [...(t.audioInputs ?? []), ...(t.videoInputs ?? [])][0]?.rtc.rtcChannel;
   if (channelOf(before) !== channelOf(after)) issues.push('the input channel cannot change');
@@ -209,3 +212,33 @@ export const TaskResponse = z.looseObject({
   message: z.string().optional(),
 });
 export type TaskResponse = z.infer<typeof TaskResponse>;
+
+// ---- transcoding templates (agora.md §8: create/reset and list; the seed documents no delete) ----
+
+/** The `{codecId}` path segment of a template (the seed's example: "1080p"); its charset is not documented. */
+export const CodecId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'codecId is 1-64 of A-Z a-z 0-9 _ . -');
+
+/** `POST …/rtls/abr/config/codecs/{codecId}` body: `{"enabled":true,"video":{"width":1920,"height":1080,"fps":30}}` (ranges: seeds silent). */
+export const CodecTemplate = z.looseObject({
+  enabled: z.boolean(),
+  video: z
+    .looseObject({
+      width: z.number().int().positive().optional(),
+      height: z.number().int().positive().optional(),
+      fps: z.number().int().positive().optional(),
+    })
+    .optional(),
+});
+export type CodecTemplate = z.infer<typeof CodecTemplate>;
+
+/** `GET …/rtls/abr/config/codecs` → `{"status":"success","data":{"enabled":true,"codecs":[{"id":"1080p","enabled":true,"video":{…}}]}}`. */
+export const CodecTemplateList = z.looseObject({
+  status: z.string().optional(),
+  data: z
+    .looseObject({
+      enabled: z.boolean().optional(),
+      codecs: z.array(z.looseObject({ id: z.string(), enabled: z.boolean().optional(), video: z.record(z.string(), z.unknown()).optional() })).optional(),
+    })
+    .optional(),
+});
+export type CodecTemplateList = z.infer<typeof CodecTemplateList>;

@@ -1,0 +1,373 @@
+/**
+ * The steps of one Cloud Transcoder session (agora.md §8, §14.7) on the session kernel: acquire a
+ * builderToken and create the task at once (206/50x backed off, then a new token and uid; 409 or an
+ * unanswered create → the task of that token is adopted), confirm it started, keep the desired layout
+ * applied with a sequenceId that only grows, watch it, and make sure it is deleted. What Agora's
+ * answers mean is asked of src/agora/meanings/transcoder.ts.
+ */
+import { ApplicationFailure, isCancellation, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { TranscoderHeld } from '../../activities/transcoder';
+import { changePlan, endedVerdict, GONE_REASON, instanceIdFor, isTaskGone, TRANSCODER_PRODUCT, taskVerdict } from '../../src/agora/meanings/transcoder';
+import {
+  layoutOf,
+  type TranscoderLayout,
+  type TranscoderOutcome,
+  type TranscoderParams,
+  type TranscoderResult,
+  type TranscoderState,
+} from '../../src/schemas/workflows/transcoder';
+import { confirmRunning } from '../lib/confirm';
+import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
+import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
+import { describe, isTransient, vendorInfo } from '../lib/failures';
+import { waitForWork } from '../lib/loop';
+import { trackPhase, type PhaseTracker } from '../lib/phase';
+import { SA } from '../lib/search-attributes';
+import { SessionFrame } from '../lib/session';
+import { stopQuietly } from '../lib/stop';
+import type { TranscoderPhase, TranscoderStatus } from './messages';
+import { newOutputUids, noTask, transcoderVendor, type TranscoderVendor } from './vendor';
+
+type Watched = { kind: 'stop'; reason: string } | { kind: 'ended'; reason: string; outcome: TranscoderOutcome } | { kind: 'replace' } | { kind: 'continue' };
+
+const isGone = (err: unknown) => isTaskGone(vendorInfo(err));
+
+export function initialState(input: TranscoderParams): TranscoderState {
+  const given = input.outputs.map((o) => o.rtcUid);
+  const picked = newOutputUids(
+    input.outputs.length,
+    given.filter((u): u is number => u !== undefined),
+  );
+  return {
+    instanceId: instanceIdFor(input.channel, workflowInfo().workflowId),
+    outputUids: given.map((u, i) => u ?? picked[i]!),
+    config: desiredSlot<TranscoderLayout>(layoutOf(input)),
+    tasks: [],
+    renewals: 0,
+    replacements: 0,
+    unstopped: [],
+    updates: 0,
+    deadline: Date.now() + input.maxDurationMs,
+    continuedAsNew: 0,
+  };
+}
+
+export class TranscoderSession {
+  readonly phase: PhaseTracker<TranscoderPhase>;
+  readonly frame: SessionFrame<TranscoderResult>;
+  readonly vendor: TranscoderVendor;
+  configChanges?: ChangeChannel<TranscoderLayout>;
+  /** a change met a 404 or a transient failure: no more changes until a query has looked at the task */
+  private changesPaused = false;
+
+  constructor(
+    readonly input: TranscoderParams,
+    readonly s: TranscoderState,
+  ) {
+    this.phase = trackPhase<TranscoderPhase>(s.taskId ? 'running' : 'acquiring');
+    upsertSearchAttributes([
+      { key: SA.vendor, value: 'agora' },
+      { key: SA.product, value: TRANSCODER_PRODUCT },
+      { key: SA.channel, value: input.channel },
+      ...(s.taskId ? [{ key: SA.sid, value: s.taskId }] : []),
+    ]);
+    this.frame = new SessionFrame<TranscoderResult>(s);
+    this.vendor = transcoderVendor(input, s, this.phase);
+  }
+
+  status(): TranscoderStatus {
+    const { s, input, phase } = this;
+    return {
+      phase: phase.current,
+      reason: phase.reason,
+      since: phase.since,
+      channel: input.channel,
+      taskId: s.taskId,
+      lastStatus: s.lastStatus,
+      lastQueryAt: s.lastQueryAt,
+      outputUids: s.outputUids,
+      config: s.config.value,
+      configApplied: !isPending(s.config),
+      sequenceId: s.sequenceId,
+      tasks: s.tasks,
+      updates: s.updates,
+      renewals: s.renewals,
+      replacements: s.replacements,
+      deadline: new Date(s.deadline).toISOString(),
+      stopRequested: s.stopReason !== undefined,
+      continuedAsNew: s.continuedAsNew,
+    };
+  }
+
+  /** Why a change cannot be applied to the current layout, or undefined. */
+  refusalOf(next: TranscoderLayout): string | undefined {
+    return changePlan(this.s.config.value!, next, this.input.channel).refused;
+  }
+
+  // ---- the session ----
+
+  async run(): Promise<TranscoderResult> {
+    return this.frame.run(
+      async () => {
+        if (!this.s.taskId) await this.startTask();
+        for (;;) {
+          const w = await this.watch();
+          if (w.kind === 'continue') return continueSession(this.input, this.s);
+          if (w.kind === 'stop') return this.stopAndFinish(w.reason);
+          if (w.kind === 'ended') return this.endedExternally(w.reason, w.outcome);
+          await this.replace();
+        }
+      },
+      { onCancel: () => this.stopOnCancel(), onFailure: (failure) => this.stopOnFailure(failure) },
+    );
+  }
+
+  // ---- acquiring → creating → starting → running ----
+
+  private async startTask(): Promise<void> {
+    const { s, input } = this;
+    for (let attempt = 1; ; attempt++) {
+      const sent = { version: s.config.version, value: s.config.value! };
+      this.hold(await this.vendor.create(sent.value), sent);
+      this.phase.set('starting');
+      if (await this.confirm()) {
+        if (s.stopReason === undefined) this.phase.set('running');
+        return;
+      }
+      const why = `did not report started within ${input.confirmTimeoutMs} ms (status ${s.lastStatus ?? 'unknown'})`;
+      log.warn('the transcoder did not start; replacing it', { taskId: s.taskId, attempt });
+      await this.removeQuietly(why);
+      this.release(why);
+      if (attempt >= input.maxStartAttempts) throw noTask(`no transcoder started on ${input.channel}, ${attempt} times (last: ${why})`);
+      // the task that did not start may linger in the output channels: the next one takes other uids
+      s.outputUids = newOutputUids(s.outputUids.length, s.outputUids);
+    }
+  }
+
+  /** `sent`: the layout the create sent (a later change is still pending). */
+  private hold(held: TranscoderHeld, sent: { version: number; value: TranscoderLayout }): void {
+    const { s } = this;
+    s.taskId = held.taskId;
+    s.lastStatus = held.status;
+    s.config.applied = Math.max(s.config.applied, sent.version);
+    s.config.vendorValue = sent.value;
+    s.tasks.push({ taskId: held.taskId, adopted: held.adopted, createdAt: new Date().toISOString(), lastStatus: held.status, outputUids: [...s.outputUids], updates: 0 });
+    if (held.adopted) log.info('adopted the task of this builderToken', { taskId: held.taskId });
+    upsertSearchAttributes([{ key: SA.sid, value: held.taskId }]);
+  }
+
+  private record() {
+    return this.s.tasks.find((t) => t.taskId === this.s.taskId && t.endedAt === undefined);
+  }
+
+  /** The session no longer holds the current task: close its record (one builderToken = one task). */
+  private release(endReason: string): void {
+    const { s } = this;
+    const rec = this.record();
+    if (rec) Object.assign(rec, { endedAt: new Date().toISOString(), endReason, lastStatus: s.lastStatus });
+    s.taskId = undefined;
+    s.builderToken = undefined;
+    s.builderTokenAt = undefined;
+  }
+
+  private async query(): Promise<string | undefined> {
+    const status = await this.vendor.query(this.s.taskId!);
+    this.s.lastStatus = status;
+    this.s.lastQueryAt = new Date().toISOString();
+    const rec = this.record();
+    if (rec) rec.lastStatus = status;
+    return status;
+  }
+
+  /** Started (STARTED, CREATED, IN_PROGRESS) within confirmTimeoutMs; 202 and PREPARED/STARTING wait. */
+  private confirm(): Promise<boolean> {
+    if (taskVerdict(this.s.lastStatus) === 'running') return Promise.resolve(true);
+    return confirmRunning({
+      probe: async () => {
+        const v = taskVerdict(await this.query());
+        return v === 'running' ? 'running' : v === 'ended' ? 'exited' : 'pending';
+      },
+      tolerate: (err) => isGone(err) || isTransient(err),
+      settled: () => this.s.stopReason !== undefined,
+      timeoutMs: this.input.confirmTimeoutMs,
+      pollMs: this.input.confirmPollMs,
+    });
+  }
+
+  // ---- running ----
+
+  /** Watches the task until stop, its end, a replacement or continue-as-new; applies changes in between. */
+  private async watch(): Promise<Watched> {
+    const { s, input } = this;
+    let nextPollAt = Date.now() + input.pollIntervalMs;
+    const changeDue = () => isPending(s.config) && !this.changesPaused;
+    for (;;) {
+      if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
+      if (Date.now() >= s.deadline) {
+        this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
+        continue;
+      }
+      if (changeDue()) {
+        if (changePlan(s.config.vendorValue ?? s.config.value!, s.config.value!, input.channel).replace) return { kind: 'replace' };
+        await this.applyConfig();
+        continue;
+      }
+      if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
+      await waitForWork(() => s.stopReason !== undefined || changeDue(), Math.min(nextPollAt, s.deadline));
+      if (s.stopReason !== undefined || changeDue()) continue;
+      if (Date.now() >= nextPollAt) {
+        const ended = await this.poll();
+        if (ended) return ended;
+        nextPollAt = Date.now() + input.pollIntervalMs;
+      }
+    }
+  }
+
+  /** Sends the whole body with the next sequenceId (an activity's retries reuse it; it never goes back). */
+  private applyConfig(): Promise<void> {
+    const { s } = this;
+    return this.configChanges!.apply(
+      async (layout) => {
+        s.sequenceId = s.sequenceId === undefined ? 0 : s.sequenceId + 1;
+        await this.vendor.update(s.taskId!, layout, s.sequenceId);
+        s.updates++;
+        const rec = this.record();
+        if (rec) rec.updates++;
+      },
+      // the task is gone, or Agora did not answer: the change stays wanted and waits for the next query
+      (err) => {
+        if (!isGone(err) && !isTransient(err)) return false;
+        this.changesPaused = true;
+        return true;
+      },
+      describe,
+    );
+  }
+
+  private async poll(): Promise<Watched | undefined> {
+    try {
+      const status = await this.query();
+      this.changesPaused = false;
+      if (taskVerdict(status) === 'ended') {
+        const v = endedVerdict(status, this.input.idleTimeout);
+        return { kind: 'ended', reason: v.reason, outcome: v.failed ? 'failed' : 'ended' };
+      }
+      return undefined;
+    } catch (err) {
+      if (isGone(err)) return { kind: 'ended', reason: GONE_REASON, outcome: 'ended' };
+      if (isTransient(err)) {
+        log.warn('query failed; the transcoder goes on', { error: describe(err) });
+        return undefined;
+      }
+      // Agora refuses to let us watch it: delete it rather than let it bill unseen
+      return { kind: 'stop', reason: `query failed: ${describe(err)}` };
+    }
+  }
+
+  /**
+   * A canvas or watermark change (not updatable in place, agora.md §8): the task is deleted and a new
+   * one created with the whole desired layout, on new output uids (the old transcoder may linger).
+   */
+  private async replace(): Promise<void> {
+    const { s } = this;
+    this.phase.set('replacing', 'the canvas or the watermarks changed');
+    await this.vendor.remove(s.taskId!);
+    this.release('replaced: the canvas or the watermarks changed');
+    s.replacements++;
+    s.outputUids = newOutputUids(s.outputUids.length, s.outputUids);
+    await this.startTask();
+  }
+
+  // ---- stopping → completed ----
+
+  private recordUnstopped(err: unknown): void {
+    if (!this.s.taskId) return;
+    log.error('a transcoder task could not be deleted', { taskId: this.s.taskId, error: describe(err) });
+    this.s.unstopped.push({ taskId: this.s.taskId, error: describe(err) });
+  }
+
+  /** Deletes a task we are giving up on; a failure is recorded, not raised (cancellation is). */
+  private removeQuietly(why: string): Promise<void> {
+    const taskId = this.s.taskId;
+    if (!taskId) return Promise.resolve();
+    return stopQuietly(
+      () => this.vendor.remove(taskId),
+      why,
+      (err) => this.recordUnstopped(err),
+    );
+  }
+
+  private async stopAndFinish(reason: string): Promise<TranscoderResult> {
+    this.phase.set('stopping', reason);
+    try {
+      await this.vendor.remove(this.s.taskId!);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      this.recordUnstopped(err);
+      throw ApplicationFailure.create({
+        type: 'StopFailed',
+        message: `transcoder task ${this.s.taskId} (channel ${this.input.channel}) may still be running: ${describe(err)}`,
+        nonRetryable: true,
+        details: [{ unstopped: this.s.unstopped }],
+      });
+    }
+    this.release(reason);
+    return this.finish('stopped', reason);
+  }
+
+  /** It ended on its own (idle, abnormal exit, deleted elsewhere): one delete makes sure (404 = gone). */
+  private async endedExternally(reason: string, outcome: TranscoderOutcome): Promise<TranscoderResult> {
+    await this.removeQuietly(reason);
+    this.release(reason);
+    return this.finish(outcome, reason);
+  }
+
+  private finish(outcome: TranscoderOutcome, reason: string): TranscoderResult {
+    const { s, input } = this;
+    this.phase.set(outcome === 'failed' ? 'failed' : 'completed', reason);
+    const startedAt = s.tasks[0]?.createdAt;
+    return {
+      workflowId: workflowInfo().workflowId,
+      channel: input.channel,
+      outcome,
+      reason,
+      startedAt,
+      endedAt: new Date().toISOString(),
+      lifetimeMs: startedAt ? Date.now() - Date.parse(startedAt) : 0,
+      finalStatus: s.tasks[s.tasks.length - 1]?.lastStatus,
+      tasks: s.tasks,
+      config: s.config.value,
+      updates: s.updates,
+      renewals: s.renewals,
+      replacements: s.replacements,
+      unstopped: s.unstopped,
+    };
+  }
+
+  // ---- never leak ----
+
+  private async stopOnCancel(): Promise<void> {
+    const { s } = this;
+    const p = this.phase.current;
+    if (p === 'completed' || p === 'failed') return;
+    // cancelled between a create and its answer: the task of the builderToken, if it started one
+    if (!s.taskId && s.builderToken) s.taskId = (await this.vendor.findStarted().catch(() => undefined))?.taskId;
+    if (!s.taskId) return;
+    this.phase.set('stopping', 'workflow cancelled');
+    try {
+      await this.vendor.remove(s.taskId);
+      this.release('workflow cancelled');
+      this.phase.set('completed', 'workflow cancelled; task deleted');
+    } catch (err) {
+      this.recordUnstopped(err);
+      this.phase.set('failed', `workflow cancelled; delete failed: ${describe(err)}`);
+    }
+  }
+
+  private async stopOnFailure(failure: string): Promise<void> {
+    const p = this.phase.current;
+    if (!this.s.taskId && this.s.builderToken) this.s.taskId = (await this.vendor.findStarted().catch(() => undefined))?.taskId;
+    if (this.s.taskId && p !== 'completed' && p !== 'stopping') await this.removeQuietly(`session failed: ${failure}`);
+    if (this.phase.current !== 'completed') this.phase.set('failed', failure);
+  }
+}
