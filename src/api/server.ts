@@ -133,6 +133,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   sessionRoutes(app, '/v1/ingests', rtc.ingests, fail, { changeKey: 'mute' });
   sessionRoutes(app, '/v1/pulls', rtc.pulls, fail, { changeKey: 'playback' });
   sessionRoutes(app, '/v1/transcoders', rtc.transcoders, fail, { changeKey: 'config' });
+  sessionRoutes(app, '/v1/bans', rtc.bans, fail, { changeKey: 'term' });
 
   app.get('/healthz', async () => ({ ok: true }));
   return app;

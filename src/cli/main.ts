@@ -17,6 +17,8 @@
  *   rtcflow ingest status|stop <id> [--json]   ·   rtcflow ingest update <id> [--mute-audio|--unmute-audio] [--mute-video|--unmute-video] [--json]
  *   rtcflow pull start --channel <name> --url <stream url> --region na [--restart-on-failure] [--json]
  *   rtcflow pull status|stop <id> [--json] · rtcflow pull update <id> [--url …] [--pause|--resume] [--volume N] [--seek S] [--json]
+ *   rtcflow ban add (--channel <name> [--uid N] | --uid N | --ip A) [--privileges join_channel,…] [--duration 15m] [--json]
+ *   rtcflow ban ls|status <id>|lift <id> [--json] · rtcflow ban extend <id> (--by 10m | --ends-in 30m) [--json]
  * Each product's commands live in their own module (./record.ts, ./stt.ts, ...); ./common.ts has what
  * they share (option parsers, --json output, status and stop).
  * Exit codes: 0 done, 2 invalid input (nothing was sent), 3 no such session, 1 anything else.
@@ -32,6 +34,7 @@ import { registerRelayCommands } from './relay';
 import { registerIngestCommands } from './ingest';
 import { registerPullCommands } from './pull';
 import { registerTranscoderCommands } from './transcoder';
+import { registerBanCommands } from './ban';
 
 const program = new Command('rtcflow').description('durable orchestration of cloud RTC sessions on Temporal');
 
@@ -42,6 +45,7 @@ registerRelayCommands(program);
 registerIngestCommands(program);
 registerPullCommands(program);
 registerTranscoderCommands(program);
+registerBanCommands(program);
 
 // `rtcflow emulator` is dispatched by bin/rtcflow.js to emulator/main.ts before this program loads
 program.addHelpText('after', '\nThe vendor emulator: rtcflow emulator --help');

@@ -15,6 +15,7 @@ import { agoraRecordingInput, isSparkRtcRecordingId, parseSparkRtcLayout, record
 import type { RecordingInput, RecordingLayout, RecordingResult, RecordingStatus } from './recordings';
 import { sparkRtcLayoutUpdate } from '../../workflows/sparkrtc-recording/messages';
 import { Relays } from './relays';
+import { Bans } from './bans';
 import { Ingests } from './ingests';
 import { Pulls } from './pulls';
 import { Transcoders } from './transcoders';
@@ -35,6 +36,8 @@ export class RtcflowClient {
   readonly transcriptions: Transcriptions;
   /** Media Push relays (channel → CDN): `start`, `status`, `update` (rtmpUrl, transcoding), `stop`, `requestStop` */
   readonly relays: Relays;
+  /** Timed channel bans (Agora kicking rules): `start`, `status`, `extend`/`update`, `lift`/`stop`, `list`, `requestStop` */
+  readonly bans: Bans;
   /** Media Gateway ingest sessions: `start`, `status` (push address and key), `update` (mute), `stop`, `requestStop` */
   readonly ingests: Ingests;
   /** Media Pull sessions (stream URL → channel): `start`, `status`, `update` (streamUrl, pause, volume, seek), `stop`, `requestStop` */
@@ -50,6 +53,7 @@ export class RtcflowClient {
   ) {
     this.transcriptions = new Transcriptions(temporal, taskQueue);
     this.relays = new Relays(temporal, taskQueue);
+    this.bans = new Bans(temporal, taskQueue);
     this.ingests = new Ingests(temporal, taskQueue);
     this.pulls = new Pulls(temporal, taskQueue);
     this.transcoders = new Transcoders(temporal, taskQueue);
@@ -122,6 +126,8 @@ export { transcriptionWorkflowId } from './transcriptions';
 export type { SttChange, SttConfig, SttInput, SttResult, SttStatus } from './transcriptions';
 export { Relays, relayWorkflowId } from './relays';
 export type { RelayChange, RelayConfig, RelayInput, RelayResult, RelayStatus } from './relays';
+export { Bans, banWorkflowId } from './bans';
+export type { BanChange, BanInput, BanListing, BanResult, BanStatus, BanTerm } from './bans';
 export { Ingests, ingestWorkflowId } from './ingests';
 export type { IngestChange, IngestInput, IngestResult, IngestStatus, MuteState } from './ingests';
 export { Pulls, pullWorkflowId } from './pulls';
