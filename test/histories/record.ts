@@ -19,6 +19,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { startDevServer } from '../../src/temporal/dev-server';
 import type { CloudRecordingInput } from '../../src/schemas/workflows/cloud-recording';
 import { cloudRecording, recordingStatusQuery, stopUpdate, updateLayoutUpdate } from '../../workflows/cloud-recording';
+import { updateLayoutSignal, updateRtmpOutputsUpdate, updateSubscriptionsSignal, updateSubscriptionsUpdate, updateWebRecordingUpdate } from '../../workflows/cloud-recording';
 import type { SttInput } from '../../src/schemas/workflows/stt';
 import { stt, sttStatusQuery, sttStopUpdate, sttUpdate } from '../../workflows/stt';
 import type { RelayInput } from '../../src/schemas/workflows/relay';
@@ -524,6 +525,55 @@ Object.assign(SCENARIOS, {
       await eventually(async () => ((await h.query(transcoderStatusQuery)).continuedAsNew >= 1 ? true : undefined), 'a continue-as-new');
       await h.executeUpdate(transcoderUpdate, { args: [{ audioInputs: [{ rtcUid: 123 }, { rtcUid: 456 }] }] });
     }),
+});
+
+// issue 12: the mid-session controls of a cloud recording
+const CDN_A = 'rtmp://cdn-a.example.com/live/lesson';
+const CDN_B = 'rtmps://cdn-b.example.com/app/lesson-b';
+const webWithPush = {
+  extensionServiceConfig: {
+    errorHandlePolicy: 'error_abort',
+    extensionServices: [
+      ...WEB_RECORDER_SERVICE.extensionServiceConfig.extensionServices,
+      { serviceName: 'rtmp_publish_service', errorHandlePolicy: 'error_ignore', serviceParam: { outputs: [{ rtmpUrl: CDN_A }] } },
+    ],
+  },
+};
+
+Object.assign(SCENARIOS, {
+  // pause, a CDN added and one removed, a web layout signal ignored, a failover re-applying pause and outputs, resume
+  'cloud-recording-web-controls': async (ctx: Ctx) => {
+    const { h, status } = await startRecording(ctx, recordingInput({ mode: 'web', acquire: { scene: 1 }, clientRequest: webWithPush }));
+    await h.executeUpdate(updateWebRecordingUpdate, { args: [{ onhold: true }] });
+    await h.executeUpdate(updateRtmpOutputsUpdate, { args: [{ add: [CDN_B] }] });
+    await h.signal(updateLayoutSignal, { mixedVideoLayout: 1 });
+    await h.executeUpdate(updateRtmpOutputsUpdate, { args: [{ remove: [CDN_A] }] });
+    await ctx.control.failover(status.sid!, 3_000);
+    await eventually(async () => ((await h.query(recordingStatusQuery)).suspectSince ? true : undefined), 'the 404s noticed');
+    await ctx.control.endFailover(status.sid!);
+    await eventually(async () => {
+      const s = await h.query(recordingStatusQuery);
+      return s.suspectSince === undefined && !s.controls.webRecording?.pending && !s.controls.rtmpPublish?.pending ? true : undefined;
+    }, 'recovery with the controls re-applied');
+    await h.executeUpdate(updateWebRecordingUpdate, { args: [{ onhold: false }] });
+    await h.executeUpdate(stopUpdate, { args: [{}] });
+    return h;
+  },
+  // subscription lists from the start, one list changed by Update, the other by signal (each list kept when not given)
+  'cloud-recording-subscriptions': async (ctx: Ctx) => {
+    const { h } = await startRecording(
+      ctx,
+      recordingInput({ mode: 'individual', clientRequest: { recordingConfig: { subscribeAudioUids: ['#allstream#'], subscribeVideoUids: ['#allstream#'] } } }),
+    );
+    await h.executeUpdate(updateSubscriptionsUpdate, { args: [{ audioUidList: { subscribeAudioUids: ['10001'] } }] });
+    await h.signal(updateSubscriptionsSignal, { videoUidList: { unSubscribeVideoUids: ['10002'] } });
+    await eventually(async () => {
+      const s = (await h.query(recordingStatusQuery)).controls.subscriptions;
+      return s?.applied?.videoUidList?.unSubscribeVideoUids ? true : undefined;
+    }, 'the signalled lists applied');
+    await h.executeUpdate(stopUpdate, { args: [{}] });
+    return h;
+  },
 });
 
 /** Every run of the workflow (continue-as-new chains included), as [runIndex, history JSON]. */
