@@ -5,6 +5,13 @@
  *                                     (Agora by default; `"vendor": "sparkrtc"` starts a SparkRTC job)
  * GET  /v1/recordings/:id             status (phase, sid, files, layout…)
  * PUT  /v1/recordings/:id/layout      replace the whole layout               → the layout applied
+ * PATCH /v1/recordings/:id            mid-session controls of an Agora recording, any of
+ *                                     {layout (mix), subscriptions (individual/mix; each list given
+ *                                     replaces that list), onhold (web: pause/resume), rtmpOutputs (web:
+ *                                     {outputs} whole list, or {add, remove})} → {id, applied: each
+ *                                     control's whole value once the recorder has it}; 400 with the issues
+ *                                     (schema, or a control the mode does not take) before anything is
+ *                                     sent; 409 when the session or Agora refuses it
  * POST /v1/recordings/:id/stop        stop and return the result (files)
  *
  * Every other session kind has the same four routes (./sessions.ts), under its own base:
@@ -116,6 +123,13 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   app.put('/v1/recordings/:id/layout', async (req, reply) => {
     try {
       return { id: idOf(req.params), layout: await rtc.updateLayout(idOf(req.params), req.body as never) };
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+  app.patch('/v1/recordings/:id', async (req, reply) => {
+    try {
+      return { id: idOf(req.params), applied: await rtc.updateRecording(idOf(req.params), (req.body ?? {}) as never) };
     } catch (err) {
       return fail(reply, err);
     }

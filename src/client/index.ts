@@ -6,7 +6,8 @@ import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client
 import { InvalidInputError } from '../errors';
 import { parseInput } from '../schemas/parse';
 import { CloudRecordingInput, type CloudRecordingResult } from '../schemas/workflows/cloud-recording';
-import { recordingStatusQuery, stopSignal, stopUpdate, updateLayoutUpdate, updateSubscriptionsUpdate, type CloudRecordingStatus } from '../../workflows/cloud-recording';
+import { recordingStatusQuery, stopSignal, stopUpdate, type CloudRecordingStatus } from '../../workflows/cloud-recording';
+import { updateRecording, type RecordingChange, type RecordingControlsApplied, type RtmpOutputsChange } from './recording-controls';
 import { Layout, StreamSubscribe } from '../schemas/agora/cloud-recording';
 import type { cloudRecording } from '../../workflows/cloud-recording';
 import { stopWithResult, type StartedSession } from './stop';
@@ -102,17 +103,45 @@ export class RtcflowClient {
     await this.temporal.workflow.getHandle(id).signal(stopSignal, { reason });
   }
 
-  /** Replaces the whole layout of a mix/web session (Agora) or mixed job (SparkRTC, by its id); returns once the recorder has it. */
+  /**
+   * Replaces the whole layout of a mix session (Agora; a web recording takes none: InvalidInputError) or
+   * mixed job (SparkRTC, by its id); returns once the recorder has it.
+   */
   async updateLayout<L extends RecordingLayout = Layout>(id: string, layout: L): Promise<L> {
     if (isSparkRtcRecordingId(id)) return this.temporal.workflow.getHandle(id).executeUpdate(sparkRtcLayoutUpdate, { args: [parseSparkRtcLayout(layout)] }) as Promise<L>;
     const parsed = parseInput(Layout, layout, 'layout', '(layout)');
-    return this.temporal.workflow.getHandle(id).executeUpdate(updateLayoutUpdate, { args: [parsed] }) as Promise<L>;
+    return (await this.updateRecording(id, { layout: parsed })).layout as L;
   }
 
-  /** Replaces the subscription lists of an individual/mix session. */
+  /** Replaces subscription lists of an individual/mix session (each list given replaces that list); returns all of them once applied. */
   async updateSubscriptions(id: string, subscriptions: StreamSubscribe): Promise<StreamSubscribe> {
     const parsed = parseInput(StreamSubscribe, subscriptions, 'subscriptions', '(subscriptions)');
-    return this.temporal.workflow.getHandle(id).executeUpdate(updateSubscriptionsUpdate, { args: [parsed] });
+    return (await this.updateRecording(id, { subscriptions: parsed })).subscriptions!;
+  }
+
+  /**
+   * Any mid-session controls of an Agora recording at once (layout, subscriptions, onhold, rtmpOutputs),
+   * validated against the schema and the session's mode before anything is sent (./recording-controls.ts);
+   * returns each control's whole applied value.
+   */
+  async updateRecording(id: string, change: RecordingChange): Promise<RecordingControlsApplied> {
+    if (isSparkRtcRecordingId(id)) throw new InvalidInputError('invalid recording change', ['(change): a SparkRTC recording takes layouts (updateLayout) and record rules (rtc.sparkrtc)']);
+    return updateRecording(this.temporal, id, change);
+  }
+
+  /** Pauses a web recording (webRecordingConfig.onhold); returns once the recorder holds. */
+  async pauseRecording(id: string): Promise<void> {
+    await this.updateRecording(id, { onhold: true });
+  }
+
+  /** Resumes a paused web recording; returns once the recorder records again. */
+  async resumeRecording(id: string): Promise<void> {
+    await this.updateRecording(id, { onhold: false });
+  }
+
+  /** Changes the CDN push of a web recording ({outputs} or {add, remove}); returns every address it now pushes to. */
+  async updateRtmpOutputs(id: string, change: RtmpOutputsChange): Promise<string[]> {
+    return (await this.updateRecording(id, { rtmpOutputs: change })).rtmpOutputs!;
   }
 
   async close(): Promise<void> {
@@ -121,6 +150,7 @@ export class RtcflowClient {
 }
 
 export type { CloudRecordingInput, CloudRecordingResult, CloudRecordingStatus, StartedSession };
+export type { RecordingChange, RecordingControlsApplied, RtmpOutputsChange } from './recording-controls';
 export { InvalidInputError, Transcriptions };
 export { transcriptionWorkflowId } from './transcriptions';
 export type { SttChange, SttConfig, SttInput, SttResult, SttStatus } from './transcriptions';
