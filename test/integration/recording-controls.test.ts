@@ -91,7 +91,8 @@ test('a web recording paused, pushed to a second CDN, the first removed and resu
   const cname = uniqueId('web-ctl');
   await withWorker(env, config, async (tq) => {
     const rtc = new RtcflowClient(env.client, tq);
-    const h = await start(tq, webInput(cname));
+    // a minute between queries: each change must wake the session's loop, not wait for the next query
+    const h = await start(tq, webInput(cname, { pollIntervalMs: 60_000 }));
     const { sid } = await phaseOf(h, 'recording');
     // the start configuration is what the recorder has, before any change
     expect((await h.query(recordingStatusQuery)).controls).toEqual({
@@ -100,7 +101,9 @@ test('a web recording paused, pushed to a second CDN, the first removed and resu
     });
     expect((await recorder(sid!)).web).toMatchObject({ onhold: false, outputs: [CDN_A] });
 
+    const t0 = Date.now();
     await rtc.pauseRecording(h.workflowId);
+    expect(Date.now() - t0).toBeLessThan(15_000);
     expect((await recorder(sid!)).web.onhold).toBe(true);
     expect(await rtc.updateRtmpOutputs(h.workflowId, { add: [CDN_B] })).toEqual([CDN_A, CDN_B]);
     expect((await recorder(sid!)).web.outputs).toEqual([CDN_A, CDN_B]);
@@ -201,6 +204,40 @@ test('after an HA failover the recorder is back at its start configuration: the 
   await expectNothingRunning(cname);
 });
 
+test('a change Agora refuses fails its Update and falls back to what the recorder has; one sent during a failover waits for the recorder', async () => {
+  const cname = uniqueId('web-edges');
+  await withWorker(env, config, async (tq) => {
+    const rtc = new RtcflowClient(env.client, tq);
+    const h = await start(tq, webInput(cname));
+    const { sid } = await phaseOf(h, 'recording');
+
+    await control.addFault({
+      match: { product: 'cloud-recording', operation: 'update' },
+      action: { type: 'error', status: 400, body: { code: 2, reason: 'invalid parameter' } },
+      count: 1,
+    });
+    const refused = await rtc.updateRtmpOutputs(h.workflowId, { add: [CDN_B] }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((refused as WorkflowUpdateFailedError).cause?.message).toMatch(/HTTP 400 code 2/);
+    expect((await h.query(recordingStatusQuery)).controls.rtmpPublish).toEqual({ desired: { outputs: [CDN_A] }, applied: { outputs: [CDN_A] }, pending: false });
+    expect((await recorder(sid!)).web.outputs).toEqual([CDN_A]);
+
+    // while the recorder cannot be found (a failover), the pause stays wanted (pending) and is sent once it is back
+    await control.failover(sid!, 60);
+    await eventually(async () => ((await h.query(recordingStatusQuery)).suspectSince ? true : undefined), 'the 404s noticed');
+    const paused = rtc.pauseRecording(h.workflowId);
+    await eventually(async () => ((await h.query(recordingStatusQuery)).controls.webRecording?.pending ? true : undefined), 'the pause accepted');
+    expect((await h.query(recordingStatusQuery)).controls.webRecording).toEqual({ desired: { onhold: true }, applied: { onhold: false }, pending: true });
+    await control.endFailover(sid!);
+    await paused;
+    expect((await recorder(sid!)).web.onhold).toBe(true);
+    await h.executeUpdate(stopUpdate, { args: [{}] });
+  });
+  // the refused list was never in the recorder; after the failover the list wanted (the start's) is sent again, harmlessly
+  expect(await sent(cname)).toEqual([onholdBody(true), outputsBody(CDN_A)]);
+  await expectNothingRunning(cname);
+});
+
 test('the controls survive continue-as-new: kept as desired and applied, and a change after it merges with what the earlier run set', async () => {
   const cname = uniqueId('web-can');
   await withWorker(env, config, async (tq) => {
@@ -227,7 +264,10 @@ test('the controls survive continue-as-new: kept as desired and applied, and a c
 test('subscriptions over HTTP (PATCH /v1/recordings/:id) reach the recorder in order, each list given replacing that list; bad changes answer 400 and send nothing', async () => {
   const cname = uniqueId('http-subs');
   await withWorker(env, config, async (tq) => {
-    const h = await start(tq, input(cname, { mode: 'individual', clientRequest: { recordingConfig: { subscribeAudioUids: ['#allstream#'], subscribeVideoUids: ['#allstream#'] } } }));
+    const h = await start(
+      tq,
+      input(cname, { mode: 'individual', clientRequest: { recordingConfig: { subscribeAudioUids: ['#allstream#'], subscribeVideoUids: ['#allstream#'] } } }),
+    );
     const { sid } = await phaseOf(h, 'recording');
     const path = `/v1/recordings/${encodeURIComponent(h.workflowId)}`;
     await withApi(env.client, { taskQueue: tq }, async (api) => {
@@ -250,9 +290,15 @@ test('subscriptions over HTTP (PATCH /v1/recordings/:id) reach the recorder in o
       expect((await recorder(sid!)).subscriptions).toEqual(second.body.applied.subscriptions);
 
       const both = await api.call('PATCH', path, { subscriptions: { audioUidList: { subscribeAudioUids: ['1'], unSubscribeAudioUids: ['2'] } } });
-      expect(both).toMatchObject({ status: 400, body: { error: 'invalid_input', issues: ['subscriptions.audioUidList: set subscribeAudioUids or unSubscribeAudioUids, not both'] } });
+      expect(both).toMatchObject({
+        status: 400,
+        body: { error: 'invalid_input', issues: ['subscriptions.audioUidList: set subscribeAudioUids or unSubscribeAudioUids, not both'] },
+      });
       const web = await api.call('PATCH', path, { onhold: true, layout: { mixedVideoLayout: 1 } });
-      expect(web).toMatchObject({ status: 400, body: { issues: [expect.stringMatching(/^layout: layouts apply to mix recordings/), 'onhold: pause/resume (onhold) applies to web recordings only'] } });
+      expect(web).toMatchObject({
+        status: 400,
+        body: { issues: [expect.stringMatching(/^layout: layouts apply to mix recordings/), 'onhold: pause/resume (onhold) applies to web recordings only'] },
+      });
       expect(await api.call('PATCH', path, {})).toMatchObject({ status: 400, body: { issues: [expect.stringMatching(/nothing to change/)] } });
       expect(await api.call('PATCH', path, { paused: true })).toMatchObject({ status: 400 });
       const unknown = recordingWorkflowId({ profile: 'default', role: 'main', channel: uniqueId('nobody') });

@@ -379,7 +379,7 @@ export class CloudRecordingSession {
       nextPollAt = Math.min(nextPollAt, Date.now() + pollEvery);
       // an unreachable task cannot take a refresh: its time is no reason to wake
       const wakeAt = Math.min(nextPollAt, s.deadline, reachable ? (refreshAt ?? Infinity) : Infinity);
-      await waitForWork(() => s.stopReason !== undefined || this.wake || (!this.grace.suspect && (isPending(s.layout) || isPending(s.subscriptions))), wakeAt);
+      await waitForWork(() => s.stopReason !== undefined || this.wake || (!this.grace.suspect && this.changePending()), wakeAt);
       if (s.stopReason !== undefined) continue;
       if (this.wake || Date.now() >= nextPollAt) {
         this.wake = false;
@@ -390,7 +390,13 @@ export class CloudRecordingSession {
     }
   }
 
-  /** Sends one pending change (layout first); true if there was one. */
+  /** A control whose desired value the recorder does not have yet. */
+  private changePending(): boolean {
+    const { s } = this;
+    return isPending(s.layout) || isPending(s.subscriptions) || (s.webRecording !== undefined && isPending(s.webRecording)) || (s.rtmpPublish !== undefined && isPending(s.rtmpPublish));
+  }
+
+  /** Sends one pending change (layout, subscriptions, pause/resume, CDN push, in that order); true if there was one. */
   private async applyOneChange(): Promise<boolean> {
     const lost = (err: unknown) => {
       // the task is migrating: the change stays pending until it is reachable again
