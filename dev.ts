@@ -12,7 +12,10 @@ import { Client, Connection } from '@temporalio/client';
 import { buildApiServer } from './src/api/server';
 import { NativeConnection } from '@temporalio/worker';
 import { createWorker } from './worker';
-import { loadConfig, sparkRtcCallbackKeys } from './src/config';
+import { knownProfiles, loadConfig, sparkRtcCallbackKeys } from './src/config';
+import { randomBytes } from 'node:crypto';
+import { ApiKeyring, localApiKeyPath, singleKeyring, writeLocalApiKey } from './src/api/auth';
+import { PUBLIC_INPUT_POLICY, TEST_INPUT_POLICY } from './src/schemas/policy';
 import { ConfigValidationError } from './src/errors';
 import { startEmulator, type RunningEmulator } from './emulator/server';
 import { EMULATOR_ACCOUNT } from './emulator/defaults';
@@ -43,12 +46,27 @@ async function main(): Promise<void> {
     lines.push(`Temporal server      ${address} (existing${added.length ? `; registered ${added.join(', ')}` : ''})`);
   }
 
-  // the HTTP API and the webhook receivers
+  // the HTTP API and the webhook receivers. No built-in secrets: without configured API keys a local key
+  // is made for this run (printed, and written to <data dir>/api-key for the CLI); the emulator and the NCS
+  // receiver share a per-run random secret unless AGORA_NCS_SECRET is set.
+  mkdirSync(config.dataDir, { recursive: true });
+  let apiKeys = new ApiKeyring(config.apiKeys);
+  let localKey: string | undefined;
+  if (apiKeys.size === 0) {
+    const local = singleKeyring('local');
+    ({ key: localKey, keyring: apiKeys } = local);
+    writeLocalApiKey(config.dataDir, local.key);
+  }
+  const ncsSecret = config.webhooks.agoraNcsSecret ?? (config.usesEmulator ? randomBytes(32).toString('hex') : undefined);
+  if (config.testHooks) lines.push('RTCFLOW_TEST_HOOKS   on: public inputs accept test hooks and short intervals (never in production)');
   const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporal.namespace });
   const api = buildApiServer({
     client,
     taskQueue: config.temporal.taskQueue,
-    agoraNcsSecret: config.webhooks.agoraNcsSecret,
+    apiKeys,
+    inputPolicy: config.testHooks ? TEST_INPUT_POLICY : PUBLIC_INPUT_POLICY,
+    profiles: knownProfiles(config),
+    agoraNcsSecret: ncsSecret,
     sparkrtcCallbackKeys: sparkRtcCallbackKeys(config),
   });
   await api.listen({ host: '127.0.0.1', port: config.apiPort });
@@ -58,13 +76,18 @@ async function main(): Promise<void> {
     await client.connection.close();
   });
   lines.push(`HTTP API             ${apiUrl}/v1/recordings  (NCS webhooks: ${apiUrl}/webhooks/agora/ncs)`);
+  lines.push(
+    localKey
+      ? `API key              ${localKey}  (this run only; also in ${localApiKeyPath(config.dataDir)})`
+      : `API keys             ${apiKeys.size} configured (RTCFLOW_API_KEYS / RTCFLOW_API_KEYS_FILE)`,
+  );
   lines.push(`SparkRTC callbacks   ${apiUrl}/webhooks/sparkrtc/<profile>  (rtcflow sparkrtc callback set --url …)`);
 
   let emulator: RunningEmulator | undefined;
   if (config.usesEmulator) {
     emulator = await startEmulator({
       port: config.emulator.port,
-      webhooks: config.webhooks.agoraNcsSecret ? [{ vendor: 'agora', url: `${apiUrl}/webhooks/agora/ncs`, secret: config.webhooks.agoraNcsSecret }] : [],
+      webhooks: ncsSecret ? [{ vendor: 'agora', url: `${apiUrl}/webhooks/agora/ncs`, secret: ncsSecret }] : [],
     });
     stops.push(emulator.close);
     lines.push(`Vendor emulator      ${emulator.url}  (control API ${emulator.url}/_emulator/tasks)`);
@@ -81,6 +104,7 @@ async function main(): Promise<void> {
   lines.push('  npx rtcflow record start --channel demo --json');
   lines.push('  npx rtcflow record status cloud-recording/default/main/demo --json');
   lines.push('  npx rtcflow record stop cloud-recording/default/main/demo --json');
+  lines.push(`  curl -H "Authorization: Bearer $(npx rtcflow api-key show)" ${apiUrl}/v1/recordings/cloud-recording%2Fdefault%2Fmain%2Fdemo`);
   console.log(['', 'rtcflow is running', ...lines.map((l) => `  ${l}`), ''].join('\n'));
 
   let stopping = false;

@@ -44,9 +44,6 @@ export const EMULATOR_SPARKRTC = {
   southBucket: 'rtcflow-emulator-south',
 } as const;
 
-/** The NCS secret the emulator signs Agora webhooks with when `npm start` wires them to rtcflow. */
-export const EMULATOR_NCS_SECRET = 'emulator-ncs-secret';
-
 export const DEFAULT_EMULATOR_PORT = 8480;
 
 /** The demo account as the worker's configuration takes it: `loadConfig(env, { emulator: EMULATOR_ACCOUNT })`. */
@@ -61,5 +58,4 @@ export const EMULATOR_ACCOUNT: EmulatorAccount = {
     region: EMULATOR_SPARKRTC.region,
     iam: { domainName: EMULATOR_SPARKRTC.domainName, userName: EMULATOR_SPARKRTC.iamUser, password: EMULATOR_SPARKRTC.iamPassword },
   },
-  ncsSecret: EMULATOR_NCS_SECRET,
 };

@@ -6,7 +6,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { startEmulator } from './server';
-import { DEFAULT_EMULATOR_PORT, EMULATOR_NCS_SECRET } from './defaults';
+import { DEFAULT_EMULATOR_PORT } from './defaults';
 
 function positive(v: string): number {
   const n = Number(v);
@@ -29,8 +29,9 @@ const program = new Command('rtcflow emulator')
   .option('--fault <json>', 'a fault rule (see docs/emulator.md); repeatable', json, [])
   .option('--agora-account <json>', 'another Agora account {customerId, customerSecret, apps: {appId: certificate|null}}; repeatable', json, [])
   .option('--agora-webhook-url <url>', 'deliver Agora NCS events here')
-  .option('--agora-webhook-secret <secret>', 'NCS signing secret', EMULATOR_NCS_SECRET)
+  .option('--agora-webhook-secret <secret>', 'NCS signing secret (required with --agora-webhook-url; no default)')
   .action(async (o) => {
+    if (o.agoraWebhookUrl && !o.agoraWebhookSecret) throw new InvalidArgumentError('--agora-webhook-url needs --agora-webhook-secret (the secret the receiver verifies with)');
     const emu = await startEmulator({
       port: o.port,
       host: o.host,

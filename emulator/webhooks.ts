@@ -144,8 +144,9 @@ export class Webhooks {
     if (t.delayMs) await sleep(t.delayMs);
     const signer = this.signers.get(t.vendor);
     for (let attempt = 0; attempt <= RETRY_DELAYS_MS.length; attempt++) {
-      // Agora updates notifyMs on every resend (webhooks.md §1), so the body is re-serialised and re-signed
-      const body = t.vendor === 'agora' ? { ...event.body, notifyMs: this.world.now() } : event.body;
+      // Agora updates notifyMs on every resend (webhooks.md §1), so the body is re-serialised and re-signed.
+      // It is the wall-clock send time, also when the emulated clock runs fast: receivers judge freshness in real time
+      const body = t.vendor === 'agora' ? { ...event.body, notifyMs: Date.now() } : event.body;
       const raw = JSON.stringify(body);
       d.attempts++;
       try {

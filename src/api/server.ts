@@ -23,29 +23,47 @@
  *   /v1/transcoders      Cloud Transcoder (one channel → outputs): PATCH changes inputs / layout / encoding → {config}
  *
  * Ids are workflow IDs and contain slashes: URL-encode them. Bad input answers 400 with the issues,
- * before anything reaches Temporal or a vendor.
+ * before anything reaches Temporal or a vendor. Every /v1 route needs `Authorization: Bearer <API key>`
+ * (./auth.ts): 401 without a valid key; a key may start sessions only for its profiles (else 403) and
+ * sees only their sessions (another tenant's answers 404). The answers to errors are in ./errors.ts.
  *
- * POST /webhooks/agora/ncs — an Agora NCS event: the signature is checked on the raw body, duplicates
- * (same noticeId) are answered 200 and dropped, and the event is signalled to every running workflow
- * of that product on that channel; each workflow keeps only the events of its own sid/uid. Agora needs
- * a 200 within 10 s, so signalling is bounded; a failure answers 503 and NCS resends.
+ * GET /v1/webhooks/stats — what the webhook receivers refused and routed, by reason.
+ *
+ * POST /webhooks/agora/ncs — an Agora NCS event: the signature is checked on the raw body (no built-in
+ * secret: without AGORA_NCS_SECRET the receiver answers 503), notifyMs must be within 5 minutes of now,
+ * and the event is signalled once (./routing.ts: the server drops a repeat of the same noticeId, also after
+ * a receiver restart) to the running sessions that registered the identifier it names (sid, agent,
+ * converter, player; the channel for Media Gateway). Agora needs a 200 within 10 s; a routing failure
+ * answers 503 and NCS resends.
  *
  * POST /webhooks/sparkrtc/:profile — a SparkRTC record callback (./sparkrtc-callbacks.ts): X-Rtc-Signature
  * checked with the profile's auth_key, stale and replayed deliveries dropped, signalled to the owning session.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { RtcflowClient } from '../client';
-import { failWith, idOf, reasonOf, sessionRoutes } from './sessions';
+import type { KnownProfiles } from '../client/sessions';
+import type { InputPolicy } from '../schemas/policy';
+import { forbidden, idOf, reasonOf, sessionRoutes } from './sessions';
 import { ncsEventSignal } from '../../workflows/agora-ncs';
 import { NcsEvent } from '../schemas/agora/ncs';
-import { NCS_ROUTES, RecentIds, verifyNcsSignature } from './ncs';
+import { ncsFresh, ncsRouteQueries, verifyNcsSignature } from './ncs';
 import { registerSparkRtcCallbacks } from './sparkrtc-callbacks';
+import { profileOfSessionId, type ApiKeyring } from './auth';
+import { failWith, parseJsonBody, TemporalProbe, unavailable } from './errors';
+import { signalMatching } from './routing';
+import { WebhookStats } from './webhook-stats';
 
 export interface ApiServerOptions {
   client: Client;
   /** task queue the API starts sessions on */
   taskQueue?: string;
+  /** who may call the /v1 routes (an empty keyring answers 401 to everyone) */
+  apiKeys: ApiKeyring;
+  /** PUBLIC_INPUT_POLICY unless given (tests against the emulator pass TEST_INPUT_POLICY) */
+  inputPolicy?: InputPolicy;
+  /** the profiles the worker has: a start naming another is refused with 400 before anything starts */
+  profiles?: KnownProfiles;
   /** the NCS secret configured in Agora Console */
   agoraNcsSecret?: string;
   /** SparkRTC profile name → its record callback's auth_key (src/config `callbackAuthKey`) */
@@ -53,102 +71,143 @@ export interface ApiServerOptions {
   logger?: (line: string) => void;
 }
 
-export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 1 << 20 });
-  const recent = new RecentIds();
-  const log = opts.logger ?? (() => undefined);
+/** The deepest JSON a /v1 body may nest (inputs are a few levels deep). */
+const MAX_JSON_DEPTH = 32;
+/** An NCS event is a few KB. */
+const NCS_BODY_LIMIT = 64 * 1024;
 
-  app.register(async (hooks) => {
+export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
+  const root = Fastify({ logger: false, bodyLimit: 1 << 20 });
+  const log = opts.logger ?? (() => undefined);
+  const stats = new WebhookStats();
+  const probe = new TemporalProbe(opts.client);
+
+  root.register(async (hooks) => {
     // the signature covers the exact bytes: keep the body as received
-    hooks.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    hooks.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: NCS_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    hooks.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+      if (err.statusCode === 413) stats.count('agora', 'oversized');
+      return reply.code(err.statusCode && err.statusCode < 500 ? err.statusCode : 500).send({ error: err.statusCode === 413 ? 'too large' : err.message });
+    });
 
     hooks.post('/webhooks/agora/ncs', async (req, reply) => {
       const raw = typeof req.body === 'string' ? req.body : '';
       if (!opts.agoraNcsSecret) return reply.code(503).send({ error: 'NCS receiver not configured (AGORA_NCS_SECRET)' });
-      if (!verifyNcsSignature(opts.agoraNcsSecret, raw, req.headers)) return reply.code(401).send({ error: 'bad signature' });
+      if (!req.headers['agora-signature-v2'] && !req.headers['agora-signature']) {
+        stats.count('agora', 'unsigned');
+        return reply.code(401).send({ error: 'unsigned' });
+      }
+      if (!verifyNcsSignature(opts.agoraNcsSecret, raw, req.headers)) {
+        stats.count('agora', 'bad_signature');
+        return reply.code(401).send({ error: 'bad signature' });
+      }
       let event: NcsEvent;
       try {
         event = NcsEvent.parse(JSON.parse(raw));
       } catch {
+        stats.count('agora', 'malformed');
         return reply.code(400).send({ error: 'not an NCS event' });
       }
-      if (!recent.add(event.noticeId)) return { ok: true, duplicate: true };
-      const route = NCS_ROUTES[event.productId];
-      const cname = route?.channelOf(event.payload);
-      if (!route || !cname) return { ok: true, routed: 0 };
-      const product = route.product;
+      if (!ncsFresh(event.notifyMs)) {
+        stats.count('agora', 'stale');
+        return reply.code(400).send({ error: 'stale', message: 'notifyMs is more than 5 minutes from now' });
+      }
       try {
-        const query = `RtcProduct = "${product}" AND RtcChannel = "${cname.replace(/"/g, '\\"')}" AND ExecutionStatus = "Running"`;
         let routed = 0;
-        for await (const wf of opts.client.workflow.list({ query, pageSize: 100 })) {
-          // by workflow ID: the run listed may have continued as new since
-          try {
-            await opts.client.workflow.getHandle(wf.workflowId).signal(ncsEventSignal, event);
-            routed++;
-          } catch (err) {
-            // it ended between the listing and the signal: nothing to tell it
-            if (!(err instanceof WorkflowNotFoundError)) throw err;
-          }
+        for (const query of ncsRouteQueries(event)) {
+          routed = await signalMatching(opts.client, query, ncsEventSignal, [event], `ncs:${event.noticeId}`);
+          if (routed) break;
         }
-        log(`ncs ${event.eventType} ${cname} sid=${event.payload.sid ?? '-'} → ${routed} workflow(s)`);
+        stats.count('agora', routed ? 'routed' : 'unrouted');
+        log(`ncs ${event.productId}/${event.eventType} sid=${event.payload.sid ?? '-'} → ${routed} workflow(s)`);
         return { ok: true, routed };
       } catch (err) {
-        // forget the id so the resend is handled
-        recent.forget(event.noticeId);
         log(`ncs routing failed: ${(err as Error).message}`);
         return reply.code(503).send({ error: 'temporarily unable to route the event' });
       }
     });
   });
 
-  registerSparkRtcCallbacks(app, { client: opts.client, authKeys: opts.sparkrtcCallbackKeys ?? {}, log });
+  registerSparkRtcCallbacks(root, { client: opts.client, authKeys: opts.sparkrtcCallbackKeys ?? {}, log, stats });
 
-  const rtc = new RtcflowClient(opts.client, opts.taskQueue ?? 'rtcflow');
-  const fail = failWith(log);
+  root.get('/healthz', async () => ({ ok: true }));
 
-  app.post('/v1/recordings', async (req, reply) => {
-    try {
-      return reply.code(201).send(await rtc.startRecording((req.body ?? {}) as never));
-    } catch (err) {
-      return fail(reply, err);
-    }
-  });
-  app.get('/v1/recordings/:id', async (req, reply) => {
-    try {
-      return { id: idOf(req.params), ...(await rtc.recordingStatus(idOf(req.params))) };
-    } catch (err) {
-      return fail(reply, err);
-    }
-  });
-  app.put('/v1/recordings/:id/layout', async (req, reply) => {
-    try {
-      return { id: idOf(req.params), layout: await rtc.updateLayout(idOf(req.params), req.body as never) };
-    } catch (err) {
-      return fail(reply, err);
-    }
-  });
-  app.patch('/v1/recordings/:id', async (req, reply) => {
-    try {
-      return { id: idOf(req.params), applied: await rtc.updateRecording(idOf(req.params), (req.body ?? {}) as never) };
-    } catch (err) {
-      return fail(reply, err);
-    }
-  });
-  app.post('/v1/recordings/:id/stop', async (req, reply) => {
-    try {
-      return { id: idOf(req.params), ...(await rtc.stopRecording(idOf(req.params), reasonOf(req.body))) };
-    } catch (err) {
-      return fail(reply, err);
-    }
+  root.register(async (app) => {
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody(MAX_JSON_DEPTH));
+    app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+      const status = err.statusCode ?? 500;
+      if (status >= 500) {
+        log(`api error: ${err.message}`);
+        return reply.code(500).send({ error: 'internal', message: 'internal error' });
+      }
+      return reply.code(status).send({ error: status === 400 ? 'invalid_input' : (err.code ?? 'bad_request'), message: err.message });
+    });
+
+    // who is calling (401), whether Temporal answers (503), whether the session is theirs (404)
+    app.addHook('onRequest', async (req, reply) => {
+      const principal = opts.apiKeys.authenticate(req.headers.authorization);
+      if (!principal) {
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer realm="rtcflow"')
+          .send({ error: 'unauthorized', message: 'a valid API key is required: Authorization: Bearer <key>' });
+      }
+      req.principal = principal;
+      const id = (req.params as { id?: string } | undefined)?.id;
+      if (id !== undefined && !principal.mayUse(profileOfSessionId(id) ?? '')) return reply.code(404).send({ error: 'not_found', message: 'no such session' });
+      if (!(await probe.reachable())) return unavailable(reply);
+    });
+
+    const rtc = new RtcflowClient(opts.client, opts.taskQueue ?? 'rtcflow', { inputPolicy: opts.inputPolicy, profiles: opts.profiles });
+    const fail = failWith(opts.client, log);
+
+    app.get('/v1/webhooks/stats', async () => stats.snapshot());
+
+    app.post('/v1/recordings', async (req, reply) => {
+      if (forbidden(req, reply)) return reply;
+      try {
+        return reply.code(201).send(await rtc.startRecording((req.body ?? {}) as never));
+      } catch (err) {
+        return fail(reply, err);
+      }
+    });
+    app.get('/v1/recordings/:id', async (req, reply) => {
+      try {
+        return { id: idOf(req.params), ...(await rtc.recordingStatus(idOf(req.params))) };
+      } catch (err) {
+        return fail(reply, err, idOf(req.params));
+      }
+    });
+    app.put('/v1/recordings/:id/layout', async (req, reply) => {
+      try {
+        return { id: idOf(req.params), layout: await rtc.updateLayout(idOf(req.params), req.body as never) };
+      } catch (err) {
+        return fail(reply, err, idOf(req.params));
+      }
+    });
+    app.patch('/v1/recordings/:id', async (req, reply) => {
+      try {
+        return { id: idOf(req.params), applied: await rtc.updateRecording(idOf(req.params), (req.body ?? {}) as never) };
+      } catch (err) {
+        return fail(reply, err, idOf(req.params));
+      }
+    });
+    app.post('/v1/recordings/:id/stop', async (req, reply) => {
+      try {
+        return { id: idOf(req.params), ...(await rtc.stopRecording(idOf(req.params), reasonOf(req.body))) };
+      } catch (err) {
+        return fail(reply, err, idOf(req.params));
+      }
+    });
+
+    sessionRoutes(app, '/v1/transcriptions', rtc.transcriptions, fail, { changeKey: 'config' });
+    sessionRoutes(app, '/v1/relays', rtc.relays, fail, { changeKey: 'config' });
+    sessionRoutes(app, '/v1/ingests', rtc.ingests, fail, { changeKey: 'mute' });
+    sessionRoutes(app, '/v1/pulls', rtc.pulls, fail, { changeKey: 'playback' });
+    sessionRoutes(app, '/v1/transcoders', rtc.transcoders, fail, { changeKey: 'config' });
+    sessionRoutes(app, '/v1/bans', rtc.bans, fail, { changeKey: 'term' });
   });
 
-  sessionRoutes(app, '/v1/transcriptions', rtc.transcriptions, fail, { changeKey: 'config' });
-  sessionRoutes(app, '/v1/relays', rtc.relays, fail, { changeKey: 'config' });
-  sessionRoutes(app, '/v1/ingests', rtc.ingests, fail, { changeKey: 'mute' });
-  sessionRoutes(app, '/v1/pulls', rtc.pulls, fail, { changeKey: 'playback' });
-  sessionRoutes(app, '/v1/transcoders', rtc.transcoders, fail, { changeKey: 'config' });
-  sessionRoutes(app, '/v1/bans', rtc.bans, fail, { changeKey: 'term' });
-
-  app.get('/healthz', async () => ({ ok: true }));
-  return app;
+  return root;
 }

@@ -7,11 +7,20 @@
  *                             (409 when the workflow or the vendor refuses it)
  *   POST  <base>/:id/stop     stop and return the result
  *
- * and the one mapping of client errors to HTTP answers.
+ * Authentication and the tenant check run before every route (./server.ts); errors map in ./errors.ts.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { InvalidInputError } from '../errors';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiPrincipal } from './auth';
+import type { Fail } from './errors';
+
+export type { Fail };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** who made the request (set by the /v1 authentication hook) */
+    principal?: ApiPrincipal;
+  }
+}
 
 /** What a kind of session offers the routes (a SessionKind satisfies it). */
 export interface SessionRoutesKind {
@@ -19,19 +28,6 @@ export interface SessionRoutesKind {
   status(id: string): Promise<unknown>;
   update?(id: string, change: never): Promise<unknown>;
   stop(id: string, reason?: string): Promise<unknown>;
-}
-
-export type Fail = (reply: FastifyReply, err: unknown) => FastifyReply;
-
-/** Client errors → 400 (bad input, with issues), 404 (no such session), 409 (change refused); else 500. */
-export function failWith(log: (line: string) => void): Fail {
-  return (reply, err) => {
-    if (err instanceof InvalidInputError) return reply.code(400).send({ error: 'invalid_input', message: err.message, issues: err.issues });
-    if (err instanceof WorkflowNotFoundError) return reply.code(404).send({ error: 'not_found', message: 'no such session' });
-    if (err instanceof WorkflowUpdateFailedError) return reply.code(409).send({ error: 'rejected', message: err.cause?.message ?? err.message });
-    log(`api error: ${(err as Error).message}`);
-    return reply.code(500).send({ error: 'internal', message: (err as Error).message });
-  };
 }
 
 export const idOf = (params: unknown): string => (params as { id: string }).id;
@@ -42,6 +38,7 @@ export const reasonOf = (body: unknown): string | undefined => {
 
 export function sessionRoutes(app: FastifyInstance, base: string, kind: SessionRoutesKind, fail: Fail, opts: { changeKey?: string } = {}): void {
   app.post(base, async (req, reply) => {
+    if (forbidden(req, reply)) return reply;
     try {
       return reply.code(201).send(await kind.start((req.body ?? {}) as never));
     } catch (err) {
@@ -52,7 +49,7 @@ export function sessionRoutes(app: FastifyInstance, base: string, kind: SessionR
     try {
       return { id: idOf(req.params), ...((await kind.status(idOf(req.params))) as object) };
     } catch (err) {
-      return fail(reply, err);
+      return fail(reply, err, idOf(req.params));
     }
   });
   const update = kind.update?.bind(kind);
@@ -61,7 +58,7 @@ export function sessionRoutes(app: FastifyInstance, base: string, kind: SessionR
       try {
         return { id: idOf(req.params), [opts.changeKey ?? 'applied']: await update(idOf(req.params), (req.body ?? {}) as never) };
       } catch (err) {
-        return fail(reply, err);
+        return fail(reply, err, idOf(req.params));
       }
     });
   }
@@ -69,7 +66,18 @@ export function sessionRoutes(app: FastifyInstance, base: string, kind: SessionR
     try {
       return { id: idOf(req.params), ...((await kind.stop(idOf(req.params), reasonOf(req.body))) as object) };
     } catch (err) {
-      return fail(reply, err);
+      return fail(reply, err, idOf(req.params));
     }
   });
+}
+
+/**
+ * 403 when a start names a profile the caller's key may not use (`profile` absent means "default"). A
+ * profile that is not a string is left to the input's validation (400).
+ */
+export function forbidden(req: FastifyRequest, reply: FastifyReply): boolean {
+  const profile = (req.body as { profile?: unknown } | undefined)?.profile ?? 'default';
+  if (typeof profile !== 'string' || req.principal?.mayUse(profile)) return false;
+  void reply.code(403).send({ error: 'forbidden', message: `this API key may not use profile "${profile}"` });
+  return true;
 }

@@ -5,22 +5,22 @@
  *      checked over the raw bytes in constant time with the auth_key configured for that profile
  *      (src/config: `callbackAuthKey`, or SPARKRTC_CALLBACK_AUTH_KEY for `default`); unsigned, forged and
  *      stale (timestamp more than maxSkewMs from now) deliveries answer 401 and change nothing
- *   2. replays: a delivery whose signature was seen, or an event whose dedupe key (job, event, format,
- *      object) was seen, answers 200 and is dropped. The memory is this process's (bounded): after a
- *      restart, or behind several API replicas, a replay inside the timestamp window is signalled again —
- *      which the session absorbs (files are keyed by OBS object, states come from the job query)
+ *   2. replays: each event is signalled once per session run (./routing.ts `signalOnce`: the request ID
+ *      is derived from the event's dedupe key — job, event, format, object), so a resend, a replayed
+ *      capture or the same event after a receiver restart writes nothing to the session's history
  *   3. routing: the owning session is found by RtcSid = job_id; a job no session holds yet (a start whose
  *      answer was lost, §17.2) goes to the running SparkRTC sessions of the room, which adopt it only
  *      if it is theirs. Nobody's job (auto-record, an old job) is answered 200 and logged.
  *
  * SparkRTC's retry policy is undocumented (§5.3); a routing failure answers 503 so a resend is handled.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { callbackDedupeKey, CALLBACK_HEADERS, parseCallbackEvent, verifyCallback } from '../sparkrtc/callbacks';
+import { callbackDedupeKey, parseCallbackEvent, verifyCallback } from '../sparkrtc/callbacks';
 import type { RecordCallbackEvent } from '../schemas/sparkrtc/callbacks';
 import { SPARKRTC_RECORDING_PRODUCT, sparkRtcCallbackSignal, type SparkRtcCallback } from '../../workflows/sparkrtc-recording/messages';
-import { RecentIds } from './ncs';
+import { signalMatching, visibilityLiteral } from './routing';
+import type { WebhookStats } from './webhook-stats';
 
 export const SPARKRTC_CALLBACK_PATH = '/webhooks/sparkrtc/:profile';
 
@@ -31,11 +31,8 @@ export interface SparkRtcCallbackOptions {
   /** how far X-Rtc-Timestamp may be from now (default 10 minutes, sparkrtc.md §5.4) */
   maxSkewMs?: number;
   log?: (line: string) => void;
-}
-
-/** A value inside a visibility query's double quotes. */
-export function quoteVisibility(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  /** counts what was refused and why */
+  stats?: WebhookStats;
 }
 
 /** The documented fields only: what the session reads, nothing a sender adds. */
@@ -66,24 +63,14 @@ function forwarded(e: RecordCallbackEvent): SparkRtcCallback {
 
 export function registerSparkRtcCallbacks(app: FastifyInstance, opts: SparkRtcCallbackOptions): void {
   const log = opts.log ?? (() => undefined);
-  const signatures = new RecentIds();
-  const events = new RecentIds();
+  const stats = opts.stats;
 
-  /** Running SparkRTC sessions matching `where`, signalled; how many. */
-  const signalAll = async (where: string, event: SparkRtcCallback): Promise<number> => {
-    let routed = 0;
-    const query = `RtcVendor = "sparkrtc" AND RtcProduct = "${SPARKRTC_RECORDING_PRODUCT}" AND ${where} AND ExecutionStatus = "Running"`;
-    for await (const wf of opts.client.workflow.list({ query, pageSize: 100 })) {
-      try {
-        // by workflow ID: the run listed may have continued as new since
-        await opts.client.workflow.getHandle(wf.workflowId).signal(sparkRtcCallbackSignal, event);
-        routed++;
-      } catch (err) {
-        // it ended between the listing and the signal: nothing to tell it
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-      }
-    }
-    return routed;
+  /** Running SparkRTC sessions whose `attribute` is `value`, each signalled once; how many. */
+  const signalAll = async (attribute: 'RtcSid' | 'RtcChannel', value: string | undefined, event: SparkRtcCallback, dedupeKey: string): Promise<number> => {
+    const literal = visibilityLiteral(value);
+    if (!literal) return 0;
+    const query = `RtcVendor = "sparkrtc" AND RtcProduct = "${SPARKRTC_RECORDING_PRODUCT}" AND ${attribute} = ${literal} AND ExecutionStatus = "Running"`;
+    return signalMatching(opts.client, query, sparkRtcCallbackSignal, [event], dedupeKey);
   };
 
   app.register(async (scope) => {
@@ -101,25 +88,25 @@ export function registerSparkRtcCallbacks(app: FastifyInstance, opts: SparkRtcCa
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const verdict = verifyCallback(authKey, req.headers, raw, { maxSkewMs: opts.maxSkewMs });
       if (!verdict.ok) {
+        stats?.count('sparkrtc', verdict.reason);
         log(`sparkrtc callback refused (${verdict.reason}) for profile ${profile}`);
         return reply.code(401).send({ error: verdict.reason });
       }
-      const signature = String(req.headers[CALLBACK_HEADERS.signature]).trim().toLowerCase();
-      if (!signatures.add(`${profile}|${signature}`)) return { status: 1, result: 'success', duplicate: true };
       const parsed = parseCallbackEvent(raw);
-      if (!parsed) return reply.code(400).send({ error: 'not a SparkRTC record callback' });
+      if (!parsed) {
+        stats?.count('sparkrtc', 'malformed');
+        return reply.code(400).send({ error: 'not a SparkRTC record callback' });
+      }
       const dedupe = `${profile}|${callbackDedupeKey(parsed)}`;
-      if (!events.add(dedupe)) return { status: 1, result: 'success', duplicate: true };
       const event = forwarded(parsed);
       try {
-        let routed = event.job_id ? await signalAll(`RtcSid = ${quoteVisibility(event.job_id)}`, event) : 0;
-        if (routed === 0 && event.room_id) routed = await signalAll(`RtcChannel = ${quoteVisibility(event.room_id)}`, event);
+        let routed = await signalAll('RtcSid', event.job_id, event, dedupe);
+        if (routed === 0) routed = await signalAll('RtcChannel', event.room_id, event, dedupe);
+        stats?.count('sparkrtc', routed ? 'routed' : 'unrouted');
         log(`sparkrtc ${event.event_type ?? '?'} job=${event.job_id ?? '-'} room=${event.room_id ?? '-'} → ${routed} workflow(s)`);
         return { status: 1, result: 'success', routed };
       } catch (err) {
-        // forget it so the resend is handled
-        signatures.forget(`${profile}|${signature}`);
-        events.forget(dedupe);
+        // nothing was remembered: the resend is handled
         log(`sparkrtc callback routing failed: ${(err as Error).message}`);
         return reply.code(503).send({ error: 'temporarily unable to route the callback' });
       }

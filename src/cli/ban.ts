@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseBanChange, parseBanInput, type BanResult, type BanStatus } from '../client/bans';
 import type { BanChange, BanInput } from '../schemas/workflows/channel-ban';
-import { duration, number, out, withClient } from './common';
+import { duration, number, out, withClient, cliInputChecks } from './common';
 
 /** A duration option in whole seconds (30s, 10m, 2h or seconds). */
 function seconds(v: string): number {
@@ -14,7 +14,9 @@ function seconds(v: string): number {
 const list = (v: string) => v.split(',').map((p) => p.trim());
 
 const describeTarget = (t: BanStatus['target']) =>
-  [t.channel !== undefined ? `channel ${t.channel}` : undefined, t.uid !== undefined ? `uid ${t.uid}` : undefined, t.ip !== undefined ? `ip ${t.ip}` : undefined].filter(Boolean).join(', ');
+  [t.channel !== undefined ? `channel ${t.channel}` : undefined, t.uid !== undefined ? `uid ${t.uid}` : undefined, t.ip !== undefined ? `ip ${t.ip}` : undefined]
+    .filter(Boolean)
+    .join(', ');
 
 const describeStatus = (id: string, s: BanStatus) =>
   `${id}: ${s.phase}${s.reason ? ` (${s.reason})` : ''} ${describeTarget(s.target)} [${s.privileges.join(', ')}]${s.ruleId !== undefined ? ` rule=${s.ruleId}` : ''} until ${s.endsAt}${s.termApplied ? '' : ' (being applied)'}`;
@@ -49,7 +51,7 @@ export function registerBanCommands(program: Command): void {
         ...(o.duration !== undefined ? { durationSeconds: o.duration } : {}),
         ...(o.maxDuration !== undefined ? { maxDurationMs: o.maxDuration } : {}),
       };
-      parseBanInput(input); // refused before connecting to anything
+      parseBanInput(input, cliInputChecks()); // refused before connecting to anything
       const started = await withClient((c) => c.bans.start(input));
       out(!!o.json, started, () => `ban session ${started.id} (run ${started.runId})`);
     });
@@ -60,7 +62,9 @@ export function registerBanCommands(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (o) => {
       const bans = await withClient((c) => c.bans.list());
-      out(!!o.json, { bans }, () => (bans.length ? bans.map((b) => `${b.id}  ${b.phase ?? '?'}${b.ruleId ? ` rule=${b.ruleId}` : ''}  since ${b.startedAt}`).join('\n') : 'no running bans'));
+      out(!!o.json, { bans }, () =>
+        bans.length ? bans.map((b) => `${b.id}  ${b.phase ?? '?'}${b.ruleId ? ` rule=${b.ruleId}` : ''}  since ${b.startedAt}`).join('\n') : 'no running bans',
+      );
     });
 
   ban

@@ -3,6 +3,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { RtcflowClient } from '../client';
 import { InvalidInputError } from '../errors';
+import type { InputChecks } from '../client/sessions';
+import { PUBLIC_INPUT_POLICY, TEST_INPUT_POLICY } from '../schemas/policy';
 
 export function duration(v: string): number {
   try {
@@ -30,9 +32,15 @@ export function out(json: boolean, value: unknown, human: () => string): void {
   console.log(json ? JSON.stringify(value) : human());
 }
 
+/** The input checks of the CLI: the public policy, or the test policy when RTCFLOW_TEST_HOOKS=1 (tests against the emulator). */
+export function cliInputChecks(): InputChecks {
+  return { inputPolicy: ['1', 'true'].includes(process.env.RTCFLOW_TEST_HOOKS ?? '') ? TEST_INPUT_POLICY : PUBLIC_INPUT_POLICY };
+}
+
 export async function withClient<T>(fn: (c: RtcflowClient) => Promise<T>): Promise<T> {
   const client = await RtcflowClient.connect({
     address: process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${process.env.TEMPORAL_PORT ?? 7233}`,
+    inputPolicy: cliInputChecks().inputPolicy,
   });
   try {
     return await fn(client);

@@ -4,7 +4,7 @@ import { parseIngestChange, parseIngestInput } from '../client/ingests';
 import { InvalidInputError } from '../errors';
 import type { IngestChange, IngestInput, MuteState } from '../schemas/workflows/ingest';
 import type { IngestStatus } from '../../workflows/ingest/messages';
-import { duration, number, out, statusAndStop, withClient } from './common';
+import { duration, number, out, statusAndStop, withClient, cliInputChecks } from './common';
 
 const describeMute = (m: MuteState) => `audio ${m.audioMuted ? 'muted' : 'on'}, video ${m.videoMuted ? 'muted' : 'on'}`;
 
@@ -58,7 +58,7 @@ export function registerIngestCommands(program: Command): void {
         ...(o.maxDuration !== undefined ? { maxDurationMs: o.maxDuration } : {}),
         ...(o.pollInterval !== undefined ? { pollIntervalMs: o.pollInterval } : {}),
       };
-      parseIngestInput(input); // refused before connecting to anything
+      parseIngestInput(input, cliInputChecks()); // refused before connecting to anything
       const started = await withClient((c) => c.ingests.start(input));
       out(!!o.json, started, () => `ingest session ${started.id} (run ${started.runId}): \`rtcflow ingest status ${started.id}\` shows where to push`);
     });

@@ -19,6 +19,7 @@
  *   rtcflow pull status|stop <id> [--json] · rtcflow pull update <id> [--url …] [--pause|--resume] [--volume N] [--seek S] [--json]
  *   rtcflow ban add (--channel <name> [--uid N] | --uid N | --ip A) [--privileges join_channel,…] [--duration 15m] [--json]
  *   rtcflow ban ls|status <id>|lift <id> [--json] · rtcflow ban extend <id> (--by 10m | --ends-in 30m) [--json]
+ *   rtcflow api-key show | new [--id name] [--profile p]…   keys of the HTTP API (./api-key.ts)
  * Each product's commands live in their own module (./record.ts, ./stt.ts, ...); ./common.ts has what
  * they share (option parsers, --json output, status and stop).
  * Exit codes: 0 done, 2 invalid input (nothing was sent), 3 no such session, 1 anything else.
@@ -35,6 +36,7 @@ import { registerIngestCommands } from './ingest';
 import { registerPullCommands } from './pull';
 import { registerTranscoderCommands } from './transcoder';
 import { registerBanCommands } from './ban';
+import { registerApiKeyCommands } from './api-key';
 
 const program = new Command('rtcflow').description('durable orchestration of cloud RTC sessions on Temporal');
 
@@ -46,6 +48,7 @@ registerIngestCommands(program);
 registerPullCommands(program);
 registerTranscoderCommands(program);
 registerBanCommands(program);
+registerApiKeyCommands(program);
 
 // `rtcflow emulator` is dispatched by bin/rtcflow.js to emulator/main.ts before this program loads
 program.addHelpText('after', '\nThe vendor emulator: rtcflow emulator --help');

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { parsePullChange, parsePullInput } from '../client/pulls';
 import { InvalidInputError } from '../errors';
 import type { PullChange, PullInput, PullPlayback } from '../schemas/workflows/pull';
-import { duration, number, out, statusAndStop, withClient } from './common';
+import { duration, number, out, statusAndStop, withClient, cliInputChecks } from './common';
 
 const describePlayback = (p: PullPlayback | undefined) =>
   p ? `${p.streamUrl}; ${p.isPause ? 'paused' : 'playing'}; volume ${p.volume}${p.seeks ? `; last seek to ${p.seekPosition} s` : ''}` : 'no playback';
@@ -46,7 +46,7 @@ export function registerPullCommands(program: Command): void {
         ...(o.pollInterval !== undefined ? { pollIntervalMs: o.pollInterval } : {}),
         ...(o.listDelay !== undefined ? { listDelayMs: o.listDelay } : {}),
       };
-      parsePullInput(input); // refused before connecting to anything
+      parsePullInput(input, cliInputChecks()); // refused before connecting to anything
       const started = await withClient((c) => c.pulls.start(input));
       out(!!o.json, started, () => `media pull session ${started.id} (run ${started.runId})`);
     });

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { parseRelayChange, parseRelayInput } from '../client/relays';
 import type { RelayChange, RelayConfig, RelayInput } from '../schemas/workflows/relay';
-import { duration, jsonOption, number, out, positive, statusAndStop, withClient } from './common';
+import { duration, jsonOption, number, out, positive, statusAndStop, withClient, cliInputChecks } from './common';
 
 /** A CDN address without its stream key (the last path segment), for human output. */
 const shortUrl = (url: string) => url.replace(/\/[^/]+$/, '/…');
@@ -48,7 +48,7 @@ export function registerRelayCommands(program: Command): void {
         ...(o.maxDuration !== undefined ? { maxDurationMs: o.maxDuration } : {}),
         ...(o.pollInterval !== undefined ? { pollIntervalMs: o.pollInterval } : {}),
       };
-      parseRelayInput(input); // refused before connecting to anything
+      parseRelayInput(input, cliInputChecks()); // refused before connecting to anything
       const started = await withClient((c) => c.relays.start(input));
       out(!!o.json, started, () => `relay session ${started.id} (run ${started.runId})`);
     });

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseSttChange, parseSttInput } from '../client/transcriptions';
 import type { SttChange, SttConfig, SttInput } from '../schemas/workflows/stt';
-import { collect, duration, number, out, statusAndStop, withClient } from './common';
+import { collect, duration, number, out, statusAndStop, withClient, cliInputChecks } from './common';
 
 type Translation = SttConfig['translation'][number];
 /** `--translate en-US:fr-FR,de-DE` (repeatable): translate en-US captions into fr-FR and de-DE */
@@ -49,7 +49,7 @@ export function registerSttCommands(program: Command): void {
         ...(o.onLifetimeEnd !== undefined ? { onLifetimeEnd: o.onLifetimeEnd } : {}),
         ...(o.pollInterval !== undefined ? { pollIntervalMs: o.pollInterval } : {}),
       };
-      parseSttInput(input); // refused before connecting to anything
+      parseSttInput(input, cliInputChecks()); // refused before connecting to anything
       const started = await withClient((c) => c.transcriptions.start(input));
       out(!!o.json, started, () => `transcription session ${started.id} (run ${started.runId})`);
     });

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config';
 import { parseTranscoderChange, parseTranscoderInput, TranscoderTemplates } from '../client/transcoders';
 import type { TranscoderChange, TranscoderInput, TranscoderLayout } from '../schemas/workflows/transcoder';
-import { duration, jsonOption, out, positive, statusAndStop, withClient } from './common';
+import { duration, jsonOption, out, positive, statusAndStop, withClient, cliInputChecks } from './common';
 
 const describeLayout = (l: TranscoderLayout | undefined) => {
   if (!l) return 'no layout';
@@ -48,7 +48,7 @@ export function registerTranscoderCommands(program: Command): void {
         ...(o.maxDuration !== undefined ? { maxDurationMs: o.maxDuration } : {}),
         ...(o.pollInterval !== undefined ? { pollIntervalMs: o.pollInterval } : {}),
       } as TranscoderInput;
-      parseTranscoderInput(input); // refused before connecting to anything
+      parseTranscoderInput(input, cliInputChecks()); // refused before connecting to anything
       const started = await withClient((c) => c.transcoders.start(input));
       out(!!o.json, started, () => `transcoder session ${started.id} (run ${started.runId})`);
     });

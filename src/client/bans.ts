@@ -69,7 +69,7 @@ export class Bans extends SessionKind<typeof BanInput, BanStatus, BanResult, typ
 }
 
 /** The input as the workflow gets it (defaults filled in), or InvalidInputError with every issue. */
-export const parseBanInput = (input: BanInput): BanParams => parseSessionInput(BAN_SESSIONS, input);
+export const parseBanInput = (input: BanInput, checks?: InputChecks): BanParams => parseSessionInput(BAN_SESSIONS, input, checks);
 /** A change of the end, or InvalidInputError with every issue. */
 export const parseBanChange = (change: BanChange): BanChange => parseSessionChange(BAN_SESSIONS, change);
 

@@ -4,13 +4,15 @@
  */
 import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
 import { InvalidInputError } from '../errors';
-import { parseInput } from '../schemas/parse';
+import { parsePublicInput } from '../schemas/parse';
+import { PUBLIC_INPUT_POLICY, TEST_INPUT_POLICY, type InputPolicy } from '../schemas/policy';
 import { CloudRecordingInput, type CloudRecordingResult } from '../schemas/workflows/cloud-recording';
 import { recordingStatusQuery, stopSignal, stopUpdate, type CloudRecordingStatus } from '../../workflows/cloud-recording';
 import { updateRecording, type RecordingChange, type RecordingControlsApplied, type RtmpOutputsChange } from './recording-controls';
 import { Layout, StreamSubscribe } from '../schemas/agora/cloud-recording';
 import type { cloudRecording } from '../../workflows/cloud-recording';
 import { stopWithResult, type StartedSession } from './stop';
+import { parseStartInput, type InputChecks } from './sessions';
 import { Transcriptions } from './transcriptions';
 import { agoraRecordingInput, isSparkRtcRecordingId, parseSparkRtcLayout, recordingVendorOf, SparkRtcRecordings, startSparkRtcRecording } from './recordings';
 import type { RecordingInput, RecordingLayout, RecordingResult, RecordingStatus } from './recordings';
@@ -25,6 +27,8 @@ export interface RtcflowClientOptions {
   address?: string;
   namespace?: string;
   taskQueue?: string;
+  /** defaults to the public policy; RTCFLOW_TEST_HOOKS=1 in the environment selects the test policy */
+  inputPolicy?: InputPolicy;
 }
 
 /** One recorder per (profile, channel, role): the business key that makes start idempotent. */
@@ -48,23 +52,31 @@ export class RtcflowClient {
   /** SparkRTC-only operations on recording sessions (`updateRecordRule` of single jobs); the rest is the recording interface */
   readonly sparkrtc: SparkRtcRecordings;
 
+  /**
+   * `checks`: the input policy (public unless given; tests against the emulator pass TEST_INPUT_POLICY)
+   * and the configured profiles (when given, a start naming an unknown profile is refused before it starts).
+   */
   constructor(
     readonly temporal: Client,
     readonly taskQueue: string,
+    readonly checks: InputChecks = {},
   ) {
-    this.transcriptions = new Transcriptions(temporal, taskQueue);
-    this.relays = new Relays(temporal, taskQueue);
-    this.bans = new Bans(temporal, taskQueue);
-    this.ingests = new Ingests(temporal, taskQueue);
-    this.pulls = new Pulls(temporal, taskQueue);
-    this.transcoders = new Transcoders(temporal, taskQueue);
+    this.transcriptions = new Transcriptions(temporal, taskQueue, checks);
+    this.relays = new Relays(temporal, taskQueue, checks);
+    this.bans = new Bans(temporal, taskQueue, checks);
+    this.ingests = new Ingests(temporal, taskQueue, checks);
+    this.pulls = new Pulls(temporal, taskQueue, checks);
+    this.transcoders = new Transcoders(temporal, taskQueue, checks);
     this.sparkrtc = new SparkRtcRecordings(temporal);
   }
 
   static async connect(opts: RtcflowClientOptions = {}): Promise<RtcflowClient> {
     const connection = await Connection.connect({ address: opts.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
     const temporal = new Client({ connection, namespace: opts.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default' });
-    return new RtcflowClient(temporal, opts.taskQueue ?? process.env.RTCFLOW_TASK_QUEUE ?? 'rtcflow');
+    const testHooks = ['1', 'true'].includes(process.env.RTCFLOW_TEST_HOOKS ?? '');
+    return new RtcflowClient(temporal, opts.taskQueue ?? process.env.RTCFLOW_TASK_QUEUE ?? 'rtcflow', {
+      inputPolicy: opts.inputPolicy ?? (testHooks ? TEST_INPUT_POLICY : PUBLIC_INPUT_POLICY),
+    });
   }
 
   /**
@@ -73,8 +85,11 @@ export class RtcflowClient {
    * single/mixed-stream job instead (./recordings.ts); absent or 'agora', Agora Cloud Recording.
    */
   async startRecording(input: RecordingInput): Promise<StartedSession> {
-    if (recordingVendorOf(input) === 'sparkrtc') return startSparkRtcRecording(this.temporal, this.taskQueue, input);
-    const params = parseInput(CloudRecordingInput, agoraRecordingInput(input), 'cloud recording request');
+    if (recordingVendorOf(input) === 'sparkrtc') return startSparkRtcRecording(this.temporal, this.taskQueue, input, this.checks);
+    const params = parseStartInput(CloudRecordingInput, agoraRecordingInput(input), 'cloud recording request', this.checks, (p) => [
+      { kind: 'agora', name: p.profile, field: 'profile' },
+      { kind: 'storage', name: p.storageProfile, field: 'storageProfile' },
+    ]);
     const id = recordingWorkflowId(params);
     const handle = await this.temporal.workflow.start<typeof cloudRecording>('cloudRecording', {
       taskQueue: this.taskQueue,
@@ -109,13 +124,13 @@ export class RtcflowClient {
    */
   async updateLayout<L extends RecordingLayout = Layout>(id: string, layout: L): Promise<L> {
     if (isSparkRtcRecordingId(id)) return this.temporal.workflow.getHandle(id).executeUpdate(sparkRtcLayoutUpdate, { args: [parseSparkRtcLayout(layout)] }) as Promise<L>;
-    const parsed = parseInput(Layout, layout, 'layout', '(layout)');
+    const parsed = parsePublicInput(Layout, layout, 'layout', PUBLIC_INPUT_POLICY, '(layout)');
     return (await this.updateRecording(id, { layout: parsed })).layout as L;
   }
 
   /** Replaces subscription lists of an individual/mix session (each list given replaces that list); returns all of them once applied. */
   async updateSubscriptions(id: string, subscriptions: StreamSubscribe): Promise<StreamSubscribe> {
-    const parsed = parseInput(StreamSubscribe, subscriptions, 'subscriptions', '(subscriptions)');
+    const parsed = parsePublicInput(StreamSubscribe, subscriptions, 'subscriptions', PUBLIC_INPUT_POLICY, '(subscriptions)');
     return (await this.updateRecording(id, { subscriptions: parsed })).subscriptions!;
   }
 
@@ -125,7 +140,8 @@ export class RtcflowClient {
    * returns each control's whole applied value.
    */
   async updateRecording(id: string, change: RecordingChange): Promise<RecordingControlsApplied> {
-    if (isSparkRtcRecordingId(id)) throw new InvalidInputError('invalid recording change', ['(change): a SparkRTC recording takes layouts (updateLayout) and record rules (rtc.sparkrtc)']);
+    if (isSparkRtcRecordingId(id))
+      throw new InvalidInputError('invalid recording change', ['(change): a SparkRTC recording takes layouts (updateLayout) and record rules (rtc.sparkrtc)']);
     return updateRecording(this.temporal, id, change);
   }
 

@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { IngestChange, IngestInput, type IngestParams, type IngestResult, type MuteState } from '../schemas/workflows/ingest';
 import { ingestStatusQuery, ingestStopSignal, ingestStopUpdate, ingestUpdate, type IngestStatus } from '../../workflows/ingest/messages';
-import { parseSessionChange, parseSessionInput, SessionKind, type SessionKindSpec } from './sessions';
+import { parseSessionChange, parseSessionInput, SessionKind, type InputChecks, type SessionKindSpec } from './sessions';
 
 /** One ingest per (profile, channel, role): the business key that makes start idempotent. */
 export function ingestWorkflowId(input: { profile: string; channel: string; role: string }): string {
@@ -30,13 +30,13 @@ export const INGEST_SESSIONS: SessionKindSpec<typeof IngestInput, IngestStatus, 
 };
 
 export class Ingests extends SessionKind<typeof IngestInput, IngestStatus, IngestResult, typeof IngestChange, MuteState> {
-  constructor(temporal: Client, taskQueue: string) {
-    super(temporal, taskQueue, INGEST_SESSIONS);
+  constructor(temporal: Client, taskQueue: string, checks?: InputChecks) {
+    super(temporal, taskQueue, INGEST_SESSIONS, checks);
   }
 }
 
 /** The input as the workflow gets it (defaults filled in), or InvalidInputError with every issue. */
-export const parseIngestInput = (input: IngestInput): IngestParams => parseSessionInput(INGEST_SESSIONS, input);
+export const parseIngestInput = (input: IngestInput, checks?: InputChecks): IngestParams => parseSessionInput(INGEST_SESSIONS, input, checks);
 /** A mid-session change, or InvalidInputError with every issue. */
 export const parseIngestChange = (change: IngestChange): IngestChange => parseSessionChange(INGEST_SESSIONS, change);
 

@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { PullChange, PullInput, type PullParams, type PullPlayback, type PullResult } from '../schemas/workflows/pull';
 import { pullStatusQuery, pullStopSignal, pullStopUpdate, pullUpdate, type PullStatus } from '../../workflows/pull/messages';
-import { parseSessionChange, parseSessionInput, SessionKind, type SessionKindSpec } from './sessions';
+import { parseSessionChange, parseSessionInput, SessionKind, type InputChecks, type SessionKindSpec } from './sessions';
 
 /** One cloud player per (profile, channel, role): the business key that makes start idempotent. */
 export function pullWorkflowId(input: { profile: string; channel: string; role: string }): string {
@@ -29,13 +29,13 @@ export const PULL_SESSIONS: SessionKindSpec<typeof PullInput, PullStatus, PullRe
 };
 
 export class Pulls extends SessionKind<typeof PullInput, PullStatus, PullResult, typeof PullChange, PullPlayback> {
-  constructor(temporal: Client, taskQueue: string) {
-    super(temporal, taskQueue, PULL_SESSIONS);
+  constructor(temporal: Client, taskQueue: string, checks?: InputChecks) {
+    super(temporal, taskQueue, PULL_SESSIONS, checks);
   }
 }
 
 /** The input as the workflow gets it (defaults filled in), or InvalidInputError with every issue. */
-export const parsePullInput = (input: PullInput): PullParams => parseSessionInput(PULL_SESSIONS, input);
+export const parsePullInput = (input: PullInput, checks?: InputChecks): PullParams => parseSessionInput(PULL_SESSIONS, input, checks);
 /** A mid-session change, or InvalidInputError with every issue. */
 export const parsePullChange = (change: PullChange): PullChange => parseSessionChange(PULL_SESSIONS, change);
 

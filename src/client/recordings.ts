@@ -8,7 +8,9 @@
 import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors';
-import { parseInput } from '../schemas/parse';
+import { parseInput, parsePublicInput } from '../schemas/parse';
+import { PUBLIC_INPUT_POLICY } from '../schemas/policy';
+import { parseStartInput, type InputChecks } from './sessions';
 import type { Layout } from '../schemas/agora/cloud-recording';
 import type { CloudRecordingInput, CloudRecordingResult } from '../schemas/workflows/cloud-recording';
 import {
@@ -62,10 +64,11 @@ export function sparkrtcRecordingWorkflowId(p: Pick<SparkRtcRecordingParams, 'pr
 export const isSparkRtcRecordingId = (id: string): boolean => id.startsWith(SPARKRTC_RECORDING_ID_PREFIX);
 
 /** The input as the SparkRTC workflow gets it (defaults filled in), or InvalidInputError with every issue. */
-export const parseSparkRtcRecordingInput = (input: unknown): SparkRtcRecordingParams => parseInput(SparkRtcRecordingInput, input, 'SparkRTC recording request');
+export const parseSparkRtcRecordingInput = (input: unknown, checks: InputChecks = {}): SparkRtcRecordingParams =>
+  parseStartInput(SparkRtcRecordingInput, input, 'SparkRTC recording request', checks, (p) => [{ kind: 'sparkrtc', name: p.profile, field: 'profile' }]);
 
-export async function startSparkRtcRecording(temporal: Client, taskQueue: string, input: unknown): Promise<StartedSession> {
-  const params = parseSparkRtcRecordingInput(input);
+export async function startSparkRtcRecording(temporal: Client, taskQueue: string, input: unknown, checks: InputChecks = {}): Promise<StartedSession> {
+  const params = parseSparkRtcRecordingInput(input, checks);
   const id = sparkrtcRecordingWorkflowId(params);
   const handle = await temporal.workflow.start('sparkrtcRecording', {
     taskQueue,
@@ -77,7 +80,7 @@ export async function startSparkRtcRecording(temporal: Client, taskQueue: string
 }
 
 /** A SparkRTC layout, or InvalidInputError with every issue. */
-export const parseSparkRtcLayout = (layout: unknown): SparkRtcLayout => parseInput(SparkRtcLayout, layout, 'SparkRTC layout', '(layout)');
+export const parseSparkRtcLayout = (layout: unknown): SparkRtcLayout => parsePublicInput(SparkRtcLayout, layout, 'SparkRTC layout', PUBLIC_INPUT_POLICY, '(layout)');
 
 /** SparkRTC-only operations on a recording session (`rtc.sparkrtc`). */
 export class SparkRtcRecordings {

@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { RelayChange, RelayInput, type RelayConfig, type RelayParams, type RelayResult } from '../schemas/workflows/relay';
 import { relayStatusQuery, relayStopSignal, relayStopUpdate, relayUpdate, type RelayStatus } from '../../workflows/relay/messages';
-import { parseSessionChange, parseSessionInput, SessionKind, type SessionKindSpec } from './sessions';
+import { parseSessionChange, parseSessionInput, SessionKind, type InputChecks, type SessionKindSpec } from './sessions';
 
 /** One relay per (profile, channel, role): the business key that makes start idempotent (and names the converter). */
 export function relayWorkflowId(input: { profile: string; channel: string; role: string }): string {
@@ -29,13 +29,13 @@ export const RELAY_SESSIONS: SessionKindSpec<typeof RelayInput, RelayStatus, Rel
 };
 
 export class Relays extends SessionKind<typeof RelayInput, RelayStatus, RelayResult, typeof RelayChange, RelayConfig> {
-  constructor(temporal: Client, taskQueue: string) {
-    super(temporal, taskQueue, RELAY_SESSIONS);
+  constructor(temporal: Client, taskQueue: string, checks?: InputChecks) {
+    super(temporal, taskQueue, RELAY_SESSIONS, checks);
   }
 }
 
 /** The input as the workflow gets it (defaults filled in), or InvalidInputError with every issue. */
-export const parseRelayInput = (input: RelayInput): RelayParams => parseSessionInput(RELAY_SESSIONS, input);
+export const parseRelayInput = (input: RelayInput, checks?: InputChecks): RelayParams => parseSessionInput(RELAY_SESSIONS, input, checks);
 /** A mid-session change, or InvalidInputError with every issue. */
 export const parseRelayChange = (change: RelayChange): RelayChange => parseSessionChange(RELAY_SESSIONS, change);
 

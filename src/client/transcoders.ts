@@ -40,7 +40,7 @@ export class Transcoders extends SessionKind<typeof TranscoderInput, TranscoderS
 }
 
 /** The input as the workflow gets it (defaults filled in), or InvalidInputError with every issue. */
-export const parseTranscoderInput = (input: TranscoderInput): TranscoderParams => parseSessionInput(TRANSCODER_SESSIONS, input);
+export const parseTranscoderInput = (input: TranscoderInput, checks?: InputChecks): TranscoderParams => parseSessionInput(TRANSCODER_SESSIONS, input, checks);
 /** A mid-session change, or InvalidInputError with every issue. */
 export const parseTranscoderChange = (change: TranscoderChange): TranscoderChange => parseSessionChange(TRANSCODER_SESSIONS, change);
 

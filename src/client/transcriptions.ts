@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { SttChange, SttInput, type SttConfig, type SttParams, type SttResult } from '../schemas/workflows/stt';
 import { sttStatusQuery, sttStopSignal, sttStopUpdate, sttUpdate, type SttStatus } from '../../workflows/stt/messages';
-import { parseSessionChange, parseSessionInput, SessionKind, type SessionKindSpec } from './sessions';
+import { parseSessionChange, parseSessionInput, SessionKind, type InputChecks, type SessionKindSpec } from './sessions';
 
 /** One transcription per (profile, channel, role): the business key that makes start idempotent. */
 export function transcriptionWorkflowId(input: { profile: string; channel: string; role: string }): string {
@@ -30,13 +30,13 @@ export const STT_SESSIONS: SessionKindSpec<typeof SttInput, SttStatus, SttResult
 };
 
 export class Transcriptions extends SessionKind<typeof SttInput, SttStatus, SttResult, typeof SttChange, SttConfig> {
-  constructor(temporal: Client, taskQueue: string) {
-    super(temporal, taskQueue, STT_SESSIONS);
+  constructor(temporal: Client, taskQueue: string, checks?: InputChecks) {
+    super(temporal, taskQueue, STT_SESSIONS, checks);
   }
 }
 
 /** The input as the workflow gets it (defaults filled in), or InvalidInputError with every issue. */
-export const parseSttInput = (input: SttInput): SttParams => parseSessionInput(STT_SESSIONS, input);
+export const parseSttInput = (input: SttInput, checks?: InputChecks): SttParams => parseSessionInput(STT_SESSIONS, input, checks);
 /** A mid-session change, or InvalidInputError with every issue. */
 export const parseSttChange = (change: SttChange): SttChange => parseSessionChange(STT_SESSIONS, change);
 

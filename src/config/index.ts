@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigurationError, ConfigValidationError } from '../errors';
 import { formatIssues } from '../schemas/issues';
+import { ApiKeyEntry } from '../api/auth';
 
 const hex32 = z.string().regex(/^[0-9a-f]{32}$/i, 'must be 32 hexadecimal characters');
 const url = z.string().url('must be a URL such as https://api.agora.io');
@@ -131,6 +132,12 @@ const EnvSchema = z.object({
   SPARKRTC_ENDPOINT: sparkUrl.optional(),
   /** the `default` SparkRTC profile's record-callback auth_key (`rtcflow sparkrtc callback set` generates one) */
   SPARKRTC_CALLBACK_AUTH_KEY: z.string().min(32, 'is 32-64 characters').max(64, 'is 32-64 characters').optional(),
+  /** the HTTP API's keys, by hash: a JSON array of {id, sha256, profiles} (`rtcflow api-key new` prints one) */
+  RTCFLOW_API_KEYS: z.string().min(1).optional(),
+  /** ...or a file holding that JSON array */
+  RTCFLOW_API_KEYS_FILE: z.string().min(1).optional(),
+  /** tests against the emulator only: accept test hooks and intervals below the public floors (src/schemas/policy.ts) */
+  RTCFLOW_TEST_HOOKS: z.enum(['0', '1', 'true', 'false']).optional(),
 });
 
 export interface Config {
@@ -146,6 +153,10 @@ export interface Config {
   storage: Record<string, StorageProfile>;
   /** Huawei Cloud SparkRTC tenants; `default` from SPARKRTC_*, else the emulator's when given its account */
   sparkrtc: Record<string, SparkRtcProfile>;
+  /** the HTTP API's keys (hashes and the profiles each may use) */
+  apiKeys: ApiKeyEntry[];
+  /** RTCFLOW_TEST_HOOKS: public inputs may use test hooks and short intervals (never in production) */
+  testHooks: boolean;
 }
 
 export const DEFAULT_PROFILE = 'default';
@@ -159,8 +170,6 @@ export interface EmulatorAccount {
   agora: Omit<AgoraProfile, 'baseUrls'>;
   storage: StorageProfile;
   sparkrtc: { projectId: string; appId: string; ak: string; sk: string; region: string; iam: { domainName: string; userName: string; password: string } };
-  /** the secret the emulator signs Agora NCS webhooks with */
-  ncsSecret: string;
 }
 
 export interface LoadConfigOptions {
@@ -260,6 +269,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
   if (e.SPARKRTC_CALLBACK_AUTH_KEY && sparkrtc[DEFAULT_PROFILE]) sparkrtc[DEFAULT_PROFILE] = { ...sparkrtc[DEFAULT_PROFILE], callbackAuthKey: e.SPARKRTC_CALLBACK_AUTH_KEY };
   if (Object.keys(agora).length === 0 && Object.keys(sparkrtc).length === 0) throw new ConfigValidationError(`invalid configuration:\n  ${NO_VENDOR}`);
 
+  const apiKeys = readApiKeys(e.RTCFLOW_API_KEYS, e.RTCFLOW_API_KEYS_FILE);
+
   // the emulator is needed as long as any profile points at it
   const agoraUsesEmulator = Object.values(agora).some((p) => p.baseUrls.includes(emulatorUrl));
   const usesEmulator = agoraUsesEmulator || Object.values(sparkrtc).some((p) => p.endpoint === emulatorUrl);
@@ -276,11 +287,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     apiPort: e.RTCFLOW_API_PORT,
     emulator: { port: e.RTCFLOW_EMULATOR_PORT, url: emulatorUrl },
     usesEmulator,
-    webhooks: { agoraNcsSecret: e.AGORA_NCS_SECRET ?? (agoraUsesEmulator ? emu?.ncsSecret : undefined) },
+    // no fallback: `npm start` wires the emulator and the receiver with a per-run secret (dev.ts)
+    webhooks: { agoraNcsSecret: e.AGORA_NCS_SECRET },
     agora,
     storage,
     sparkrtc,
+    apiKeys,
+    testHooks: e.RTCFLOW_TEST_HOOKS === '1' || e.RTCFLOW_TEST_HOOKS === 'true',
   };
+}
+
+/** RTCFLOW_API_KEYS (JSON) and RTCFLOW_API_KEYS_FILE together; a bad entry stops the start with its path. */
+function readApiKeys(json: string | undefined, file: string | undefined): ApiKeyEntry[] {
+  const read = (text: string, where: string): ApiKeyEntry[] => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigValidationError(`invalid configuration:\n  ${where}: not JSON (${(err as Error).message})`);
+    }
+    const r = z.array(ApiKeyEntry).safeParse(raw);
+    if (!r.success)
+      throw new ConfigValidationError(
+        `invalid configuration:\n${formatIssues(r.error, where)
+          .map((l) => `  ${where}.${l}`)
+          .join('\n')}`,
+      );
+    return r.data;
+  };
+  const keys = json ? read(json, 'RTCFLOW_API_KEYS') : [];
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigValidationError(`invalid configuration:\n  RTCFLOW_API_KEYS_FILE: cannot read ${file} (${(err as Error).message})`);
+    }
+    keys.push(...read(text, 'RTCFLOW_API_KEYS_FILE'));
+  }
+  return keys;
+}
+
+/** The profile names of each kind the worker has: the API and client refuse a start naming another. */
+export function knownProfiles(config: Config): { agora: string[]; storage: string[]; sparkrtc: string[] } {
+  return { agora: Object.keys(config.agora), storage: Object.keys(config.storage), sparkrtc: Object.keys(config.sparkrtc) };
 }
 
 function unknownProfile(kind: string, name: string, configured: object, setVars: string): ConfigurationError {

@@ -93,3 +93,33 @@ export const HttpUrl = z
   .max(2_048)
   .refine((v) => /^https?:\/\//i.test(v) && URL.canParse(v), 'must be an http(s):// URL')
   .refine((v) => !urlCarriesCredential(v), 'URLs must not carry credentials');
+
+/**
+ * Schemes a vendor may be asked to fetch or push to: web pages and images (http, https), streams (rtmp,
+ * rtmps, srt), and object storage where the vendor documents it (SparkRTC layout images are `s3://` OBS
+ * objects, sparkrtc.md §mix layout).
+ */
+const FETCHABLE_SCHEMES = new Set(['http', 'https', 'rtmp', 'rtmps', 'srt', 's3']);
+/** Fields that hold a URL, by name (`url`, `rtmpUrl`, `image_url`, `backgroundImage`, `imageUrl`...). */
+const isUrlField = (name: string) => {
+  const n = normalise(name);
+  return n.endsWith('url') || n.endsWith('image') || n.endsWith('uri');
+};
+
+/**
+ * Every URL-holding field (by name) anywhere in `value` whose scheme a vendor must never be given
+ * (`javascript:`, `file:`, `data:`...): the rule also reaches the loosely typed parts of an input that
+ * are passed through to the vendor.
+ */
+export function findUnsafeUrls(value: unknown, path: (string | number)[] = [], depth = 0): CredentialIssue[] {
+  if (depth > 64 || !value || typeof value !== 'object') return [];
+  const issues: CredentialIssue[] = [];
+  for (const [k, child] of Object.entries(value)) {
+    const key = Array.isArray(value) ? Number(k) : k;
+    if (typeof key === 'string' && typeof child === 'string' && isUrlField(key)) {
+      const scheme = /^\s*([a-z][a-z0-9+.-]*):/i.exec(child)?.[1]?.toLowerCase();
+      if (scheme && !FETCHABLE_SCHEMES.has(scheme)) issues.push({ path: [...path, key], message: `must be an http(s):// URL (or a stream or storage URL the vendor documents), not ${scheme}:` });
+    } else issues.push(...findUnsafeUrls(child, [...path, key], depth + 1));
+  }
+  return issues;
+}

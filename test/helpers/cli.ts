@@ -16,7 +16,11 @@ export function rtcflowWith(env: Record<string, string | undefined>, taskQueue: 
     execFile(
       process.execPath,
       [join(ROOT, 'bin', 'rtcflow.js'), ...args],
-      { cwd: ROOT, timeout: 60_000, env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, RTCFLOW_TASK_QUEUE: taskQueue, ...env } },
+      {
+        cwd: ROOT,
+        timeout: 60_000,
+        env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, RTCFLOW_TASK_QUEUE: taskQueue, RTCFLOW_TEST_HOOKS: '1', ...env },
+      },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
     );
   });

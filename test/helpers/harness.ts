@@ -10,6 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
 import { EMULATOR_AGORA, EMULATOR_SPARKRTC, EMULATOR_STORAGE } from '../../emulator/defaults';
 import { buildApiServer } from '../../src/api/server';
+import { ApiKeyring } from '../../src/api/auth';
 import type { Config } from '../../src/config';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from './emulator';
 import { historyText } from './history';
@@ -60,7 +61,7 @@ export function sessionHarness(opts: { timeScale?: number; secrets?: readonly st
     h.env = await connectTestEnv();
     h.emu = await spawnEmulator({ timeScale: opts.timeScale ?? 20 });
     h.control = new EmulatorControl(h.emu.url);
-    receiver = buildApiServer({ client: h.env.client, agoraNcsSecret: NCS_SECRET });
+    receiver = buildApiServer({ client: h.env.client, agoraNcsSecret: NCS_SECRET, apiKeys: new ApiKeyring([]) });
     await receiver.listen({ host: '127.0.0.1', port: 0 });
     const addr = receiver.server.address();
     h.ncsUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/webhooks/agora/ncs`;

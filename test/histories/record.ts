@@ -37,6 +37,7 @@ import { testConfig, withWorker } from '../helpers/temporal';
 import { WEB_RECORDER_SERVICE } from '../helpers/fixtures';
 import { eventually, uniqueId } from '../helpers/wait';
 import { buildApiServer } from '../../src/api/server';
+import { ApiKeyring } from '../../src/api/auth';
 import { generateCallbackAuthKey, SparkRtcAdmin } from '../../src/client/sparkrtc-admin';
 import { parseSparkRtcRecordingInput } from '../../src/client/recordings';
 import type { SparkRtcRecordingInput } from '../../src/schemas/workflows/sparkrtc-recording';
@@ -318,7 +319,7 @@ async function sparkSession(
   if (Math.abs((await spark.now()) - Date.now()) > 5 * 60_000) throw new Error('the emulator clock is far from now: record the sparkrtc- scenarios by name');
   await spark.setTimeScale(1);
   const authKey = generateCallbackAuthKey();
-  const api = buildApiServer({ client: ctx.env.client, taskQueue: ctx.taskQueue, sparkrtcCallbackKeys: { default: authKey } });
+  const api = buildApiServer({ client: ctx.env.client, taskQueue: ctx.taskQueue, sparkrtcCallbackKeys: { default: authKey }, apiKeys: new ApiKeyring([]) });
   await api.listen({ host: '127.0.0.1', port: 0 });
   const admin = new SparkRtcAdmin(testConfig(ctx.control.url), 'default');
   try {

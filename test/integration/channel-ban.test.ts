@@ -153,7 +153,14 @@ test("extend by Update: the rule's time follows each new end; an end Agora canno
     expect(status).toMatchObject({ phase: 'active', endsAt: t2.endsAt, termApplied: true, updates: 2, ruleId: active.ruleId });
 
     const lifted: BanResult = await h.executeUpdate(banStopUpdate, { args: [{ reason: 'moderator lifted it' }] });
-    expect(lifted).toMatchObject({ outcome: 'lifted', reason: 'moderator lifted it', rule: 'deleted', updates: 2, endsAt: t2.endsAt, privileges: ['publish_audio', 'publish_video'] });
+    expect(lifted).toMatchObject({
+      outcome: 'lifted',
+      reason: 'moderator lifted it',
+      rule: 'deleted',
+      updates: 2,
+      endsAt: t2.endsAt,
+      privileges: ['publish_audio', 'publish_video'],
+    });
     expect(await rulesOf(channel)).toEqual([]);
     expect(await operations(channel, [active.ruleId!])).toEqual(['createRule:200', 'updateRule:200', 'updateRule:200', 'deleteRule:200']);
   });
@@ -240,7 +247,10 @@ test('through the CLI: ban add (a repeat joins), ls lists the running ban, statu
 
     const lifted = json(await rtcflow(tq, 'ban', 'lift', id, '--reason', 'apologised', '--json'));
     expect(lifted).toMatchObject({ id, outcome: 'lifted', reason: 'apologised', rule: 'deleted', ruleId: active.ruleId, updates: 1 });
-    await eventually(async () => (json(await rtcflow(tq, 'ban', 'ls', '--json')).bans.some((b: { id: string }) => b.id === id) ? undefined : true), 'the lifted ban gone from `ban ls`');
+    await eventually(
+      async () => (json(await rtcflow(tq, 'ban', 'ls', '--json')).bans.some((b: { id: string }) => b.id === id) ? undefined : true),
+      'the lifted ban gone from `ban ls`',
+    );
   });
   expect(await rulesOf(channel)).toEqual([]);
 });

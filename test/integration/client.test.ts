@@ -3,6 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { InvalidInputError, RtcflowClient, recordingWorkflowId } from '../../src/client';
 import { sharedEnvironment, testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
+import { TEST_CLIENT_OPTIONS } from '../helpers/api';
 
 const shared = sharedEnvironment();
 const control = shared.control;
@@ -14,7 +15,7 @@ beforeAll(() => {
 test('starting the same channel twice returns the running session, not a second recording', async () => {
   const channel = uniqueId('client');
   await withWorker(env, testConfig(), async (taskQueue) => {
-    const rtc = new RtcflowClient(env.client, taskQueue);
+    const rtc = new RtcflowClient(env.client, taskQueue, TEST_CLIENT_OPTIONS);
     const first = await rtc.startRecording({ channel, pollIntervalMs: 300, confirmPollMs: 200 });
     const second = await rtc.startRecording({ channel, pollIntervalMs: 300, confirmPollMs: 200 });
     expect(first.id).toBe(recordingWorkflowId({ profile: 'default', channel, role: 'main' }));

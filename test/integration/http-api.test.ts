@@ -1,10 +1,8 @@
 /** The HTTP API over real HTTP: start, status, layout, stop, and the errors a caller sees. */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { FastifyInstance } from 'fastify';
-import { request } from 'undici';
-import { buildApiServer } from '../../src/api/server';
 import { transcriptionWorkflowId } from '../../src/client';
 import { sharedEnvironment, testConfig, withWorker } from '../helpers/temporal';
+import { startApi, withApi, type TestApi } from '../helpers/api';
 import { eventually, uniqueId } from '../helpers/wait';
 
 const shared = sharedEnvironment();
@@ -14,21 +12,15 @@ beforeAll(() => {
   env = shared.env;
 });
 
-async function call(base: string, method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, body?: unknown) {
-  const res = await request(`${base}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.statusCode, body: (await res.body.json()) as any };
+async function call(api: TestApi, method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, body?: unknown) {
+  const { status, body: answer } = await api.call(method, path, body);
+  return { status, body: answer };
 }
 
 test('a recording driven entirely over HTTP', async () => {
   const channel = uniqueId('http');
   await withWorker(env, testConfig(), async (taskQueue) => {
-    const api: FastifyInstance = buildApiServer({ client: env.client, taskQueue });
-    await api.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
+    const base = await startApi(env.client, { taskQueue });
     try {
       const started = await call(base, 'POST', '/v1/recordings', { channel, mode: 'mix', pollIntervalMs: 300, confirmPollMs: 200 });
       expect(started.status).toBe(201);
@@ -43,28 +35,17 @@ test('a recording driven entirely over HTTP', async () => {
       expect(await call(base, 'POST', '/v1/recordings', { channel: '' })).toMatchObject({ status: 400, body: { error: 'invalid_input' } });
       expect(await call(base, 'GET', `/v1/recordings/${encodeURIComponent('cloud-recording/default/main/nobody-here')}`)).toMatchObject({ status: 404 });
     } finally {
-      await api.close();
+      await base.server.close();
     }
   });
   expect(await control.tasks({ cname: channel, running: true })).toEqual([]);
 });
 
-/** Serves the API on a free port for the duration of `fn`. */
-async function withApi<T>(taskQueue: string, fn: (base: string) => Promise<T>): Promise<T> {
-  const api: FastifyInstance = buildApiServer({ client: env.client, taskQueue });
-  await api.listen({ host: '127.0.0.1', port: 0 });
-  try {
-    return await fn(`http://127.0.0.1:${(api.server.address() as { port: number }).port}`);
-  } finally {
-    await api.close();
-  }
-}
-
 test('a transcription driven entirely over HTTP: join on repeat, validated and refused changes, stop', async () => {
   const channel = uniqueId('http-stt');
   let agentId = '';
   await withWorker(env, testConfig(), (taskQueue) =>
-    withApi(taskQueue, async (base) => {
+    withApi(env.client, { taskQueue }, async (base) => {
       const input = { channel, languages: ['en-US'], pollIntervalMs: 300, confirmPollMs: 200 };
       const started = await call(base, 'POST', '/v1/transcriptions', input);
       expect(started).toMatchObject({ status: 201, body: { id: `stt/default/main/${channel}`, runId: expect.any(String) } });

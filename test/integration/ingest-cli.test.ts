@@ -5,9 +5,7 @@
  * channel left in the emulator, and no credential in the session's history.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { FastifyInstance } from 'fastify';
-import { request } from 'undici';
-import { buildApiServer } from '../../src/api/server';
+import { startApi, type TestApi } from '../helpers/api';
 import { ingestWorkflowId } from '../../src/client';
 import { expectNoSecrets } from '../helpers/harness';
 import { sharedEnvironment, testConfig, withWorker } from '../helpers/temporal';
@@ -112,22 +110,16 @@ test('a bad invocation exits non-zero with the issue and sends nothing; an unkno
   expect(await control.requests({ cname: channel })).toEqual([]);
 });
 
-async function call(base: string, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) {
-  const res = await request(`${base}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.statusCode, body: (await res.body.json()) as any };
+async function call(api: TestApi, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) {
+  const { status, body: answer } = await api.call(method, path, body);
+  return { status, body: answer };
 }
 
 test('over HTTP: a start repeated after a lost answer joins the session (one key); mute; stop', async () => {
   const channel = uniqueId('http-ingest');
   const id = ingestWorkflowId({ profile: 'default', role: 'main', channel });
   await withWorker(env, testConfig(), async (taskQueue) => {
-    const api: FastifyInstance = buildApiServer({ client: env.client, taskQueue });
-    await api.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
+    const base = await startApi(env.client, { taskQueue });
     try {
       const body = { channel, uid: 'host-1', pollIntervalMs: 500 };
       const started = await call(base, 'POST', '/v1/ingests', body);
@@ -146,9 +138,9 @@ test('over HTTP: a start repeated after a lost answer joins the session (one key
       await eventually(async () => ((await encoder(enc.id)).muted?.video ? true : undefined), 'the push muted as soon as it came');
       const stopped = await call(base, 'POST', `${path}/stop`, { reason: 'over http' });
       expect(stopped).toMatchObject({ status: 200, body: { id, outcome: 'stopped', reason: 'over http', keyDestroyed: true, muteCalls: 1 } });
-      expect(await call(base, 'PATCH', path, { audioMuted: true })).toMatchObject({ status: 404 });
+      expect(await call(base, 'PATCH', path, { audioMuted: true })).toMatchObject({ status: 409, body: { error: 'ended', outcome: 'stopped' } });
     } finally {
-      await api.close();
+      await base.server.close();
     }
   });
   await expectTornDown(channel);

@@ -18,6 +18,7 @@ import { sessionHarness } from '../helpers/harness';
 import { forkWorker, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 import { untilPhase } from '../helpers/session';
+import { TEST_CLIENT_OPTIONS } from '../helpers/api';
 
 const world = sessionHarness();
 let env: TestWorkflowEnvironment;
@@ -226,7 +227,7 @@ test('the max duration stops a live session through the same teardown', async ()
 test('a start retried after its answer was lost joins the running session: one stream key', async () => {
   const channel = uniqueId('ingest-retry');
   await withWorker(env, config, async (tq) => {
-    const rtc = new RtcflowClient(env.client, tq);
+    const rtc = new RtcflowClient(env.client, tq, TEST_CLIENT_OPTIONS);
     const first = await rtc.ingests.start(input(channel));
     const again = await rtc.ingests.start(input(channel, { uid: '200' })); // the running session keeps its own input
     expect(again).toEqual(first);

@@ -10,7 +10,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { request } from 'undici';
 import { RtcflowClient, pullWorkflowId } from '../../src/client';
 import { playerName } from '../../src/agora/meanings/media-pull';
-import { buildApiServer } from '../../src/api/server';
 import type { Config } from '../../src/config';
 import type { PullInput } from '../../src/schemas/workflows/pull';
 import { pull, pullStatusQuery, pullStopSignal, pullStopUpdate, pullUpdate, type PullPhase } from '../../workflows/pull';
@@ -21,6 +20,7 @@ import { forkWorker, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 import { json, rtcflow } from '../helpers/cli';
 import { failureOf, untilPhase } from '../helpers/session';
+import { startApi, TEST_CLIENT_OPTIONS } from '../helpers/api';
 
 const world = sessionHarness();
 let env: TestWorkflowEnvironment;
@@ -161,7 +161,7 @@ test('a create whose answer is lost ends with one player, adopted by its name; a
   const channel = uniqueId('pull-dropped');
   await control.addFault({ match: { product: 'media-pull', operation: 'create' }, action: { type: 'drop-response' }, count: 1 });
   const result = await withWorker(env, config, async (tq) => {
-    const rtc = new RtcflowClient(env.client, tq);
+    const rtc = new RtcflowClient(env.client, tq, TEST_CLIENT_OPTIONS);
     const first = await rtc.pulls.start(input(channel));
     world.track(env.client.workflow.getHandle(first.id, undefined, { firstExecutionRunId: first.runId }));
     // the caller retries its own start (its answer was lost too): the same session, never a second
@@ -342,14 +342,13 @@ test('the max duration deletes the player; a delete answered 504 is confirmed by
 test('through the HTTP API: bad input answers 400 with the issues; start, status, change, stop', async () => {
   const channel = uniqueId('http-pull');
   await withWorker(env, config, async (tq) => {
-    const app = buildApiServer({ client: env.client, taskQueue: tq });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const addr = app.server.address();
-    const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    const api = await startApi(env.client, { taskQueue: tq });
+    const app = api.server;
+    const base = api.base;
     const call = async (method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) => {
       const res = await request(`${base}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${api.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { statusCode: res.statusCode, json: (await res.body.json()) as any };

@@ -10,7 +10,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { request } from 'undici';
 import { EMULATOR_AGORA } from '../../emulator/defaults';
 import { converterName } from '../../src/agora/meanings/media-push';
-import { buildApiServer } from '../../src/api/server';
 import { relayWorkflowId, RtcflowClient } from '../../src/client';
 import type { Config } from '../../src/config';
 import type { RelayInput, RelayTranscoding } from '../../src/schemas/workflows/relay';
@@ -21,6 +20,7 @@ import { forkWorker, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 import { json, rtcflow } from '../helpers/cli';
 import { failureOf, untilPhase } from '../helpers/session';
+import { startApi, TEST_CLIENT_OPTIONS } from '../helpers/api';
 
 const APP = EMULATOR_AGORA.appId;
 const world = sessionHarness();
@@ -137,13 +137,12 @@ test('through the CLI: start, status until running, update the CDN address, stop
 test('through the HTTP API: POST, GET, PATCH and stop under /v1/relays; bad input answers 400 with its issues', async () => {
   const channel = await liveChannel('http-relay');
   await withWorker(env, config, async (tq) => {
-    const api = buildApiServer({ client: env.client, taskQueue: tq });
-    await api.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
+    const api = await startApi(env.client, { taskQueue: tq });
+    const base = api.base;
     const call = async (method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) => {
       const res = await request(`${base}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${api.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: res.statusCode, body: (await res.body.json()) as any };
@@ -167,7 +166,7 @@ test('through the HTTP API: POST, GET, PATCH and stop under /v1/relays; bad inpu
       expect(await call('POST', `/v1/relays/${id}/stop`, { reason: 'http done' })).toMatchObject({ status: 200, body: { outcome: 'stopped', reason: 'http done', updates: 1 } });
       expect((await call('GET', `/v1/relays/${encodeURIComponent(relayWorkflowId({ profile: 'default', role: 'main', channel: 'nobody' }))}`)).status).toBe(404);
     } finally {
-      await api.close();
+      await api.server.close();
     }
   });
   await expectNothingRunning(channel);
@@ -234,7 +233,7 @@ test('a create whose answer was dropped, and a start sent twice, end with exactl
   await control.addFault({ match: { product: 'media-push', operation: 'create' }, action: { type: 'drop-response' }, count: 1 });
   const result = await withWorker(env, config, async (tq) => {
     const id = relayWorkflowId({ profile: 'default', role: 'main', channel });
-    const rtc = new RtcflowClient(env.client, tq);
+    const rtc = new RtcflowClient(env.client, tq, TEST_CLIENT_OPTIONS);
     const a = await rtc.relays.start(input(channel));
     const b = await rtc.relays.start(input(channel, { rtmpUrl: 'rtmp://cdn.example.com/live/other' }));
     expect(b).toEqual(a);

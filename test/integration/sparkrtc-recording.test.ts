@@ -5,7 +5,6 @@
  * them, no history holds the SK, the IAM password or the callback auth_key.
  */
 import { request } from 'undici';
-import { buildApiServer } from '../../src/api/server';
 import { RtcflowClient } from '../../src/client';
 import { signCallback } from '../../src/sparkrtc/callbacks';
 import type { SparkRtcLayout, SparkRtcRecordingInput, SparkRtcRecordingResult } from '../../src/schemas/workflows/sparkrtc-recording';
@@ -13,9 +12,10 @@ import type { SparkRtcRecordingStatus } from '../../workflows/sparkrtc-recording
 import { InvalidInputError } from '../../src/errors';
 import { forkWorker, withWorker } from '../helpers/temporal';
 import { DEMO } from '../helpers/sparkrtc';
-import { historyText } from '../helpers/history';
+import { historyText, signalsTaken } from '../helpers/history';
 import { eventually, uniqueId } from '../helpers/wait';
 import { sparkWorld } from './sparkrtc-recording.world';
+import { startApi, TEST_CLIENT_OPTIONS } from '../helpers/api';
 
 const w = sparkWorld({ configureCallback: true });
 
@@ -85,12 +85,8 @@ test('a mixed job over HTTP: two layout changes arrive in order and whole; forge
     w.h.config,
     async () => {
       const call = async (method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) => {
-        const res = await request(`${w.apiUrl}${path}`, {
-          method,
-          headers: body === undefined ? {} : { 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        return { status: res.statusCode, body: (await res.body.json()) as any };
+        const { status, body: answer } = await w.api.call(method, path, body);
+        return { status, body: answer };
       };
       const started = await call('POST', '/v1/recordings', mixInput(room));
       expect(started).toMatchObject({ status: 201, body: { id: `sparkrtc-recording/default/main/${room}/mix` } });
@@ -109,7 +105,7 @@ test('a mixed job over HTTP: two layout changes arrive in order and whole; forge
       expect(await call('PUT', `/v1/recordings/${id}/layout`, SHARE)).toEqual({ status: 200, body: { id: started.body.id, layout: SHARE } });
       const offCanvas = { layout_template: 'custom', layout_panes: [{ id: 1, user_id: 'u1', x: 0.6, y: 0, width: 0.5, height: 1 }] };
       expect(await call('PUT', `/v1/recordings/${id}/layout`, offCanvas)).toMatchObject({ status: 400, body: { error: 'invalid_input' } });
-      const rtc = new RtcflowClient(w.h.env.client, w.taskQueue);
+      const rtc = new RtcflowClient(w.h.env.client, w.taskQueue, TEST_CLIENT_OPTIONS);
       await expect(rtc.updateLayout(started.body.id, { mixedVideoLayout: 1 } as never)).rejects.toBeInstanceOf(InvalidInputError);
       const puts = (await w.h.control.requests({ cname: room, product: 'mix-stream-jobs' })).filter((r) => r.operation === 'update');
       expect(puts.map((r) => [r.status, r.body])).toEqual([
@@ -133,18 +129,20 @@ test('a mixed job over HTTP: two layout changes arrive in order and whole; forge
       expect(await post(w.callbackUrl, evil, tampered)).toMatchObject({ status: 401, body: { error: 'bad_signature' } });
       expect(await post(w.callbackUrl, evil, signCallback(w.keys.default!, evil, { nowMs: Date.now() - 20 * 60_000 }))).toMatchObject({ status: 401, body: { error: 'stale' } });
       expect(await post(`${w.apiUrl}/webhooks/sparkrtc/nobody`, raw, signCallback(w.keys.default!, raw))).toMatchObject({ status: 404 });
+      // replays of what the emulator sent (also to a receiver that just started) write nothing to the session
+      const handle = w.h.env.client.workflow.getHandle(started.body.id);
+      const signalled = await signalsTaken(handle, 'sparkrtcCallback');
+      expect(signalled).toBeGreaterThan(0);
       const replay = signCallback(w.keys.default!, raw, { rand: '123456' });
-      expect(await post(w.callbackUrl, raw, replay)).toMatchObject({ status: 200, body: { duplicate: true } });
-      expect(await post(w.callbackUrl, raw, replay)).toMatchObject({ status: 200, body: { duplicate: true } });
-      // a receiver that forgot what it saw (restart, another replica) signals the replay: the session absorbs it
-      const forgetful = buildApiServer({ client: w.h.env.client, taskQueue: w.taskQueue, sparkrtcCallbackKeys: w.keys });
-      await forgetful.listen({ host: '127.0.0.1', port: 0 });
+      expect(await post(w.callbackUrl, raw, replay)).toMatchObject({ status: 200 });
+      expect(await post(w.callbackUrl, raw, signCallback(w.keys.default!, raw, { rand: '654321' }))).toMatchObject({ status: 200 });
+      const restarted = await startApi(w.h.env.client, { taskQueue: w.taskQueue, sparkrtcCallbackKeys: w.keys });
       try {
-        const url = `http://127.0.0.1:${(forgetful.server.address() as { port: number }).port}/webhooks/sparkrtc/default`;
-        expect(await post(url, raw, replay)).toMatchObject({ status: 200, body: { routed: 1 } });
+        expect(await post(`${restarted.base}/webhooks/sparkrtc/default`, raw, replay)).toMatchObject({ status: 200, body: { routed: 1 } });
       } finally {
-        await forgetful.close();
+        await restarted.server.close();
       }
+      expect(await signalsTaken(handle, 'sparkrtcCallback')).toBe(signalled);
       const after = await rtc.recordingStatus<SparkRtcRecordingStatus>(started.body.id);
       expect({ files: after.files, openFiles: after.openFiles, phase: after.phase }).toEqual({ files: before.files, openFiles: before.openFiles, phase: 'recording' });
 
@@ -179,7 +177,7 @@ test('an ambiguous start (answer lost) is reconciled through its callback: exact
   await roomWith(room, 'u1');
   await w.h.control.addFault({ match: { vendor: 'sparkrtc', product: 'mix-stream-jobs', operation: 'start' }, action: { type: 'drop-response' }, count: 1 });
   await withWorker(w.h.env, w.h.config, async (tq) => {
-    const rtc = new RtcflowClient(w.h.env.client, tq);
+    const rtc = new RtcflowClient(w.h.env.client, tq, TEST_CLIENT_OPTIONS);
     const { id } = await rtc.startRecording(mixInput(room));
     w.h.track(w.h.env.client.workflow.getHandle(id));
     const s = await phase(rtc, id, 'recording');
@@ -200,7 +198,7 @@ test('JobRunning after a lost start: the session keeps waiting for the job callb
   await roomWith(room);
   await w.h.control.addFault({ match: { vendor: 'sparkrtc', product: 'mix-stream-jobs', operation: 'start' }, action: { type: 'drop-response' }, count: 1 });
   await withWorker(w.h.env, w.h.config, async (tq) => {
-    const rtc = new RtcflowClient(w.h.env.client, tq);
+    const rtc = new RtcflowClient(w.h.env.client, tq, TEST_CLIENT_OPTIONS);
     const { id } = await rtc.startRecording(mixInput(room, { reconcileTimeoutMs: 1_500, maxIdleTime: 120 }));
     w.h.track(w.h.env.client.workflow.getHandle(id));
     await eventually(async () => ((await jobCalls(room)).includes('start:400') ? true : undefined), 'a second start answered JobRunning');
@@ -223,7 +221,7 @@ test('a single job whose user leaves: SparkRTC stops it for idle time, the sessi
   const room = uniqueId('spark-idle');
   await roomWith(room, 'u1', 'u2');
   await withWorker(w.h.env, w.h.config, async (tq) => {
-    const rtc = new RtcflowClient(w.h.env.client, tq);
+    const rtc = new RtcflowClient(w.h.env.client, tq, TEST_CLIENT_OPTIONS);
     const single = (userId: string, extra: Partial<SparkRtcRecordingInput> = {}): SparkRtcRecordingInput => ({
       vendor: 'sparkrtc',
       channel: room,
@@ -273,7 +271,7 @@ test('worker SIGKILLed mid-job: another worker resumes the session and stops the
   const room = uniqueId('spark-kill');
   await roomWith(room, 'u1', 'u2');
   const tq = uniqueId('tq-spark-kill');
-  const rtc = new RtcflowClient(w.h.env.client, tq);
+  const rtc = new RtcflowClient(w.h.env.client, tq, TEST_CLIENT_OPTIONS);
   const worker = await forkWorker(tq, w.h.emu.url);
   let id = '';
   try {
@@ -303,7 +301,7 @@ test('continue-as-new keeps the job, its files and a later layout; max duration 
   const room = uniqueId('spark-can');
   await roomWith(room, 'u1', 'u2');
   await withWorker(w.h.env, w.h.config, async (tq) => {
-    const rtc = new RtcflowClient(w.h.env.client, tq);
+    const rtc = new RtcflowClient(w.h.env.client, tq, TEST_CLIENT_OPTIONS);
     const { id } = await rtc.startRecording(mixInput(room, { pollIntervalMs: 100, maxHistoryEvents: 100, maxDurationMs: 8_000 }));
     const handle = w.h.track(w.h.env.client.workflow.getHandle(id));
     const s = await phase(rtc, id, 'recording');
@@ -323,7 +321,7 @@ test('cancelled while recording (IAM token auth): the job is stopped in a non-ca
   await roomWith(room, 'u1');
   const config = { ...w.h.config, sparkrtc: { ...w.h.config.sparkrtc, default: { ...w.h.config.sparkrtc.default!, auth: 'token' as const } } };
   await withWorker(w.h.env, config, async (tq) => {
-    const rtc = new RtcflowClient(w.h.env.client, tq);
+    const rtc = new RtcflowClient(w.h.env.client, tq, TEST_CLIENT_OPTIONS);
     const { id } = await rtc.startRecording({ ...mixInput(room), encodeTemplate: 'audio_only', layout: undefined });
     const handle = w.h.track(w.h.env.client.workflow.getHandle(id));
     await phase(rtc, id, 'recording');

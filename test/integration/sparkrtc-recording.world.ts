@@ -5,8 +5,7 @@
  * at the receiver with a freshly generated auth_key. After all tests: no history holds the SK, the IAM
  * password, an IAM token or the auth_key.
  */
-import type { FastifyInstance } from 'fastify';
-import { buildApiServer } from '../../src/api/server';
+import { startApi, type TestApi } from '../helpers/api';
 import { generateCallbackAuthKey, SparkRtcAdmin } from '../../src/client/sparkrtc-admin';
 import { sessionHarness, type SessionHarness } from '../helpers/harness';
 import { DEMO, SparkControl } from '../helpers/sparkrtc';
@@ -16,7 +15,7 @@ export interface SparkWorld {
   h: SessionHarness;
   spark: SparkControl;
   admin: SparkRtcAdmin;
-  api: FastifyInstance;
+  api: TestApi;
   /** the API server */
   apiUrl: string;
   /** the receiver of the `default` profile */
@@ -57,16 +56,15 @@ export function sparkWorld(opts: { configureCallback: boolean }): SparkWorld {
         15_000,
       ).catch(() => undefined);
     }
-    await w.api?.close();
+    await w.api?.server.close();
   });
   w.h = sessionHarness({ timeScale: 1, secrets });
   beforeAll(async () => {
     w.spark = new SparkControl(w.h.emu.url);
     // INIT lasts 1 s of emulated time (undocumented: "seconds")
     await w.spark.settings({ initMs: 1_000 });
-    w.api = buildApiServer({ client: w.h.env.client, taskQueue: w.taskQueue, sparkrtcCallbackKeys: w.keys });
-    await w.api.listen({ host: '127.0.0.1', port: 0 });
-    w.apiUrl = `http://127.0.0.1:${(w.api.server.address() as { port: number }).port}`;
+    w.api = await startApi(w.h.env.client, { taskQueue: w.taskQueue, sparkrtcCallbackKeys: w.keys });
+    w.apiUrl = w.api.base;
     w.callbackUrl = `${w.apiUrl}/webhooks/sparkrtc/default`;
     w.admin = new SparkRtcAdmin(w.h.config, 'default');
     w.ruleId = (await w.admin.createOrReplaceRule(RULE)).rule.rule_id;

@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { InvalidInputError, RtcflowClient, transcriptionWorkflowId } from '../../src/client';
 import { sharedEnvironment, testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
+import { TEST_CLIENT_OPTIONS } from '../helpers/api';
 
 const shared = sharedEnvironment();
 const control = shared.control;
@@ -21,7 +22,7 @@ const running = (rtc: RtcflowClient, id: string) =>
 test('7.x: starting twice joins the running session; a bad change is refused before it is sent; stop returns the result', async () => {
   const channel = uniqueId('client-stt7');
   await withWorker(env, testConfig(), async (taskQueue) => {
-    const rtc = new RtcflowClient(env.client, taskQueue);
+    const rtc = new RtcflowClient(env.client, taskQueue, TEST_CLIENT_OPTIONS);
     const input = { channel, languages: ['en-US'], pollIntervalMs: 300, confirmPollMs: 200 };
     const first = await rtc.transcriptions.start(input);
     const second = await rtc.transcriptions.start(input);
@@ -62,7 +63,7 @@ test('7.x: starting twice joins the running session; a bad change is refused bef
 test('6.x: requestStop ends the session; stop afterwards returns how it ended', async () => {
   const channel = uniqueId('client-stt6');
   await withWorker(env, testConfig(), async (taskQueue) => {
-    const rtc = new RtcflowClient(env.client, taskQueue);
+    const rtc = new RtcflowClient(env.client, taskQueue, TEST_CLIENT_OPTIONS);
     const { id } = await rtc.transcriptions.start({ channel, version: '6', languages: ['en-US'], pollIntervalMs: 300, confirmPollMs: 200 });
     await running(rtc, id);
     await rtc.transcriptions.requestStop(id, 'fire and forget');

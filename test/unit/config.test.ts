@@ -12,7 +12,10 @@ describe('loadConfig', () => {
     expect(c.agora.default).toMatchObject({ appId: EMULATOR_AGORA.appId, baseUrls: ['http://127.0.0.1:9999'] });
     expect(c.sparkrtc.default).toMatchObject({ endpoint: 'http://127.0.0.1:9999', iam: { endpoint: 'http://127.0.0.1:9999' } });
     expect(c.storage.default).toEqual(EMULATOR_ACCOUNT.storage);
-    expect(c.webhooks.agoraNcsSecret).toBe(EMULATOR_ACCOUNT.ncsSecret);
+    // no built-in NCS secret: `npm start` makes one per run
+    expect(c.webhooks.agoraNcsSecret).toBeUndefined();
+    expect(c.apiKeys).toEqual([]);
+    expect(c.testHooks).toBe(false);
     expect(c.temporal).toMatchObject({ namespace: 'default', taskQueue: 'rtcflow', port: 7233, uiPort: 8233 });
   });
 

@@ -64,3 +64,15 @@ test('HttpUrl takes http(s) only, without credentials', () => {
   }
   expect(urlCarriesCredential('https://bucket.s3.amazonaws.com/a.png?X-Amz-Signature=abc')).toBe(true);
 });
+
+test('URL fields anywhere (also in loosely typed parts) refuse schemes no vendor should fetch', () => {
+  const { findUnsafeUrls } = jest.requireActual<typeof import('../../src/schemas/hygiene')>('../../src/schemas/hygiene');
+  expect(
+    findUnsafeUrls({
+      a: { backgroundImage: 'javascript:alert(1)', ok: 'javascript:fine-not-a-url-field' },
+      outputs: [{ rtmpUrl: 'rtmp://cdn/live/key' }, { rtmpUrl: 'file:///etc/passwd' }],
+      image_url: 'DATA:image/png;base64,xx',
+      page: { url: 'https://example.com' },
+    }).map((i) => i.path.join('.')),
+  ).toEqual(['a.backgroundImage', 'outputs.1.rtmpUrl', 'image_url']);
+});

@@ -3,7 +3,7 @@
  * (src/sparkrtc/meanings.ts), the input rules of its schema, its workflow IDs and the receiver's
  * visibility-query quoting.
  */
-import { quoteVisibility } from '../../src/api/sparkrtc-callbacks';
+import { visibilityLiteral } from '../../src/api/routing';
 import { parseSparkRtcRecordingInput, recordingVendorOf, sparkrtcRecordingWorkflowId } from '../../src/client/recordings';
 import { InvalidInputError } from '../../src/errors';
 import type { VendorErrorInfo } from '../../src/http/errors';
@@ -111,8 +111,12 @@ test('the request: vendor-discriminated, kind-specific options checked, layouts 
   expect(issues({ ...base, kind: 'single', userId: 'u1', sk: 'secret' })[0]).toMatch(/Unrecognized key/);
 });
 
-test('values in a visibility query are quoted and escaped', () => {
-  expect(quoteVisibility('room')).toBe('"room"');
-  expect(quoteVisibility('a"b\\c')).toBe('"a\\"b\\\\c"');
-  expect(quoteVisibility('" OR RtcVendor = "agora')).toBe('"\\" OR RtcVendor = \\"agora"');
+test('values in a visibility query are quoted; what could change the query is not routed at all', () => {
+  expect(visibilityLiteral('room 1')).toBe('"room 1"');
+  expect(visibilityLiteral('a"b\\c')).toBeUndefined();
+  expect(visibilityLiteral('" OR RtcVendor = "agora')).toBeUndefined();
+  expect(visibilityLiteral("x' OR 1=1")).toBeUndefined();
+  expect(visibilityLiteral('line\nbreak')).toBeUndefined();
+  expect(visibilityLiteral('')).toBeUndefined();
+  expect(visibilityLiteral('r'.repeat(129))).toBeUndefined();
 });

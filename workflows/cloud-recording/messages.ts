@@ -1,13 +1,7 @@
 /** The cloud recording session's messages: its phases, status query, signals and updates. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Layout, RecordedFile, RecordingMode, StreamSubscribe } from '../../src/schemas/agora/cloud-recording';
-import type {
-  CloudRecordingResult,
-  RecordingSegment,
-  RtmpOutputsChange,
-  RtmpPublishControl,
-  WebRecordingControl,
-} from '../../src/schemas/workflows/cloud-recording';
+import type { CloudRecordingResult, RecordingSegment, RtmpOutputsChange, RtmpPublishControl, WebRecordingControl } from '../../src/schemas/workflows/cloud-recording';
 import type { StopRequest } from '../lib/session';
 
 export type { StopRequest };

@@ -73,7 +73,8 @@ export type RecordingControl = 'layout' | 'subscriptions' | 'webRecording' | 'rt
 export function controlRefusal(mode: RecordingMode, control: RecordingControl): string | undefined {
   switch (control) {
     case 'layout':
-      if (mode === 'web') return 'a web recording takes no layout: it records the page as the page draws it (Agora\'s updateLayout changes the mixing layout of mix recordings); change the page instead';
+      if (mode === 'web')
+        return "a web recording takes no layout: it records the page as the page draws it (Agora's updateLayout changes the mixing layout of mix recordings); change the page instead";
       return mode === 'mix' ? undefined : 'layouts apply to mix recordings (an individual recording composes nothing)';
     case 'subscriptions':
       return mode === 'web' ? 'subscriptions apply to individual and mix recordings (a web recorder subscribes to nobody: it loads a page)' : undefined;

@@ -4,6 +4,7 @@
  * ranges; response schemas are loose (unknown fields kept, optional fields optional).
  */
 import { z } from 'zod';
+import { HttpUrl } from '../hygiene';
 
 export const RECORDING_MODES = ['individual', 'mix', 'web'] as const;
 export const RecordingMode = z.enum(RECORDING_MODES);
@@ -41,11 +42,11 @@ export const Layout = z
   .strictObject({
     mixedVideoLayout: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).default(0),
     backgroundColor: Color.optional(),
-    backgroundImage: z.string().url().optional(),
-    defaultUserBackgroundImage: z.string().url().optional(),
+    backgroundImage: HttpUrl.optional(),
+    defaultUserBackgroundImage: HttpUrl.optional(),
     maxResolutionUid: z.string().optional(),
     layoutConfig: z.array(LayoutRegion).max(17, 'at most 17 regions').optional(),
-    backgroundConfig: z.array(z.strictObject({ uid: z.string(), image_url: z.string().url(), render_mode: z.number().int().optional() })).optional(),
+    backgroundConfig: z.array(z.strictObject({ uid: z.string(), image_url: HttpUrl, render_mode: z.number().int().optional() })).optional(),
   })
   .superRefine((l, ctx) => {
     if (l.mixedVideoLayout === 3 && !l.layoutConfig?.length) {
@@ -71,6 +72,8 @@ export const TranscodingConfig = z
     maxResolutionUid: z.string().optional(),
     mixedVideoLayout: z.number().int().min(0).max(3).optional(),
     backgroundColor: Color.optional(),
+    backgroundImage: HttpUrl.optional(),
+    defaultUserBackgroundImage: HttpUrl.optional(),
     layoutConfig: z.array(LayoutRegion).max(17).optional(),
   })
   .refine((t) => t.width * t.height <= 1920 * 1080, 'transcoding resolution above 1920x1080');
@@ -116,7 +119,16 @@ export type StorageConfig = z.infer<typeof StorageConfig>;
 
 export const ExtensionServiceConfig = z.looseObject({
   errorHandlePolicy: z.string().optional(),
-  extensionServices: z.array(z.looseObject({ serviceName: z.string(), errorHandlePolicy: z.string().optional(), serviceParam: z.record(z.string(), z.unknown()) })).min(1),
+  extensionServices: z
+    .array(
+      z.looseObject({
+        serviceName: z.string(),
+        errorHandlePolicy: z.string().optional(),
+        // the page a web recorder opens: http(s) only (never javascript:, file:, data:)
+        serviceParam: z.looseObject({ url: HttpUrl.optional() }),
+      }),
+    )
+    .min(1),
 });
 
 /** `clientRequest` of start, without token and storageConfig (the worker adds those from profiles). */

@@ -7,6 +7,7 @@
  * is a Number (we send Numbers), and misspells H.265 as "H.256".
  */
 import { z } from 'zod';
+import { HttpUrl } from '../hygiene';
 import { AgoraRegion, ChannelName } from './media-gateway';
 
 export { AgoraRegion, ChannelName };
@@ -41,10 +42,10 @@ export const RtcStreamView = z.strictObject({
   rtcStreamUid: RtcStreamUid,
   region: LayoutRegion,
   fillMode: FillMode.optional(),
-  placeholderImageUrl: z.string().url().optional(),
+  placeholderImageUrl: HttpUrl.optional(),
 });
 /** An image (watermark) on the canvas. */
-export const ImageView = z.strictObject({ imageUrl: z.string().url(), region: LayoutRegion, fillMode: FillMode.optional() });
+export const ImageView = z.strictObject({ imageUrl: HttpUrl, region: LayoutRegion, fillMode: FillMode.optional() });
 export const LayoutElement = z.union([RtcStreamView, ImageView]);
 
 export const Canvas = z.strictObject({
@@ -79,7 +80,7 @@ const videoOptionFields = {
   layoutType: z.union([z.literal(0), z.literal(1)]).optional(),
   layout: z.array(LayoutElement).optional(),
   vertical: VerticalLayout.optional(),
-  defaultPlaceholderImageUrl: z.string().url().optional(),
+  defaultPlaceholderImageUrl: HttpUrl.optional(),
   bitrate: z.number().int().min(1, 'videoOptions.bitrate range is 1 … 10000 kbps').max(10000, 'videoOptions.bitrate range is 1 … 10000 kbps'),
   frameRate: z.number().int().min(1, 'frameRate range is 1 … 30').max(30, 'frameRate range is 1 … 30').optional(),
   gop: z.number().int().positive().optional(),

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { carriedControls, desiredSlotOf, ProfileName, sessionControls } from './common';
+import { rejectCredentials } from '../hygiene';
 import {
   AcquireClientRequest,
   ChannelName,
@@ -17,9 +18,6 @@ import {
   UploadingStatus,
 } from '../agora/cloud-recording';
 import { RtmpUrl } from '../agora/media-push';
-
-/** Keys that carry credentials: they come from profiles inside the worker, never from the caller. */
-const FORBIDDEN_KEYS = ['token', 'storageConfig', 'accessKey', 'secretKey'];
 
 export const CloudRecordingInput = z
   .strictObject({
@@ -48,15 +46,8 @@ export const CloudRecordingInput = z
     ...sessionControls,
   })
   .superRefine((input, ctx) => {
-    const walk = (v: unknown, path: (string | number)[]) => {
-      if (!v || typeof v !== 'object') return;
-      for (const [k, child] of Object.entries(v)) {
-        if (FORBIDDEN_KEYS.includes(k)) {
-          ctx.addIssue({ code: 'custom', path: [...path, k], message: `"${k}" must not be passed in: the worker adds it from the storage/Agora profile` });
-        } else walk(child, [...path, k]);
-      }
-    };
-    walk(input.clientRequest, ['clientRequest']);
+    // credential-like fields in any case or spelling (secretKey, SecretKey, extensionParams.sts_token...)
+    rejectCredentials(input.clientRequest, ctx, ['clientRequest']);
     const hours = input.acquire?.resourceExpiredHour;
     if (hours !== undefined && input.maxDurationMs > hours * 3_600_000) {
       ctx.addIssue({
@@ -89,13 +80,12 @@ export type RtmpPublishControl = z.infer<typeof RtmpPublishControl>;
  * list the session wants at the moment the change is applied (adding one already there or removing
  * one not there changes nothing, so a repeated change is harmless).
  */
-export const RtmpOutputsChange = z
-  .strictObject({ outputs: RtmpUrls.optional(), add: RtmpUrls.optional(), remove: RtmpUrls.optional() })
-  .superRefine((c, ctx) => {
-    if (c.outputs === undefined && c.add === undefined && c.remove === undefined) ctx.addIssue({ code: 'custom', message: 'give outputs (the whole list), add or remove' });
-    if (c.outputs !== undefined && (c.add !== undefined || c.remove !== undefined)) ctx.addIssue({ code: 'custom', path: ['outputs'], message: 'outputs replaces the whole list: not with add/remove' });
-    for (const url of c.add ?? []) if (c.remove?.includes(url)) ctx.addIssue({ code: 'custom', path: ['remove'], message: `${url} is both added and removed` });
-  });
+export const RtmpOutputsChange = z.strictObject({ outputs: RtmpUrls.optional(), add: RtmpUrls.optional(), remove: RtmpUrls.optional() }).superRefine((c, ctx) => {
+  if (c.outputs === undefined && c.add === undefined && c.remove === undefined) ctx.addIssue({ code: 'custom', message: 'give outputs (the whole list), add or remove' });
+  if (c.outputs !== undefined && (c.add !== undefined || c.remove !== undefined))
+    ctx.addIssue({ code: 'custom', path: ['outputs'], message: 'outputs replaces the whole list: not with add/remove' });
+  for (const url of c.add ?? []) if (c.remove?.includes(url)) ctx.addIssue({ code: 'custom', path: ['remove'], message: `${url} is both added and removed` });
+});
 export type RtmpOutputsChange = z.infer<typeof RtmpOutputsChange>;
 
 /** The outputs wanted after `change`, from the outputs wanted before it (order kept, additions last). */
