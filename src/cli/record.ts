@@ -128,8 +128,18 @@ function recordingChangeOf(o: Record<string, string | string[] | boolean | undef
   if (o.subscribeAudio !== undefined && o.unsubscribeAudio !== undefined) issues.push('--subscribe-audio and --unsubscribe-audio exclude each other');
   if (o.subscribeVideo !== undefined && o.unsubscribeVideo !== undefined) issues.push('--subscribe-video and --unsubscribe-video exclude each other');
   if (issues.length) throw new InvalidInputError('invalid recording change', issues);
-  const audio = o.subscribeAudio !== undefined ? { subscribeAudioUids: uids(o.subscribeAudio as string) } : o.unsubscribeAudio !== undefined ? { unSubscribeAudioUids: uids(o.unsubscribeAudio as string) } : undefined;
-  const video = o.subscribeVideo !== undefined ? { subscribeVideoUids: uids(o.subscribeVideo as string) } : o.unsubscribeVideo !== undefined ? { unSubscribeVideoUids: uids(o.unsubscribeVideo as string) } : undefined;
+  const audio =
+    o.subscribeAudio !== undefined
+      ? { subscribeAudioUids: uids(o.subscribeAudio as string) }
+      : o.unsubscribeAudio !== undefined
+        ? { unSubscribeAudioUids: uids(o.unsubscribeAudio as string) }
+        : undefined;
+  const video =
+    o.subscribeVideo !== undefined
+      ? { subscribeVideoUids: uids(o.subscribeVideo as string) }
+      : o.unsubscribeVideo !== undefined
+        ? { unSubscribeVideoUids: uids(o.unsubscribeVideo as string) }
+        : undefined;
   const subscriptions: StreamSubscribe | undefined = audio || video ? { ...(audio ? { audioUidList: audio } : {}), ...(video ? { videoUidList: video } : {}) } : undefined;
   const rtmpOutputs =
     o.rtmpOutputs !== undefined

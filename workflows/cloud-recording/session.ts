@@ -393,7 +393,9 @@ export class CloudRecordingSession {
   /** A control whose desired value the recorder does not have yet. */
   private changePending(): boolean {
     const { s } = this;
-    return isPending(s.layout) || isPending(s.subscriptions) || (s.webRecording !== undefined && isPending(s.webRecording)) || (s.rtmpPublish !== undefined && isPending(s.rtmpPublish));
+    return (
+      isPending(s.layout) || isPending(s.subscriptions) || (s.webRecording !== undefined && isPending(s.webRecording)) || (s.rtmpPublish !== undefined && isPending(s.rtmpPublish))
+    );
   }
 
   /** Sends one pending change (layout, subscriptions, pause/resume, CDN push, in that order); true if there was one. */
