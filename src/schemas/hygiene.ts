@@ -118,7 +118,8 @@ export function findUnsafeUrls(value: unknown, path: (string | number)[] = [], d
     const key = Array.isArray(value) ? Number(k) : k;
     if (typeof key === 'string' && typeof child === 'string' && isUrlField(key)) {
       const scheme = /^\s*([a-z][a-z0-9+.-]*):/i.exec(child)?.[1]?.toLowerCase();
-      if (scheme && !FETCHABLE_SCHEMES.has(scheme)) issues.push({ path: [...path, key], message: `must be an http(s):// URL (or a stream or storage URL the vendor documents), not ${scheme}:` });
+      if (scheme && !FETCHABLE_SCHEMES.has(scheme))
+        issues.push({ path: [...path, key], message: `must be an http(s):// URL (or a stream or storage URL the vendor documents), not ${scheme}:` });
     } else issues.push(...findUnsafeUrls(child, [...path, key], depth + 1));
   }
   return issues;

@@ -16,7 +16,8 @@ import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from './emulator
 import { historyText } from './history';
 import { connectTestEnv, testConfig } from './temporal';
 
-export const NCS_SECRET = 'test-ncs-secret';
+export { NCS_SECRET } from './secret-scan';
+import { NCS_SECRET } from './secret-scan';
 const SECRETS = [
   EMULATOR_AGORA.customerSecret,
   EMULATOR_AGORA.appCertificate,

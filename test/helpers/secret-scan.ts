@@ -6,8 +6,10 @@
 import type { Client } from '@temporalio/client';
 import { EMULATOR_AGORA, EMULATOR_SPARKRTC, EMULATOR_STORAGE } from '../../emulator/defaults';
 import { TENANT_B } from './emulator';
-import { NCS_SECRET } from './harness';
 import { textOf } from './history';
+
+/** The NCS secret the session harness wires the emulator and the receiver with. */
+export const NCS_SECRET = 'test-ncs-secret';
 
 /** Every secret the test suite configures anywhere. */
 export function configuredSecrets(): string[] {
