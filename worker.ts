@@ -4,7 +4,7 @@
  * Alone, it talks to the vendors its environment has credentials for; with RTCFLOW_EMULATOR_URL set, it gives
  * the emulator's demo account to every vendor without them. With neither, it refuses to start.
  */
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { loadConfig, type Config } from './src/config';
@@ -31,7 +31,13 @@ export async function createWorker(opts: RtcflowWorkerOptions): Promise<Worker> 
     namespace: opts.config.temporal.namespace,
     taskQueue: opts.taskQueue ?? opts.config.temporal.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-    activities: createActivities({ config: opts.config, http, storageCredentials: opts.storageCredentials }),
+    // its own client on the worker's connection: visibility for the sweeper's activities
+    activities: createActivities({
+      config: opts.config,
+      http,
+      storageCredentials: opts.storageCredentials,
+      temporal: new Client({ connection: opts.connection, namespace: opts.config.temporal.namespace }),
+    }),
     ...opts.workerOptions,
   });
 }

@@ -1,6 +1,7 @@
 /** What activities need from the worker process; built once in worker.ts (or a test) and injected. */
 import { resolveAgoraProfile, resolveStorageProfile, type Config, type StorageProfile } from '../src/config';
 import type { HttpClient } from '../src/http/client';
+import type { Client } from '@temporalio/client';
 import type { AgoraContext } from '../src/agora/http';
 
 export interface ActivityDeps {
@@ -11,6 +12,8 @@ export interface ActivityDeps {
    * with short-lived (STS) credentials plugs its credential source in here.
    */
   storageCredentials?: (profileName: string, profile: StorageProfile) => Promise<StorageProfile>;
+  /** the worker's own Temporal client (visibility: the sweeper compares vendor resources with running sessions) */
+  temporal?: Client;
 }
 
 export async function resolveStorage(deps: ActivityDeps, profileName: string): Promise<StorageProfile> {

@@ -7,6 +7,7 @@ import { createTranscoderActivities } from './transcoder';
 import { createIngestActivities } from './ingest';
 import { createSparkRtcRecordingActivities } from './sparkrtc-recording';
 import { createChannelBanActivities } from './channel-ban';
+import { createSweeperActivities } from './sweeper';
 import type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTranscoderActivities(deps),
     ...createSparkRtcRecordingActivities(deps),
     ...createChannelBanActivities(deps),
+    ...createSweeperActivities(deps),
   };
 }
 

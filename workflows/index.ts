@@ -7,3 +7,4 @@ export { ingest } from './ingest/workflow';
 export { relay } from './relay/workflow';
 export { transcoder } from './transcoder/workflow';
 export { channelBan } from './channel-ban/workflow';
+export { sweeper } from './sweeper/workflow';
