@@ -7,6 +7,7 @@ import { createTranscoderActivities } from './transcoder';
 import { createIngestActivities } from './ingest';
 import { createSparkRtcRecordingActivities } from './sparkrtc-recording';
 import { createChannelBanActivities } from './channel-ban';
+import { createEventActivities } from './events';
 import { createSweeperActivities } from './sweeper';
 import type { ActivityDeps } from './deps';
 
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTranscoderActivities(deps),
     ...createSparkRtcRecordingActivities(deps),
     ...createChannelBanActivities(deps),
+    ...createEventActivities(deps),
     ...createSweeperActivities(deps),
   };
 }

@@ -7,4 +7,5 @@ export { ingest } from './ingest/workflow';
 export { relay } from './relay/workflow';
 export { transcoder } from './transcoder/workflow';
 export { channelBan } from './channel-ban/workflow';
+export { appEventDelivery } from './app-events';
 export { sweeper } from './sweeper/workflow';

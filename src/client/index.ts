@@ -185,3 +185,5 @@ export type { RecordingInput, RecordingLayout, RecordingResult, RecordingStatus 
 export { SparkRtcAdmin, generateCallbackAuthKey } from './sparkrtc-admin';
 export type { SparkRtcLayout, SparkRtcRecordingInput, SparkRtcRecordingResult } from '../schemas/workflows/sparkrtc-recording';
 export type { SparkRtcRecordingStatus } from '../../workflows/sparkrtc-recording/messages';
+export { EVENT_HEADERS, RTCFLOW_EVENT_TYPES, RtcflowEventVerificationError, signRtcflowEvent, verifyRtcflowEvent } from './events';
+export type { EventHeaders, RtcflowEvent, RtcflowEventType, VerifyOptions } from './events';

@@ -80,10 +80,29 @@ export const SparkRtcProfileSchema = z
   });
 export type SparkRtcProfile = z.infer<typeof SparkRtcProfileSchema>;
 
+/** https, or http to this machine only (a receiver on loopback: development and tests). */
+const eventsUrl = z
+  .string()
+  .url('must be a URL such as https://app.example.com/rtcflow-events')
+  .refine((u) => {
+    const { protocol, hostname } = new URL(u);
+    return protocol === 'https:' || (protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(hostname));
+  }, 'must be https (http only to 127.0.0.1, localhost or [::1])')
+  .refine((u) => !new URL(u).username && !new URL(u).password, 'must not carry credentials (the secret signs the events)');
+
+/** Where a tenant's sessions send their events (src/client/events.ts), and the secret that signs them. */
+export const EventsTargetSchema = z.strictObject({
+  url: eventsUrl,
+  secret: z.string().min(16, 'the events secret is at least 16 characters'),
+});
+export type EventsTarget = z.infer<typeof EventsTargetSchema>;
+
 const ProfilesFileSchema = z.strictObject({
   agora: z.record(z.string(), AgoraProfileSchema).default({}),
   storage: z.record(z.string(), StorageProfileSchema).default({}),
   sparkrtc: z.record(z.string(), SparkRtcProfileSchema).default({}),
+  /** by profile name: that tenant's events target */
+  events: z.record(z.string(), EventsTargetSchema).default({}),
 });
 
 const EnvSchema = z.object({
@@ -138,6 +157,9 @@ const EnvSchema = z.object({
   RTCFLOW_API_KEYS_FILE: z.string().min(1).optional(),
   /** tests against the emulator only: accept test hooks and intervals below the public floors (src/schemas/policy.ts) */
   RTCFLOW_TEST_HOOKS: z.enum(['0', '1', 'true', 'false']).optional(),
+  /** the `default` profile's events target (both, or neither) */
+  RTCFLOW_EVENTS_URL: eventsUrl.optional(),
+  RTCFLOW_EVENTS_SECRET: EventsTargetSchema.shape.secret.optional(),
 });
 
 export interface Config {
@@ -157,6 +179,8 @@ export interface Config {
   apiKeys: ApiKeyEntry[];
   /** RTCFLOW_TEST_HOOKS: public inputs may use test hooks and short intervals (never in production) */
   testHooks: boolean;
+  /** by profile: where its sessions send their events and the secret that signs them (none: no events) */
+  events?: Record<string, EventsTarget>;
 }
 
 export const DEFAULT_PROFILE = 'default';
@@ -213,7 +237,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     problems.push(`  ${missingSpark.join(', ')}: required when ${setSpark.join(', ')} is set (real SparkRTC credentials come as a set)`);
   }
 
-  let fromFile: z.infer<typeof ProfilesFileSchema> = { agora: {}, storage: {}, sparkrtc: {} };
+  if ((e.RTCFLOW_EVENTS_URL === undefined) !== (e.RTCFLOW_EVENTS_SECRET === undefined)) {
+    problems.push(`  ${e.RTCFLOW_EVENTS_URL ? 'RTCFLOW_EVENTS_SECRET' : 'RTCFLOW_EVENTS_URL'}: required when ${e.RTCFLOW_EVENTS_URL ? 'RTCFLOW_EVENTS_URL' : 'RTCFLOW_EVENTS_SECRET'} is set`);
+  }
+
+  let fromFile: z.infer<typeof ProfilesFileSchema> = { agora: {}, storage: {}, sparkrtc: {}, events: {} };
   if (e.RTCFLOW_PROFILES_FILE) {
     try {
       const r = ProfilesFileSchema.safeParse(JSON.parse(readFileSync(e.RTCFLOW_PROFILES_FILE, 'utf8')));
@@ -270,6 +298,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
   if (Object.keys(agora).length === 0 && Object.keys(sparkrtc).length === 0) throw new ConfigValidationError(`invalid configuration:\n  ${NO_VENDOR}`);
 
   const apiKeys = readApiKeys(e.RTCFLOW_API_KEYS, e.RTCFLOW_API_KEYS_FILE);
+  const events: Record<string, EventsTarget> = { ...fromFile.events };
+  if (e.RTCFLOW_EVENTS_URL && e.RTCFLOW_EVENTS_SECRET) events[DEFAULT_PROFILE] = { url: e.RTCFLOW_EVENTS_URL, secret: e.RTCFLOW_EVENTS_SECRET };
 
   // the emulator is needed as long as any profile points at it
   const agoraUsesEmulator = Object.values(agora).some((p) => p.baseUrls.includes(emulatorUrl));
@@ -294,6 +324,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     sparkrtc,
     apiKeys,
     testHooks: e.RTCFLOW_TEST_HOOKS === '1' || e.RTCFLOW_TEST_HOOKS === 'true',
+    events,
   };
 }
 
@@ -353,6 +384,11 @@ export function resolveStorageProfile(config: Config, name: string): StorageProf
 /** Profile name → the auth_key its record callback is configured with (the receiver's keys; profiles without one are left out). */
 export function sparkRtcCallbackKeys(config: Config): Record<string, string> {
   return Object.fromEntries(Object.entries(config.sparkrtc).flatMap(([name, p]) => (p.callbackAuthKey ? [[name, p.callbackAuthKey]] : [])));
+}
+
+/** The profile's events target; undefined when it has none (its sessions send no events). */
+export function resolveEventsTarget(config: Config, name: string): EventsTarget | undefined {
+  return Object.hasOwn(config.events ?? {}, name) ? config.events![name] : undefined;
 }
 
 export function resolveSparkRtcProfile(config: Config, name: string): SparkRtcProfile {

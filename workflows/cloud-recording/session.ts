@@ -205,7 +205,7 @@ export class CloudRecordingSession {
           await this.startRecording();
         }
       },
-      { onCancel: () => this.stopOnCancel(), onFailure: (failure) => this.stopOnFailure(failure) },
+      { onCancel: () => this.stopOnCancel(), onFailure: (failure) => this.stopOnFailure(failure), files: (result) => result.files },
     );
   }
 

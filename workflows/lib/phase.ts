@@ -5,6 +5,7 @@
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { SA } from './search-attributes';
+import { phaseEvents } from './events';
 
 export interface PhaseTracker<P extends string> {
   readonly current: P;
@@ -15,6 +16,8 @@ export interface PhaseTracker<P extends string> {
 
 export function trackPhase<P extends string>(initial: P): PhaseTracker<P> {
   let current = initial;
+  // session.started / session.updated to the application on settled phases (./events.ts)
+  const toApp = phaseEvents(initial);
   let reason: string | undefined;
   let since = new Date().toISOString();
   upsertSearchAttributes([{ key: SA.phase, value: initial }]);
@@ -31,6 +34,7 @@ export function trackPhase<P extends string>(initial: P): PhaseTracker<P> {
       return since;
     },
     set(phase: P, why?: string) {
+      if (phase !== current) toApp(phase, why);
       reason = why;
       if (phase !== current) {
         current = phase;

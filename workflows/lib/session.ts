@@ -2,13 +2,16 @@
  * The frame every lifecycle runs in: stop requests (signal and update), the terminal outcome, and the
  * never-leak run: cancellation runs `onCancel` in a non-cancellable scope, any other failure runs
  * `onFailure` (which stops what is still held) before the workflow fails, continue-as-new passes
- * through, and the result is returned only once every update handler has finished.
+ * through, and the result is returned only once every update handler has finished. Its end is told to
+ * the application (./events.ts): files.ready (the lifecycle's `files` hook) and session.ended, or
+ * session.failed once onFailure stopped what was held.
  */
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
-import { allHandlersFinished, ApplicationFailure, condition, ContinueAsNew, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, ContinueAsNew, isCancellation, setHandler } from '@temporalio/workflow';
 import { withCleanupOnCancel } from './cancel';
 import { registerChange, type ChangeChannel, type ChangeOptions } from './desired';
 import { describe } from './failures';
+import { emitEvent, eventsStarted } from './events';
 
 export interface StopRequest {
   reason?: string;
@@ -62,16 +65,31 @@ export class SessionFrame<R> {
     return registerChange<T, A>({ ...opts, accepting: this.acceptingChanges, ended: () => this.terminal });
   }
 
-  async run(body: () => Promise<R>, hooks: { onCancel: () => Promise<void>; onFailure: (failure: string) => Promise<void> }): Promise<R> {
+  /** `files`: the files a result holds, for the application's files.ready event (lifecycles that make files). */
+  async run(
+    body: () => Promise<R>,
+    hooks: { onCancel: () => Promise<void>; onFailure: (failure: string) => Promise<void>; files?: (result: R) => readonly unknown[] | undefined },
+  ): Promise<R> {
     try {
       this.result = await withCleanupOnCancel(body, hooks.onCancel);
     } catch (err) {
-      if (err instanceof ContinueAsNew) throw err;
+      if (err instanceof ContinueAsNew) {
+        await eventsStarted();
+        throw err;
+      }
       this.failure = describe(err);
       await hooks.onFailure(this.failure);
+      if (isCancellation(err)) emitEvent('session.ended', { outcome: 'cancelled', reason: this.failure });
+      else emitEvent('session.failed', { failure: this.failure });
+      await eventsStarted();
       throw err;
     }
+    const files = hooks.files?.(this.result);
+    if (files?.length) emitEvent('files.ready', { files });
+    const { outcome, reason } = this.result as { outcome?: unknown; reason?: unknown };
+    emitEvent('session.ended', { ...(typeof outcome === 'string' ? { outcome } : {}), ...(typeof reason === 'string' ? { reason } : {}) });
     await condition(allHandlersFinished);
+    await eventsStarted();
     return this.result;
   }
 }

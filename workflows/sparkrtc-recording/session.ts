@@ -165,7 +165,7 @@ export class SparkRtcRecordingSession {
         if (end.kind === 'stop') return this.stopAndDrain(end.reason);
         return this.drainAndFinish('ended', end.reason);
       },
-      { onCancel: () => this.stopOnCancel(), onFailure: (failure) => this.stopOnFailure(failure) },
+      { onCancel: () => this.stopOnCancel(), onFailure: (failure) => this.stopOnFailure(failure), files: (result) => result.files },
     );
   }
 
