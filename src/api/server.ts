@@ -27,6 +27,8 @@
  * (./auth.ts): 401 without a valid key; a key may start sessions only for its profiles (else 403) and
  * sees only their sessions (another tenant's answers 404). The answers to errors are in ./errors.ts.
  *
+ * GET /v1/sessions[?product&vendor&channel&phase&status&pageSize&nextPageToken] — sessions of every kind the
+ * key may see, paged (./session-list.ts); GET /v1/sessions/:id — any session as the Temporal UI shows it.
  * GET /v1/webhooks/stats — what the webhook receivers refused and routed, by reason.
  *
  * POST /webhooks/agora/ncs — an Agora NCS event: the signature is checked on the raw body (no built-in
@@ -45,6 +47,7 @@ import { RtcflowClient } from '../client';
 import type { KnownProfiles } from '../client/sessions';
 import type { InputPolicy } from '../schemas/policy';
 import { forbidden, idOf, reasonOf, sessionRoutes } from './sessions';
+import { sessionListRoutes } from './session-list';
 import { ncsEventSignal } from '../../workflows/agora-ncs';
 import { NcsEvent } from '../schemas/agora/ncs';
 import { ncsFresh, ncsRouteQueries, verifyNcsSignature } from './ncs';
@@ -53,6 +56,7 @@ import { profileOfSessionId, type ApiKeyring } from './auth';
 import { failWith, parseJsonBody, TemporalProbe, unavailable } from './errors';
 import { signalMatching } from './routing';
 import { WebhookStats } from './webhook-stats';
+import { registerOpenApi } from './openapi';
 
 export interface ApiServerOptions {
   client: Client;
@@ -131,6 +135,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   registerSparkRtcCallbacks(root, { client: opts.client, authKeys: opts.sparkrtcCallbackKeys ?? {}, log, stats });
 
   root.get('/healthz', async () => ({ ok: true }));
+  registerOpenApi(root); // GET /openapi.json, no key needed (./openapi.ts)
 
   root.register(async (app) => {
     app.removeContentTypeParser('application/json');
@@ -207,6 +212,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     sessionRoutes(app, '/v1/pulls', rtc.pulls, fail, { changeKey: 'playback' });
     sessionRoutes(app, '/v1/transcoders', rtc.transcoders, fail, { changeKey: 'config' });
     sessionRoutes(app, '/v1/bans', rtc.bans, fail, { changeKey: 'term' });
+    sessionListRoutes(app, rtc, fail);
   });
 
   return root;

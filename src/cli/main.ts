@@ -20,6 +20,8 @@
  *   rtcflow ban add (--channel <name> [--uid N] | --uid N | --ip A) [--privileges join_channel,…] [--duration 15m] [--json]
  *   rtcflow ban ls|status <id>|lift <id> [--json] · rtcflow ban extend <id> (--by 10m | --ends-in 30m) [--json]
  *   rtcflow api-key show | new [--id name] [--profile p]…   keys of the HTTP API (./api-key.ts)
+ *   rtcflow ls [--product p] [--vendor v] [--channel c] [--phase p] [--all] [--json]   sessions of every kind (./ls.ts)
+ *   rtcflow status <id> [--json] · rtcflow watch <id> [--interval 1s] [--json]   any session (watch: exit 0 completed, 1 failed)
  * Each product's commands live in their own module (./record.ts, ./stt.ts, ...); ./common.ts has what
  * they share (option parsers, --json output, status and stop).
  * Exit codes: 0 done, 2 invalid input (nothing was sent), 3 no such session, 1 anything else.
@@ -37,6 +39,7 @@ import { registerPullCommands } from './pull';
 import { registerTranscoderCommands } from './transcoder';
 import { registerBanCommands } from './ban';
 import { registerApiKeyCommands } from './api-key';
+import { registerSessionCommands } from './ls';
 
 const program = new Command('rtcflow').description('durable orchestration of cloud RTC sessions on Temporal');
 
@@ -49,6 +52,7 @@ registerPullCommands(program);
 registerTranscoderCommands(program);
 registerBanCommands(program);
 registerApiKeyCommands(program);
+registerSessionCommands(program);
 
 // `rtcflow emulator` is dispatched by bin/rtcflow.js to emulator/main.ts before this program loads
 program.addHelpText('after', '\nThe vendor emulator: rtcflow emulator --help');

@@ -2,7 +2,7 @@
  * The app-facing typed client: what application code, the HTTP API and the CLI use to drive sessions.
  * Input is validated here, before anything reaches Temporal or a vendor.
  */
-import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { InvalidInputError } from '../errors';
 import { parsePublicInput } from '../schemas/parse';
 import { PUBLIC_INPUT_POLICY, TEST_INPUT_POLICY, type InputPolicy } from '../schemas/policy';
@@ -12,7 +12,8 @@ import { updateRecording, type RecordingChange, type RecordingControlsApplied, t
 import { Layout, StreamSubscribe } from '../schemas/agora/cloud-recording';
 import type { cloudRecording } from '../../workflows/cloud-recording';
 import { stopWithResult, type StartedSession } from './stop';
-import { parseStartInput, type InputChecks } from './sessions';
+import { parseStartInput, startSession, type InputChecks } from './sessions';
+import { Sessions } from './session-list';
 import { Transcriptions } from './transcriptions';
 import { agoraRecordingInput, isSparkRtcRecordingId, parseSparkRtcLayout, recordingVendorOf, SparkRtcRecordings, startSparkRtcRecording } from './recordings';
 import type { RecordingInput, RecordingLayout, RecordingResult, RecordingStatus } from './recordings';
@@ -51,6 +52,8 @@ export class RtcflowClient {
   readonly transcoders: Transcoders;
   /** SparkRTC-only operations on recording sessions (`updateRecordRule` of single jobs); the rest is the recording interface */
   readonly sparkrtc: SparkRtcRecordings;
+  /** Every kind at once: `list` (visibility, paged), `status`, `describe` (as the Temporal UI shows it), `follow` */
+  readonly sessions: Sessions;
 
   /**
    * `checks`: the input policy (public unless given; tests against the emulator pass TEST_INPUT_POLICY)
@@ -68,6 +71,7 @@ export class RtcflowClient {
     this.pulls = new Pulls(temporal, taskQueue, checks);
     this.transcoders = new Transcoders(temporal, taskQueue, checks);
     this.sparkrtc = new SparkRtcRecordings(temporal);
+    this.sessions = new Sessions(temporal, taskQueue);
   }
 
   static async connect(opts: RtcflowClientOptions = {}): Promise<RtcflowClient> {
@@ -90,14 +94,7 @@ export class RtcflowClient {
       { kind: 'agora', name: p.profile, field: 'profile' },
       { kind: 'storage', name: p.storageProfile, field: 'storageProfile' },
     ]);
-    const id = recordingWorkflowId(params);
-    const handle = await this.temporal.workflow.start<typeof cloudRecording>('cloudRecording', {
-      taskQueue: this.taskQueue,
-      workflowId: id,
-      args: [params],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    });
-    return { id, runId: handle.firstExecutionRunId };
+    return startSession(this.temporal, this.taskQueue, 'cloudRecording', recordingWorkflowId(params), params);
   }
 
   /** Either vendor's status (same query); `S` names which one the caller expects (Agora's by default). */
@@ -183,6 +180,8 @@ export type { PullChange, PullInput, PullPlayback, PullResult, PullStatus } from
 export { isSparkRtcRecordingId, parseSparkRtcRecordingInput, SparkRtcRecordings, sparkrtcRecordingWorkflowId } from './recordings';
 export type { RecordingInput, RecordingLayout, RecordingResult, RecordingStatus } from './recordings';
 export { SparkRtcAdmin, generateCallbackAuthKey } from './sparkrtc-admin';
+export { Sessions, sessionMetadata } from './session-list';
+export type { SessionDescription, SessionListing, SessionListQuery, SessionPage, SessionProgress } from './session-list';
 export type { SparkRtcLayout, SparkRtcRecordingInput, SparkRtcRecordingResult } from '../schemas/workflows/sparkrtc-recording';
 export type { SparkRtcRecordingStatus } from '../../workflows/sparkrtc-recording/messages';
 export { EVENT_HEADERS, RTCFLOW_EVENT_TYPES, RtcflowEventVerificationError, signRtcflowEvent, verifyRtcflowEvent } from './events';

@@ -5,12 +5,12 @@
  * recordingStatus, stopRecording, requestStop and updateLayout work on either. A layout is validated
  * against its vendor's schema, told by the session id's prefix (`sparkrtc-recording/...`).
  */
-import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors';
 import { parseInput, parsePublicInput } from '../schemas/parse';
 import { PUBLIC_INPUT_POLICY } from '../schemas/policy';
-import { parseStartInput, type InputChecks } from './sessions';
+import { parseStartInput, startSession, type InputChecks } from './sessions';
 import type { Layout } from '../schemas/agora/cloud-recording';
 import type { CloudRecordingInput, CloudRecordingResult } from '../schemas/workflows/cloud-recording';
 import {
@@ -69,14 +69,7 @@ export const parseSparkRtcRecordingInput = (input: unknown, checks: InputChecks 
 
 export async function startSparkRtcRecording(temporal: Client, taskQueue: string, input: unknown, checks: InputChecks = {}): Promise<StartedSession> {
   const params = parseSparkRtcRecordingInput(input, checks);
-  const id = sparkrtcRecordingWorkflowId(params);
-  const handle = await temporal.workflow.start('sparkrtcRecording', {
-    taskQueue,
-    workflowId: id,
-    args: [params],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-  });
-  return { id, runId: handle.firstExecutionRunId };
+  return startSession(temporal, taskQueue, 'sparkrtcRecording', sparkrtcRecordingWorkflowId(params), params);
 }
 
 /** A SparkRTC layout, or InvalidInputError with every issue. */

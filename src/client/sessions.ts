@@ -10,6 +10,7 @@ import type { StopRequest } from '../../workflows/lib/session';
 import { InvalidInputError } from '../errors';
 import { parsePublicInput } from '../schemas/parse';
 import { PUBLIC_INPUT_POLICY, type InputPolicy } from '../schemas/policy';
+import { sessionMetadata } from './session-list';
 import { stopWithResult, type StartedSession } from './stop';
 
 /** The kinds of profile an input names (src/config: agora, storage, sparkrtc). */
@@ -86,6 +87,21 @@ export function parseSessionChange<Change extends z.ZodType>(spec: { workflowTyp
   return parsePublicInput(c.schema, change, c.what, PUBLIC_INPUT_POLICY, '(change)');
 }
 
+/**
+ * The one start of a session workflow: joins the running one of the same id (USE_EXISTING) and gives it
+ * the summary and details the Temporal UI shows (./session-list.ts `sessionMetadata`).
+ */
+export async function startSession(temporal: Client, taskQueue: string, workflowType: string, id: string, params: unknown): Promise<StartedSession> {
+  const handle = await temporal.workflow.start(workflowType, {
+    taskQueue,
+    workflowId: id,
+    args: [params],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    ...sessionMetadata(workflowType, id, params),
+  });
+  return { id, runId: handle.firstExecutionRunId };
+}
+
 export class SessionKind<In extends z.ZodType, Status, Result, Change extends z.ZodType = z.ZodNever, Applied = never> {
   constructor(
     protected readonly temporal: Client,
@@ -100,14 +116,7 @@ export class SessionKind<In extends z.ZodType, Status, Result, Change extends z.
    */
   async start(input: z.input<In>): Promise<StartedSession> {
     const params = parseSessionInput(this.spec, input, this.checks);
-    const id = this.spec.idOf(params);
-    const handle = await this.temporal.workflow.start(this.spec.workflowType, {
-      taskQueue: this.taskQueue,
-      workflowId: id,
-      args: [params],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    });
-    return { id, runId: handle.firstExecutionRunId };
+    return startSession(this.temporal, this.taskQueue, this.spec.workflowType, this.spec.idOf(params), params);
   }
 
   async status(id: string): Promise<Status> {

@@ -1,9 +1,11 @@
 /**
  * A lifecycle's phase, kept in one place: read by the `status` query, mirrored to the RtcPhase search
  * attribute on every change (one visibility write per change, none for a reason alone) and shown as
- * the workflow's current details in the Temporal UI (no history event).
+ * the workflow's current details in the Temporal UI (no history event): the phase and since when, why,
+ * the vendor resource the session holds (RtcSid, named in the product's words) and the last vendor
+ * call that failed (noted by the activity proxies, ./retry.ts).
  */
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { metricMeter, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { SA } from './search-attributes';
 import { phaseEvents } from './events';
 
@@ -14,6 +16,38 @@ export interface PhaseTracker<P extends string> {
   set(phase: P, reason?: string): void;
 }
 
+/** What RtcSid is, in each product's own words (RtcProduct → label). */
+const RESOURCE_LABEL: Record<string, string> = {
+  'cloud-recording': 'sid',
+  stt: 'agent',
+  'media-push': 'converter',
+  'media-pull': 'player',
+  'media-gateway': 'stream',
+  'cloud-transcoder': 'task',
+  'channel-ban': 'rule',
+  'sparkrtc-recording': 'job',
+};
+
+/** The workflow's current-details line; one per workflow (workflow modules are per execution). */
+let render: (() => void) | undefined;
+let lastVendorError: { at: string; what: string } | undefined;
+
+/** A vendor call failed (any attempt that reached the workflow): shown in the current details until the next one. */
+export function noteVendorError(what: string): void {
+  lastVendorError = { at: new Date().toISOString(), what };
+  render?.();
+}
+
+function details(phase: string, reason: string | undefined, since: string): string {
+  const sa = workflowInfo().typedSearchAttributes;
+  const product = sa.get(SA.product);
+  const sid = sa.get(SA.sid);
+  const lines = [`**${phase}**${reason ? ` — ${reason}` : ''} (since ${since})`];
+  if (sid) lines.push(`${RESOURCE_LABEL[product ?? ''] ?? 'resource'}: \`${sid}\``);
+  if (lastVendorError) lines.push(`last vendor error (${lastVendorError.at}): ${lastVendorError.what}`);
+  return lines.join('\n\n');
+}
+
 export function trackPhase<P extends string>(initial: P): PhaseTracker<P> {
   let current = initial;
   // session.started / session.updated to the application on settled phases (./events.ts)
@@ -21,8 +55,12 @@ export function trackPhase<P extends string>(initial: P): PhaseTracker<P> {
   let reason: string | undefined;
   let since = new Date().toISOString();
   upsertSearchAttributes([{ key: SA.phase, value: initial }]);
-  const show = () => setCurrentDetails(`**${current}**${reason ? ` — ${reason}` : ''} (since ${since})`);
-  show();
+  // sessions by product and phase on the worker's Prometheus endpoint (src/metrics/vendor.ts): not emitted on replay, no command
+  const entered = metricMeter.createCounter('rtcflow_session_phase_entered', 'sessions', 'sessions that entered a phase, by session kind (workflow type)');
+  const count = (phase: string) => entered.add(1, { workflow_type: workflowInfo().workflowType, phase });
+  count(initial);
+  render = () => setCurrentDetails(details(current, reason, since));
+  render();
   return {
     get current() {
       return current;
@@ -40,8 +78,9 @@ export function trackPhase<P extends string>(initial: P): PhaseTracker<P> {
         current = phase;
         since = new Date().toISOString();
         upsertSearchAttributes([{ key: SA.phase, value: phase }]);
+        count(phase);
       }
-      show();
+      render?.();
     },
   };
 }

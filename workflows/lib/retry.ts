@@ -7,7 +7,9 @@
  * A cancelled workflow waits for its running call to finish, so a stop sent on cancellation never
  * overlaps a query still in flight on the same session.
  */
-import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, type ActivityOptions, type UntypedActivities } from '@temporalio/workflow';
+import { describe, vendorInfo } from './failures';
+import { noteVendorError } from './phase';
 
 const NON_RETRYABLE = ['InvalidInput', 'ConfigurationError'];
 
@@ -31,8 +33,27 @@ export const ACTIVITY_KINDS = {
 
 export type ActivityKind = keyof typeof ACTIVITY_KINDS;
 
-/** proxyActivities for one kind of call, optionally with per-workflow overrides (tests shorten intervals). */
+/**
+ * proxyActivities for one kind of call, optionally with per-workflow overrides (tests shorten intervals).
+ * Each call carries a summary for the Temporal UI (which vendor call, which kind), and a failure that
+ * reaches the workflow is noted in the session's current details (./phase.ts). User metadata only: the
+ * commands are the same, so recorded histories replay.
+ */
 export function activitiesOf<A extends object>(kind: ActivityKind, overrides: ActivityOptions = {}): A {
   const base = ACTIVITY_KINDS[kind];
-  return proxyActivities<A>({ ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } } as ActivityOptions) as A;
+  const proxy = proxyActivities<UntypedActivities>({ ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } } as ActivityOptions);
+  return new Proxy({} as A, {
+    get(_, name) {
+      if (typeof name !== 'string') return undefined;
+      const fn = proxy[name]!;
+      return (...args: unknown[]) => {
+        const call = fn.executeWithOptions({ summary: `${name} (${kind})` }, args);
+        // a side branch: the caller awaits `call` itself, unchanged
+        call.then(undefined, (err: unknown) => {
+          if (vendorInfo(err)) noteVendorError(describe(err));
+        });
+        return call;
+      };
+    },
+  });
 }
