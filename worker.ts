@@ -5,9 +5,12 @@
  * the emulator's demo account to every vendor without them. With neither, it refuses to start.
  */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
-import { loadConfig, type Config } from './src/config';
+import { loadConfig, temporalConnectOptions, type Config } from './src/config';
+import { installMetricsRuntime } from './src/metrics/runtime';
+import { vendorCallObserver } from './src/metrics/vendor';
+import { describeConnection } from './src/temporal/connection';
 import { HttpClient } from './src/http/client';
 import { ensureSearchAttributes } from './src/temporal/search-attributes';
 
@@ -25,7 +28,8 @@ export interface RtcflowWorkerOptions {
 }
 
 export async function createWorker(opts: RtcflowWorkerOptions): Promise<Worker> {
-  const http = opts.http ?? new HttpClient();
+  // vendor calls counted and timed on the runtime's meter (the Prometheus endpoint when one is installed)
+  const http = opts.http ?? new HttpClient({ observe: vendorCallObserver(Runtime.instance().metricMeter) });
   return Worker.create({
     connection: opts.connection,
     namespace: opts.config.temporal.namespace,
@@ -46,12 +50,15 @@ async function main(): Promise<void> {
   // the emulator's account is loaded only when asked for: a production worker never reads emulator code
   const emulator = process.env.RTCFLOW_EMULATOR_URL ? (await import('./emulator/defaults')).EMULATOR_ACCOUNT : undefined;
   const config = loadConfig(process.env, { emulator });
-  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
+  // JSON logs and the Prometheus endpoint (SDK + rtcflow metrics), before any connection creates a default runtime
+  installMetricsRuntime({ bindAddress: config.metrics.worker });
+  const connectOptions = temporalConnectOptions(config);
+  const address = `${describeConnection(connectOptions)}; metrics http://${config.metrics.worker}/metrics`;
   // a server we did not start may lack rtcflow's search attributes
-  const admin = await Connection.connect({ address });
+  const admin = await Connection.connect(connectOptions);
   const added = await ensureSearchAttributes(admin, config.temporal.namespace).finally(() => admin.close());
   if (added.length) console.log(`rtcflow worker: registered search attributes ${added.join(', ')}`);
-  const connection = await NativeConnection.connect({ address });
+  const connection = await NativeConnection.connect(connectOptions);
   try {
     const worker = await createWorker({ config, connection });
     console.log(`rtcflow worker: task queue "${config.temporal.taskQueue}" on ${address} (${config.usesEmulator ? 'vendor emulator' : 'real vendors'})`);

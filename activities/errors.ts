@@ -8,6 +8,17 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ConfigurationError, InvalidInputError } from '../src/errors';
 import { VendorError } from '../src/http/errors';
+import { Context } from '@temporalio/activity';
+import { countVendorError } from '../src/metrics/vendor';
+
+function inActivity(): boolean {
+  try {
+    Context.current();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const FAILURE_TYPES = {
   vendor: 'VendorError',
@@ -18,6 +29,7 @@ export const FAILURE_TYPES = {
 export function toFailure(err: unknown): unknown {
   if (err instanceof VendorError) {
     const i = err.info;
+    if (inActivity()) countVendorError(Context.current().metricMeter, i);
     return ApplicationFailure.create({
       type: FAILURE_TYPES.vendor,
       message: err.message,

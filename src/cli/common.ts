@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { RtcflowClient } from '../client';
+import { temporalSettingsFromEnv } from '../temporal/connection';
 import { InvalidInputError } from '../errors';
 import type { InputChecks } from '../client/sessions';
 import { PUBLIC_INPUT_POLICY, TEST_INPUT_POLICY } from '../schemas/policy';
@@ -38,8 +39,11 @@ export function cliInputChecks(): InputChecks {
 }
 
 export async function withClient<T>(fn: (c: RtcflowClient) => Promise<T>): Promise<T> {
+  // TEMPORAL_* (address, namespace, TLS, client certificate, API key) through the one builder, src/temporal/connection.ts
+  const settings = temporalSettingsFromEnv(process.env);
   const client = await RtcflowClient.connect({
-    address: process.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${process.env.TEMPORAL_PORT ?? 7233}`,
+    connection: settings,
+    address: settings.address ?? `127.0.0.1:${process.env.TEMPORAL_PORT ?? 7233}`,
     inputPolicy: cliInputChecks().inputPolicy,
   });
   try {

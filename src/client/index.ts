@@ -4,6 +4,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { InvalidInputError } from '../errors';
+import { connectOptions, temporalSettingsFromEnv, type TemporalConnectionSettings } from '../temporal/connection';
 import { parsePublicInput } from '../schemas/parse';
 import { PUBLIC_INPUT_POLICY, TEST_INPUT_POLICY, type InputPolicy } from '../schemas/policy';
 import { CloudRecordingInput, type CloudRecordingResult } from '../schemas/workflows/cloud-recording';
@@ -28,6 +29,8 @@ export interface RtcflowClientOptions {
   address?: string;
   namespace?: string;
   taskQueue?: string;
+  /** TLS, client certificate, API key (and address, namespace): from the environment's TEMPORAL_* variables unless given (src/temporal/connection.ts) */
+  connection?: TemporalConnectionSettings;
   /** defaults to the public policy; RTCFLOW_TEST_HOOKS=1 in the environment selects the test policy */
   inputPolicy?: InputPolicy;
 }
@@ -75,8 +78,9 @@ export class RtcflowClient {
   }
 
   static async connect(opts: RtcflowClientOptions = {}): Promise<RtcflowClient> {
-    const connection = await Connection.connect({ address: opts.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
-    const temporal = new Client({ connection, namespace: opts.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default' });
+    const settings = opts.connection ?? temporalSettingsFromEnv(process.env);
+    const connection = await Connection.connect(connectOptions({ ...settings, address: opts.address ?? settings.address }));
+    const temporal = new Client({ connection, namespace: opts.namespace ?? settings.namespace });
     const testHooks = ['1', 'true'].includes(process.env.RTCFLOW_TEST_HOOKS ?? '');
     return new RtcflowClient(temporal, opts.taskQueue ?? process.env.RTCFLOW_TASK_QUEUE ?? 'rtcflow', {
       inputPolicy: opts.inputPolicy ?? (testHooks ? TEST_INPUT_POLICY : PUBLIC_INPUT_POLICY),

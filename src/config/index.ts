@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ConfigurationError, ConfigValidationError } from '../errors';
 import { formatIssues } from '../schemas/issues';
 import { ApiKeyEntry } from '../api/auth';
+import { connectOptions, temporalSettingsFromEnv, type TemporalConnectOptions, type TemporalTls } from '../temporal/connection';
 
 const hex32 = z.string().regex(/^[0-9a-f]{32}$/i, 'must be 32 hexadecimal characters');
 const url = z.string().url('must be a URL such as https://api.agora.io');
@@ -116,6 +117,10 @@ const EnvSchema = z.object({
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   RTCFLOW_API_PORT: port.default(8080),
+  /** Prometheus endpoints (/metrics): the worker's (SDK + rtcflow metrics) and the API process's (webhooks) */
+  RTCFLOW_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  RTCFLOW_METRICS_PORT: port.default(9464),
+  RTCFLOW_API_METRICS_PORT: port.default(9465),
   /** the port `npm start` runs the emulator on (the emulator's own default, emulator/defaults.ts) */
   RTCFLOW_EMULATOR_PORT: port.default(8480),
   /** where the emulator listens (npm start: on RTCFLOW_EMULATOR_PORT); `npm run worker` uses it only when set */
@@ -163,9 +168,12 @@ const EnvSchema = z.object({
 });
 
 export interface Config {
-  temporal: { address?: string; namespace: string; taskQueue: string; port: number; uiPort: number };
+  /** tls and apiKey: src/temporal/connection.ts (TEMPORAL_TLS_*, TEMPORAL_API_KEY); connect with temporalConnectOptions */
+  temporal: { address?: string; namespace: string; taskQueue: string; port: number; uiPort: number; tls?: TemporalTls; apiKey?: string };
   dataDir: string;
   apiPort: number;
+  /** where the worker's and the API's Prometheus endpoints bind (host:port) */
+  metrics: { worker: string; api: string };
   emulator: { port: number; url: string };
   /** true when some profile points at the emulator (only when loadConfig was given its account, or a profiles file names its URL) */
   usesEmulator: boolean;
@@ -217,6 +225,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
   }
   const e = parsed.data;
   const problems: string[] = [];
+  let temporalConnection: ReturnType<typeof temporalSettingsFromEnv> | undefined;
+  try {
+    temporalConnection = temporalSettingsFromEnv(env);
+  } catch (err) {
+    if (!(err instanceof ConfigValidationError)) throw err;
+    problems.push(...err.message.split('\n').slice(1));
+  }
 
   const agoraVars = ['AGORA_APP_ID', 'AGORA_CUSTOMER_ID', 'AGORA_CUSTOMER_SECRET'] as const;
   const setAgora = agoraVars.filter((k) => e[k] !== undefined);
@@ -312,9 +327,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       taskQueue: e.RTCFLOW_TASK_QUEUE,
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
+      ...(temporalConnection?.tls ? { tls: temporalConnection.tls } : {}),
+      ...(temporalConnection?.apiKey !== undefined ? { apiKey: temporalConnection.apiKey } : {}),
     },
     dataDir: e.RTCFLOW_DATA_DIR,
     apiPort: e.RTCFLOW_API_PORT,
+    metrics: { worker: `${e.RTCFLOW_METRICS_HOST}:${e.RTCFLOW_METRICS_PORT}`, api: `${e.RTCFLOW_METRICS_HOST}:${e.RTCFLOW_API_METRICS_PORT}` },
     emulator: { port: e.RTCFLOW_EMULATOR_PORT, url: emulatorUrl },
     usesEmulator,
     // no fallback: `npm start` wires the emulator and the receiver with a per-run secret (dev.ts)
@@ -357,6 +375,11 @@ function readApiKeys(json: string | undefined, file: string | undefined): ApiKey
     keys.push(...read(text, 'RTCFLOW_API_KEYS_FILE'));
   }
   return keys;
+}
+
+/** How the worker, the API and `npm start` connect to Temporal: TLS and API key from the environment, the address or a local dev server's. */
+export function temporalConnectOptions(config: Config, address = config.temporal.address): TemporalConnectOptions {
+  return connectOptions({ ...config.temporal, address }, `127.0.0.1:${config.temporal.port}`);
 }
 
 /** The profile names of each kind the worker has: the API and client refuse a start naming another. */

@@ -50,7 +50,12 @@ export interface HttpClientOptions {
   connectionsPerOrigin?: number;
   /** for tests of the mapping only (undici MockAgent) */
   dispatcher?: Dispatcher;
+  /** told of every call once it answered or failed (src/metrics: counts and latency by operation and status) */
+  observe?: VendorCallObserver;
 }
+
+/** `status`: the HTTP status, or the transport error's code when no response came. */
+export type VendorCallObserver = (site: CallSite, status: string, ms: number) => void;
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -58,8 +63,10 @@ export class HttpClient {
   private readonly dispatcher: Dispatcher;
   private readonly headersTimeoutMs: number;
   private readonly bodyTimeoutMs: number;
+  private readonly observe?: VendorCallObserver;
 
   constructor(opts: HttpClientOptions = {}) {
+    this.observe = opts.observe;
     this.headersTimeoutMs = opts.headersTimeoutMs ?? 15_000;
     this.bodyTimeoutMs = opts.bodyTimeoutMs ?? 15_000;
     this.dispatcher =
@@ -82,6 +89,7 @@ export class HttpClient {
       headers['content-type'] = 'application/json';
     }
     const timeout = req.timeoutMs;
+    const started = performance.now();
     try {
       const res = await request(req.url, {
         method: req.method,
@@ -94,6 +102,7 @@ export class HttpClient {
       const text = await res.body.text();
       const flat: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
+      this.observe?.(req.site, String(res.statusCode), performance.now() - started);
       return {
         status: res.statusCode,
         headers: flat,
@@ -102,7 +111,9 @@ export class HttpClient {
         retryAfterMs: parseRetryAfter(flat['retry-after']),
       };
     } catch (err) {
-      throw transportError(err, req.site, requestId);
+      const mapped = transportError(err, req.site, requestId);
+      this.observe?.(req.site, String(mapped.info.code), performance.now() - started);
+      throw mapped;
     }
   }
 

@@ -56,8 +56,9 @@ export function trackPhase<P extends string>(initial: P): PhaseTracker<P> {
   let since = new Date().toISOString();
   upsertSearchAttributes([{ key: SA.phase, value: initial }]);
   // sessions by product and phase on the worker's Prometheus endpoint (src/metrics/vendor.ts): not emitted on replay, no command
-  const entered = metricMeter.createCounter('rtcflow_session_phase_entered', 'sessions', 'sessions that entered a phase, by session kind (workflow type)');
-  const count = (phase: string) => entered.add(1, { workflow_type: workflowInfo().workflowType, phase });
+  const entered = metricMeter.createCounter('rtcflow_session_phase_entered', 'sessions', 'sessions that entered a phase (at least once: a retried workflow task may count again)');
+  // the SDK tags workflow metrics with workflowType (the session kind), namespace and taskQueue
+  const count = (phase: string) => entered.add(1, { phase });
   count(initial);
   render = () => setCurrentDetails(details(current, reason, since));
   render();
