@@ -22,7 +22,7 @@ export const EVENT_HEADERS = {
 
 /** One event, as sent (the body of the POST). */
 export interface RtcflowEvent<D = Record<string, unknown>> {
-  /** stable across redeliveries: `<session id>@<run id>#<n>` */
+  /** stable across redeliveries: `rtcflow-event/<session run id>/<n>` */
   id: string;
   type: RtcflowEventType;
   /** when the session emitted it (ISO 8601) */

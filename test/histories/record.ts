@@ -577,6 +577,44 @@ Object.assign(SCENARIOS, {
   },
 });
 
+/**
+ * A recording with events out to the application (workflows/lib/events.ts): the session runs under its
+ * client ID (the profile is its second segment) on a worker whose `default` profile has an events
+ * target, a local application that takes them; `end` stops or cancels it. Kept until every event arrived.
+ */
+async function recordWithAppEvents(ctx: Ctx, end: 'stop' | 'cancel'): Promise<WorkflowHandle> {
+  const { createServer } = await import('node:http');
+  const { recordingWorkflowId } = await import('../../src/client');
+  const got = new Set<string>();
+  const app = createServer((req, res) => {
+    got.add(String(req.headers['rtcflow-event-type']));
+    req.resume().on('end', () => res.writeHead(204).end());
+  });
+  await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+  const port = (app.address() as { port: number }).port;
+  const config = testConfig(ctx.control.url, { RTCFLOW_EVENTS_URL: `http://127.0.0.1:${port}/events`, RTCFLOW_EVENTS_SECRET: 'recorded-history-events-secret' });
+  try {
+    return await withWorker(ctx.env, config, async (taskQueue) => {
+      const input = recordingInput({ mode: 'individual' });
+      const h = await ctx.env.client.workflow.start(cloudRecording, { taskQueue, workflowId: recordingWorkflowId({ profile: 'default', channel: input.channel, role: 'main' }), args: [input] });
+      await eventually(async () => ((await h.query(recordingStatusQuery)).phase === 'recording' ? true : undefined), 'recording');
+      if (end === 'stop') await h.executeUpdate(stopUpdate, { args: [{ reason: 'recorded history' }] });
+      else await h.cancel();
+      await h.result().catch(() => undefined);
+      const last = end === 'stop' ? ['session.started', 'files.ready', 'session.ended'] : ['session.started', 'session.ended'];
+      await eventually(() => (last.every((t) => got.has(t)) ? true : undefined), 'the events delivered');
+      return h;
+    });
+  } finally {
+    await new Promise((r) => app.close(r));
+  }
+}
+
+Object.assign(SCENARIOS, {
+  'cloud-recording-app-events': (ctx: Ctx) => recordWithAppEvents(ctx, 'stop'),
+  'cloud-recording-app-events-cancel': (ctx: Ctx) => recordWithAppEvents(ctx, 'cancel'),
+});
+
 /** Every run of the workflow (continue-as-new chains included), as [runIndex, history JSON]. */
 async function histories(handle: WorkflowHandle): Promise<string[]> {
   const out: string[] = [];

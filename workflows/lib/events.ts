@@ -9,8 +9,9 @@
  *
  * Never blocking: each event is a child workflow (../app-events.ts) started with parentClosePolicy
  * ABANDON, so the session never waits for the application and a delivery still retrying outlives the
- * session. Its workflow ID is the event ID (`<session id>@<run id>#<n>`, deterministic): a redelivery,
- * a replay or a retried workflow task never makes a second event. The session waits only for the
+ * session. Its workflow ID is the event ID (`rtcflow-event/<run id>/<n>`: deterministic, unique since run
+ * IDs are): a redelivery, a replay or a retried workflow task never makes a second event. (Not the
+ * session ID: the replayer names a recorded history by its file, and the event says its session anyway.) The session waits only for the
  * child's start (a server round trip) before it closes or continues as new.
  *
  * Only when the session's profile has an events target: one local activity per run (at the first
@@ -58,7 +59,7 @@ export function emitEvent(type: RtcflowEventType, data: Record<string, unknown>)
   const info = workflowInfo();
   const sa = info.typedSearchAttributes;
   const event: RtcflowEvent = {
-    id: `${info.workflowId}@${info.runId}#${++sequence}`,
+    id: `rtcflow-event/${info.runId}/${++sequence}`,
     type,
     createdAt: new Date().toISOString(),
     session: {
