@@ -212,3 +212,27 @@ test('a session reads well in the Temporal UI: static summary and details, curre
     }
   });
 });
+
+test("the current details keep the last vendor error: Agora refuses a converter's read, the relay deletes it and says why", async () => {
+  const channel = await liveChannel('ui-err');
+  await withWorker(env, testConfig(), async (tq) => {
+    const rtc = new RtcflowClient(env.client, tq, TEST_CLIENT_OPTIONS);
+    const { id } = await rtc.relays.start(relayInput(channel));
+    const running = await eventually(async () => {
+      const s = await rtc.sessions.status(id);
+      return s.phase === 'running' ? s : undefined;
+    }, `${id} running`);
+    // only this converter's reads: other tests share the emulator
+    await control.addFault({
+      match: { product: 'media-push', method: 'GET', path: `/rtmp-converters/${String(running.converterId)}$` },
+      action: { type: 'error', status: 400 },
+      count: 1,
+    });
+    const d = await eventually(async () => {
+      const got = await rtc.sessions.describe(id);
+      return got.currentDetails?.includes('**completed**') ? got : undefined;
+    }, 'the session completed');
+    expect(d.currentDetails).toMatch(/last vendor error \(\d{4}-[^)]+\): media-push\.\w+: HTTP 400/);
+    expect(d.currentDetails).toContain('get failed');
+  });
+});
