@@ -5,7 +5,10 @@
  * followed by a redelivery of the same event ID; an application that is down does not hold the session
  * up; a profile without an events target starts no delivery; no history holds the signing secret.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -163,6 +166,42 @@ test('an application that is down does not hold the session up: it completes on 
     return started;
   });
   for (const c of children) await env.client.workflow.getHandle(c).terminate('test over');
+});
+
+test('a session that fails tells the application session.failed, with why (and no started before it)', async () => {
+  const app = await appServer();
+  const channel = uniqueId('events-fail');
+  const config = testConfig(undefined, { RTCFLOW_EVENTS_URL: app.url, RTCFLOW_EVENTS_SECRET: SECRET });
+  config.agora.default = { ...config.agora.default!, customerSecret: 'not-the-secret' };
+  try {
+    await withWorker(env, config, async (taskQueue) => {
+      const rtc = new RtcflowClient(env.client, taskQueue, TEST_CLIENT_OPTIONS);
+      const { id } = await rtc.startRecording({ channel, pollIntervalMs: 300 });
+      await expect(env.client.workflow.getHandle(id).result()).rejects.toThrow();
+      await eventually(() => (app.deliveries.length ? true : undefined), 'session.failed delivered');
+    });
+    const events = app.deliveries.map(verified);
+    expect(events.map((e) => e.type)).toEqual(['session.failed']);
+    expect(String(events[0]!.data.failure)).toMatch(/acquire: HTTP 401/);
+  } finally {
+    await app.close();
+  }
+});
+
+test('the events target is configuration: https (http to loopback only), URL and secret together, per profile in the profiles file', () => {
+  const load = (env: NodeJS.ProcessEnv) => testConfig(undefined, env);
+  expect(() => load({ RTCFLOW_EVENTS_URL: 'http://app.example.com/hook', RTCFLOW_EVENTS_SECRET: SECRET })).toThrow(/RTCFLOW_EVENTS_URL.*must be https/s);
+  expect(() => load({ RTCFLOW_EVENTS_URL: 'https://user:pw@app.example.com/hook', RTCFLOW_EVENTS_SECRET: SECRET })).toThrow(/must not carry credentials/);
+  expect(() => load({ RTCFLOW_EVENTS_URL: 'https://app.example.com/hook' })).toThrow(/RTCFLOW_EVENTS_SECRET: required when RTCFLOW_EVENTS_URL is set/);
+  expect(() => load({ RTCFLOW_EVENTS_URL: 'https://app.example.com/hook', RTCFLOW_EVENTS_SECRET: 'short' })).toThrow(/at least 16/);
+  expect(load({ RTCFLOW_EVENTS_URL: 'https://app.example.com/hook', RTCFLOW_EVENTS_SECRET: SECRET }).events).toEqual({ default: { url: 'https://app.example.com/hook', secret: SECRET } });
+  expect(load({}).events).toEqual({});
+  const dir = mkdtempSync(join(tmpdir(), 'rtcflow-events-'));
+  const file = join(dir, 'profiles.json');
+  writeFileSync(file, JSON.stringify({ events: { 'tenant-a': { url: 'https://a.example.com/rtcflow', secret: `${SECRET}-a` } } }));
+  expect(load({ RTCFLOW_PROFILES_FILE: file }).events).toEqual({ 'tenant-a': { url: 'https://a.example.com/rtcflow', secret: `${SECRET}-a` } });
+  writeFileSync(file, JSON.stringify({ events: { 'tenant-a': { url: 'ftp://a.example.com/x', secret: `${SECRET}-a` } } }));
+  expect(() => load({ RTCFLOW_PROFILES_FILE: file })).toThrow(/events\.tenant-a\.url/);
 });
 
 test('a profile without an events target starts no delivery', async () => {
