@@ -1,12 +1,24 @@
-# The rtcflow worker (and, with another command, the vendor emulator: emulator/main.ts) for docker-compose.yml.
+# The rtcflow image: the worker (the default command, `node dist/worker.js`); with another command the HTTP
+# API (`node dist/api.js`) or the vendor emulator (`node dist/emulator/main.js --host 0.0.0.0`).
+# Two stages: the build needs the dev dependencies (tsc, the workflow bundler); the image keeps the production
+# dependencies and the compiled dist/ with its prebuilt workflow bundle, so the worker starts without webpack
+# and nothing runs TypeScript.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+ENV RTCFLOW_SKIP_TEMPORAL_INSTALL=1
+COPY package.json package-lock.json ./
+# npm ci refuses a lock file written where some platforms' optional binaries were unavailable; install from it then.
+# No install scripts: the image needs no Temporal CLI (scripts/postinstall.js), and the build none of theirs.
+RUN npm ci --ignore-scripts || npm install --no-save --ignore-scripts
+COPY . .
+RUN npm run build
+
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production RTCFLOW_SKIP_TEMPORAL_INSTALL=1
 COPY package.json package-lock.json ./
-COPY src/temporal ./src/temporal
-COPY tools ./tools
-# npm ci refuses a lock file written where some platforms' optional binaries were unavailable; install from it then
-RUN npm ci --omit=dev || npm install --omit=dev --no-save
-COPY . .
+RUN npm ci --omit=dev --ignore-scripts || npm install --omit=dev --no-save --ignore-scripts
+COPY bin ./bin
+COPY --from=build /app/dist ./dist
 USER node
-CMD ["npx", "tsx", "worker.ts"]
+CMD ["node", "dist/worker.js"]

@@ -4,6 +4,8 @@
  * Alone, it talks to the vendors its environment has credentials for; with RTCFLOW_EMULATOR_URL set, it gives
  * the emulator's demo account to every vendor without them. With neither, it refuses to start.
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
@@ -18,7 +20,7 @@ export interface RtcflowWorkerOptions {
   config: Config;
   connection: NativeConnection;
   taskQueue?: string;
-  /** a prebuilt bundle (tests bundle once per file); otherwise workflows/ is bundled at start */
+  /** a prebuilt bundle (tests bundle once per file); otherwise prebuiltWorkflowBundle(), else workflows/ is bundled at start */
   workflowBundle?: WorkerOptions['workflowBundle'];
   http?: HttpClient;
   /** a source of short-lived storage credentials (see ActivityDeps.storageCredentials) */
@@ -27,14 +29,29 @@ export interface RtcflowWorkerOptions {
   workerOptions?: Partial<WorkerOptions>;
 }
 
+/**
+ * The workflow bundle `npm run build` wrote (scripts/build.ts): $RTCFLOW_WORKFLOW_BUNDLE, else workflow-bundle.js
+ * next to this file (dist/ when compiled). None in development (tsx): the worker bundles workflows/ at start.
+ */
+export function prebuiltWorkflowBundle(env: NodeJS.ProcessEnv = process.env): { codePath: string } | undefined {
+  const explicit = env.RTCFLOW_WORKFLOW_BUNDLE;
+  if (explicit) {
+    if (!existsSync(explicit)) throw new Error(`RTCFLOW_WORKFLOW_BUNDLE=${explicit}: no such file (npm run build writes dist/workflow-bundle.js)`);
+    return { codePath: resolve(explicit) };
+  }
+  const beside = join(__dirname, 'workflow-bundle.js');
+  return existsSync(beside) ? { codePath: beside } : undefined;
+}
+
 export async function createWorker(opts: RtcflowWorkerOptions): Promise<Worker> {
   // vendor calls counted and timed on the runtime's meter (the Prometheus endpoint when one is installed)
   const http = opts.http ?? new HttpClient({ observe: vendorCallObserver(Runtime.instance().metricMeter) });
+  const workflowBundle = opts.workflowBundle ?? prebuiltWorkflowBundle();
   return Worker.create({
     connection: opts.connection,
     namespace: opts.config.temporal.namespace,
     taskQueue: opts.taskQueue ?? opts.config.temporal.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     // its own client on the worker's connection: visibility for the sweeper's activities
     activities: createActivities({
       config: opts.config,
@@ -60,8 +77,10 @@ async function main(): Promise<void> {
   if (added.length) console.log(`rtcflow worker: registered search attributes ${added.join(', ')}`);
   const connection = await NativeConnection.connect(connectOptions);
   try {
-    const worker = await createWorker({ config, connection });
-    console.log(`rtcflow worker: task queue "${config.temporal.taskQueue}" on ${address} (${config.usesEmulator ? 'vendor emulator' : 'real vendors'})`);
+    const workflowBundle = prebuiltWorkflowBundle();
+    const worker = await createWorker({ config, connection, workflowBundle });
+    const workflows = workflowBundle ? `prebuilt workflow bundle ${workflowBundle.codePath}` : 'workflows bundled at start';
+    console.log(`rtcflow worker: task queue "${config.temporal.taskQueue}" on ${address} (${config.usesEmulator ? 'vendor emulator' : 'real vendors'}; ${workflows})`);
     await worker.run();
   } finally {
     await connection.close();

@@ -9,7 +9,7 @@ import type { AgoraRegion } from '../src/schemas/agora/media-gateway';
 import { agoraContext, type ActivityDeps } from './deps';
 import { vendorCall } from './errors';
 
-interface OnRegion {
+export interface OnRegion {
   profile: string;
   region: AgoraRegion;
 }

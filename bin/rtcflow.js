@@ -1,10 +1,17 @@
 #!/usr/bin/env node
-// The rtcflow command: runs the TypeScript CLI through tsx (no build step needed).
-// `rtcflow emulator ...` goes to the emulator's own entry (emulator/main.ts): the product CLI never loads it.
-require('tsx/cjs/api').register();
-if (process.argv[2] === 'emulator') {
-  process.argv.splice(2, 1);
-  require('../emulator/main.ts');
+// The rtcflow command. In a checkout it runs the TypeScript sources through tsx (no build step needed); in
+// the installed package (only the compiled dist/ is there, `npm run build`) it runs the JavaScript.
+// `rtcflow emulator ...` goes to the emulator's own entry (emulator/main): the product CLI never loads it.
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..');
+const fromSources = existsSync(join(root, 'src', 'cli', 'main.ts'));
+const emulator = process.argv[2] === 'emulator';
+if (emulator) process.argv.splice(2, 1);
+if (fromSources) {
+  require('tsx/cjs/api').register();
+  require(join(root, emulator ? 'emulator/main.ts' : 'src/cli/main.ts'));
 } else {
-  require('../src/cli/main.ts');
+  require(join(root, 'dist', emulator ? 'emulator/main.js' : 'src/cli/main.js'));
 }
