@@ -83,7 +83,12 @@ function header(headers: EventHeaders, name: string): string | undefined {
  * Throws RtcflowEventVerificationError (with a `reason`) when the signature is missing, malformed,
  * wrong or outside the tolerance, or the body is not an event whose ID matches Rtcflow-Event-Id.
  */
-export function verifyRtcflowEvent<D = Record<string, unknown>>(rawBody: string | Buffer, headers: EventHeaders, secret: string | readonly string[], opts: VerifyOptions = {}): RtcflowEvent<D> {
+export function verifyRtcflowEvent<D = Record<string, unknown>>(
+  rawBody: string | Buffer,
+  headers: EventHeaders,
+  secret: string | readonly string[],
+  opts: VerifyOptions = {},
+): RtcflowEvent<D> {
   const sig = header(headers, EVENT_HEADERS.signature);
   if (!sig) throw new RtcflowEventVerificationError('no_signature');
   let t: string | undefined;

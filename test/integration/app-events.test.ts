@@ -14,7 +14,10 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { EMULATOR_AGORA } from '../../emulator/defaults';
 import { RtcflowClient, RtcflowEventVerificationError, signRtcflowEvent, verifyRtcflowEvent, type RtcflowEvent } from '../../src/client';
+import { ingestWorkflowId } from '../../src/client';
+import { ingest, ingestStatusQuery, ingestStopUpdate } from '../../workflows/ingest';
 import { historyText } from '../helpers/history';
+import { untilPhase } from '../helpers/session';
 import { TEST_CLIENT_OPTIONS } from '../helpers/api';
 import { sharedEnvironment, testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
@@ -129,7 +132,12 @@ test('a recording tells the application started, files ready and ended, signed; 
     // the signing secret is in no history: the session's nor any delivery's
     const session = env.client.workflow.getHandle(id);
     const children = await childStarts(session);
-    expect(children.sort()).toEqual(events.map((e) => e.id).filter((v, i, a) => a.indexOf(v) === i).sort());
+    expect(children.sort()).toEqual(
+      events
+        .map((e) => e.id)
+        .filter((v, i, a) => a.indexOf(v) === i)
+        .sort(),
+    );
     for (const h of [session, ...children.map((c) => env.client.workflow.getHandle(c))]) {
       const text = await historyText(h);
       expect(text).not.toContain(SECRET);
@@ -194,7 +202,9 @@ test('the events target is configuration: https (http to loopback only), URL and
   expect(() => load({ RTCFLOW_EVENTS_URL: 'https://user:pw@app.example.com/hook', RTCFLOW_EVENTS_SECRET: SECRET })).toThrow(/must not carry credentials/);
   expect(() => load({ RTCFLOW_EVENTS_URL: 'https://app.example.com/hook' })).toThrow(/RTCFLOW_EVENTS_SECRET: required when RTCFLOW_EVENTS_URL is set/);
   expect(() => load({ RTCFLOW_EVENTS_URL: 'https://app.example.com/hook', RTCFLOW_EVENTS_SECRET: 'short' })).toThrow(/at least 16/);
-  expect(load({ RTCFLOW_EVENTS_URL: 'https://app.example.com/hook', RTCFLOW_EVENTS_SECRET: SECRET }).events).toEqual({ default: { url: 'https://app.example.com/hook', secret: SECRET } });
+  expect(load({ RTCFLOW_EVENTS_URL: 'https://app.example.com/hook', RTCFLOW_EVENTS_SECRET: SECRET }).events).toEqual({
+    default: { url: 'https://app.example.com/hook', secret: SECRET },
+  });
   expect(load({}).events).toEqual({});
   const dir = mkdtempSync(join(tmpdir(), 'rtcflow-events-'));
   const file = join(dir, 'profiles.json');
@@ -202,6 +212,33 @@ test('the events target is configuration: https (http to loopback only), URL and
   expect(load({ RTCFLOW_PROFILES_FILE: file }).events).toEqual({ 'tenant-a': { url: 'https://a.example.com/rtcflow', secret: `${SECRET}-a` } });
   writeFileSync(file, JSON.stringify({ events: { 'tenant-a': { url: 'ftp://a.example.com/x', secret: `${SECRET}-a` } } }));
   expect(() => load({ RTCFLOW_PROFILES_FILE: file })).toThrow(/events\.tenant-a\.url/);
+});
+
+test('every lifecycle gets them from the kernel: an ingest tells started (waiting for its encoder), updated (live) and ended', async () => {
+  const app = await appServer();
+  const channel = uniqueId('events-ingest');
+  const config = testConfig(undefined, { RTCFLOW_EVENTS_URL: app.url, RTCFLOW_EVENTS_SECRET: SECRET });
+  try {
+    const id = await withWorker(env, config, async (taskQueue) => {
+      const workflowId = ingestWorkflowId({ profile: 'default', channel, role: 'main' });
+      const h = await env.client.workflow.start(ingest, { taskQueue, workflowId, args: [{ channel, uid: '100', pollIntervalMs: 500, muteVerifyMs: 200, reconnectWatchMs: 300 }] });
+      const waiting = await untilPhase(h, ingestStatusQuery, 'waiting-for-encoder');
+      await control.json('POST', '/_emulator/agora/media-gateway/encoders', { streamKey: waiting.push!.streamKey });
+      await untilPhase(h, ingestStatusQuery, 'live');
+      await h.executeUpdate(ingestStopUpdate, { args: [{ reason: 'show over' }] });
+      await eventually(() => (app.deliveries.some((d) => d.headers['rtcflow-event-type'] === 'session.ended') ? true : undefined), 'session.ended delivered');
+      return workflowId;
+    });
+    const events = app.deliveries.map(verified).sort((a, b) => Number(a.id.split('/').pop()) - Number(b.id.split('/').pop()));
+    expect(events.map((e) => [e.type, e.data.phase ?? e.data.outcome])).toEqual([
+      ['session.started', 'waiting-for-encoder'],
+      ['session.updated', 'live'],
+      ['session.ended', 'stopped'],
+    ]);
+    expect(events[0]!.session).toMatchObject({ id, profile: 'default', product: 'media-gateway', channel });
+  } finally {
+    await app.close();
+  }
 });
 
 test('a profile without an events target starts no delivery', async () => {
@@ -235,6 +272,8 @@ test('verifyRtcflowEvent: constant-time HMAC over t and the raw body, tolerance,
   expect(reason(() => verifyRtcflowEvent(body, headers, SECRET, { now: t + 600_000, toleranceMs: 600_000 }))).toBe('accepted');
   expect(reason(() => verifyRtcflowEvent(`${body} `, headers, SECRET, { now: t }))).toBe('bad_signature');
   // the signature covers t: the same v1 with another t is refused
-  expect(reason(() => verifyRtcflowEvent(body, { ...headers, 'Rtcflow-Signature': headers['Rtcflow-Signature'].replace(`t=${t}`, `t=${t + 1}`) }, SECRET, { now: t }))).toBe('bad_signature');
+  expect(reason(() => verifyRtcflowEvent(body, { ...headers, 'Rtcflow-Signature': headers['Rtcflow-Signature'].replace(`t=${t}`, `t=${t + 1}`) }, SECRET, { now: t }))).toBe(
+    'bad_signature',
+  );
   expect(reason(() => verifyRtcflowEvent(body, { ...headers, 'Rtcflow-Event-Id': 'e2' }, SECRET, { now: t }))).toBe('id_mismatch');
 });

@@ -19,16 +19,7 @@
  * the worker. Sessions of profiles without one get that marker and no child. Runs recorded before this
  * existed replay unchanged: everything is behind patched('app-events').
  */
-import {
-  CancellationScope,
-  ChildWorkflowCancellationType,
-  log,
-  ParentClosePolicy,
-  patched,
-  proxyLocalActivities,
-  startChild,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, ChildWorkflowCancellationType, log, ParentClosePolicy, patched, proxyLocalActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { EventActivities } from '../../activities/events';
 import type { RtcflowEvent, RtcflowEventType } from '../../src/client/events';
 import type { appEventDelivery } from '../app-events';
