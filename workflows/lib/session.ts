@@ -86,7 +86,7 @@ export class SessionFrame<R> {
     }
     const files = hooks.files?.(this.result);
     if (files?.length) emitEvent('files.ready', { files });
-    const { outcome, reason } = this.result as { outcome?: unknown; reason?: unknown };
+    const { outcome, reason } = (this.result ?? {}) as { outcome?: unknown; reason?: unknown };
     emitEvent('session.ended', { ...(typeof outcome === 'string' ? { outcome } : {}), ...(typeof reason === 'string' ? { reason } : {}) });
     await condition(allHandlersFinished);
     await eventsStarted();
