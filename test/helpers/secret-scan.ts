@@ -25,6 +25,9 @@ export function configuredSecrets(): string[] {
     'tb-access-key-123',
     'tb-secret-key-456',
     NCS_SECRET,
+    // the application-event signing secrets of test/integration/app-events.test.ts and the recorded histories
+    'app-events-test-secret-7d1f0c2a9b',
+    'recorded-history-events-secret',
   ].filter((s): s is string => typeof s === 'string' && s.length >= 8);
 }
 

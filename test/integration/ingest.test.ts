@@ -243,7 +243,8 @@ test('a create whose answer is lost: the session holds one key, reports the one 
   const channel = uniqueId('ingest-lost');
   await control.addFault({ match: { product: 'media-gateway', operation: 'createStreamKey' }, action: { type: 'drop-response' }, count: 1 });
   const result = await withWorker(env, config, async (tq) => {
-    const h = await start(tq, input(channel, { expiresAfter: 30 }));
+    // 10 emulated minutes: at the harness's time scale (20) a slow machine cannot reach the expiry before the check below
+    const h = await start(tq, input(channel, { expiresAfter: 600 }));
     const waiting = await phaseOf(h, 'waiting-for-encoder');
     expect(waiting.uncertainCreates).toHaveLength(1);
     return h.executeUpdate(ingestStopUpdate, { args: [{}] });
@@ -256,7 +257,7 @@ test('a create whose answer is lost: the session holds one key, reports the one 
   ]);
   // the unnamed key is the only thing left, and it runs out at its expiresAfter
   expect((await control.tasks({ cname: channel, running: true })).map((t) => t.state)).toEqual(['active']);
-  await control.advanceClock(31_000);
+  await control.advanceClock(601_000);
   await eventually(async () => ((await control.tasks({ cname: channel, running: true })).length === 0 ? true : undefined), 'the unnamed key expiring');
 });
 
