@@ -12,7 +12,10 @@ import { Client, Connection } from '@temporalio/client';
 import { buildApiServer } from './src/api/server';
 import { NativeConnection } from '@temporalio/worker';
 import { createWorker } from './worker';
-import { knownProfiles, loadConfig, sparkRtcCallbackKeys } from './src/config';
+import { knownProfiles, loadConfig, sparkRtcCallbackKeys, temporalConnectOptions } from './src/config';
+import { installMetricsRuntime } from './src/metrics/runtime';
+import { ensureSweeperSchedule, SWEEPER_SCHEDULE_ID } from './src/client/sweeper';
+import { sweeperFromEnv } from './src/temporal/setup';
 import { randomBytes } from 'node:crypto';
 import { ApiKeyring, localApiKeyPath, singleKeyring, writeLocalApiKey } from './src/api/auth';
 import { PUBLIC_INPUT_POLICY, TEST_INPUT_POLICY } from './src/schemas/policy';
@@ -26,6 +29,8 @@ import { TemporalBinaryNotFoundError } from './src/temporal/binaries';
 async function main(): Promise<void> {
   // everything without real credentials runs against the emulator started below, with its demo account
   const config = loadConfig(process.env, { emulator: EMULATOR_ACCOUNT });
+  // the worker runtime's Prometheus endpoint (SDK + rtcflow metrics), before any connection creates a default runtime
+  installMetricsRuntime({ bindAddress: config.metrics.worker, json: false });
   const stops: Array<() => Promise<void>> = [];
   const lines: string[] = [];
 
@@ -40,7 +45,7 @@ async function main(): Promise<void> {
     lines.push(`Temporal dev server  ${address}  (SQLite ${dbFilename})`);
     lines.push(`Temporal Web UI      ${devServer.uiUrl}`);
   } else {
-    const conn = await Connection.connect({ address });
+    const conn = await Connection.connect(temporalConnectOptions(config, address));
     const added = await ensureSearchAttributes(conn, config.temporal.namespace);
     await conn.close();
     lines.push(`Temporal server      ${address} (existing${added.length ? `; registered ${added.join(', ')}` : ''})`);
@@ -59,7 +64,7 @@ async function main(): Promise<void> {
   }
   const ncsSecret = config.webhooks.agoraNcsSecret ?? (config.usesEmulator ? randomBytes(32).toString('hex') : undefined);
   if (config.testHooks) lines.push('RTCFLOW_TEST_HOOKS   on: public inputs accept test hooks and short intervals (never in production)');
-  const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporal.namespace });
+  const client = new Client({ connection: await Connection.connect(temporalConnectOptions(config, address)), namespace: config.temporal.namespace });
   const api = buildApiServer({
     client,
     taskQueue: config.temporal.taskQueue,
@@ -96,9 +101,15 @@ async function main(): Promise<void> {
     lines.push(`Agora                real (profile "default": ${config.agora.default?.baseUrls.join(', ')})`);
   }
 
-  const connection = await NativeConnection.connect({ address });
+  const connection = await NativeConnection.connect(temporalConnectOptions(config, address));
   const worker = await createWorker({ config, connection });
   lines.push(`Worker               task queue "${config.temporal.taskQueue}", namespace "${config.temporal.namespace}"`);
+  lines.push(`Worker metrics       http://${config.metrics.worker}/metrics  (Prometheus: SDK + rtcflow_*)`);
+  const sweeper = sweeperFromEnv(process.env);
+  if (sweeper !== 'off') {
+    const registered = await ensureSweeperSchedule(client, { taskQueue: config.temporal.taskQueue, every: sweeper.every, input: { action: sweeper.action } });
+    lines.push(`Sweeper Schedule     ${SWEEPER_SCHEDULE_ID} (${registered === 'created' ? `created: every ${sweeper.every}, action ${sweeper.action}` : 'present'})`);
+  }
   lines.push('');
   lines.push('Try, in another shell:');
   lines.push('  npx rtcflow record start --channel demo --json');

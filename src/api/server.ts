@@ -73,6 +73,8 @@ export interface ApiServerOptions {
   /** SparkRTC profile name → its record callback's auth_key (src/config `callbackAuthKey`) */
   sparkrtcCallbackKeys?: Record<string, string>;
   logger?: (line: string) => void;
+  /** where the webhook receivers count what they accept and refuse (api.ts exposes it as Prometheus text); a fresh one if absent */
+  webhookStats?: WebhookStats;
 }
 
 /** The deepest JSON a /v1 body may nest (inputs are a few levels deep). */
@@ -83,7 +85,7 @@ const NCS_BODY_LIMIT = 64 * 1024;
 export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   const root = Fastify({ logger: false, bodyLimit: 1 << 20 });
   const log = opts.logger ?? (() => undefined);
-  const stats = new WebhookStats();
+  const stats = opts.webhookStats ?? new WebhookStats();
   const probe = new TemporalProbe(opts.client);
 
   root.register(async (hooks) => {

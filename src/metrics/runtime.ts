@@ -5,6 +5,8 @@ export interface MetricsRuntimeOptions {
   /** host:port the Prometheus endpoint binds (/metrics); undefined: no exporter */
   bindAddress?: string;
   logLevel?: LogLevel;
+  /** JSON lines on stdout (default); false: the SDK's readable lines (`npm start`) */
+  json?: boolean;
 }
 
 /**
@@ -14,7 +16,7 @@ export interface MetricsRuntimeOptions {
 export function installMetricsRuntime(opts: MetricsRuntimeOptions): Runtime {
   const level = opts.logLevel ?? 'INFO';
   return Runtime.install({
-    logger: new DefaultLogger(level, (entry) => process.stdout.write(`${jsonLogLine(entry)}\n`)),
+    logger: opts.json === false ? new DefaultLogger(level) : new DefaultLogger(level, (entry) => process.stdout.write(`${jsonLogLine(entry)}\n`)),
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
       ...(opts.bindAddress ? { metrics: { prometheus: { bindAddress: opts.bindAddress, countersTotalSuffix: true } } } : {}),

@@ -7,6 +7,7 @@
  * no secret.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -139,4 +140,65 @@ test('after a session the worker endpoint shows the SDK metrics and rtcflow coun
   } finally {
     await stop(worker);
   }
+});
+
+test('the production API entry (api.ts) serves the API with keys from the environment and its webhook counters on its own port', async () => {
+  const [apiPort, metricsPort] = [await freePort(), await freePort()];
+  const entry = { id: 'ops', sha256: createHash('sha256').update('rtcf_test-key-for-the-api-entry').digest('hex'), profiles: ['*'] };
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../../api.ts')], {
+    cwd: join(__dirname, '../..'),
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
+      RTCFLOW_EMULATOR_URL: world.emu.url,
+      RTCFLOW_API_HOST: '127.0.0.1',
+      RTCFLOW_API_PORT: String(apiPort),
+      RTCFLOW_API_METRICS_PORT: String(metricsPort),
+      RTCFLOW_API_KEYS: JSON.stringify([entry]),
+      AGORA_NCS_SECRET: 'ncs-secret-for-api-entry-test',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const w = { child, stdout: () => out };
+  try {
+    await eventually(() => {
+      if (child.exitCode !== null) throw new Error(`api exited (${child.exitCode}):\n${out}`);
+      return /rtcflow api listening/.test(out) || undefined;
+    }, 'the API listens');
+    const base = `http://127.0.0.1:${apiPort}`;
+    expect((await request(`${base}/healthz`)).statusCode).toBe(200);
+    expect((await request(`${base}/v1/sessions`)).statusCode).toBe(401);
+    const authed = await request(`${base}/v1/sessions`, { headers: { authorization: 'Bearer rtcf_test-key-for-the-api-entry' } });
+    expect(authed.statusCode).toBe(200);
+    await authed.body.dump();
+    const unsigned = await request(`${base}/webhooks/agora/ncs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(unsigned.statusCode).toBe(401);
+    await unsigned.body.dump();
+    const metrics = await (await request(`http://127.0.0.1:${metricsPort}/metrics`)).body.text();
+    expect(metrics).toContain('rtcflow_webhooks_total{source="agora",outcome="unsigned",result="rejected"} 1');
+    // one JSON line at start saying how it connects, without any key
+    const started = JSON.parse(out.split('\n').find((l) => l.includes('rtcflow api listening'))!) as Record<string, unknown>;
+    expect(started).toMatchObject({ level: 'INFO', apiKeys: 1, ncsReceiver: 'on', temporal: `${process.env.TEMPORAL_ADDRESS}, plaintext` });
+    expect(out).not.toContain('ncs-secret-for-api-entry-test');
+    expect(out).not.toContain(EMULATOR_AGORA.customerSecret);
+  } finally {
+    await stop(w);
+  }
+});
+
+test('the API entry refuses to start without an API key', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../../api.ts')], {
+    cwd: join(__dirname, '../..'),
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, RTCFLOW_EMULATOR_URL: world.emu.url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  expect(code).toBe(1);
+  expect(out).toMatch(/RTCFLOW_API_KEYS or RTCFLOW_API_KEYS_FILE: the API needs at least one key/);
 });

@@ -4,7 +4,8 @@
  * running relay session is left alone; report mode and the minimum age touch nothing; the Schedule is
  * registered once.
  */
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, type Connection, type WorkflowHandle } from '@temporalio/client';
+import { setupNamespace, sweeperFromEnv } from '../../src/temporal/setup';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { EMULATOR_AGORA } from '../../emulator/defaults';
 import { agoraContext } from '../../activities/deps';
@@ -144,4 +145,23 @@ test('the Schedule is registered once: a second registration leaves it as it is'
   } finally {
     await env.client.schedule.getHandle(SWEEPER_SCHEDULE_ID).delete();
   }
+});
+
+test('setup (the compose init service) registers a namespace, the search attributes and the Schedule, and changes nothing the second time', async () => {
+  const namespace = uniqueId('rtcflow-setup');
+  const connection = env.client.connection as Connection;
+  const opts = { namespace, taskQueue: 'rtcflow', retentionDays: 1, sweeper: { action: 'report' as const, every: '1h' } };
+  expect(await setupNamespace(connection, opts)).toEqual([
+    `registered namespace ${namespace}`,
+    'registered search attributes RtcVendor, RtcProduct, RtcChannel, RtcPhase, RtcSid',
+    'sweeper Schedule created (every 1h, action report)',
+  ]);
+  expect(await setupNamespace(connection, opts)).toEqual(['search attributes present', 'sweeper Schedule present (left as it is)']);
+  const schedules = new Client({ connection, namespace }).schedule;
+  const d = await schedules.getHandle(SWEEPER_SCHEDULE_ID).describe();
+  expect(d.action).toMatchObject({ workflowType: 'sweeper', taskQueue: 'rtcflow', args: [{ action: 'report' }] });
+  await schedules.getHandle(SWEEPER_SCHEDULE_ID).delete();
+  expect(sweeperFromEnv({})).toEqual({ action: 'report', every: '15m' });
+  expect(sweeperFromEnv({ RTCFLOW_SWEEPER_ACTION: 'off' })).toBe('off');
+  expect(() => sweeperFromEnv({ RTCFLOW_SWEEPER_ACTION: 'delete-all' })).toThrow(/RTCFLOW_SWEEPER_ACTION: must be report, stop or off/);
 });
