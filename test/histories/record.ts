@@ -43,6 +43,10 @@ import { parseSparkRtcRecordingInput } from '../../src/client/recordings';
 import type { SparkRtcRecordingInput } from '../../src/schemas/workflows/sparkrtc-recording';
 import { sparkrtcRecording, sparkRtcLayoutUpdate, sparkRtcStatusQuery, sparkRtcStopUpdate } from '../../workflows/sparkrtc-recording';
 import { DEMO as SPARK_DEMO, SparkControl } from '../helpers/sparkrtc';
+import { sweeper } from '../../workflows/sweeper/workflow';
+import * as mediaPush from '../../src/agora/media-push';
+import { agoraContext } from '../../activities/deps';
+import { HttpClient } from '../../src/http/client';
 
 interface Ctx {
   env: TestWorkflowEnvironment;
@@ -613,6 +617,33 @@ async function recordWithAppEvents(ctx: Ctx, end: 'stop' | 'cancel'): Promise<Wo
 Object.assign(SCENARIOS, {
   'cloud-recording-app-events': (ctx: Ctx) => recordWithAppEvents(ctx, 'stop'),
   'cloud-recording-app-events-cancel': (ctx: Ctx) => recordWithAppEvents(ctx, 'cancel'),
+});
+
+/** The sweeper stopping an orphan converter (created with the typed client, no session) and reporting a second one that is too young. */
+async function sweepOrphans(ctx: Ctx): Promise<WorkflowHandle> {
+  const http = new HttpClient();
+  try {
+    const agora = agoraContext({ config: testConfig(ctx.control.url), http }, 'default');
+    const channel = uniqueId('hist-sweep');
+    await ctx.control.emptyChannel(EMULATOR_AGORA.appId, channel);
+    await ctx.control.join(EMULATOR_AGORA.appId, channel, '701');
+    const orphan = (raw: string) => ({ name: uniqueId('orphan'), rawOptions: { rtcChannel: channel, rtcStreamUid: 701 }, rtmpUrl: `rtmp://cdn.example.com/live/${raw}` });
+    await mediaPush.createConverter(agora, { region: 'eu', converter: orphan('a') });
+    const h = await ctx.env.client.workflow.start(sweeper, {
+      taskQueue: ctx.taskQueue,
+      workflowId: uniqueId('hist-sweeper'),
+      args: [{ action: 'stop', minAgeSeconds: 0, products: ['media-push', 'stt'], channels: [channel] }],
+    });
+    const result = await h.result();
+    if (result.orphans.length !== 1 || result.orphans[0]!.outcome !== 'stopped') throw new Error(`unexpected sweep: ${JSON.stringify(result)}`);
+    return h;
+  } finally {
+    await http.close();
+  }
+}
+
+Object.assign(SCENARIOS, {
+  'sweeper-stop-orphan': sweepOrphans,
 });
 
 /** Every run of the workflow (continue-as-new chains included), as [runIndex, history JSON]. */
