@@ -253,7 +253,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
   }
 
   if ((e.RTCFLOW_EVENTS_URL === undefined) !== (e.RTCFLOW_EVENTS_SECRET === undefined)) {
-    problems.push(`  ${e.RTCFLOW_EVENTS_URL ? 'RTCFLOW_EVENTS_SECRET' : 'RTCFLOW_EVENTS_URL'}: required when ${e.RTCFLOW_EVENTS_URL ? 'RTCFLOW_EVENTS_URL' : 'RTCFLOW_EVENTS_SECRET'} is set`);
+    problems.push(
+      `  ${e.RTCFLOW_EVENTS_URL ? 'RTCFLOW_EVENTS_SECRET' : 'RTCFLOW_EVENTS_URL'}: required when ${e.RTCFLOW_EVENTS_URL ? 'RTCFLOW_EVENTS_URL' : 'RTCFLOW_EVENTS_SECRET'} is set`,
+    );
   }
 
   let fromFile: z.infer<typeof ProfilesFileSchema> = { agora: {}, storage: {}, sparkrtc: {}, events: {} };

@@ -600,7 +600,11 @@ async function recordWithAppEvents(ctx: Ctx, end: 'stop' | 'cancel'): Promise<Wo
   try {
     return await withWorker(ctx.env, config, async (taskQueue) => {
       const input = recordingInput({ mode: 'individual' });
-      const h = await ctx.env.client.workflow.start(cloudRecording, { taskQueue, workflowId: recordingWorkflowId({ profile: 'default', channel: input.channel, role: 'main' }), args: [input] });
+      const h = await ctx.env.client.workflow.start(cloudRecording, {
+        taskQueue,
+        workflowId: recordingWorkflowId({ profile: 'default', channel: input.channel, role: 'main' }),
+        args: [input],
+      });
       await eventually(async () => ((await h.query(recordingStatusQuery)).phase === 'recording' ? true : undefined), 'recording');
       if (end === 'stop') await h.executeUpdate(stopUpdate, { args: [{ reason: 'recorded history' }] });
       else await h.cancel();
