@@ -32,6 +32,8 @@ export type ApiKeyEntry = z.output<typeof ApiKeyEntry>;
 /** Who made a request: the key's id and the profiles it may use. */
 export interface ApiPrincipal {
   keyId: string;
+  /** a key for every profile ("*") */
+  allProfiles: boolean;
   mayUse(profile: string): boolean;
 }
 
@@ -74,7 +76,7 @@ export class ApiKeyring {
     for (const e of this.entries) if (timingSafeEqual(presented, e.hash) && !found) found = e;
     if (!found) return undefined;
     const { id, all, profiles } = found;
-    return { keyId: id, mayUse: (profile) => all || profiles.has(profile) };
+    return { keyId: id, allProfiles: all, mayUse: (profile) => all || profiles.has(profile) };
   }
 }
 

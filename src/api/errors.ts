@@ -9,7 +9,7 @@
  *   503 unavailable       Temporal cannot be reached (Retry-After: 2)
  *   500 internal          anything else (a bug: logged)
  */
-import { isGrpcServiceError, ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { isGrpcServiceError, ServiceError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { FastifyReply } from 'fastify';
 import { InvalidInputError } from '../errors';
 
@@ -38,6 +38,12 @@ export function failWith(client: Client, log: (line: string) => void): Fail {
     if (err instanceof InvalidInputError) return reply.code(400).send({ error: 'invalid_input', message: err.message, issues: err.issues });
     if (err instanceof WorkflowUpdateFailedError) return reply.code(409).send({ error: 'rejected', message: err.cause?.message ?? err.message });
     if (isTemporalUnreachable(err)) return unavailable(reply);
+    // the stop of a session that failed, was cancelled or terminated: it has no result to give
+    if (err instanceof WorkflowFailedError) {
+      return reply.code(409).send({ error: 'ended', message: 'the session ended without a result (failed, cancelled or terminated)', status: 'FAILED' });
+    }
+    // a request Temporal refuses as malformed (e.g. a listing's page token that was tampered with)
+    if (isGrpcServiceError(err) && err.code === 3) return reply.code(400).send({ error: 'invalid_input', message: 'the request was refused as invalid' });
     if (err instanceof WorkflowNotFoundError) {
       const ended = id ? await endedSession(client, id).catch(() => undefined) : undefined;
       if (ended) return reply.code(409).send({ error: 'ended', message: `the session already ended (${ended.status})`, ...ended });

@@ -46,7 +46,7 @@ import type { Client } from '@temporalio/client';
 import { RtcflowClient } from '../client';
 import type { KnownProfiles } from '../client/sessions';
 import type { InputPolicy } from '../schemas/policy';
-import { forbidden, idOf, reasonOf, sessionRoutes } from './sessions';
+import { forbidden, idOf, sessionRoutes, stopReasonOf } from './sessions';
 import { sessionListRoutes } from './session-list';
 import { ncsEventSignal } from '../../workflows/agora-ncs';
 import { NcsEvent } from '../schemas/agora/ncs';
@@ -89,11 +89,14 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   const probe = new TemporalProbe(opts.client);
 
   root.register(async (hooks) => {
-    // the signature covers the exact bytes: keep the body as received
-    hooks.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: NCS_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    // the signature covers the exact bytes: keep the body as received, whatever its declared type, and
+    // no bigger than an NCS event can be
+    hooks.removeAllContentTypeParsers();
+    hooks.addContentTypeParser('*', { parseAs: 'string', bodyLimit: NCS_BODY_LIMIT }, (_req, body, done) => done(null, body));
     hooks.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
       if (err.statusCode === 413) stats.count('agora', 'oversized');
-      return reply.code(err.statusCode && err.statusCode < 500 ? err.statusCode : 500).send({ error: err.statusCode === 413 ? 'too large' : err.message });
+      const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
+      return reply.code(status).send({ error: status === 413 ? 'too large' : status >= 500 ? 'internal error' : err.message });
     });
 
     hooks.post('/webhooks/agora/ncs', async (req, reply) => {
@@ -169,10 +172,15 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     const rtc = new RtcflowClient(opts.client, opts.taskQueue ?? 'rtcflow', { inputPolicy: opts.inputPolicy, profiles: opts.profiles });
     const fail = failWith(opts.client, log);
 
-    app.get('/v1/webhooks/stats', async () => stats.snapshot());
+    // the receivers serve every tenant: their counters are for keys of every profile
+    app.get('/v1/webhooks/stats', async (req, reply) =>
+      req.principal?.allProfiles ? stats.snapshot() : reply.code(403).send({ error: 'forbidden', message: 'the webhook counters need a key for every profile ("*")' }),
+    );
 
     app.post('/v1/recordings', async (req, reply) => {
-      if (forbidden(req, reply)) return reply;
+      // an Agora recording also names a storage profile (default: "default"): the key must be allowed both
+      const sparkrtc = (req.body as { vendor?: unknown } | undefined)?.vendor === 'sparkrtc';
+      if (forbidden(req, reply, sparkrtc ? ['profile'] : ['profile', 'storageProfile'])) return reply;
       try {
         return reply.code(201).send(await rtc.startRecording((req.body ?? {}) as never));
       } catch (err) {
@@ -202,7 +210,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     });
     app.post('/v1/recordings/:id/stop', async (req, reply) => {
       try {
-        return { id: idOf(req.params), ...(await rtc.stopRecording(idOf(req.params), reasonOf(req.body))) };
+        return { id: idOf(req.params), ...(await rtc.stopRecording(idOf(req.params), stopReasonOf(req.body))) };
       } catch (err) {
         return fail(reply, err, idOf(req.params));
       }

@@ -11,6 +11,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiPrincipal } from './auth';
+import { z } from 'zod';
+import { parsePublicInput } from '../schemas/parse';
+import { PUBLIC_INPUT_POLICY } from '../schemas/policy';
 import type { Fail } from './errors';
 
 export type { Fail };
@@ -31,10 +34,6 @@ export interface SessionRoutesKind {
 }
 
 export const idOf = (params: unknown): string => (params as { id: string }).id;
-export const reasonOf = (body: unknown): string | undefined => {
-  const reason = (body as { reason?: unknown } | undefined)?.reason;
-  return typeof reason === 'string' ? reason : undefined;
-};
 
 export function sessionRoutes(app: FastifyInstance, base: string, kind: SessionRoutesKind, fail: Fail, opts: { changeKey?: string } = {}): void {
   app.post(base, async (req, reply) => {
@@ -64,7 +63,7 @@ export function sessionRoutes(app: FastifyInstance, base: string, kind: SessionR
   }
   app.post(`${base}/:id/stop`, async (req, reply) => {
     try {
-      return { id: idOf(req.params), ...((await kind.stop(idOf(req.params), reasonOf(req.body))) as object) };
+      return { id: idOf(req.params), ...((await kind.stop(idOf(req.params), stopReasonOf(req.body))) as object) };
     } catch (err) {
       return fail(reply, err, idOf(req.params));
     }
@@ -75,9 +74,37 @@ export function sessionRoutes(app: FastifyInstance, base: string, kind: SessionR
  * 403 when a start names a profile the caller's key may not use (`profile` absent means "default"). A
  * profile that is not a string is left to the input's validation (400).
  */
-export function forbidden(req: FastifyRequest, reply: FastifyReply): boolean {
-  const profile = (req.body as { profile?: unknown } | undefined)?.profile ?? 'default';
-  if (typeof profile !== 'string' || req.principal?.mayUse(profile)) return false;
-  void reply.code(403).send({ error: 'forbidden', message: `this API key may not use profile "${profile}"` });
+export function forbidden(req: FastifyRequest, reply: FastifyReply, defaulted: readonly string[] = ['profile']): boolean {
+  const denied = profilesNamedIn(req.body, defaulted).find((p) => !req.principal?.mayUse(p));
+  if (denied === undefined) return false;
+  void reply.code(403).send({ error: 'forbidden', message: `this API key may not use profile "${denied}"` });
   return true;
+}
+
+/**
+ * Every profile a start body names: each string field called `profile` or `…Profile` anywhere in it
+ * (`storageProfile`, `captions.storageProfile`…), and `default` for each top-level field in `defaulted`
+ * that the body leaves out (the schema's default). Values that are not strings are left to validation.
+ */
+export function profilesNamedIn(body: unknown, defaulted: readonly string[]): string[] {
+  const found = new Set<string>();
+  const walk = (v: unknown, depth: number): void => {
+    if (!v || typeof v !== 'object' || depth > 32) return;
+    for (const [k, child] of Object.entries(v)) {
+      if (/^(.*Profile|profile)$/.test(k) && typeof child === 'string') found.add(child);
+      else walk(child, depth + 1);
+    }
+  };
+  walk(body, 0);
+  const top = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  for (const field of defaulted) if (top[field] === undefined) found.add('default');
+  return [...found];
+}
+
+/** A stop request's body: an optional short reason (it goes into history, results and events). */
+const StopBody = z.strictObject({ reason: z.string().max(256).optional() }).optional();
+
+/** The reason of a stop request, or InvalidInputError (unknown keys, a long reason, a credential in it). */
+export function stopReasonOf(body: unknown): string | undefined {
+  return parsePublicInput(StopBody, body ?? undefined, 'stop request', PUBLIC_INPUT_POLICY)?.reason;
 }

@@ -20,9 +20,12 @@ import { callbackDedupeKey, parseCallbackEvent, verifyCallback } from '../sparkr
 import type { RecordCallbackEvent } from '../schemas/sparkrtc/callbacks';
 import { SPARKRTC_RECORDING_PRODUCT, sparkRtcCallbackSignal, type SparkRtcCallback } from '../../workflows/sparkrtc-recording/messages';
 import { signalMatching, visibilityLiteral } from './routing';
+import { SPARKRTC_RECORDING_ID_PREFIX } from '../client/recordings';
 import type { WebhookStats } from './webhook-stats';
 
 export const SPARKRTC_CALLBACK_PATH = '/webhooks/sparkrtc/:profile';
+/** A record callback is a few KB. */
+const CALLBACK_BODY_LIMIT = 64 * 1024;
 
 export interface SparkRtcCallbackOptions {
   client: Client;
@@ -65,18 +68,28 @@ export function registerSparkRtcCallbacks(app: FastifyInstance, opts: SparkRtcCa
   const log = opts.log ?? (() => undefined);
   const stats = opts.stats;
 
-  /** Running SparkRTC sessions whose `attribute` is `value`, each signalled once; how many. */
-  const signalAll = async (attribute: 'RtcSid' | 'RtcChannel', value: string | undefined, event: SparkRtcCallback, dedupeKey: string): Promise<number> => {
+  /**
+   * Running SparkRTC sessions of `profile` (the callback's URL names it, and its auth_key signed it: a
+   * tenant's callbacks reach only that tenant's sessions) whose `attribute` is `value`, each signalled
+   * once; how many.
+   */
+  const signalAll = async (profile: string, attribute: 'RtcSid' | 'RtcChannel', value: string | undefined, event: SparkRtcCallback, dedupeKey: string): Promise<number> => {
     const literal = visibilityLiteral(value);
-    if (!literal) return 0;
-    const query = `RtcVendor = "sparkrtc" AND RtcProduct = "${SPARKRTC_RECORDING_PRODUCT}" AND ${attribute} = ${literal} AND ExecutionStatus = "Running"`;
+    const owner = visibilityLiteral(`${SPARKRTC_RECORDING_ID_PREFIX}${profile}/`);
+    if (!literal || !owner) return 0;
+    const query = `RtcVendor = "sparkrtc" AND RtcProduct = "${SPARKRTC_RECORDING_PRODUCT}" AND WorkflowId STARTS_WITH ${owner} AND ${attribute} = ${literal} AND ExecutionStatus = "Running"`;
     return signalMatching(opts.client, query, sparkRtcCallbackSignal, [event], dedupeKey);
   };
 
   app.register(async (scope) => {
     // the signature covers the exact bytes: keep the body as received, whatever its declared type
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: CALLBACK_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    scope.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+      if (err.statusCode === 413) stats?.count('sparkrtc', 'oversized');
+      const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
+      return reply.code(status).send({ error: status === 413 ? 'too large' : status >= 500 ? 'internal error' : err.message });
+    });
 
     // the service checks the address answers when it is configured (RTC.00001018)
     scope.get(SPARKRTC_CALLBACK_PATH, async () => ({ ok: true }));
@@ -84,7 +97,11 @@ export function registerSparkRtcCallbacks(app: FastifyInstance, opts: SparkRtcCa
     scope.post(SPARKRTC_CALLBACK_PATH, async (req, reply) => {
       const { profile } = req.params as { profile: string };
       const authKey = Object.prototype.hasOwnProperty.call(opts.authKeys, profile) ? opts.authKeys[profile] : undefined;
-      if (!authKey) return reply.code(404).send({ error: `no SparkRTC callback auth_key is configured for profile "${profile}"` });
+      if (!authKey) {
+        // the same answer as a bad signature: an unauthenticated caller cannot tell which profiles exist
+        stats?.count('sparkrtc', 'unknown_profile');
+        return reply.code(401).send({ error: 'bad_signature' });
+      }
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const verdict = verifyCallback(authKey, req.headers, raw, { maxSkewMs: opts.maxSkewMs });
       if (!verdict.ok) {
@@ -100,8 +117,8 @@ export function registerSparkRtcCallbacks(app: FastifyInstance, opts: SparkRtcCa
       const dedupe = `${profile}|${callbackDedupeKey(parsed)}`;
       const event = forwarded(parsed);
       try {
-        let routed = await signalAll('RtcSid', event.job_id, event, dedupe);
-        if (routed === 0) routed = await signalAll('RtcChannel', event.room_id, event, dedupe);
+        let routed = await signalAll(profile, 'RtcSid', event.job_id, event, dedupe);
+        if (routed === 0) routed = await signalAll(profile, 'RtcChannel', event.room_id, event, dedupe);
         stats?.count('sparkrtc', routed ? 'routed' : 'unrouted');
         log(`sparkrtc ${event.event_type ?? '?'} job=${event.job_id ?? '-'} room=${event.room_id ?? '-'} → ${routed} workflow(s)`);
         return { status: 1, result: 'success', routed };

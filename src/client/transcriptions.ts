@@ -26,6 +26,11 @@ export const STT_SESSIONS: SessionKindSpec<typeof SttInput, SttStatus, SttResult
   status: sttStatusQuery,
   stop: sttStopUpdate,
   stopSignal: sttStopSignal,
+  // the captions' bucket is a storage profile: it must exist before anything starts
+  profilesOf: (p) => [
+    { kind: 'agora', name: p.profile, field: 'profile' },
+    ...(p.captions ? [{ kind: 'storage' as const, name: p.captions.storageProfile, field: 'captions.storageProfile' }] : []),
+  ],
   change: { schema: SttChange, update: sttUpdate, what: 'STT change' },
 };
 

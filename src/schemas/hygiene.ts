@@ -23,12 +23,17 @@ const CREDENTIAL_NAMES = new Set([
   'sk',
   'authorization',
   'appcertificate',
+  'appcert',
   'signature',
+  'pwd',
+  'passphrase',
+  'cookie',
+  'bearer',
 ]);
 /** ...and names ending so (`subBotToken`, `customerSecret`, `accessKey`, `authKey`, `apiKey`...). */
-const CREDENTIAL_SUFFIXES = ['token', 'secret', 'secretkey', 'accesskey', 'accesskeyid', 'apikey', 'authkey', 'privatekey', 'password', 'credentials'];
+const CREDENTIAL_SUFFIXES = ['token', 'secret', 'secretkey', 'accesskey', 'accesskeyid', 'apikey', 'authkey', 'privatekey', 'privkey', 'password', 'passphrase', 'credentials'];
 /** URL query parameters that carry credentials (presigned URLs, bearer tokens in links). */
-const CREDENTIAL_PARAMS = [/token/i, /secret/i, /signature/i, /^sig$/i, /password/i, /^api_?key$/i, /credential/i];
+const CREDENTIAL_PARAMS = [/token/i, /secret/i, /signature/i, /^sig$/i, /password/i, /^(api|access|auth)_?key$/i, /^key$/i, /credential/i];
 
 const normalise = (name: string) => name.toLowerCase().replace(/[_-]/g, '');
 
@@ -43,15 +48,18 @@ export function isCredentialName(name: string): boolean {
  * not judged: a CDN push address carries its stream key by design, and that key is the product.
  */
 export function urlCarriesCredential(value: string): boolean {
-  if (!/^https?:\/\//i.test(value)) return false;
+  const text = value.trim();
+  if (!/^https?:\/\//i.test(text)) return false;
   let url: URL;
   try {
-    url = new URL(value);
+    url = new URL(text);
   } catch {
     return false;
   }
   if (url.username || url.password) return true;
-  return [...url.searchParams.keys()].some((k) => CREDENTIAL_PARAMS.some((re) => re.test(k)));
+  // a token in the fragment (`#access_token=…`) leaks as surely as one in the query
+  const fragment = new URLSearchParams(url.hash.replace(/^#/, ''));
+  return [...url.searchParams.keys(), ...fragment.keys()].some((k) => CREDENTIAL_PARAMS.some((re) => re.test(k)));
 }
 
 export interface CredentialIssue {

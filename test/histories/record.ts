@@ -38,6 +38,7 @@ import { WEB_RECORDER_SERVICE } from '../helpers/fixtures';
 import { eventually, uniqueId } from '../helpers/wait';
 import { buildApiServer } from '../../src/api/server';
 import { ApiKeyring } from '../../src/api/auth';
+import { TEST_CLIENT_OPTIONS } from '../helpers/api';
 import { generateCallbackAuthKey, SparkRtcAdmin } from '../../src/client/sparkrtc-admin';
 import { parseSparkRtcRecordingInput } from '../../src/client/recordings';
 import type { SparkRtcRecordingInput } from '../../src/schemas/workflows/sparkrtc-recording';
@@ -340,8 +341,8 @@ async function sparkSession(
     await spark.joinRoom(SPARK_DEMO.appId, room, 'u2');
     const h = await ctx.env.client.workflow.start(sparkrtcRecording, {
       taskQueue: ctx.taskQueue,
-      workflowId: uniqueId('hist-spark'),
-      args: [parseSparkRtcRecordingInput(input(rule.rule_id, room))],
+      workflowId: `sparkrtc-recording/default/history/${uniqueId('hist-spark')}`, // callbacks reach only their profile's sessions
+      args: [parseSparkRtcRecordingInput(input(rule.rule_id, room), TEST_CLIENT_OPTIONS)],
     });
     await eventually(async () => ((await h.query(sparkRtcStatusQuery)).phase === 'recording' ? true : undefined), 'recording');
     await during(h, spark, room);

@@ -128,7 +128,7 @@ test('a mixed job over HTTP: two layout changes arrive in order and whole; forge
       const tampered = signCallback(w.keys.default!, raw);
       expect(await post(w.callbackUrl, evil, tampered)).toMatchObject({ status: 401, body: { error: 'bad_signature' } });
       expect(await post(w.callbackUrl, evil, signCallback(w.keys.default!, evil, { nowMs: Date.now() - 20 * 60_000 }))).toMatchObject({ status: 401, body: { error: 'stale' } });
-      expect(await post(`${w.apiUrl}/webhooks/sparkrtc/nobody`, raw, signCallback(w.keys.default!, raw))).toMatchObject({ status: 404 });
+      expect(await post(`${w.apiUrl}/webhooks/sparkrtc/nobody`, raw, signCallback(w.keys.default!, raw))).toMatchObject({ status: 401, body: { error: 'bad_signature' } });
       // replays of what the emulator sent (also to a receiver that just started) write nothing to the session
       const handle = w.h.env.client.workflow.getHandle(started.body.id);
       const signalled = await signalsTaken(handle, 'sparkrtcCallback');

@@ -140,9 +140,21 @@ test('API keys: none or a wrong one → 401; another tenant → 403 on start and
       expect(await api.call('GET', path, undefined, asB)).toMatchObject({ status: 404, body: { error: 'not_found' } });
       expect(await api.call('PUT', `${path}/layout`, { mixedVideoLayout: 1 }, asB)).toMatchObject({ status: 404 });
       expect(await api.call('POST', `${path}/stop`, {}, asB)).toMatchObject({ status: 404 });
-      // tenant B's own profile passes the key check (and then fails validation: no such profile here)
-      expect(await api.call('POST', '/v1/recordings', { channel, profile: 'tenant-b', storageProfile: 'default', pollIntervalMs: 300 }, asB)).not.toMatchObject({ status: 403 });
+      // every profile a start names counts: another tenant's bucket (also by default, and nested) is refused
+      expect(await api.call('POST', '/v1/recordings', { channel, profile: 'tenant-b', pollIntervalMs: 300 }, asB)).toMatchObject({
+        status: 403,
+        body: { message: 'this API key may not use profile "default"' },
+      });
+      expect(await api.call('POST', '/v1/recordings', { channel, profile: 'tenant-b', storageProfile: 'default', pollIntervalMs: 300 }, asB)).toMatchObject({ status: 403 });
+      expect(await api.call('POST', '/v1/transcriptions', { channel, profile: 'tenant-b', languages: ['en-US'], captions: { storageProfile: 'default' } }, asB)).toMatchObject({
+        status: 403,
+      });
+      // tenant B's own profiles pass the key check (and then fail validation: no such profile here)
+      expect(await api.call('POST', '/v1/recordings', { channel, profile: 'tenant-b', storageProfile: 'tenant-b', pollIntervalMs: 300 }, asB)).not.toMatchObject({ status: 403 });
       expect(await api.call('GET', '/v1/webhooks/stats', undefined, { authorization: '' })).toMatchObject({ status: 401 });
+      // the receivers' counters cover every tenant: only a key for every profile reads them
+      expect(await api.call('GET', '/v1/webhooks/stats', undefined, asB)).toMatchObject({ status: 403 });
+      expect(await api.call('GET', '/v1/webhooks/stats')).toMatchObject({ status: 200 });
       // A's recording is untouched by all of it
       expect(await api.call('GET', path)).toMatchObject({ status: 200, body: { phase: 'recording', sid: a.sid } });
       expect(await api.call('POST', `${path}/stop`, { reason: 'owner' })).toMatchObject({ status: 200, body: { outcome: 'stopped', reason: 'owner' } });
@@ -204,6 +216,7 @@ test('NCS: forged, unsigned, stale, oversized and crafted events change no sessi
       // oversized
       const big = ncsBody(event({ details: { msgName: 'x', pad: 'x'.repeat(100_000) } }));
       expect((await postNcs(api.base, big.raw, big.headers)).status).toBe(413);
+      expect((await postNcs(api.base, big.raw, { ...big.headers, 'content-type': 'text/plain' })).status).toBe(413);
       // a crafted channel (no sid): routed nowhere, not to the other channel's session
       for (const cname of [`${other}" OR RtcChannel != "`, `${other}\\`, `' OR 1=1`]) {
         const crafted = ncsBody(event({ cname, sid: undefined }));
@@ -226,7 +239,7 @@ test('NCS: forged, unsigned, stale, oversized and crafted events change no sessi
       expect(await signalsTaken(hb, 'ncsEvent')).toBe(0);
 
       const stats = await api.call('GET', '/v1/webhooks/stats');
-      expect(stats.body).toMatchObject({ 'agora.bad_signature': 1, 'agora.unsigned': 1, 'agora.stale': 2, 'agora.oversized': 1, 'agora.unrouted': 3 });
+      expect(stats.body).toMatchObject({ 'agora.bad_signature': 1, 'agora.unsigned': 1, 'agora.stale': 2, 'agora.oversized': 2, 'agora.unrouted': 3 });
       expect(stats.body['agora.routed']).toBeGreaterThanOrEqual(2);
 
       // both still record, with the emulator's files, not the forged ones
@@ -260,6 +273,14 @@ test('errors that say what happened: malformed and deep JSON → 400, a change t
       // its status and result stay readable
       expect(await api.call('GET', path)).toMatchObject({ status: 200, body: { phase: 'completed' } });
       expect(await api.call('POST', `${path}/stop`, {})).toMatchObject({ status: 200, body: { outcome: 'stopped', reason: 'finished' } });
+      // stop bodies are checked too: a short reason, nothing else
+      expect(await api.call('POST', `${path}/stop`, { reason: 'x'.repeat(300) })).toMatchObject({ status: 400, body: { error: 'invalid_input' } });
+      expect(await api.call('POST', `${path}/stop`, { reason: 'ok', force: true })).toMatchObject({ status: 400, body: { error: 'invalid_input' } });
+
+      // a session that ended without a result (terminated): its stop is a 409, not a 500
+      const t = await recording(api, uniqueId('errors-terminated'));
+      await env.client.workflow.getHandle(t.id).terminate('test');
+      expect(await api.call('POST', `/v1/recordings/${enc(t.id)}/stop`, {})).toMatchObject({ status: 409, body: { error: 'ended' } });
       expect(await api.call('PUT', `/v1/recordings/${enc(`cloud-recording/default/main/${uniqueId('nobody')}`)}/layout`, { mixedVideoLayout: 1 })).toMatchObject({ status: 404 });
     }),
   );

@@ -76,3 +76,18 @@ test('URL fields anywhere (also in loosely typed parts) refuse schemes no vendor
     }).map((i) => i.path.join('.')),
   ).toEqual(['a.backgroundImage', 'outputs.1.rtmpUrl', 'image_url']);
 });
+
+test('more credential spellings, parameters and padded URLs are caught', () => {
+  const { findCredentials } = jest.requireActual<typeof import('../../src/schemas/hygiene')>('../../src/schemas/hygiene');
+  const paths = findCredentials({
+    a: { pwd: 'x', passphrase: 'x', appCert: 'x', cookie: 'x', Bearer: 'x', privKey: 'x', keep: 'ok' },
+    urls: [
+      ' https://u:p@h.example/x',
+      'https://cdn.example/x?access_key=1',
+      'https://cdn.example/x?auth_key=1',
+      'https://h.example/x#access_token=1',
+      'https://h.example/x?width=1',
+    ],
+  }).map((i) => i.path.join('.'));
+  expect(paths).toEqual(['a.pwd', 'a.passphrase', 'a.appCert', 'a.cookie', 'a.Bearer', 'a.privKey', 'urls.0', 'urls.1', 'urls.2', 'urls.3']);
+});
