@@ -8,13 +8,12 @@
  */
 import { createServer } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { buildApiServer } from './src/api/server';
+import { apiServerOptions, buildApiServer } from './src/api/server';
 import { ApiKeyring } from './src/api/auth';
 import { WebhookStats } from './src/api/webhook-stats';
-import { knownProfiles, loadConfig, sparkRtcCallbackKeys, temporalConnectOptions } from './src/config';
+import { loadConfig, temporalConnectOptions } from './src/config';
 import { ConfigValidationError } from './src/errors';
 import { renderWebhookMetrics } from './src/metrics/vendor';
-import { PUBLIC_INPUT_POLICY, TEST_INPUT_POLICY } from './src/schemas/policy';
 import { describeConnection } from './src/temporal/connection';
 
 const log = (level: string, msg: string, meta: Record<string, unknown> = {}) => console.log(JSON.stringify({ ts: new Date().toISOString(), level, msg, ...meta }));
@@ -30,17 +29,7 @@ async function main(): Promise<void> {
   const connection = await Connection.connect(options);
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const webhookStats = new WebhookStats();
-  const api = buildApiServer({
-    client,
-    taskQueue: config.temporal.taskQueue,
-    apiKeys,
-    inputPolicy: config.testHooks ? TEST_INPUT_POLICY : PUBLIC_INPUT_POLICY,
-    profiles: knownProfiles(config),
-    agoraNcsSecret: config.webhooks.agoraNcsSecret,
-    sparkrtcCallbackKeys: sparkRtcCallbackKeys(config),
-    webhookStats,
-    logger: (line) => log('INFO', line),
-  });
+  const api = buildApiServer(apiServerOptions(config, { client, apiKeys, webhookStats, logger: (line) => log('INFO', line) }));
   await api.listen({ host, port: config.apiPort });
 
   const [metricsHost, metricsPort] = [config.metrics.api.slice(0, config.metrics.api.lastIndexOf(':')), Number(config.metrics.api.slice(config.metrics.api.lastIndexOf(':') + 1))];

@@ -9,16 +9,15 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { buildApiServer } from './src/api/server';
+import { apiServerOptions, buildApiServer } from './src/api/server';
 import { NativeConnection } from '@temporalio/worker';
 import { createWorker } from './worker';
-import { knownProfiles, loadConfig, sparkRtcCallbackKeys, temporalConnectOptions } from './src/config';
+import { loadConfig, temporalConnectOptions } from './src/config';
 import { installMetricsRuntime } from './src/metrics/runtime';
 import { ensureSweeperSchedule, SWEEPER_SCHEDULE_ID } from './src/client/sweeper';
 import { sweeperFromEnv } from './src/temporal/setup';
 import { randomBytes } from 'node:crypto';
 import { ApiKeyring, localApiKeyPath, singleKeyring, writeLocalApiKey } from './src/api/auth';
-import { PUBLIC_INPUT_POLICY, TEST_INPUT_POLICY } from './src/schemas/policy';
 import { ConfigValidationError } from './src/errors';
 import { startEmulator, type RunningEmulator } from './emulator/server';
 import { EMULATOR_ACCOUNT } from './emulator/defaults';
@@ -65,15 +64,7 @@ async function main(): Promise<void> {
   const ncsSecret = config.webhooks.agoraNcsSecret ?? (config.usesEmulator ? randomBytes(32).toString('hex') : undefined);
   if (config.testHooks) lines.push('RTCFLOW_TEST_HOOKS   on: public inputs accept test hooks and short intervals (never in production)');
   const client = new Client({ connection: await Connection.connect(temporalConnectOptions(config, address)), namespace: config.temporal.namespace });
-  const api = buildApiServer({
-    client,
-    taskQueue: config.temporal.taskQueue,
-    apiKeys,
-    inputPolicy: config.testHooks ? TEST_INPUT_POLICY : PUBLIC_INPUT_POLICY,
-    profiles: knownProfiles(config),
-    agoraNcsSecret: ncsSecret,
-    sparkrtcCallbackKeys: sparkRtcCallbackKeys(config),
-  });
+  const api = buildApiServer(apiServerOptions(config, { client, apiKeys, agoraNcsSecret: ncsSecret }));
   await api.listen({ host: '127.0.0.1', port: config.apiPort });
   const apiUrl = `http://127.0.0.1:${config.apiPort}`;
   stops.push(async () => {

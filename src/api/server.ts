@@ -45,7 +45,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
 import { RtcflowClient } from '../client';
 import type { KnownProfiles } from '../client/sessions';
-import type { InputPolicy } from '../schemas/policy';
+import { PUBLIC_INPUT_POLICY, TEST_INPUT_POLICY, type InputPolicy } from '../schemas/policy';
+import { knownProfiles, sparkRtcCallbackKeys, type Config } from '../config';
 import { forbidden, idOf, sessionRoutes, stopReasonOf } from './sessions';
 import { sessionListRoutes } from './session-list';
 import { ncsEventSignal } from '../../workflows/agora-ncs';
@@ -226,4 +227,19 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   });
 
   return root;
+}
+
+/**
+ * The API as a deployment's configuration describes it (api.ts in production, dev.ts for `npm start`):
+ * its task queue, input policy, profiles and webhook secrets; `parts` adds the connection and keys.
+ */
+export function apiServerOptions(config: Config, parts: Pick<ApiServerOptions, 'client' | 'apiKeys'> & Partial<ApiServerOptions>): ApiServerOptions {
+  return {
+    taskQueue: config.temporal.taskQueue,
+    inputPolicy: config.testHooks ? TEST_INPUT_POLICY : PUBLIC_INPUT_POLICY,
+    profiles: knownProfiles(config),
+    agoraNcsSecret: config.webhooks.agoraNcsSecret,
+    sparkrtcCallbackKeys: sparkRtcCallbackKeys(config),
+    ...parts,
+  };
 }

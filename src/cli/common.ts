@@ -6,6 +6,7 @@ import { temporalSettingsFromEnv } from '../temporal/connection';
 import { InvalidInputError } from '../errors';
 import type { InputChecks } from '../client/sessions';
 import { PUBLIC_INPUT_POLICY, TEST_INPUT_POLICY } from '../schemas/policy';
+import { loadConfig, type Config } from '../config';
 
 export function duration(v: string): number {
   try {
@@ -94,4 +95,16 @@ export function jsonOption(name: string, text: string): unknown {
   } catch {
     throw new InvalidInputError(`--${name} is not JSON`);
   }
+}
+
+/**
+ * The configuration the CLI's management calls use (SparkRTC admin, transcoder templates): the worker's,
+ * with the emulator's account when RTCFLOW_EMULATOR_URL is set (as `npm run worker` does; loaded only then).
+ */
+export function adminConfig(): Config {
+  const emulator = process.env.RTCFLOW_EMULATOR_URL
+    ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS CLI (bin/rtcflow.js) loads it on demand
+      (require('../../emulator/defaults') as typeof import('../../emulator/defaults')).EMULATOR_ACCOUNT
+    : undefined;
+  return loadConfig(process.env, { emulator });
 }

@@ -13,22 +13,10 @@
  * a generated callback auth_key is printed once here and never enters a workflow history.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig, type Config } from '../config';
+import type { Config } from '../config';
 import { SparkRtcAdmin, generateCallbackAuthKey } from '../client/sparkrtc-admin';
 import type { SparkRtcRecordingInput } from '../schemas/workflows/sparkrtc-recording';
-import { collect, duration, jsonOption, out, withClient } from './common';
-
-/**
- * The configuration management calls use: the worker's, with the emulator's account when
- * RTCFLOW_EMULATOR_URL is set (as `npm run worker` does; loaded only then).
- */
-function adminConfig(): Config {
-  const emulator = process.env.RTCFLOW_EMULATOR_URL
-    ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS CLI (bin/rtcflow.js) loads it on demand
-      (require('../../emulator/defaults') as typeof import('../../emulator/defaults')).EMULATOR_ACCOUNT
-    : undefined;
-  return loadConfig(process.env, { emulator });
-}
+import { collect, duration, jsonOption, out, withClient, adminConfig } from './common';
 
 async function withAdmin<T>(profile: string, fn: (a: SparkRtcAdmin, config: Config) => Promise<T>): Promise<T> {
   const config = adminConfig();

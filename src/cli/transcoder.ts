@@ -3,25 +3,15 @@
  * mixed into outputs published in RTC channels), and `rtcflow transcoder template create|ls|rm`.
  */
 import type { Command } from 'commander';
-import { loadConfig, type Config } from '../config';
 import { parseTranscoderChange, parseTranscoderInput, TranscoderTemplates } from '../client/transcoders';
 import type { TranscoderChange, TranscoderInput, TranscoderLayout } from '../schemas/workflows/transcoder';
-import { duration, jsonOption, out, positive, statusAndStop, withClient, cliInputChecks } from './common';
+import { duration, jsonOption, out, positive, statusAndStop, withClient, cliInputChecks, adminConfig } from './common';
 
 const describeLayout = (l: TranscoderLayout | undefined) => {
   if (!l) return 'no layout';
   const video = l.videoInputs?.length ? `${l.videoInputs.length} video input(s) on ${l.canvas ? `${l.canvas.width}x${l.canvas.height}` : 'no canvas'}` : 'audio only';
   return `${l.audioInputs.length} audio input(s), ${video}, ${l.waterMarks?.length ?? 0} watermark(s) → ${l.outputs.map((o) => o.rtcChannel).join(', ')}`;
 };
-
-/** The worker's configuration, with the emulator's account when RTCFLOW_EMULATOR_URL is set (as `rtcflow sparkrtc` does). */
-function templateConfig(): Config {
-  const emulator = process.env.RTCFLOW_EMULATOR_URL
-    ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS CLI (bin/rtcflow.js) loads it on demand
-      (require('../../emulator/defaults') as typeof import('../../emulator/defaults')).EMULATOR_ACCOUNT
-    : undefined;
-  return loadConfig(process.env, { emulator });
-}
 
 export function registerTranscoderCommands(program: Command): void {
   const transcoder = program.command('transcoder').description('Agora Cloud Transcoder: the hosts of one channel mixed into outputs in RTC channels');
@@ -81,7 +71,7 @@ export function registerTranscoderCommands(program: Command): void {
   });
 
   const template = transcoder.command('template').description('transcoding templates of the project (create/reset, list, disable)');
-  const templates = (profile: string) => new TranscoderTemplates(templateConfig(), profile);
+  const templates = (profile: string) => new TranscoderTemplates(adminConfig(), profile);
   template
     .command('create <codecId>')
     .description('create the template, or reset the one with this id')
