@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { BanChange, BanInput, type BanParams, type BanResult, type BanTerm } from '../schemas/workflows/channel-ban';
 import { canonicalPrivileges } from '../agora/meanings/channel';
 import { banExtendUpdate, banStatusQuery, banStopSignal, banStopUpdate, type BanStatus } from '../../workflows/channel-ban/messages';
-import { SA } from '../../workflows/lib/search-attributes';
+import { Sessions } from './session-list';
 import { parseSessionChange, parseSessionInput, SessionKind, type InputChecks, type SessionKindSpec } from './sessions';
 
 /**
@@ -58,11 +58,10 @@ export class Bans extends SessionKind<typeof BanInput, BanStatus, BanResult, typ
 
   /** The running ban sessions of this task queue (newest first), from the visibility store: no query, no vendor call. */
   async list(): Promise<BanListing[]> {
-    const query = `WorkflowType = "channelBan" AND ExecutionStatus = "Running" AND TaskQueue = "${this.taskQueue.replace(/"/g, '\\"')}"`;
+    // the one session listing (./session-list.ts), narrowed to bans
     const out: BanListing[] = [];
-    for await (const wf of this.temporal.workflow.list({ query, pageSize: 100 })) {
-      const sa = wf.typedSearchAttributes;
-      out.push({ id: wf.workflowId, startedAt: wf.startTime.toISOString(), channel: sa.get(SA.channel), phase: sa.get(SA.phase), ruleId: sa.get(SA.sid) });
+    for await (const l of new Sessions(this.temporal, this.taskQueue).all({ product: 'channel-ban', status: 'running' })) {
+      out.push({ id: l.id, startedAt: l.startedAt, channel: l.channel, phase: l.phase, ruleId: l.sid });
     }
     return out;
   }
