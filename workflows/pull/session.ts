@@ -4,7 +4,7 @@
  * the List, replace it when it fails (if asked), and make sure it is deleted. What Agora's answers mean
  * is asked of src/agora/meanings/media-pull.ts.
  */
-import { ApplicationFailure, condition, isCancellation, log, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { PullListed } from '../../activities/pull';
 import {
   answeredPlaying,
@@ -27,7 +27,7 @@ import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { SA } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
-import { stopQuietly } from '../lib/stop';
+import { Teardown } from '../lib/teardown';
 import type { NcsEvent, PullPhase, PullStatus } from './messages';
 import { createdPlayback, patchOf, pullVendor, type HeldPlayer, type PullVendor } from './vendor';
 
@@ -68,6 +68,7 @@ export class PullSession {
   readonly phase: PhaseTracker<PullPhase>;
   readonly frame: SessionFrame<PullResult>;
   readonly vendor: PullVendor;
+  readonly end: Teardown<PullOutcome, PullResult>;
   changes?: ChangeChannel<PullPlayback>;
   private wake = false;
   /** NCS said the held player was destroyed (and why) */
@@ -88,6 +89,29 @@ export class PullSession {
     ]);
     this.frame = new SessionFrame<PullResult>(s);
     this.vendor = pullVendor(input, s);
+    this.end = new Teardown<PullOutcome, PullResult>({
+      phase: this.phase,
+      channel: input.channel,
+      words: { what: 'cloud player', short: 'player', doing: 'playing', stop: 'delete', stopped: 'deleted' },
+      held: () => s.playerId,
+      stop: (id) => this.vendor.delete(id, s.listed),
+      release: (reason) => this.release(reason),
+      unstopped: { add: (id, error) => s.unstopped.push({ id, error }), list: () => s.unstopped },
+      adoptLost: (on, p) => (on === 'cancel' || (p !== 'completed' && p !== 'stopping') ? this.findUnanswered() : Promise.resolve()),
+      startedAt: () => s.players[0]?.startedAt,
+      result: (end) => ({
+        ...end,
+        channel: input.channel,
+        region: input.region,
+        uid: s.uid,
+        finalStatus: s.players[s.players.length - 1]?.lastStatus,
+        players: s.players,
+        playback: s.playback.value!,
+        updates: s.updates,
+        restarts: s.restarts,
+        unstopped: s.unstopped,
+      }),
+    });
   }
 
   // ---- handlers ----
@@ -127,21 +151,18 @@ export class PullSession {
   // ---- the session ----
 
   async run(): Promise<PullResult> {
-    return this.frame.run(
-      async () => {
-        if (!this.s.playerId) await this.startPlayer(false);
-        for (;;) {
-          const w = await this.watch();
-          if (w.kind === 'continue') return continueSession(this.input, this.s);
-          if (w.kind === 'stop') return this.stopAndFinish(w.reason);
-          if (w.kind === 'gone') return this.endedExternally(w.reason, 'ended');
-          if (!this.input.restartOnFailure) return this.endedExternally(w.reason, 'failed');
-          if (this.s.restarts >= this.input.maxRestarts) return this.endedExternally(`${w.reason}; not re-created again (maxRestarts ${this.input.maxRestarts})`, 'failed');
-          await this.recreate(w.reason);
-        }
-      },
-      { onCancel: () => this.stopOnCancel(), onFailure: (failure) => this.stopOnFailure(failure) },
-    );
+    return this.frame.run(async () => {
+      if (!this.s.playerId) await this.startPlayer(false);
+      for (;;) {
+        const w = await this.watch();
+        if (w.kind === 'continue') return continueSession(this.input, this.s);
+        if (w.kind === 'stop') return this.end.stopAndFinish(w.reason);
+        if (w.kind === 'gone') return this.end.ended(w.reason, 'ended');
+        if (!this.input.restartOnFailure) return this.end.ended(w.reason, 'failed');
+        if (this.s.restarts >= this.input.maxRestarts) return this.end.ended(`${w.reason}; not re-created again (maxRestarts ${this.input.maxRestarts})`, 'failed');
+        await this.recreate(w.reason);
+      }
+    }, this.end.hooks);
   }
 
   // ---- creating → connecting → playing ----
@@ -159,7 +180,7 @@ export class PullSession {
       }
       if (c.kind === 'stop') return;
       log.warn('the player did not start playing; replacing it', { id: this.s.playerId, attempt, reason: c.reason });
-      await this.deleteQuietly(c.reason);
+      await this.end.quietly(c.reason);
       this.release(c.reason);
       if (attempt >= this.input.maxStartAttempts) {
         throw ApplicationFailure.create({ type: 'PlayerNotPlaying', message: `no player started playing, ${attempt} tried; the last: ${c.reason}`, nonRetryable: true });
@@ -364,79 +385,9 @@ export class PullSession {
     log.info('re-creating a failed player', { id: this.s.playerId, reason, restart: this.s.restarts + 1 });
     this.phase.set('recreating', reason);
     this.s.restarts++;
-    await this.deleteQuietly(reason);
+    await this.end.quietly(reason);
     this.release(reason);
     await this.startPlayer(true);
-  }
-
-  // ---- stopping → completed ----
-
-  private recordUnstopped(err: unknown): void {
-    if (!this.s.playerId) return;
-    log.error('a cloud player could not be deleted', { id: this.s.playerId, error: describe(err) });
-    this.s.unstopped.push({ id: this.s.playerId, error: describe(err) });
-  }
-
-  /** Deletes a player we are giving up on; a failure is recorded, not raised (cancellation is). */
-  private deleteQuietly(why: string): Promise<void> {
-    const { s } = this;
-    if (!s.playerId) return Promise.resolve();
-    return stopQuietly(
-      () => this.vendor.delete(s.playerId!, s.listed),
-      why,
-      (err) => this.recordUnstopped(err),
-    );
-  }
-
-  private async stopAndFinish(reason: string): Promise<PullResult> {
-    this.phase.set('stopping', reason);
-    if (this.s.playerId) {
-      try {
-        await this.vendor.delete(this.s.playerId, this.s.listed);
-      } catch (err) {
-        // cancelled while deleting: the cancellation path deletes it again, in a non-cancellable scope
-        if (isCancellation(err)) throw err;
-        this.recordUnstopped(err);
-        throw ApplicationFailure.create({
-          type: 'StopFailed',
-          message: `cloud player ${this.s.playerId} (channel ${this.input.channel}) may still be playing: ${describe(err)}`,
-          nonRetryable: true,
-          details: [{ unstopped: this.s.unstopped }],
-        });
-      }
-      this.release(reason);
-    }
-    return this.finish('stopped', reason);
-  }
-
-  /** It ended or failed on its own: one delete makes sure (404 = gone). */
-  private async endedExternally(reason: string, outcome: PullOutcome): Promise<PullResult> {
-    await this.deleteQuietly(reason);
-    this.release(reason);
-    return this.finish(outcome, reason);
-  }
-
-  private finish(outcome: PullOutcome, reason: string): PullResult {
-    const { s, input } = this;
-    this.phase.set(outcome === 'failed' ? 'failed' : 'completed', reason);
-    const startedAt = s.players[0]?.startedAt;
-    return {
-      workflowId: workflowInfo().workflowId,
-      channel: input.channel,
-      region: input.region,
-      uid: s.uid,
-      outcome,
-      reason,
-      startedAt,
-      endedAt: new Date().toISOString(),
-      lifetimeMs: startedAt ? Date.now() - Date.parse(startedAt) : 0,
-      finalStatus: s.players[s.players.length - 1]?.lastStatus,
-      players: s.players,
-      playback: s.playback.value!,
-      updates: s.updates,
-      restarts: s.restarts,
-      unstopped: s.unstopped,
-    };
   }
 
   // ---- never leak ----
@@ -457,29 +408,5 @@ export class PullSession {
     log.info('found the player an unanswered create made', { name: s.playerName, playerId: found.id });
     s.playerId = found.id;
     s.listed = true;
-  }
-
-  private async stopOnCancel(): Promise<void> {
-    const { s } = this;
-    const p = this.phase.current;
-    if (p === 'completed' || p === 'failed') return;
-    await this.findUnanswered();
-    if (!s.playerId) return;
-    this.phase.set('stopping', 'workflow cancelled');
-    try {
-      await this.vendor.delete(s.playerId, s.listed);
-      this.release('workflow cancelled');
-      this.phase.set('completed', 'workflow cancelled; player deleted');
-    } catch (err) {
-      this.recordUnstopped(err);
-      this.phase.set('failed', `workflow cancelled; delete failed: ${describe(err)}`);
-    }
-  }
-
-  private async stopOnFailure(failure: string): Promise<void> {
-    const p = this.phase.current;
-    if (p !== 'completed' && p !== 'stopping') await this.findUnanswered();
-    if (this.s.playerId && p !== 'completed' && p !== 'stopping') await this.deleteQuietly(`session failed: ${failure}`);
-    if (this.phase.current !== 'completed') this.phase.set('failed', failure);
   }
 }

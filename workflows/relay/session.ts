@@ -28,7 +28,7 @@ import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { SA } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
-import { stopQuietly } from '../lib/stop';
+import { Teardown } from '../lib/teardown';
 import type { NcsEvent, RelayPhase, RelayStatus } from './messages';
 import { relayVendor, type RelayVendor } from './vendor';
 
@@ -75,6 +75,7 @@ export class RelaySession {
   readonly phase: PhaseTracker<RelayPhase>;
   readonly frame: SessionFrame<RelayResult>;
   readonly vendor: RelayVendor;
+  readonly end: Teardown<RelayOutcome, RelayResult>;
   configChanges?: ChangeChannel<RelayConfig>;
   private wake = false;
   /** the last read of the current converter answered 404 */
@@ -95,6 +96,32 @@ export class RelaySession {
     ]);
     this.frame = new SessionFrame<RelayResult>(s);
     this.vendor = relayVendor(input, s);
+    this.end = new Teardown<RelayOutcome, RelayResult>({
+      phase: this.phase,
+      channel: input.channel,
+      words: { what: 'converter', short: 'converter', doing: 'pushing', stop: 'delete', stopped: 'deleted' },
+      held: () => s.converterId,
+      stop: (id) => this.vendor.remove(id),
+      release: (reason) => this.release(reason),
+      unstopped: { add: (id, error) => s.unstopped.push({ id, error }), list: () => s.unstopped },
+      // cancelled between a create and its answer: the converter has our name, so it can be found
+      adoptLost: async (on) => {
+        if (on === 'cancel' && !s.converterId && s.converterName) s.converterId = (await this.vendor.find(s.converterName).catch(() => undefined))?.converterId;
+      },
+      startedAt: () => s.converters[0]?.createdAt,
+      result: (end) => ({
+        ...end,
+        channel: input.channel,
+        region: input.region,
+        finalState: s.converters[s.converters.length - 1]?.lastState,
+        converters: s.converters,
+        config: s.config.value,
+        updates: s.updates,
+        restarts: s.restarts,
+        unstopped: s.unstopped,
+      }),
+      failedStopFails: true,
+    });
   }
 
   // ---- handlers ----
@@ -135,19 +162,17 @@ export class RelaySession {
   // ---- the session ----
 
   async run(): Promise<RelayResult> {
-    return this.frame.run(
-      async () => {
-        if (!this.s.converterId) await this.createConverter();
-        for (;;) {
-          const w = await this.watch();
-          if (w.kind === 'continue') return continueSession(this.input, this.s);
-          if (w.kind === 'stop') return this.stopAndFinish(w.reason);
-          if (w.restartable && this.input.restartOnFailure && this.s.restarts < this.input.maxRestarts) await this.recreate(w);
-          else return this.endedExternally(w);
-        }
-      },
-      { onCancel: () => this.stopOnCancel(), onFailure: (failure) => this.stopOnFailure(failure) },
-    );
+    return this.frame.run(async () => {
+      if (!this.s.converterId) await this.createConverter();
+      for (;;) {
+        const w = await this.watch();
+        if (w.kind === 'continue') return continueSession(this.input, this.s);
+        if (w.kind === 'stop') return this.end.stopAndFinish(w.reason);
+        if (w.restartable && this.input.restartOnFailure && this.s.restarts < this.input.maxRestarts) await this.recreate(w);
+        // failed or gone, and not re-created: deleted if it still exists, and reported
+        else return this.end.ended(w.reason, w.outcome, { held: w.held, told: this.notRecreated(w) });
+      }
+    }, this.end.hooks);
   }
 
   // ---- creating → connecting → running | idle ----
@@ -169,7 +194,7 @@ export class RelaySession {
       }
       const why = `did not leave connecting within ${input.confirmTimeoutMs} ms`;
       log.warn('the converter did not come up; replacing it', { id: held.converterId, attempt, why });
-      await this.removeQuietly(why);
+      await this.end.quietly(why);
       this.release(why);
       if (attempt >= input.maxStartAttempts) {
         throw ApplicationFailure.create({
@@ -330,107 +355,18 @@ export class RelaySession {
     return { kind: 'lost', reason: g.reason, outcome: g.kind === 'service-failure' ? 'failed' : 'ended', restartable: g.kind === 'service-failure', held: false };
   }
 
+  private notRecreated(lost: Lost): string {
+    const { input, s } = this;
+    return lost.restartable && input.restartOnFailure ? `${lost.reason}; not re-created again (${s.restarts} of ${input.maxRestarts} re-creations used)` : lost.reason;
+  }
+
   /** restartOnFailure: delete the failed converter (if it still exists) and create a new one. */
   private async recreate(lost: Lost): Promise<void> {
     log.warn('re-creating the converter', { id: this.s.converterId, reason: lost.reason });
     this.phase.set('recreating', lost.reason);
-    if (lost.held) await this.removeQuietly(lost.reason);
+    if (lost.held) await this.end.quietly(lost.reason);
     this.release(lost.reason);
     this.s.restarts++;
     await this.createConverter();
-  }
-
-  // ---- stopping → completed ----
-
-  private recordUnstopped(err: unknown): void {
-    if (!this.s.converterId) return;
-    log.error('a converter could not be deleted', { id: this.s.converterId, error: describe(err) });
-    this.s.unstopped.push({ id: this.s.converterId, error: describe(err) });
-  }
-
-  /** Deletes a converter we are giving up on; a failure is recorded, not raised (cancellation is). */
-  private removeQuietly(why: string): Promise<void> {
-    const id = this.s.converterId;
-    if (!id) return Promise.resolve();
-    return stopQuietly(
-      () => this.vendor.remove(id),
-      why,
-      (err) => this.recordUnstopped(err),
-    );
-  }
-
-  private async stopAndFinish(reason: string): Promise<RelayResult> {
-    this.phase.set('stopping', reason);
-    try {
-      await this.vendor.remove(this.s.converterId!);
-    } catch (err) {
-      this.recordUnstopped(err);
-      this.phase.set('failed', `delete failed: ${describe(err)}`);
-      throw ApplicationFailure.create({
-        type: 'StopFailed',
-        message: `converter ${this.s.converterId} (channel ${this.input.channel}) may still be pushing: ${describe(err)}`,
-        nonRetryable: true,
-        details: [{ unstopped: this.s.unstopped }],
-      });
-    }
-    this.release(reason);
-    return this.finish('stopped', reason);
-  }
-
-  /** It failed or is gone, and is not re-created: deleted if it still exists, and reported. */
-  private async endedExternally(lost: Lost): Promise<RelayResult> {
-    const { input, s } = this;
-    const reason = lost.restartable && input.restartOnFailure ? `${lost.reason}; not re-created again (${s.restarts} of ${input.maxRestarts} re-creations used)` : lost.reason;
-    if (lost.held) await this.removeQuietly(lost.reason);
-    this.release(lost.reason);
-    return this.finish(lost.outcome, reason);
-  }
-
-  private finish(outcome: RelayOutcome, reason: string): RelayResult {
-    const { s, input } = this;
-    this.phase.set(outcome === 'failed' ? 'failed' : 'completed', reason);
-    const startedAt = s.converters[0]?.createdAt;
-    return {
-      workflowId: workflowInfo().workflowId,
-      channel: input.channel,
-      region: input.region,
-      outcome,
-      reason,
-      startedAt,
-      endedAt: new Date().toISOString(),
-      lifetimeMs: startedAt ? Date.now() - Date.parse(startedAt) : 0,
-      finalState: s.converters[s.converters.length - 1]?.lastState,
-      converters: s.converters,
-      config: s.config.value,
-      updates: s.updates,
-      restarts: s.restarts,
-      unstopped: s.unstopped,
-    };
-  }
-
-  // ---- never leak ----
-
-  private async stopOnCancel(): Promise<void> {
-    const { s } = this;
-    const p = this.phase.current;
-    if (p === 'completed' || p === 'failed') return;
-    // cancelled between a create and its answer: the converter has our name, so it can be found
-    if (!s.converterId && s.converterName) s.converterId = (await this.vendor.find(s.converterName).catch(() => undefined))?.converterId;
-    if (!s.converterId) return;
-    this.phase.set('stopping', 'workflow cancelled');
-    try {
-      await this.vendor.remove(s.converterId);
-      this.release('workflow cancelled');
-      this.phase.set('completed', 'workflow cancelled; converter deleted');
-    } catch (err) {
-      this.recordUnstopped(err);
-      this.phase.set('failed', `workflow cancelled; delete failed: ${describe(err)}`);
-    }
-  }
-
-  private async stopOnFailure(failure: string): Promise<void> {
-    const p = this.phase.current;
-    if (this.s.converterId && p !== 'completed' && p !== 'stopping') await this.removeQuietly(`session failed: ${failure}`);
-    if (this.phase.current !== 'completed') this.phase.set('failed', failure);
   }
 }

@@ -3,7 +3,7 @@
  * an agent (7.x) or task (6.x), confirm it runs, keep the desired configuration applied, watch it, and
  * make sure it is left/stopped. What Agora's answers mean is asked of src/agora/meanings/stt.ts.
  */
-import { ApplicationFailure, isCancellation, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, log, upsertSearchAttributes } from '@temporalio/workflow';
 import { AGENT_MAX_LIFETIME_MS, GONE_REASON, isSttGone, leftAtLifetime, STT_BOT_UID_MIN, STT_BOT_UID_SPAN, STT_NCS_EVENT } from '../../src/agora/meanings/stt';
 import type { SttChange, SttConfig, SttOutcome, SttParams, SttResult, SttState } from '../../src/schemas/workflows/stt';
 import { confirmRunning } from '../lib/confirm';
@@ -14,7 +14,7 @@ import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { SA } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
-import { stopQuietly } from '../lib/stop';
+import { Teardown } from '../lib/teardown';
 import type { NcsEvent, SttPhase, SttStatus } from './messages';
 import { sttVendor, type Held, type SttVendor } from './vendor';
 
@@ -56,6 +56,7 @@ export class SttSession {
   readonly phase: PhaseTracker<SttPhase>;
   readonly frame: SessionFrame<SttResult>;
   readonly vendor: SttVendor;
+  readonly end: Teardown<SttOutcome, SttResult>;
   configChanges?: ChangeChannel<SttConfig>;
   private wake = false;
   private joinedEventFor?: string;
@@ -78,6 +79,31 @@ export class SttSession {
     ]);
     this.frame = new SessionFrame<SttResult>(s);
     this.vendor = sttVendor(input, s, this.phase);
+    this.end = new Teardown<SttOutcome, SttResult>({
+      phase: this.phase,
+      channel: input.channel,
+      words: { what: 'STT agent', short: 'agent', doing: 'running', stop: 'leave', stopped: 'left' },
+      held: () => s.agentId,
+      stop: (id) => this.vendor.stop(id),
+      release: (reason) => this.release(reason),
+      unstopped: { add: (id, error) => s.unstopped.push({ id, error }), list: () => s.unstopped },
+      // cancelled between a start and its answer: the agent it may have started, if it can be told
+      adoptLost: async (on, p) => {
+        if (on === 'cancel' && !s.agentId && (p === 'starting' || p === 'confirming')) s.agentId = await this.vendor.findStarted();
+      },
+      startedAt: () => s.agents[0]?.startedAt,
+      result: (end) => ({
+        ...end,
+        channel: input.channel,
+        version: input.version,
+        finalState: s.agents[s.agents.length - 1]?.lastStatus,
+        agents: s.agents,
+        captions: { publishedInChannelBy: s.pubBotUid, ...(s.captions ? { files: s.captions } : {}) },
+        languages: s.config.value?.languages ?? input.languages,
+        updates: s.updates,
+        unstopped: s.unstopped,
+      }),
+    });
   }
 
   // ---- handlers ----
@@ -120,20 +146,17 @@ export class SttSession {
   // ---- the session ----
 
   async run(): Promise<SttResult> {
-    return this.frame.run(
-      async () => {
-        if (!this.s.agentId) await this.startAgent();
-        for (;;) {
-          const w = await this.watch();
-          if (w.kind === 'continue') return continueSession(this.input, this.s);
-          if (w.kind === 'stop') return this.stopAndFinish(w.reason);
-          if (w.kind === 'ended') return this.endedExternally(w.reason);
-          if (this.input.onLifetimeEnd === 'end') return this.stopAndFinish(LIFETIME_REASON, 'ended');
-          await this.rollover();
-        }
-      },
-      { onCancel: () => this.stopOnCancel(), onFailure: (failure) => this.stopOnFailure(failure) },
-    );
+    return this.frame.run(async () => {
+      if (!this.s.agentId) await this.startAgent();
+      for (;;) {
+        const w = await this.watch();
+        if (w.kind === 'continue') return continueSession(this.input, this.s);
+        if (w.kind === 'stop') return this.end.stopAndFinish(w.reason);
+        if (w.kind === 'ended') return this.end.ended(w.reason, 'ended');
+        if (this.input.onLifetimeEnd === 'end') return this.end.stopAndFinish(LIFETIME_REASON, 'ended');
+        await this.rollover();
+      }
+    }, this.end.hooks);
   }
 
   // ---- starting → confirming → running ----
@@ -152,7 +175,7 @@ export class SttSession {
         return;
       }
       log.warn('the agent did not report running; replacing it', { id: held.id, attempt });
-      await this.stopQuietly('did not confirm');
+      await this.end.quietly('did not confirm');
       this.release('did not report running');
       if (attempt >= this.input.maxStartAttempts) {
         throw ApplicationFailure.create({
@@ -287,98 +310,8 @@ export class SttSession {
   private async rollover(): Promise<void> {
     log.info("rolling over to a fresh agent before Agora's 72-hour lifetime ends the old one", { id: this.s.agentId });
     this.phase.set('stopping', 'rolling over to a fresh agent');
-    await this.stopQuietly('rollover');
+    await this.end.quietly('rollover');
     this.release('rolled over (72-hour lifetime)');
     await this.startAgent();
-  }
-
-  // ---- stopping → completed ----
-
-  private recordUnstopped(err: unknown): void {
-    if (!this.s.agentId) return;
-    log.error('an STT agent could not be left', { id: this.s.agentId, error: describe(err) });
-    this.s.unstopped.push({ id: this.s.agentId, error: describe(err) });
-  }
-
-  /** Leaves an agent we are giving up on; a failure is recorded, not raised (cancellation is). */
-  private stopQuietly(why: string): Promise<void> {
-    return stopQuietly(
-      () => this.vendor.stop(this.s.agentId!),
-      why,
-      (err) => this.recordUnstopped(err),
-    );
-  }
-
-  private async stopAndFinish(reason: string, outcome: SttOutcome = 'stopped'): Promise<SttResult> {
-    this.phase.set('stopping', reason);
-    try {
-      await this.vendor.stop(this.s.agentId!);
-    } catch (err) {
-      // cancelled while leaving: the cancellation path leaves it again, in a non-cancellable scope
-      if (isCancellation(err)) throw err;
-      this.recordUnstopped(err);
-      throw ApplicationFailure.create({
-        type: 'StopFailed',
-        message: `STT agent ${this.s.agentId} (channel ${this.input.channel}) may still be running: ${describe(err)}`,
-        nonRetryable: true,
-        details: [{ unstopped: this.s.unstopped }],
-      });
-    }
-    this.release(reason);
-    return this.finish(outcome, reason);
-  }
-
-  /** It ended on its own (idle, failed, gone): one leave makes sure (404 = gone). */
-  private async endedExternally(reason: string): Promise<SttResult> {
-    await this.stopQuietly(reason);
-    this.release(reason);
-    return this.finish('ended', reason);
-  }
-
-  private finish(outcome: SttOutcome, reason: string): SttResult {
-    const { s, input } = this;
-    this.phase.set(outcome === 'failed' ? 'failed' : 'completed', reason);
-    const startedAt = s.agents[0]?.startedAt;
-    return {
-      workflowId: workflowInfo().workflowId,
-      channel: input.channel,
-      version: input.version,
-      outcome,
-      reason,
-      startedAt,
-      endedAt: new Date().toISOString(),
-      lifetimeMs: startedAt ? Date.now() - Date.parse(startedAt) : 0,
-      finalState: s.agents[s.agents.length - 1]?.lastStatus,
-      agents: s.agents,
-      captions: { publishedInChannelBy: s.pubBotUid, ...(s.captions ? { files: s.captions } : {}) },
-      languages: s.config.value?.languages ?? input.languages,
-      updates: s.updates,
-      unstopped: s.unstopped,
-    };
-  }
-
-  // ---- never leak ----
-
-  private async stopOnCancel(): Promise<void> {
-    const p = this.phase.current;
-    if (p === 'completed' || p === 'failed') return;
-    // cancelled between a start and its answer: the agent it may have started, if it can be told
-    if (!this.s.agentId && (p === 'starting' || p === 'confirming')) this.s.agentId = await this.vendor.findStarted();
-    if (!this.s.agentId) return;
-    this.phase.set('stopping', 'workflow cancelled');
-    try {
-      await this.vendor.stop(this.s.agentId);
-      this.release('workflow cancelled');
-      this.phase.set('completed', 'workflow cancelled; agent left');
-    } catch (err) {
-      this.recordUnstopped(err);
-      this.phase.set('failed', `workflow cancelled; leave failed: ${describe(err)}`);
-    }
-  }
-
-  private async stopOnFailure(failure: string): Promise<void> {
-    const p = this.phase.current;
-    if (this.s.agentId && p !== 'completed' && p !== 'stopping') await this.stopQuietly(`session failed: ${failure}`);
-    if (this.phase.current !== 'completed') this.phase.set('failed', failure);
   }
 }

@@ -5,7 +5,7 @@
  * applied with a sequenceId that only grows, watch it, and make sure it is deleted. What Agora's
  * answers mean is asked of src/agora/meanings/transcoder.ts.
  */
-import { ApplicationFailure, isCancellation, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { TranscoderHeld } from '../../activities/transcoder';
 import { changePlan, endedVerdict, GONE_REASON, instanceIdFor, isTaskGone, TRANSCODER_PRODUCT, taskVerdict } from '../../src/agora/meanings/transcoder';
 import {
@@ -24,7 +24,7 @@ import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { SA } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
-import { stopQuietly } from '../lib/stop';
+import { Teardown } from '../lib/teardown';
 import type { TranscoderPhase, TranscoderStatus } from './messages';
 import { newOutputUids, noTask, transcoderVendor, type TranscoderVendor } from './vendor';
 
@@ -56,6 +56,7 @@ export class TranscoderSession {
   readonly phase: PhaseTracker<TranscoderPhase>;
   readonly frame: SessionFrame<TranscoderResult>;
   readonly vendor: TranscoderVendor;
+  readonly end: Teardown<TranscoderOutcome, TranscoderResult>;
   configChanges?: ChangeChannel<TranscoderLayout>;
   /** a change met a 404 or a transient failure: no more changes until a query has looked at the task */
   private changesPaused = false;
@@ -73,6 +74,31 @@ export class TranscoderSession {
     ]);
     this.frame = new SessionFrame<TranscoderResult>(s);
     this.vendor = transcoderVendor(input, s, this.phase);
+    this.end = new Teardown<TranscoderOutcome, TranscoderResult>({
+      phase: this.phase,
+      channel: input.channel,
+      words: { what: 'transcoder task', short: 'task', doing: 'running', stop: 'delete', stopped: 'deleted' },
+      held: () => s.taskId,
+      stop: (taskId) => this.vendor.remove(taskId),
+      release: (reason) => this.release(reason),
+      unstopped: { add: (taskId, error) => s.unstopped.push({ taskId, error }), list: () => s.unstopped },
+      // ended between a create and its answer: the task of the builderToken, if it started one
+      adoptLost: async () => {
+        if (!s.taskId && s.builderToken) s.taskId = (await this.vendor.findStarted().catch(() => undefined))?.taskId;
+      },
+      startedAt: () => s.tasks[0]?.createdAt,
+      result: (end) => ({
+        ...end,
+        channel: input.channel,
+        finalStatus: s.tasks[s.tasks.length - 1]?.lastStatus,
+        tasks: s.tasks,
+        config: s.config.value,
+        updates: s.updates,
+        renewals: s.renewals,
+        replacements: s.replacements,
+        unstopped: s.unstopped,
+      }),
+    });
   }
 
   status(): TranscoderStatus {
@@ -107,19 +133,16 @@ export class TranscoderSession {
   // ---- the session ----
 
   async run(): Promise<TranscoderResult> {
-    return this.frame.run(
-      async () => {
-        if (!this.s.taskId) await this.startTask();
-        for (;;) {
-          const w = await this.watch();
-          if (w.kind === 'continue') return continueSession(this.input, this.s);
-          if (w.kind === 'stop') return this.stopAndFinish(w.reason);
-          if (w.kind === 'ended') return this.endedExternally(w.reason, w.outcome);
-          await this.replace();
-        }
-      },
-      { onCancel: () => this.stopOnCancel(), onFailure: (failure) => this.stopOnFailure(failure) },
-    );
+    return this.frame.run(async () => {
+      if (!this.s.taskId) await this.startTask();
+      for (;;) {
+        const w = await this.watch();
+        if (w.kind === 'continue') return continueSession(this.input, this.s);
+        if (w.kind === 'stop') return this.end.stopAndFinish(w.reason);
+        if (w.kind === 'ended') return this.end.ended(w.reason, w.outcome);
+        await this.replace();
+      }
+    }, this.end.hooks);
   }
 
   // ---- acquiring → creating → starting → running ----
@@ -136,7 +159,7 @@ export class TranscoderSession {
       }
       const why = `did not report started within ${input.confirmTimeoutMs} ms (status ${s.lastStatus ?? 'unknown'})`;
       log.warn('the transcoder did not start; replacing it', { taskId: s.taskId, attempt });
-      await this.removeQuietly(why);
+      await this.end.quietly(why);
       this.release(why);
       if (attempt >= input.maxStartAttempts) throw noTask(`no transcoder started on ${input.channel}, ${attempt} times (last: ${why})`);
       // the task that did not start may linger in the output channels: the next one takes other uids
@@ -276,98 +299,5 @@ export class TranscoderSession {
     s.replacements++;
     s.outputUids = newOutputUids(s.outputUids.length, s.outputUids);
     await this.startTask();
-  }
-
-  // ---- stopping → completed ----
-
-  private recordUnstopped(err: unknown): void {
-    if (!this.s.taskId) return;
-    log.error('a transcoder task could not be deleted', { taskId: this.s.taskId, error: describe(err) });
-    this.s.unstopped.push({ taskId: this.s.taskId, error: describe(err) });
-  }
-
-  /** Deletes a task we are giving up on; a failure is recorded, not raised (cancellation is). */
-  private removeQuietly(why: string): Promise<void> {
-    const taskId = this.s.taskId;
-    if (!taskId) return Promise.resolve();
-    return stopQuietly(
-      () => this.vendor.remove(taskId),
-      why,
-      (err) => this.recordUnstopped(err),
-    );
-  }
-
-  private async stopAndFinish(reason: string): Promise<TranscoderResult> {
-    this.phase.set('stopping', reason);
-    try {
-      await this.vendor.remove(this.s.taskId!);
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      this.recordUnstopped(err);
-      throw ApplicationFailure.create({
-        type: 'StopFailed',
-        message: `transcoder task ${this.s.taskId} (channel ${this.input.channel}) may still be running: ${describe(err)}`,
-        nonRetryable: true,
-        details: [{ unstopped: this.s.unstopped }],
-      });
-    }
-    this.release(reason);
-    return this.finish('stopped', reason);
-  }
-
-  /** It ended on its own (idle, abnormal exit, deleted elsewhere): one delete makes sure (404 = gone). */
-  private async endedExternally(reason: string, outcome: TranscoderOutcome): Promise<TranscoderResult> {
-    await this.removeQuietly(reason);
-    this.release(reason);
-    return this.finish(outcome, reason);
-  }
-
-  private finish(outcome: TranscoderOutcome, reason: string): TranscoderResult {
-    const { s, input } = this;
-    this.phase.set(outcome === 'failed' ? 'failed' : 'completed', reason);
-    const startedAt = s.tasks[0]?.createdAt;
-    return {
-      workflowId: workflowInfo().workflowId,
-      channel: input.channel,
-      outcome,
-      reason,
-      startedAt,
-      endedAt: new Date().toISOString(),
-      lifetimeMs: startedAt ? Date.now() - Date.parse(startedAt) : 0,
-      finalStatus: s.tasks[s.tasks.length - 1]?.lastStatus,
-      tasks: s.tasks,
-      config: s.config.value,
-      updates: s.updates,
-      renewals: s.renewals,
-      replacements: s.replacements,
-      unstopped: s.unstopped,
-    };
-  }
-
-  // ---- never leak ----
-
-  private async stopOnCancel(): Promise<void> {
-    const { s } = this;
-    const p = this.phase.current;
-    if (p === 'completed' || p === 'failed') return;
-    // cancelled between a create and its answer: the task of the builderToken, if it started one
-    if (!s.taskId && s.builderToken) s.taskId = (await this.vendor.findStarted().catch(() => undefined))?.taskId;
-    if (!s.taskId) return;
-    this.phase.set('stopping', 'workflow cancelled');
-    try {
-      await this.vendor.remove(s.taskId);
-      this.release('workflow cancelled');
-      this.phase.set('completed', 'workflow cancelled; task deleted');
-    } catch (err) {
-      this.recordUnstopped(err);
-      this.phase.set('failed', `workflow cancelled; delete failed: ${describe(err)}`);
-    }
-  }
-
-  private async stopOnFailure(failure: string): Promise<void> {
-    const p = this.phase.current;
-    if (!this.s.taskId && this.s.builderToken) this.s.taskId = (await this.vendor.findStarted().catch(() => undefined))?.taskId;
-    if (this.s.taskId && p !== 'completed' && p !== 'stopping') await this.removeQuietly(`session failed: ${failure}`);
-    if (this.phase.current !== 'completed') this.phase.set('failed', failure);
   }
 }
