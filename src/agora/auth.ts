@@ -8,8 +8,19 @@ export interface AgoraCredentials {
 
 export type AgoraAuthScheme = 'basic' | 'hmac';
 
+/**
+ * Computed once per credential pair: looked up by the customer ID (a profile's own strings, whose hashes V8
+ * keeps), checked against the secret. A worker has a handful of profiles; the cache is bounded all the same.
+ */
+const basicHeaders = new Map<string, { secret: string; header: string }>();
+
 export function basicAuthorization(c: AgoraCredentials): string {
-  return `Basic ${Buffer.from(`${c.customerId}:${c.customerSecret}`).toString('base64')}`;
+  const cached = basicHeaders.get(c.customerId);
+  if (cached !== undefined && cached.secret === c.customerSecret) return cached.header;
+  const header = `Basic ${Buffer.from(`${c.customerId}:${c.customerSecret}`).toString('base64')}`;
+  if (basicHeaders.size >= 256) basicHeaders.clear();
+  basicHeaders.set(c.customerId, { secret: c.customerSecret, header });
+  return header;
 }
 
 export interface HmacRequestParts {

@@ -8,7 +8,7 @@
  * The result names the host that answered, so a workflow can pin its session to it.
  */
 import type { z } from 'zod';
-import { isTransportError, wasDelivered, type CallSite, type HttpClient, type HttpResponse } from '../http/client';
+import { isTransportError, splitUrl, wasDelivered, type CallSite, type HttpClient, type HttpResponse } from '../http/client';
 import { parseVendorResponse } from '../http/response';
 import { basicAuthorization, hmacHeaders, type AgoraAuthScheme, type AgoraCredentials } from './auth';
 import { agoraError } from './errors';
@@ -54,10 +54,12 @@ export function withBasicAuth(ctx: AgoraContext): AgoraContext {
 
 /** The order in which to try hosts: the pinned one first, then the configured order. */
 export function hostOrder(ctx: Pick<AgoraContext, 'baseUrls' | 'pinnedBaseUrl'>): string[] {
-  const list = ctx.baseUrls.map((u) => u.replace(/\/+$/, ''));
-  const pinned = ctx.pinnedBaseUrl?.replace(/\/+$/, '');
+  const list = ctx.baseUrls.map(trimSlashes);
+  const pinned = ctx.pinnedBaseUrl === undefined ? undefined : trimSlashes(ctx.pinnedBaseUrl);
   return pinned ? [pinned, ...list.filter((u) => u !== pinned)] : list;
 }
+
+const trimSlashes = (u: string) => (u.endsWith('/') ? u.replace(/\/+$/, '') : u);
 
 export async function agoraCall<S extends z.ZodType>(ctx: AgoraContext, call: AgoraCall<S>): Promise<AgoraResult<z.infer<S>>> {
   const site: CallSite = { vendor: 'agora', ...call.site };
@@ -67,20 +69,22 @@ export async function agoraCall<S extends z.ZodType>(ctx: AgoraContext, call: Ag
   let baseUrl = hosts[0]!;
   for (let i = 0; i < hosts.length; i++) {
     baseUrl = hosts[i]!;
-    const url = new URL(baseUrl + call.path);
-    const auth =
-      ctx.auth === 'hmac'
-        ? hmacHeaders(ctx.credentials, { host: url.host, date: new Date().toUTCString(), method: call.method, path: url.pathname + url.search, body: body ?? '' })
-        : { authorization: basicAuthorization(ctx.credentials) };
+    let url = baseUrl + call.path;
+    let auth: Record<string, string>;
+    if (ctx.auth === 'hmac') {
+      // the signature covers the host and the path exactly as they are sent
+      const u = new URL(url);
+      url = u.toString();
+      auth = hmacHeaders(ctx.credentials, { host: u.host, date: new Date().toUTCString(), method: call.method, path: u.pathname + u.search, body: body ?? '' });
+    } else {
+      // a URL that is sent as written needs no parsing here; any other is normalised (or refused) as before
+      if (!splitUrl(url)) url = new URL(url).toString();
+      auth = { authorization: basicAuthorization(ctx.credentials) };
+    }
+    const headers = call.headers ? { ...call.headers, ...auth } : auth;
+    if (call.contentType) headers['content-type'] = call.contentType;
     try {
-      res = await ctx.http.send({
-        method: call.method,
-        url: url.toString(),
-        headers: { ...call.headers, ...auth, ...(call.contentType ? { 'content-type': call.contentType } : {}) },
-        body,
-        site,
-        requestId: call.requestId,
-      });
+      res = await ctx.http.send({ method: call.method, url, headers, body, site, requestId: call.requestId });
       break;
     } catch (err) {
       const last = i === hosts.length - 1;

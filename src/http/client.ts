@@ -57,6 +57,20 @@ export interface HttpClientOptions {
 /** `status`: the HTTP status, or the transport error's code when no response came. */
 export type VendorCallObserver = (site: CallSite, status: string, ms: number) => void;
 
+/**
+ * X-Request-IDs only need to be unique: UUID-shaped, a random prefix drawn once per 2^32 calls and a
+ * counter, instead of a fresh random UUID per call.
+ */
+let idPrefix = '';
+let idCounter = 0x1_0000_0000;
+function nextRequestId(): string {
+  if (idCounter >= 0x1_0000_0000) {
+    idPrefix = randomUUID().slice(0, 28);
+    idCounter = 0;
+  }
+  return idPrefix + (idCounter++).toString(16).padStart(8, '0');
+}
+
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export class HttpClient {
@@ -81,44 +95,101 @@ export class HttpClient {
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
-    const requestId = req.requestId ?? randomUUID();
+    const requestId = req.requestId ?? nextRequestId();
     const headers: Record<string, string> = { 'x-request-id': requestId, accept: 'application/json', ...req.headers };
     let body = req.body;
     if (req.json !== undefined && body === undefined) body = JSON.stringify(req.json);
-    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
-      headers['content-type'] = 'application/json';
-    }
+    if (body !== undefined && !hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
     const timeout = req.timeoutMs;
-    const started = performance.now();
+    const observe = this.observe;
+    const started = observe ? performance.now() : 0;
     try {
-      const res = await request(req.url, {
-        method: req.method,
-        headers,
-        body,
-        dispatcher: this.dispatcher,
-        headersTimeout: timeout ?? this.headersTimeoutMs,
-        bodyTimeout: timeout ?? this.bodyTimeoutMs,
-      });
+      const target = splitUrl(req.url);
+      const headersTimeout = timeout ?? this.headersTimeoutMs;
+      const bodyTimeout = timeout ?? this.bodyTimeoutMs;
+      // the common URL goes straight to the dispatcher; anything unusual takes undici's own URL parsing
+      const res = target
+        ? await this.dispatcher.request({ origin: target.origin, path: target.path, method: req.method, headers, body, headersTimeout, bodyTimeout })
+        : await request(req.url, { method: req.method, headers, body, dispatcher: this.dispatcher, headersTimeout, bodyTimeout });
       const text = await res.body.text();
-      const flat: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
-      this.observe?.(req.site, String(res.statusCode), performance.now() - started);
+      const flat = flatten(res.headers);
+      observe?.(req.site, String(res.statusCode), performance.now() - started);
+      const retryAfter = flat['retry-after'];
       return {
         status: res.statusCode,
         headers: flat,
         body: parseBody(text, flat['content-type']),
         requestId: flat['x-request-id'] ?? requestId,
-        retryAfterMs: parseRetryAfter(flat['retry-after']),
+        retryAfterMs: retryAfter === undefined ? undefined : parseRetryAfter(retryAfter),
       };
     } catch (err) {
       const mapped = transportError(err, req.site, requestId);
-      this.observe?.(req.site, String(mapped.info.code), performance.now() - started);
+      observe?.(req.site, String(mapped.info.code), performance.now() - started);
       throw mapped;
     }
   }
 
   async close(): Promise<void> {
     await this.dispatcher.close();
+  }
+}
+
+/** Response headers as single strings (a repeated header joined with ", "), without copying when none repeats. */
+function flatten(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const keys = Object.keys(raw);
+  for (let i = 0; i < keys.length; i++) {
+    const v = raw[keys[i]!];
+    if (typeof v !== 'string') {
+      const flat: Record<string, string> = {};
+      for (const k of keys) {
+        const x = raw[k];
+        if (x !== undefined) flat[k] = typeof x === 'string' ? x : x.join(', ');
+      }
+      return flat;
+    }
+  }
+  return raw as Record<string, string>;
+}
+
+function hasHeader(headers: Record<string, string>, lower: string): boolean {
+  if (lower in headers) return true;
+  for (const h in headers) if (h.toLowerCase() === lower) return true;
+  return false;
+}
+
+/**
+ * A URL whose path and query new URL() would leave exactly as written (already percent-encoded, no dot
+ * segments, no fragment, no empty query), split into the origin and path undici's dispatcher takes; undefined otherwise.
+ * The origin part is parsed by new URL() once per distinct string.
+ */
+const PLAIN_PATH = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/;
+const DOT_SEGMENT = /\/(?:\.|%2e)/i;
+const origins = new Map<string, string | null>();
+
+export function splitUrl(url: string): { origin: string; path: string } | undefined {
+  const scheme = url.indexOf('://');
+  if (scheme < 0) return undefined;
+  const slash = url.indexOf('/', scheme + 3);
+  if (slash < 0) return undefined;
+  const path = url.slice(slash);
+  if (!PLAIN_PATH.test(path) || DOT_SEGMENT.test(path) || path.endsWith('?')) return undefined;
+  const raw = url.slice(0, slash);
+  let origin = origins.get(raw);
+  if (origin === undefined) {
+    origin = plainOrigin(raw);
+    if (origins.size >= 1_000) origins.clear();
+    origins.set(raw, origin);
+  }
+  return origin === null ? undefined : { origin, path };
+}
+
+function plainOrigin(raw: string): string | null {
+  try {
+    const u = new URL(`${raw}/`);
+    const plain = (u.protocol === 'http:' || u.protocol === 'https:') && u.pathname === '/' && !u.username && !u.password && !u.search && !u.hash;
+    return plain ? u.origin : null;
+  } catch {
+    return null;
   }
 }
 
