@@ -8,7 +8,7 @@
  * The result names the host that answered, so a workflow can pin its session to it.
  */
 import type { z } from 'zod';
-import { isTransportError, splitUrl, wasDelivered, type CallSite, type HttpClient, type HttpResponse } from '../http/client';
+import { isTransportError, wasDelivered, type CallSite, type HttpClient, type HttpResponse } from '../http/client';
 import { parseVendorResponse } from '../http/response';
 import { basicAuthorization, hmacHeaders, type AgoraAuthScheme, type AgoraCredentials } from './auth';
 import { agoraError } from './errors';
@@ -59,6 +59,17 @@ export function hostOrder(ctx: Pick<AgoraContext, 'baseUrls' | 'pinnedBaseUrl'>)
   return pinned ? [pinned, ...list.filter((u) => u !== pinned)] : list;
 }
 
+/** Base URLs known to parse; a call on any other is refused by new URL() before anything is sent, as ever. */
+const parsedBases = new Set<string>();
+function checkBase(baseUrl: string, url: string): string {
+  const normalised = new URL(url).toString();
+  if (URL.canParse(baseUrl)) {
+    if (parsedBases.size >= 1_000) parsedBases.clear();
+    parsedBases.add(baseUrl);
+  }
+  return normalised;
+}
+
 const trimSlashes = (u: string) => (u.endsWith('/') ? u.replace(/\/+$/, '') : u);
 
 export async function agoraCall<S extends z.ZodType>(ctx: AgoraContext, call: AgoraCall<S>): Promise<AgoraResult<z.infer<S>>> {
@@ -77,8 +88,8 @@ export async function agoraCall<S extends z.ZodType>(ctx: AgoraContext, call: Ag
       url = u.toString();
       auth = hmacHeaders(ctx.credentials, { host: u.host, date: new Date().toUTCString(), method: call.method, path: u.pathname + u.search, body: body ?? '' });
     } else {
-      // a URL that is sent as written needs no parsing here; any other is normalised (or refused) as before
-      if (!splitUrl(url)) url = new URL(url).toString();
+      // a path appended to a base URL that parses always parses: the HTTP layer normalises it if it must
+      if (!parsedBases.has(baseUrl)) url = checkBase(baseUrl, url);
       auth = { authorization: basicAuthorization(ctx.credentials) };
     }
     const headers = call.headers ? { ...call.headers, ...auth } : auth;
