@@ -2,15 +2,21 @@
  * The emulator's own entry: `rtcflow emulator [flags]` (bin/rtcflow.js hands it the arguments after
  * `emulator`), `npm run emulator -- [flags]`, or `tsx emulator/main.ts [flags]`.
  *   --port 8480 --host 127.0.0.1 --time-scale 1 --fault '<json>'... --agora-account '<json>'...
- *   --agora-webhook-url URL --agora-webhook-secret S
+ *   --agora-webhook-url URL --agora-webhook-secret S --request-log-limit 50000
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { startEmulator } from './server';
+import { DEFAULT_REQUEST_LOG_LIMIT } from './world';
 import { DEFAULT_EMULATOR_PORT } from './defaults';
 
 function positive(v: string): number {
   const n = Number(v);
   if (!(n > 0)) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+function positiveInteger(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
 }
 function json(v: string, all: unknown[]): unknown[] {
@@ -30,6 +36,7 @@ const program = new Command('rtcflow emulator')
   .option('--agora-account <json>', 'another Agora account {customerId, customerSecret, apps: {appId: certificate|null}}; repeatable', json, [])
   .option('--agora-webhook-url <url>', 'deliver Agora NCS events here')
   .option('--agora-webhook-secret <secret>', 'NCS signing secret (required with --agora-webhook-url; no default)')
+  .option('--request-log-limit <n>', 'request-log entries kept (the newest)', positiveInteger, DEFAULT_REQUEST_LOG_LIMIT)
   .action(async (o) => {
     if (o.agoraWebhookUrl && !o.agoraWebhookSecret) throw new InvalidArgumentError('--agora-webhook-url needs --agora-webhook-secret (the secret the receiver verifies with)');
     const emu = await startEmulator({
@@ -38,6 +45,7 @@ const program = new Command('rtcflow emulator')
       timeScale: o.timeScale,
       faults: o.fault,
       extraAgoraAccounts: o.agoraAccount,
+      requestLogLimit: o.requestLogLimit,
       webhooks: o.agoraWebhookUrl ? [{ vendor: 'agora', url: o.agoraWebhookUrl, secret: o.agoraWebhookSecret }] : [],
     });
     console.log(`rtcflow emulator on ${emu.url} (time scale ${o.timeScale}); control API at ${emu.url}/_emulator/`);

@@ -9,6 +9,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { z } from 'zod';
 import type { World } from './world';
+import { Ring } from './ring';
 
 export const WebhookTarget = z.strictObject({
   vendor: z.enum(['agora', 'sparkrtc']),
@@ -55,12 +56,14 @@ export const agoraNcsSigner: Signer = (secret, rawBody) => ({
 });
 
 const RETRY_DELAYS_MS = [200, 1_000, 3_000];
+const DELIVERY_LOG_LIMIT = 5_000;
 
 export class Webhooks {
   private targets: WebhookTarget[] = [];
   private readonly signers = new Map<string, Signer>([['agora', agoraNcsSigner]]);
   private readonly held = new Map<WebhookTarget, OutgoingEvent[]>();
-  private log: Delivery[] = [];
+  /** the last DELIVERY_LOG_LIMIT deliveries */
+  private readonly log = new Ring<Delivery>(DELIVERY_LOG_LIMIT);
   private readonly inflight = new Set<Promise<void>>();
   /** per target, the last delivery: the next one waits for it, so a target sees events in order */
   private readonly chains = new Map<WebhookTarget, Promise<void>>();
@@ -91,7 +94,7 @@ export class Webhooks {
   }
 
   deliveries(): Delivery[] {
-    return [...this.log];
+    return this.log.list();
   }
 
   /** Emits an event to every target configured for this vendor and app. */
@@ -128,7 +131,6 @@ export class Webhooks {
     for (let i = 0; i < copies; i++) {
       const d: Delivery = { id: randomUUID(), vendor: t.vendor, label: event.label, url: t.url, attempts: 0, outcome: 'pending', duplicate: i > 0, at: this.world.now() };
       this.log.push(d);
-      if (this.log.length > 5_000) this.log = this.log.slice(-5_000);
       if (this.random() < t.dropProbability) {
         d.outcome = 'dropped';
         continue;

@@ -5,6 +5,7 @@
  */
 import { EmulatorClock } from './clock';
 import { EMULATOR_AGORA } from './defaults';
+import { Ring } from './ring';
 
 export interface AgoraAccount {
   customerId: string;
@@ -98,11 +99,17 @@ export interface WorldOptions {
   extraAgoraAccounts?: AgoraAccount[];
   /** simulated publishers added to an uncontrolled channel when a vendor bot first joins it */
   autoPublishers?: number;
-  /** how many request-log entries to keep */
+  /** how many request-log entries to keep (the newest; default DEFAULT_REQUEST_LOG_LIMIT) */
   requestLogLimit?: number;
 }
 
 type Ticker = (now: number) => void;
+
+/**
+ * Request-log entries kept by default: a whole `npm test` run against one emulator (tests read their own
+ * channel's entries, or those after a `sinceSeq` taken moments before) with room to spare.
+ */
+export const DEFAULT_REQUEST_LOG_LIMIT = 50_000;
 
 export class World {
   readonly clock: EmulatorClock;
@@ -113,9 +120,7 @@ export class World {
   private readonly tickers: Ticker[] = [];
   private readonly joinGuards: JoinGuard[] = [];
   private readonly joinListeners: JoinListener[] = [];
-  private log: RequestLogEntry[] = [];
-  private seq = 0;
-  private readonly logLimit: number;
+  private readonly log: Ring<RequestLogEntry>;
 
   constructor(opts: WorldOptions = {}) {
     this.clock = new EmulatorClock(opts.timeScale ?? 1);
@@ -130,7 +135,7 @@ export class World {
       ...(opts.extraAgoraAccounts ?? []),
     ];
     this.autoPublishers = opts.autoPublishers ?? 2;
-    this.logLimit = opts.requestLogLimit ?? 20_000;
+    this.log = new Ring(opts.requestLogLimit ?? DEFAULT_REQUEST_LOG_LIMIT);
   }
 
   now(): number {
@@ -251,15 +256,15 @@ export class World {
 
   // ---- request log ----
 
+  /** Logs one request: O(1), the oldest entry goes once the log holds `requestLogLimit`. */
   record(entry: Omit<RequestLogEntry, 'seq'>): void {
-    this.log.push({ seq: ++this.seq, ...entry });
-    if (this.log.length > this.logLimit) this.log = this.log.slice(-this.logLimit);
+    // an entry's seq is its arrival number in the ring, so `sinceSeq` reads skip straight to it
+    this.log.push({ seq: this.log.pushed + 1, ...entry });
   }
 
+  /** The kept entries, oldest first; sequence numbers rise monotonically and are never reused. */
   requests(filter: { product?: string; cname?: string; sinceSeq?: number } = {}): RequestLogEntry[] {
-    return this.log.filter(
-      (e) => (!filter.product || e.product === filter.product) && (!filter.cname || e.cname === filter.cname) && (filter.sinceSeq === undefined || e.seq > filter.sinceSeq),
-    );
+    return this.log.list(filter.sinceSeq, (e) => (!filter.product || e.product === filter.product) && (!filter.cname || e.cname === filter.cname));
   }
 
   // ---- accounts ----
