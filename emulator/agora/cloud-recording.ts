@@ -91,7 +91,23 @@ const ControlStall = z.strictObject({ count: z.number().int().min(0).max(100) })
 export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorContext): void {
   const { world, webhooks } = ctx;
   const resources = new Map<string, Resource>();
+  /** every recording ever started, by sid: ended ones still answer (404, 49) and the control API shows them */
   const recordings = new Map<string, Recording>();
+  /**
+   * What time can still change, so a tick (one per request) walks only that: running recordings (idle
+   * exit, maxRecordingHour, failover recovery) and ended ones still uploading (slow profile)
+   */
+  const running = new Set<Recording>();
+  const uploading = new Set<Recording>();
+  /** the running recorder of each App ID + cname + uid (one at a time: code 53) */
+  const recorderOf = new Map<string, Recording>();
+  const recorderKey = (appId: string, cname: string, uid: string) => `${appId}\u0000${cname}\u0000${uid}`;
+  /** A recording leaves the running set (ended or crashed). */
+  const retire = (rec: Recording) => {
+    running.delete(rec);
+    const key = recorderKey(rec.appId, rec.cname, rec.uid);
+    if (recorderOf.get(key) === rec) recorderOf.delete(key);
+  };
   /** per App ID ('*' = all): how uploads behave after stop */
   const uploadProfiles = new Map<string, UploadProfile>();
   /** how many of the next started recorders stall while their components start */
@@ -120,6 +136,7 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
   const finishUpload = (rec: Recording) => {
     if (rec.uploadDoneAt !== undefined) return;
     rec.uploadDoneAt = world.now();
+    uploading.delete(rec);
     const files = fileListing(rec, world).fileList.map((f) => ({ ...f, filename: f.fileName }));
     if (rec.uploadingStatus === 'backuped') notify(rec, 32, 2, { msgName: 'backuped', status: 0, fileList: files });
     else notify(rec, 31, 2, { msgName: 'uploaded', status: 0, fileList: files });
@@ -132,6 +149,8 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
     rec.state = state;
     rec.endedAt = world.now();
     rec.exitReason = reason;
+    retire(rec);
+    uploading.add(rec);
     world.botLeaves(rec.appId, rec.cname, rec.uid);
     world.endTask('agora', PRODUCT, rec.sid, state, reason);
     // leaveCode bit flags: 2 SIGINT (stop), 4 no users (idle)
@@ -144,25 +163,26 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
 
   // time-driven transitions: idle exit, web maxRecordingHour, slow uploads finishing, failover recovery
   world.onTick((now) => {
-    for (const rec of recordings.values()) {
-      if (rec.state === 'running') {
-        if (rec.failoverUntil !== undefined && now >= rec.failoverUntil) {
-          // the migrated recorder is back, composing the layout it was started with (web: holding and pushing as started)
-          rec.failoverUntil = undefined;
-          rec.layout = rec.startLayout;
-          if (rec.web) {
-            rec.web.onhold = rec.web.startOnhold;
-            rec.web.outputs = rec.web.startOutputs;
-          }
-          notify(rec, 12, 0, { msgName: 'session_failover', newUid: rec.uid });
-        }
+    for (const rec of running) {
+      if (rec.failoverUntil !== undefined && now >= rec.failoverUntil) {
+        // the migrated recorder is back, composing the layout it was started with (web: holding and pushing as started)
+        rec.failoverUntil = undefined;
+        rec.layout = rec.startLayout;
         if (rec.web) {
-          if (now - rec.startedAt >= rec.web.maxRecordingHour * HOUR) end(rec, 'exited', 'maxRecordingHour');
-        } else if (Math.min(world.idleFor(world.channel(rec.appId, rec.cname)), now - rec.startedAt) >= rec.maxIdleTime * 1000) {
-          // idle = nobody in the channel for maxIdleTime, counted from the recorder's start at the earliest
-          end(rec, 'exited', 'idle');
+          rec.web.onhold = rec.web.startOnhold;
+          rec.web.outputs = rec.web.startOutputs;
         }
-      } else if (rec.uploadDoneAt === undefined && rec.endedAt !== undefined && now - rec.endedAt >= SLOW_UPLOAD_MS) {
+        notify(rec, 12, 0, { msgName: 'session_failover', newUid: rec.uid });
+      }
+      if (rec.web) {
+        if (now - rec.startedAt >= rec.web.maxRecordingHour * HOUR) end(rec, 'exited', 'maxRecordingHour');
+      } else if (Math.min(world.idleFor(world.channel(rec.appId, rec.cname)), now - rec.startedAt) >= rec.maxIdleTime * 1000) {
+        // idle = nobody in the channel for maxIdleTime, counted from the recorder's start at the earliest
+        end(rec, 'exited', 'idle');
+      }
+    }
+    for (const rec of uploading) {
+      if (rec.endedAt !== undefined && now - rec.endedAt >= SLOW_UPLOAD_MS) {
         rec.uploadingStatus = 'uploaded';
         finishUpload(rec);
       }
@@ -215,8 +235,7 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
       return reply.code(201).send({ cname: res.cname, uid: res.uid, resourceId, ...(code7WithoutSid ? {} : { sid: res.sid }), code: 7, reason: 'recording is already running' });
     }
     if (world.now() - res.acquiredAt > RESOURCE_VALIDITY_MS) return bad(reply, 'resourceId expired', 433);
-    const live = [...recordings.values()].find((r) => r.state === 'running' && r.appId === appid && r.cname === body.cname && r.uid === body.uid);
-    if (live) return bad(reply, 'a recording with this cname and uid is already running', 53);
+    if (recorderOf.has(recorderKey(appid, body.cname, body.uid))) return bad(reply, 'a recording with this cname and uid is already running', 53);
     const human = world.channel(appid, body.cname).users.get(body.uid);
     if (human && !human.bot) return bad(reply, `uid ${body.uid} is already used by a user in the channel`, 53);
 
@@ -299,6 +318,8 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
     };
     if (stallNext > 0) stallNext--;
     recordings.set(sid, rec);
+    running.add(rec);
+    recorderOf.set(recorderKey(appid, body.cname, body.uid), rec);
     if (mode !== 'web') world.botJoins(appid, body.cname, body.uid);
     world.putTask({ vendor: 'agora', product: PRODUCT, id: sid, appId: appid, cname: body.cname, state: 'running', billing: true, startedAt: now });
     if (!rec.stalled) notify(rec, 40, 1, { msgName: 'recorder_started' });
@@ -452,6 +473,7 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
     rec.exitReason = 'crash';
     rec.uploadDoneAt = world.now();
     rec.controlUntil = world.now() - 1;
+    retire(rec);
     world.botLeaves(rec.appId, rec.cname, rec.uid);
     world.endTask('agora', PRODUCT, rec.sid, 'exited', 'crash');
     return { sid: rec.sid, state: rec.state };

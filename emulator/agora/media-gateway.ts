@@ -147,6 +147,15 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
   const appConfigs = new Map<string, AppConfig>();
   const streams = new Map<string, Stream>();
   const encoders = new Map<string, Encoder>();
+  /**
+   * What time or a request can still change, so a tick (one per request) walks only that, never what has
+   * ended: the keys still active (expiry), the streams still running, those with a mute not applied yet,
+   * and the encoders that may be waiting to reconnect (checked and dropped lazily)
+   */
+  const activeKeys = new Set<StreamKey>();
+  const runningStreams = new Set<Stream>();
+  const pendingMutes = new Set<Stream>();
+  const reconnecting = new Set<Encoder>();
   /** `${appId}/${region}/${channel}/${uid}` → emulated time until which a create is in flight */
   const inFlight = new Map<string, number>();
   const auth = agoraAuth(world);
@@ -168,8 +177,10 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
   const expired = (k: StreamKey, now = world.now()) => k.expiresAfter > 0 && now >= k.createdAt + k.expiresAfter * 1000;
 
   const expireKeys = (now: number) => {
-    for (const k of keys.values()) {
-      if (k.state === 'active' && expired(k, now)) {
+    for (const k of activeKeys) {
+      if (k.state !== 'active') activeKeys.delete(k);
+      else if (expired(k, now)) {
+        activeKeys.delete(k);
         k.state = 'expired';
         k.task.state = 'expired';
         world.endTask('agora', PRODUCT, k.key, 'expired', 'expired');
@@ -302,7 +313,7 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
       return undefined;
     };
     if (!k || k.state !== 'active') return abort(2, `invalid streamKey: the key was ${k?.state ?? 'never created'}`);
-    const busy = [...streams.values()].find((s) => s.state === 'running' && s.streamKey === k.key && s.encoderId !== enc.id);
+    const busy = [...runningStreams].find((s) => s.streamKey === k.key && s.encoderId !== enc.id);
     if (busy) return abort(5, 'conflict: the stream key is already being pushed');
     const sid = randomUUID();
     const task: VendorTask = { vendor: 'agora', product: PRODUCT, id: sid, appId: k.appId, cname: k.channel, state: 'running', billing: true, startedAt: now };
@@ -322,6 +333,7 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
       task,
     };
     streams.set(sid, stream);
+    runningStreams.add(stream);
     enc.state = 'pushing';
     enc.stream = stream;
     enc.reconnectAt = undefined;
@@ -345,9 +357,10 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
     if (s.state !== 'running') return;
     const now = world.now();
     s.state = 'ended';
+    runningStreams.delete(s);
     s.endAt = now;
     s.endReason = reason;
-    const stillPublishing = [...streams.values()].some((o) => o !== s && o.state === 'running' && o.appId === s.appId && o.channel === s.channel && o.uid === s.uid);
+    const stillPublishing = [...runningStreams].some((o) => o.appId === s.appId && o.channel === s.channel && o.uid === s.uid);
     if (!stillPublishing) world.userLeaves(s.appId, s.channel, s.uid);
     world.endTask('agora', PRODUCT, s.sid, 'disconnected', reason);
     const secs = Math.max(0, (now - s.beginAt) / 1000);
@@ -375,6 +388,7 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
       if (reconnect) {
         enc.state = 'reconnecting';
         enc.reconnectAt = now + GATEWAY_TIMING.reconnectMs;
+        reconnecting.add(enc);
       } else {
         enc.state = 'stopped';
       }
@@ -382,10 +396,13 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
   };
 
   const applyMutes = (now: number) => {
-    for (const s of streams.values()) {
-      if (s.state === 'running' && s.pendingMute && s.pendingMute.at <= now) {
+    for (const s of pendingMutes) {
+      // an ended stream's mute never applies
+      if (s.state !== 'running' || !s.pendingMute) pendingMutes.delete(s);
+      else if (s.pendingMute.at <= now) {
         s.muted = { video: s.pendingMute.video, audio: s.pendingMute.audio };
         s.pendingMute = undefined;
+        pendingMutes.delete(s);
       }
     }
   };
@@ -393,8 +410,12 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
   world.onTick((now) => {
     expireKeys(now);
     applyMutes(now);
-    for (const enc of encoders.values()) {
-      if (enc.state === 'reconnecting' && enc.reconnectAt !== undefined && enc.reconnectAt <= now) connect(enc, now);
+    for (const enc of reconnecting) {
+      if (enc.state !== 'reconnecting' || enc.reconnectAt === undefined) reconnecting.delete(enc);
+      else if (enc.reconnectAt <= now) {
+        reconnecting.delete(enc);
+        connect(enc, now);
+      }
     }
     for (const [k, until] of inFlight) if (until <= now) inFlight.delete(k);
   });
@@ -445,6 +466,7 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
       const task: VendorTask = { vendor: 'agora', product: PRODUCT, id: key, appId: appid, cname: channel, state: 'active', billing: true, startedAt: now };
       const k: StreamKey = { key, appId: appid, region, channel, uid, expiresAfter, createdAt: now, templateId: templateId as string | undefined, state: 'active', task };
       keys.set(key, k);
+      activeKeys.add(k);
       world.putTask(task);
       return { status: 'success', data: keyData(k) };
     });
@@ -460,6 +482,7 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
       if (!k) return reply;
       // removes the key from the database only: an ongoing push goes on (disconnect its sid next)
       k.state = 'destroyed';
+      activeKeys.delete(k);
       k.task.state = 'destroyed';
       world.endTask('agora', PRODUCT, k.key, 'destroyed', 'destroy');
       return { status: 'success' };
@@ -560,7 +583,7 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
     r.get(`${base}/online-streams`, { config: labels('listOnlineStreams'), preHandler: pre }, async (req) => {
       const { appid, region } = req.params as { appid: string; region: string };
       applyMutes(world.now());
-      const live = [...streams.values()].filter((s) => s.state === 'running' && s.appId === appid && s.region === region);
+      const live = [...runningStreams].filter((s) => s.appId === appid && s.region === region);
       return { status: 'success', data: live.map(streamView) };
     });
 
@@ -581,6 +604,7 @@ export function registerAgoraMediaGateway(app: FastifyInstance, ctx: EmulatorCon
       if (!s) return reply;
       // the command reached the gateway node; it takes effect about a second later
       s.pendingMute = { video: settings.videoMuted, audio: settings.audioMuted, at: world.now() + GATEWAY_TIMING.muteApplyMs };
+      pendingMutes.add(s);
       return { status: 'success' };
     });
 

@@ -189,7 +189,9 @@ export function registerAgoraMediaPull(app: FastifyInstance, ctx: EmulatorContex
   const base = '/:region/v1/projects/:appid/cloud-player/players';
   const pre = [requireRegion, auth];
 
-  const live = () => [...players.values()].filter((p) => !p.destroyed);
+  /** the players not destroyed, in creation order: what ticks and listings walk (never the destroyed ones) */
+  const alive = new Map<string, Player>();
+  const live = () => [...alive.values()];
 
   const identity = (p: Player) => (p.account !== undefined ? { account: p.account } : { uid: p.uid });
 
@@ -223,6 +225,7 @@ export function registerAgoraMediaPull(app: FastifyInstance, ctx: EmulatorContex
   const destroy = (p: Player, reason: DestroyReason, xRequestId = '') => {
     if (p.destroyed) return;
     p.destroyed = { at: world.now(), reason };
+    alive.delete(p.id);
     leaveChannel(p);
     endDestroyedTask(world, PRODUCT, p.id, reason);
     notify(p, 3, xRequestId, { destroyReason: reason });
@@ -343,6 +346,7 @@ export function registerAgoraMediaPull(app: FastifyInstance, ctx: EmulatorContex
       };
       task.state = p.status;
       players.set(id, p);
+      alive.set(id, p);
       world.putTask(task);
       req.logRef.resourceId = id;
       notify(p, 1, requestIdOf(req));

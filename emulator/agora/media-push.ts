@@ -240,7 +240,9 @@ export function registerAgoraMediaPush(app: FastifyInstance, ctx: EmulatorContex
   const base = '/:region/v1/projects/:appid/rtmp-converters';
   const pre = [requireRegion, auth];
 
-  const live = () => [...converters.values()].filter((c) => !c.destroyed);
+  /** the converters not destroyed, in creation order: what ticks and listings walk (never the destroyed ones) */
+  const alive = new Map<string, Converter>();
+  const live = () => [...alive.values()];
 
   /** The configuration as Get and NCS show it: RTC tokens are not echoed. */
   const detail = (c: Converter) => ({
@@ -271,6 +273,7 @@ export function registerAgoraMediaPush(app: FastifyInstance, ctx: EmulatorContex
   const destroy = (c: Converter, reason: DestroyReason, xRequestId = '') => {
     if (c.destroyed) return;
     c.destroyed = { at: world.now(), reason };
+    alive.delete(c.id);
     world.botLeaves(c.appId, c.channel, c.botUid);
     endDestroyedTask(world, PRODUCT, c.id, reason);
     notify(c, 4, xRequestId, { destroyReason: reason });
@@ -342,6 +345,7 @@ export function registerAgoraMediaPush(app: FastifyInstance, ctx: EmulatorContex
           task,
         };
         converters.set(id, c);
+        alive.set(id, c);
         world.putTask(task);
         world.botJoins(appid, c.channel, c.botUid);
         req.logRef.resourceId = id;

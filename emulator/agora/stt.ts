@@ -111,6 +111,9 @@ export function registerAgoraStt(app: FastifyInstance, ctx: EmulatorContext): vo
   const tasks = new Map<string, Task6>();
   /** insertion order = creation order (the list API pages through it) */
   const agents = new Map<string, Agent7>();
+  /** the sessions still running: what a tick walks (never the ended ones) */
+  const runningTasks = new Set<Task6>();
+  const runningAgents = new Set<Agent7>();
   const labels = (product: string, operation: string) => ({ labels: { vendor: 'agora' as const, product, operation } });
 
   // ---- bots and the session lifecycle ----
@@ -159,6 +162,7 @@ export function registerAgoraStt(app: FastifyInstance, ctx: EmulatorContext): vo
 
   const end6 = (t: Task6, reason: EndReason) => {
     if (!markEnded(t, reason, world.now())) return;
+    runningTasks.delete(t);
     botsLeave(t);
     world.endTask('agora', STT6_PRODUCT, t.taskId, 'STOPPED', reason);
   };
@@ -166,6 +170,7 @@ export function registerAgoraStt(app: FastifyInstance, ctx: EmulatorContext): vo
   const end7 = (a: Agent7, reason: EndReason) => {
     const now = world.now();
     if (!markEnded(a, reason, now)) return;
+    runningAgents.delete(a);
     a.failed = reason === 'uid-conflict';
     botsLeave(a);
     world.endTask('agora', STT7_PRODUCT, a.agentId, status7(a), reason);
@@ -219,13 +224,11 @@ export function registerAgoraStt(app: FastifyInstance, ctx: EmulatorContext): vo
   };
 
   world.onTick((now) => {
-    for (const t of tasks.values()) {
-      if (!t.running) continue;
+    for (const t of runningTasks) {
       const reason = due(t, now);
       if (reason) end6(t, reason);
     }
-    for (const a of agents.values()) {
-      if (!a.running) continue;
+    for (const a of runningAgents) {
       const reason = due(a, now, STT7_MAX_LIFETIME_MS);
       if (reason) end7(a, reason);
     }
@@ -290,6 +293,7 @@ export function registerAgoraStt(app: FastifyInstance, ctx: EmulatorContext): vo
       const taskId = randomBytes(16).toString('hex');
       const task: Task6 = { ...session(appid, body, body.maxIdleTime ?? DEFAULT_MAX_IDLE_S), taskId, tokenName: token.tokenName };
       tasks.set(taskId, task);
+      runningTasks.add(task);
       token.taskId = taskId;
       botsJoin(task);
       listen(task, world.now());
@@ -338,7 +342,7 @@ export function registerAgoraStt(app: FastifyInstance, ctx: EmulatorContext): vo
       const body = parseOr400(Stt7JoinRequest, req.body ?? {}, reply);
       if (!body) return reply;
       req.logRef = { ...req.logRef, cname: body.rtcConfig.channelName };
-      const sameName = [...agents.values()].find((a) => a.running && a.appId === appid && a.name === body.name);
+      const sameName = [...runningAgents].find((a) => a.appId === appid && a.name === body.name);
       if (sameName) return fail(reply, 409, `an agent named "${body.name}" is already running in this project`);
       const problem = botProblem(appid, body.rtcConfig, req.agoraAccount?.apps[appid]);
       if (problem) return fail(reply, 400, problem);
@@ -346,6 +350,7 @@ export function registerAgoraStt(app: FastifyInstance, ctx: EmulatorContext): vo
       const agentId = randomUUID().replace(/-/g, '');
       const agent: Agent7 = { ...session(appid, body, body.maxIdleTime ?? DEFAULT_MAX_IDLE_S), agentId, name: body.name, failed: false };
       agents.set(agentId, agent);
+      runningAgents.add(agent);
       botsJoin(agent);
       listen(agent, world.now());
       world.putTask({ vendor: 'agora', product: STT7_PRODUCT, id: agentId, appId: appid, cname: agent.channel, state: 'running', billing: true, startedAt: agent.createdAt });

@@ -77,6 +77,8 @@ export function registerAgoraCloudTranscoder(app: FastifyInstance, ctx: Emulator
   const auth = agoraBasicAuth(world);
   const tokens = new BuilderTokens(world);
   const tasks = new Map<string, Task>();
+  /** the tasks still running: what a tick walks (never the ended ones) */
+  const running = new Set<Task>();
   const labels = (operation: string) => ({ labels: { vendor: 'agora' as const, product: TRANSCODER_PRODUCT, operation } });
 
   const configOf = (body: CreateTaskRequest): TranscoderConfig => body.services.cloudTranscoder.config.transcoder;
@@ -128,6 +130,7 @@ export function registerAgoraCloudTranscoder(app: FastifyInstance, ctx: Emulator
 
   const end = (t: Task, reason: EndReason) => {
     if (!markEnded(t, reason, world.now())) return;
+    running.delete(t);
     world.botLeaves(t.appId, t.inputChannel, t.inputBotUid);
     for (const o of t.outputs) world.botLeaves(t.appId, o.channel, o.uid);
     world.endTask('agora', TRANSCODER_PRODUCT, t.taskId, status(t).status, reason);
@@ -142,8 +145,7 @@ export function registerAgoraCloudTranscoder(app: FastifyInstance, ctx: Emulator
   };
 
   world.onTick((now) => {
-    for (const t of tasks.values()) {
-      if (!t.running) continue;
+    for (const t of running) {
       let conflict = false;
       for (const o of t.outputs) {
         const p = botPresence(world, t.appId, o.channel, o.uid);
@@ -223,6 +225,7 @@ export function registerAgoraCloudTranscoder(app: FastifyInstance, ctx: Emulator
       };
       for (const o of task.outputs) joinOutput(world, appid, o);
       tasks.set(taskId, task);
+      running.add(task);
       token.taskId = taskId;
       world.putTask({ vendor: 'agora', product: TRANSCODER_PRODUCT, id: taskId, appId: appid, cname: inputChannel, state: 'running', billing: true, startedAt: task.createdAt });
       req.logRef = { ...req.logRef, sid: taskId };
