@@ -7,6 +7,11 @@ import { registerAgoraCloudTranscoder } from './agora/transcoder';
 import { registerAgoraMediaGateway } from './agora/media-gateway';
 import { registerAgoraMediaPush } from './agora/media-push';
 import { registerAgoraMediaPull } from './agora/media-pull';
+import { registerAgoraSignaling } from './agora/signaling';
+import { registerAgoraClassroom } from './agora/classroom';
+import { registerAgoraConsole } from './agora/console';
+import { registerAgoraIot } from './agora/iot';
+import { registerAgoraAnalytics } from './agora/analytics';
 import { registerSparkRtc } from './sparkrtc';
 
 export const PRODUCTS: ProductModule[] = [
@@ -17,5 +22,10 @@ export const PRODUCTS: ProductModule[] = [
   registerAgoraMediaGateway,
   registerAgoraMediaPush,
   registerAgoraMediaPull,
+  registerAgoraSignaling,
+  registerAgoraClassroom,
+  registerAgoraConsole,
+  registerAgoraIot,
+  registerAgoraAnalytics,
   registerSparkRtc,
 ];

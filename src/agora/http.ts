@@ -23,6 +23,11 @@ export interface AgoraContext {
   appId: string;
   credentials: AgoraCredentials;
   auth?: AgoraAuthScheme;
+  /**
+   * Signaling-token auth (Signaling REST, Flexible Classroom; agora.md §1.2): sent as `x-agora-token` +
+   * `x-agora-uid` instead of an Authorization header. Minted in activities only, never in history.
+   */
+  tokenAuth?: { token: string; uid: string };
 }
 
 export interface AgoraCall<S extends z.ZodType> {
@@ -82,7 +87,10 @@ export async function agoraCall<S extends z.ZodType>(ctx: AgoraContext, call: Ag
     baseUrl = hosts[i]!;
     let url = baseUrl + call.path;
     let auth: Record<string, string>;
-    if (ctx.auth === 'hmac') {
+    if (ctx.tokenAuth) {
+      if (!parsedBases.has(baseUrl)) url = checkBase(baseUrl, url);
+      auth = { 'x-agora-token': ctx.tokenAuth.token, 'x-agora-uid': ctx.tokenAuth.uid };
+    } else if (ctx.auth === 'hmac') {
       // the signature covers the host and the path exactly as they are sent
       const u = new URL(url);
       url = u.toString();
