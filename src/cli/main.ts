@@ -22,6 +22,11 @@
  *   rtcflow api-key show | new [--id name] [--profile p]…   keys of the HTTP API (./api-key.ts)
  *   rtcflow ls [--product p] [--vendor v] [--channel c] [--phase p] [--all] [--json]   sessions of every kind (./ls.ts)
  *   rtcflow status <id> [--json] · rtcflow watch <id> [--interval 1s] [--json]   any session (watch: exit 0 completed, 1 failed)
+ *   rtcflow console projects|project …|signkey …|usage --from D [--to D] [--business b]   Agora Console API (./console.ts); rtcflow iot activate
+ *   rtcflow analytics calls|call <id>|quality|usage|realtime …   Agora Analytics reports (./analytics.ts)
+ *   rtcflow sparkrtc stats rooms|usage|quality|realtime …   SparkRTC statistics (./sparkrtc-stats.ts)
+ *   rtcflow signaling send|events ...   Agora Signaling (RTM) REST (./signaling.ts)
+ *   rtcflow classroom create|state|record|kick|props|events|widget ...   Agora Flexible Classroom (./classroom.ts)
  * Each product's commands live in their own module (./record.ts, ./stt.ts, ...); ./common.ts has what
  * they share (option parsers, --json output, status and stop).
  * Exit codes: 0 done, 2 invalid input (nothing was sent), 3 no such session, 1 anything else.
@@ -40,6 +45,11 @@ import { registerTranscoderCommands } from './transcoder';
 import { registerBanCommands } from './ban';
 import { registerApiKeyCommands } from './api-key';
 import { registerSessionCommands } from './ls';
+import { registerConsoleCommands } from './console';
+import { registerAnalyticsCommands } from './analytics';
+import { registerSparkRtcStatsCommands } from './sparkrtc-stats';
+import { registerSignalingCommands } from './signaling';
+import { registerClassroomCommands } from './classroom';
 
 const program = new Command('rtcflow').description('durable orchestration of cloud RTC sessions on Temporal');
 
@@ -53,6 +63,11 @@ registerTranscoderCommands(program);
 registerBanCommands(program);
 registerApiKeyCommands(program);
 registerSessionCommands(program);
+registerConsoleCommands(program);
+registerAnalyticsCommands(program);
+registerSparkRtcStatsCommands(program);
+registerSignalingCommands(program);
+registerClassroomCommands(program);
 
 // `rtcflow emulator` is dispatched by bin/rtcflow.js to emulator/main.ts before this program loads
 program.addHelpText('after', '\nThe vendor emulator: rtcflow emulator --help');

@@ -12,6 +12,7 @@ import { EMULATOR_AGORA } from '../../emulator/defaults';
 import { EmulatorControl } from '../helpers/emulator';
 import { uniqueId } from '../helpers/wait';
 import { failure } from '../helpers/vendor-error';
+import { json, rtcflowWith } from '../helpers/cli';
 
 const url = process.env.RTCFLOW_TEST_EMULATOR_URL!;
 const control = new EmulatorControl(url);
@@ -101,4 +102,25 @@ test('bad input never reaches the service; an unknown room is a final 404; 429 i
   } finally {
     await control.removeFault(fault.id).catch(() => undefined);
   }
+});
+
+test('rtcflow classroom: create with a schedule, record start/list/stop, events', async () => {
+  const roomUuid = uniqueId('fc-run');
+  const cli = (...args: string[]) => rtcflowWith({ RTCFLOW_EMULATOR_URL: url }, 'unused', 'classroom', ...args);
+  const created = json(
+    await cli('create', roomUuid, '--region', 'cn', '--name', 'History', '--type', '4', '--start', '2026-12-01T10:00:00Z', '--duration', '45m', '--close-delay', '5m', '--json'),
+  );
+  expect(created).toMatchObject({ roomUuid, outcome: 'created' });
+  const view = (await control.json<{ rooms: Array<Record<string, any>> }>('GET', '/_emulator/agora/classroom/rooms')).rooms.find((r) => r.roomUuid === roomUuid)!;
+  expect(view.roomProperties).toEqual({ schedule: { startTime: Date.parse('2026-12-01T10:00:00Z'), duration: 2700, closeDelay: 300 } });
+  json(await cli('record', 'start', roomUuid, '--region', 'cn', '--url', 'https://classroom.example/?room=1', '--retry-timeout', '60', '--json'));
+  expect(json(await cli('record', 'list', roomUuid, '--region', 'cn', '--json')).recordings).toEqual([expect.objectContaining({ status: 1 })]);
+  json(await cli('record', 'stop', roomUuid, '--region', 'cn', '--json'));
+  expect(await control.tasks({ cname: roomUuid, running: true })).toEqual([]);
+  const events = json(await cli('events', '--region', 'cn', '--count', '1000', '--json'));
+  expect(events.list.filter((s: { roomUuid: string }) => s.roomUuid === roomUuid).map((s: { cmd: string }) => s.cmd)).toEqual([
+    'roomCreated',
+    'recordingStarted',
+    'recordingStopped',
+  ]);
 });

@@ -13,6 +13,7 @@ import { EMULATOR_AGORA } from '../../emulator/defaults';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
 import { uniqueId } from '../helpers/wait';
 import { failure } from '../helpers/vendor-error';
+import { json, rtcflowWith } from '../helpers/cli';
 
 let emu: SpawnedEmulator;
 let control: EmulatorControl;
@@ -161,5 +162,28 @@ describe('events', () => {
     expect(sig.regionBaseUrl({ baseUrls: ['https://api.agora.io'] }, 'eu')).toBe('https://api-eu-central-1.agora.io');
     expect(sig.regionBaseUrl({ baseUrls: ['http://127.0.0.1:9/'] }, 'ap')).toBe('http://127.0.0.1:9/ap');
     expect(() => sig.regionBaseUrl({ baseUrls: ['https://api.agora.io'] }, 'EU' as 'eu')).toThrow(InvalidInputError);
+  });
+});
+
+describe('CLI', () => {
+  const cli = (...args: string[]) => rtcflowWith({ RTCFLOW_EMULATOR_URL: emu.url }, 'unused', 'signaling', ...args);
+
+  test('rtcflow signaling send (token auth, message ID in the payload) and events over two regions, each event once; bad input exits 2 before any call', async () => {
+    const to = uniqueId('cli-run');
+    const sent = json(await cli('send', '--from', 'ops', '--to', to, '--payload', 'hello', '--message-id', 'cli-1', '--auth', 'token', '--json'));
+    expect(sent).toMatchObject({ code: 'message_sent', messageId: 'cli-1', attempts: 1 });
+    expect(sig.unwrapMessage((await inbox(to))[0]!.payload)).toEqual({ messageId: 'cli-1', payload: 'hello' });
+
+    await new sig.SignalingEventPoller(basic(), 'user', { regions: ['na', 'eu'] }).poll();
+    await control.advanceClock(1_000);
+    await control.json('POST', `/_emulator/agora/signaling/${APP}/users/${to}`, { online: true, regions: ['na', 'eu'] });
+    const read = json(await cli('events', '--kind', 'user', '--region', 'na', '--region', 'eu', '--json'));
+    expect(read).toMatchObject({ events: [{ user_id: to, type: 'Login' }], duplicates: 1, failedRegions: [] });
+
+    const since = await lastSeq();
+    const bad = await cli('send', '--from', 'ops', '--to', 'x'.repeat(65), '--payload', 'p');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/destination/);
+    expect(await signalingRequests(since)).toEqual([]);
   });
 });
