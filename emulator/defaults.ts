@@ -44,11 +44,22 @@ export const EMULATOR_SPARKRTC = {
   southBucket: 'rtcflow-emulator-south',
 } as const;
 
+/**
+ * The emulator's Interactive Whiteboard key pair (agora.md §12): tokens minted with it open the
+ * emulator's `/v5` routes. Not anybody's secret.
+ */
+export const EMULATOR_WHITEBOARD = {
+  accessKey: 'emulator-whiteboard-ak',
+  secretAccessKey: 'emulator-whiteboard-secret-access-key',
+  region: 'us-sv',
+} as const;
+
 export const DEFAULT_EMULATOR_PORT = 8480;
 
 /** The demo account as the worker's configuration takes it: `loadConfig(env, { emulator: EMULATOR_ACCOUNT })`. */
 export const EMULATOR_ACCOUNT: EmulatorAccount = {
   agora: EMULATOR_AGORA,
+  whiteboard: EMULATOR_WHITEBOARD,
   storage: EMULATOR_STORAGE,
   sparkrtc: {
     projectId: EMULATOR_SPARKRTC.projectId,

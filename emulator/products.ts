@@ -12,6 +12,7 @@ import { registerAgoraClassroom } from './agora/classroom';
 import { registerAgoraConsole } from './agora/console';
 import { registerAgoraIot } from './agora/iot';
 import { registerAgoraAnalytics } from './agora/analytics';
+import { registerAgoraWhiteboard } from './agora/whiteboard';
 import { registerSparkRtc } from './sparkrtc';
 
 export const PRODUCTS: ProductModule[] = [
@@ -27,5 +28,6 @@ export const PRODUCTS: ProductModule[] = [
   registerAgoraConsole,
   registerAgoraIot,
   registerAgoraAnalytics,
+  registerAgoraWhiteboard,
   registerSparkRtc,
 ];

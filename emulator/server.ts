@@ -49,7 +49,7 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
-const SECRET_KEYS = new Set(['accessKey', 'secretKey', 'token', 'customerSecret', 'stsToken']);
+const SECRET_KEYS = new Set(['accessKey', 'secretKey', 'token', 'customerSecret', 'stsToken', 'secretAccessKey']);
 
 /** A copy of a body with credentials masked, for the request log. */
 export function maskSecrets(value: unknown): unknown {

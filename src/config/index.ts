@@ -24,6 +24,16 @@ export const AgoraProfileSchema = z.strictObject({
   customerSecret: z.string().min(1),
   /** first is primary; the rest are failover candidates */
   baseUrls: z.array(url).min(1),
+  /** Interactive Whiteboard (netless, agora.md §12): its own key pair, region and host */
+  whiteboard: z
+    .strictObject({
+      accessKey: z.string().min(1),
+      secretAccessKey: z.string().min(1),
+      /** the `region` header: us-sv, cn-hz, in-mum, sg, gb-lon */
+      region: z.string().min(1).default('us-sv'),
+      baseUrl: z.string().url('must be a URL such as https://api.netless.link/v5').default('https://api.netless.link/v5'),
+    })
+    .optional(),
 });
 export type AgoraProfile = z.infer<typeof AgoraProfileSchema>;
 
@@ -130,6 +140,11 @@ const EnvSchema = z.object({
   AGORA_APP_CERTIFICATE: hex32.optional(),
   AGORA_CUSTOMER_ID: z.string().min(1).optional(),
   AGORA_CUSTOMER_SECRET: z.string().min(1).optional(),
+  /** Interactive Whiteboard key pair of the default Agora profile (both, or neither), its region and host */
+  AGORA_WHITEBOARD_ACCESS_KEY: z.string().min(1).optional(),
+  AGORA_WHITEBOARD_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AGORA_WHITEBOARD_REGION: z.string().min(1).optional(),
+  AGORA_WHITEBOARD_BASE_URL: url.optional(),
   AGORA_BASE_URLS: z
     .string()
     .optional()
@@ -199,7 +214,9 @@ export const DEFAULT_PROFILE = 'default';
  * credentials configure points at the emulator with it. The emulator defines it (emulator/defaults.ts).
  */
 export interface EmulatorAccount {
-  agora: Omit<AgoraProfile, 'baseUrls'>;
+  agora: Omit<AgoraProfile, 'baseUrls' | 'whiteboard'>;
+  /** the emulator's whiteboard key pair and region (its host is the emulator's `/v5`) */
+  whiteboard?: { accessKey: string; secretAccessKey: string; region: string };
   storage: StorageProfile;
   sparkrtc: { projectId: string; appId: string; ak: string; sk: string; region: string; iam: { domainName: string; userName: string; password: string } };
 }
@@ -238,6 +255,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
   if (setAgora.length > 0 && setAgora.length < agoraVars.length) {
     const missing = agoraVars.filter((k) => e[k] === undefined);
     problems.push(`  ${missing.join(', ')}: required when ${setAgora.join(', ')} is set (real Agora credentials come as a set)`);
+  }
+  if ((e.AGORA_WHITEBOARD_ACCESS_KEY === undefined) !== (e.AGORA_WHITEBOARD_SECRET_ACCESS_KEY === undefined)) {
+    const [missing, set] = e.AGORA_WHITEBOARD_ACCESS_KEY
+      ? ['AGORA_WHITEBOARD_SECRET_ACCESS_KEY', 'AGORA_WHITEBOARD_ACCESS_KEY']
+      : ['AGORA_WHITEBOARD_ACCESS_KEY', 'AGORA_WHITEBOARD_SECRET_ACCESS_KEY'];
+    problems.push(`  ${missing}: required when ${set} is set`);
   }
   const storageVars = ['RTCFLOW_STORAGE_VENDOR', 'RTCFLOW_STORAGE_REGION', 'RTCFLOW_STORAGE_BUCKET', 'RTCFLOW_STORAGE_ACCESS_KEY', 'RTCFLOW_STORAGE_SECRET_KEY'] as const;
   const setStorage = storageVars.filter((k) => e[k] !== undefined);
@@ -283,7 +306,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       baseUrls: e.AGORA_BASE_URLS ?? ['https://api.sd-rtn.com', 'https://api.agora.io'],
     };
   } else if (!agora[DEFAULT_PROFILE] && emu) {
-    agora[DEFAULT_PROFILE] = { ...emu.agora, baseUrls: [emulatorUrl] };
+    agora[DEFAULT_PROFILE] = { ...emu.agora, baseUrls: [emulatorUrl], ...(emu.whiteboard ? { whiteboard: { ...emu.whiteboard, baseUrl: `${emulatorUrl}/v5` } } : {}) };
+  }
+  if (e.AGORA_WHITEBOARD_ACCESS_KEY && e.AGORA_WHITEBOARD_SECRET_ACCESS_KEY && agora[DEFAULT_PROFILE]) {
+    agora[DEFAULT_PROFILE] = {
+      ...agora[DEFAULT_PROFILE],
+      whiteboard: {
+        accessKey: e.AGORA_WHITEBOARD_ACCESS_KEY,
+        secretAccessKey: e.AGORA_WHITEBOARD_SECRET_ACCESS_KEY,
+        region: e.AGORA_WHITEBOARD_REGION ?? 'us-sv',
+        baseUrl: e.AGORA_WHITEBOARD_BASE_URL ?? 'https://api.netless.link/v5',
+      },
+    };
   }
   const storage: Record<string, StorageProfile> = { ...fromFile.storage };
   if (setStorage.length === storageVars.length) {

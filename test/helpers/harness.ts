@@ -8,7 +8,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
-import { EMULATOR_AGORA, EMULATOR_SPARKRTC, EMULATOR_STORAGE } from '../../emulator/defaults';
+import { EMULATOR_AGORA, EMULATOR_SPARKRTC, EMULATOR_STORAGE, EMULATOR_WHITEBOARD } from '../../emulator/defaults';
 import { buildApiServer } from '../../src/api/server';
 import { ApiKeyring } from '../../src/api/auth';
 import type { Config } from '../../src/config';
@@ -25,6 +25,7 @@ const SECRETS = [
   EMULATOR_STORAGE.secretKey,
   EMULATOR_SPARKRTC.sk,
   EMULATOR_SPARKRTC.iamPassword,
+  EMULATOR_WHITEBOARD.secretAccessKey,
 ];
 
 /**

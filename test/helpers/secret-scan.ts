@@ -4,7 +4,7 @@
  * a history is a leak: workflow histories are stored, replicated and shown in the UI.
  */
 import type { Client } from '@temporalio/client';
-import { EMULATOR_AGORA, EMULATOR_SPARKRTC, EMULATOR_STORAGE } from '../../emulator/defaults';
+import { EMULATOR_AGORA, EMULATOR_SPARKRTC, EMULATOR_STORAGE, EMULATOR_WHITEBOARD } from '../../emulator/defaults';
 import { TENANT_B } from './emulator';
 import { textOf } from './history';
 
@@ -20,6 +20,7 @@ export function configuredSecrets(): string[] {
     EMULATOR_STORAGE.secretKey,
     EMULATOR_SPARKRTC.sk,
     EMULATOR_SPARKRTC.iamPassword,
+    EMULATOR_WHITEBOARD.secretAccessKey,
     TENANT_B.appCertificate,
     TENANT_B.customerSecret,
     'tb-access-key-123',
