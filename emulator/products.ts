@@ -9,10 +9,6 @@ import { registerAgoraMediaPush } from './agora/media-push';
 import { registerAgoraMediaPull } from './agora/media-pull';
 import { registerAgoraSignaling } from './agora/signaling';
 import { registerAgoraClassroom } from './agora/classroom';
-import { registerAgoraConsole } from './agora/console';
-import { registerAgoraIot } from './agora/iot';
-import { registerAgoraAnalytics } from './agora/analytics';
-import { registerAgoraWhiteboard } from './agora/whiteboard';
 import { registerSparkRtc } from './sparkrtc';
 
 export const PRODUCTS: ProductModule[] = [
@@ -25,9 +21,5 @@ export const PRODUCTS: ProductModule[] = [
   registerAgoraMediaPull,
   registerAgoraSignaling,
   registerAgoraClassroom,
-  registerAgoraConsole,
-  registerAgoraIot,
-  registerAgoraAnalytics,
-  registerAgoraWhiteboard,
   registerSparkRtc,
 ];
