@@ -9,6 +9,7 @@ import { registerAgoraMediaPush } from './agora/media-push';
 import { registerAgoraMediaPull } from './agora/media-pull';
 import { registerAgoraSignaling } from './agora/signaling';
 import { registerAgoraClassroom } from './agora/classroom';
+import { registerAgoraWhiteboard } from './agora/whiteboard';
 import { registerSparkRtc } from './sparkrtc';
 
 export const PRODUCTS: ProductModule[] = [
@@ -21,5 +22,6 @@ export const PRODUCTS: ProductModule[] = [
   registerAgoraMediaPull,
   registerAgoraSignaling,
   registerAgoraClassroom,
+  registerAgoraWhiteboard,
   registerSparkRtc,
 ];
