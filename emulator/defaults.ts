@@ -54,6 +54,20 @@ export const EMULATOR_WHITEBOARD = {
   region: 'us-sv',
 } as const;
 
+/**
+ * The IoT licenses the emulator's Agora accounts can activate (agora.md §12): each `pid` is a SKU with a
+ * number of licenses; activating the same licenseKey (device) again answers the license it already has.
+ */
+export const EMULATOR_IOT = {
+  pid: 'EMULATOR-PID-VIDEO-100',
+  /** a SKU with a single license, to see the quota run out */
+  singlePid: 'EMULATOR-PID-AUDIO-1',
+  skus: {
+    'EMULATOR-PID-VIDEO-100': { product: 1, name: '01', mediaType: 3, minutes: 100, period: '00:00~23:59', licenses: 100 },
+    'EMULATOR-PID-AUDIO-1': { product: 2, name: '02', mediaType: 1, minutes: 60, period: '08:00~20:00', licenses: 1 },
+  },
+} as const;
+
 export const DEFAULT_EMULATOR_PORT = 8480;
 
 /** The demo account as the worker's configuration takes it: `loadConfig(env, { emulator: EMULATOR_ACCOUNT })`. */

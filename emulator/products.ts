@@ -10,6 +10,9 @@ import { registerAgoraMediaPull } from './agora/media-pull';
 import { registerAgoraSignaling } from './agora/signaling';
 import { registerAgoraClassroom } from './agora/classroom';
 import { registerAgoraWhiteboard } from './agora/whiteboard';
+import { registerAgoraConsole } from './agora/console';
+import { registerAgoraIot } from './agora/iot';
+import { registerAgoraAnalytics } from './agora/analytics';
 import { registerSparkRtc } from './sparkrtc';
 
 export const PRODUCTS: ProductModule[] = [
@@ -23,5 +26,8 @@ export const PRODUCTS: ProductModule[] = [
   registerAgoraSignaling,
   registerAgoraClassroom,
   registerAgoraWhiteboard,
+  registerAgoraConsole,
+  registerAgoraIot,
+  registerAgoraAnalytics,
   registerSparkRtc,
 ];

@@ -71,6 +71,8 @@ export interface VendorTask {
   startedAt: number;
   endedAt?: number;
   endReason?: string;
+  /** the Console usage column its time bills under (emulator/agora/console.ts), when it bills by resolution */
+  usageClass?: string;
 }
 
 export interface RequestLogEntry {

@@ -19,6 +19,7 @@ import type { World } from '../world';
 import { ncsEnvelope } from '../webhooks';
 import { agoraBasicAuth } from './auth';
 import { checkRtcToken } from './token';
+import { recordingUsageClass } from './console';
 
 export const RESOURCE_VALIDITY_MS = 5 * 60_000;
 const PRODUCT = 'cloud-recording';
@@ -321,7 +322,17 @@ export function registerAgoraCloudRecording(app: FastifyInstance, ctx: EmulatorC
     running.add(rec);
     recorderOf.set(recorderKey(appid, body.cname, body.uid), rec);
     if (mode !== 'web') world.botJoins(appid, body.cname, body.uid);
-    world.putTask({ vendor: 'agora', product: PRODUCT, id: sid, appId: appid, cname: body.cname, state: 'running', billing: true, startedAt: now });
+    world.putTask({
+      vendor: 'agora',
+      product: PRODUCT,
+      id: sid,
+      appId: appid,
+      cname: body.cname,
+      state: 'running',
+      billing: true,
+      startedAt: now,
+      usageClass: recordingUsageClass(mode, cr),
+    });
     if (!rec.stalled) notify(rec, 40, 1, { msgName: 'recorder_started' });
     notify(rec, 30, 2, { msgName: 'uploader_started' });
     req.logRef = { ...req.logRef, sid };

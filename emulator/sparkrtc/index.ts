@@ -10,6 +10,7 @@ import { registerSparkRtcApi } from './api';
 import { registerSparkRtcControl } from './control';
 import { registerIam } from './iam';
 import { SparkState, UNSIGNED_CALLBACK } from './state';
+import { registerSparkRtcStatistics } from './statistics';
 
 export const registerSparkRtc: ProductModule = (app, ctx) => {
   const state = new SparkState(ctx);
@@ -18,4 +19,5 @@ export const registerSparkRtc: ProductModule = (app, ctx) => {
   registerIam(app, state);
   registerSparkRtcApi(app, state, ctx);
   registerSparkRtcControl(app, state);
+  registerSparkRtcStatistics(app, state, ctx);
 };

@@ -22,6 +22,9 @@
  *   rtcflow api-key show | new [--id name] [--profile p]…   keys of the HTTP API (./api-key.ts)
  *   rtcflow ls [--product p] [--vendor v] [--channel c] [--phase p] [--all] [--json]   sessions of every kind (./ls.ts)
  *   rtcflow status <id> [--json] · rtcflow watch <id> [--interval 1s] [--json]   any session (watch: exit 0 completed, 1 failed)
+ *   rtcflow console projects|project …|signkey …|usage --from D [--to D] [--business b]   Agora Console API (./console.ts); rtcflow iot activate
+ *   rtcflow analytics calls|call <id>|quality|usage|realtime …   Agora Analytics reports (./analytics.ts)
+ *   rtcflow sparkrtc stats rooms|usage|quality|realtime …   SparkRTC statistics (./sparkrtc-stats.ts)
  *   rtcflow signaling send|events ...   Agora Signaling (RTM) REST (./signaling.ts)
  *   rtcflow classroom create|state|record|kick|props|events|widget ...   Agora Flexible Classroom (./classroom.ts)
  * Each product's commands live in their own module (./record.ts, ./stt.ts, ...); ./common.ts has what
@@ -42,6 +45,9 @@ import { registerTranscoderCommands } from './transcoder';
 import { registerBanCommands } from './ban';
 import { registerApiKeyCommands } from './api-key';
 import { registerSessionCommands } from './ls';
+import { registerConsoleCommands } from './console';
+import { registerAnalyticsCommands } from './analytics';
+import { registerSparkRtcStatsCommands } from './sparkrtc-stats';
 import { registerSignalingCommands } from './signaling';
 import { registerClassroomCommands } from './classroom';
 
@@ -57,6 +63,9 @@ registerTranscoderCommands(program);
 registerBanCommands(program);
 registerApiKeyCommands(program);
 registerSessionCommands(program);
+registerConsoleCommands(program);
+registerAnalyticsCommands(program);
+registerSparkRtcStatsCommands(program);
 registerSignalingCommands(program);
 registerClassroomCommands(program);
 

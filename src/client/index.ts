@@ -184,6 +184,9 @@ export type { PullChange, PullInput, PullPlayback, PullResult, PullStatus } from
 export { isSparkRtcRecordingId, parseSparkRtcRecordingInput, SparkRtcRecordings, sparkrtcRecordingWorkflowId } from './recordings';
 export type { RecordingInput, RecordingLayout, RecordingResult, RecordingStatus } from './recordings';
 export { SparkRtcAdmin, generateCallbackAuthKey } from './sparkrtc-admin';
+export { AgoraAdmin, redactProject } from './agora-admin';
+export { SparkRtcStats } from './sparkrtc-stats';
+export type { UsageDay, UsageInput } from '../agora/console';
 export { Sessions, sessionMetadata } from './session-list';
 export type { SessionDescription, SessionListing, SessionListQuery, SessionPage, SessionProgress } from './session-list';
 export type { SparkRtcLayout, SparkRtcRecordingInput, SparkRtcRecordingResult } from '../schemas/workflows/sparkrtc-recording';

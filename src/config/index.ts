@@ -162,6 +162,11 @@ const EnvSchema = z.object({
   RTCFLOW_STORAGE_BUCKET: z.string().min(1).optional(),
   RTCFLOW_STORAGE_ACCESS_KEY: z.string().min(1).optional(),
   RTCFLOW_STORAGE_SECRET_KEY: z.string().min(1).optional(),
+  /**
+   * Agora Analytics' base URL. The seed collection uses {{baseUrl}} and never defines it, so there is no
+   * default for real Agora (src/agora/analytics.ts); against the emulator its URL is used.
+   */
+  AGORA_ANALYTICS_BASE_URL: url.optional(),
   /** the secret Agora NCS signs webhooks with (Console → Notifications) */
   AGORA_NCS_SECRET: z.string().min(1).optional(),
   SPARKRTC_AK: z.string().min(1).optional(),
@@ -204,6 +209,8 @@ export interface Config {
   testHooks: boolean;
   /** by profile: where its sessions send their events and the secret that signs them (none: no events) */
   events?: Record<string, EventsTarget>;
+  /** AGORA_ANALYTICS_BASE_URL: where Agora Analytics is (undefined in the seed: no default) */
+  agoraAnalyticsBaseUrl?: string;
 }
 
 export const DEFAULT_PROFILE = 'default';
@@ -379,6 +386,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     apiKeys,
     testHooks: e.RTCFLOW_TEST_HOOKS === '1' || e.RTCFLOW_TEST_HOOKS === 'true',
     events,
+    ...(e.AGORA_ANALYTICS_BASE_URL ? { agoraAnalyticsBaseUrl: e.AGORA_ANALYTICS_BASE_URL } : {}),
   };
 }
 
