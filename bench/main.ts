@@ -1,0 +1,141 @@
+/**
+ * `npm run bench -- [scenario...] [--quick] [--json out.json] [flags]`: rtcflow's benchmarks (issue 14), each
+ * scenario selectable (none named = all), one JSON document per run on stdout (and in --json's file).
+ *
+ * Every process is separate: the Temporal dev server (on a fresh SQLite file), the vendor emulator (sped up:
+ * --time-scale, default 10), the rtcflow worker (a child process on worker.ts's createWorker with the prebuilt
+ * workflow bundle, fresh per scenario), the no-op worker (bench/noop), and this driver (Temporal client). Each
+ * scenario samples every process's CPU and RSS once a second (bench/lib/cluster.ts ProcSampler).
+ *
+ * Scenarios (docs/benchmarks.md says what each figure means):
+ *   overhead   start → "recording" p50/p95 and per step, beside a no-op workflow with as many activities   --pairs
+ *   scale      N live sessions at a poll interval: RSS/session, poll lateness, polls made, leaks   --sessions --poll --hold
+ *   burst      N starts until all "recording", beside the no-op ceiling                         --sessions --concurrency
+ *   history    events per poll round, per session-hour, per run                                  --rounds --history-poll
+ *   client     the vendor client against raw undici (bench/client.ts)                            --calls --route
+ *   emulator   the emulator's cost per request as it ages (bench/emulator.ts)                    --requests --ended
+ * Worker options (passed to the worker processes): --max-cached-workflows --max-concurrent-wft
+ * --max-concurrent-activities --max-concurrent-local-activities --wft-pollers --activity-pollers
+ * --worker-options '<json>'.
+ * --quick sizes everything down (all scenarios in about a minute): `npm test` runs it (bench-quick.test.ts).
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { buildWorkflowBundle, startEmulator, startTemporal, type EmulatorProcess, type TemporalServer } from './lib/cluster';
+import { Flags, runTag, workerTuning, type BenchContext } from './lib/context';
+import { burst } from './scenarios/burst';
+import { historyScenario } from './scenarios/history';
+import { overhead } from './scenarios/overhead';
+import { scale } from './scenarios/scale';
+import { client, emulator } from './scenarios/scripts';
+
+type Scenario = (ctx: BenchContext) => Promise<Record<string, unknown>>;
+
+export const SCENARIOS: Record<string, { run: Scenario; cluster: boolean }> = {
+  overhead: { run: overhead, cluster: true },
+  scale: { run: scale, cluster: true },
+  burst: { run: burst, cluster: true },
+  history: { run: historyScenario, cluster: true },
+  client: { run: client, cluster: false },
+  emulator: { run: emulator, cluster: false },
+};
+
+const ROOT = join(__dirname, '..');
+
+function git(): { commit: string; dirty: boolean } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return { commit: 'unknown', dirty: false };
+  }
+}
+
+export interface BenchDocument {
+  benchmark: 'rtcflow';
+  date: string;
+  git: { commit: string; dirty: boolean };
+  machine: { cores: number; cpuModel: string; memoryGb: number; loadavgAtStart: number[] };
+  node: string;
+  parameters: Record<string, unknown>;
+  scenarios: Record<string, { ok: boolean; seconds: number; result?: Record<string, unknown>; error?: string }>;
+  ok: boolean;
+}
+
+/** Runs the named scenarios (all when none) and returns the document. */
+export async function runBench(argv: string[], log: (msg: string) => void = (m) => process.stderr.write(`bench: ${m}\n`)): Promise<BenchDocument> {
+  const { scenarios: named, flags } = Flags.parse(argv);
+  const unknown = named.filter((s) => !SCENARIOS[s]);
+  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')} (one of: ${Object.keys(SCENARIOS).join(', ')})`);
+  const selected = named.length ? named : Object.keys(SCENARIOS);
+  const quick = flags.bool('quick');
+  const timeScale = flags.num('time-scale', 10);
+  const doc: BenchDocument = {
+    benchmark: 'rtcflow',
+    date: new Date().toISOString(),
+    git: git(),
+    machine: {
+      cores: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+      loadavgAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
+    },
+    node: process.version,
+    parameters: { scenarios: selected, quick, timeScale, workerOptions: workerTuning(flags), flags: flags.toJSON() },
+    scenarios: {},
+    ok: true,
+  };
+  let temporal: TemporalServer | undefined;
+  let emu: EmulatorProcess | undefined;
+  let connection: Connection | undefined;
+  try {
+    let ctx: BenchContext | undefined;
+    if (selected.some((s) => SCENARIOS[s]!.cluster)) {
+      const t0 = Date.now();
+      const [t, e, bundle] = await Promise.all([startTemporal(), startEmulator({ timeScale, requestLogLimit: 500_000 }), buildWorkflowBundle()]);
+      temporal = t;
+      emu = e;
+      connection = await Connection.connect({ address: t.address });
+      log(`cluster up in ${Date.now() - t0} ms: temporal ${t.address} (pid ${t.pid}), emulator ${e.url} (pid ${e.pid}, time scale ${timeScale})`);
+      ctx = { quick, flags, temporal: t, emulator: e, bundle, client: new Client({ connection }), timeScale, tag: runTag(), log };
+    }
+    for (const name of selected) {
+      const t0 = Date.now();
+      log(`${name}: start`);
+      try {
+        const result = await SCENARIOS[name]!.run(ctx ?? ({ quick, flags, timeScale, log } as BenchContext));
+        doc.scenarios[name] = { ok: true, seconds: Math.round((Date.now() - t0) / 100) / 10, result };
+      } catch (err) {
+        doc.ok = false;
+        doc.scenarios[name] = { ok: false, seconds: Math.round((Date.now() - t0) / 100) / 10, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+      }
+      log(`${name}: ${doc.scenarios[name]!.ok ? 'done' : 'FAILED'} in ${doc.scenarios[name]!.seconds} s`);
+    }
+  } finally {
+    await connection?.close();
+    await emu?.stop();
+    await temporal?.stop();
+  }
+  return doc;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const doc = await runBench(argv);
+  const text = JSON.stringify(doc, null, 2);
+  process.stdout.write(`${text}\n`);
+  const out = Flags.parse(argv).flags.str('json');
+  if (out) writeFileSync(out, `${text}\n`);
+  if (!doc.ok) process.exitCode = 1;
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  });
+}
