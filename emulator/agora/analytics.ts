@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CALL_STATISTICS_DIMENSIONS, CALL_TIME_METRICS, FREEZE_METRICS, INSIGHT_QUALITY_METRICS, PRODUCT_TYPES, REALTIME_USAGE_METRICS } from '../../src/schemas/agora/analytics';
 import type { EmulatorContext } from '../context';
-import type { World } from '../world';
+import type { VendorTask, World } from '../world';
 import { agoraBasicAuth } from './auth';
 
 const PRODUCT = 'analytics';
@@ -55,15 +55,18 @@ interface Call {
 /** The calls of an App ID, from the world's channels and its Cloud Recording ledger (seconds). */
 export function callsOf(world: World, appId: string): Call[] {
   const now = Math.floor(world.now() / 1000);
-  const recs = world.listTasks({ product: 'cloud-recording' }).filter((t) => t.appId === appId);
+  const recs = new Map<string, VendorTask[]>();
+  for (const t of world.listTasks({ product: 'cloud-recording' })) {
+    if (t.appId !== appId || t.cname === undefined) continue;
+    recs.set(t.cname, [...(recs.get(t.cname) ?? []), t]);
+  }
   const calls: Call[] = [];
   for (const ch of world.listChannels()) {
     if (ch.appId !== appId) continue;
     const members: Member[] = [...ch.users.values()]
       .filter((u) => !u.bot)
       .map((u) => ({ uid: u.uid, bot: false, joinTs: Math.floor(u.joinedAt / 1000), leaveTs: now, platform: u.platform }));
-    for (const t of recs) {
-      if (t.cname !== ch.cname) continue;
+    for (const t of recs.get(ch.cname) ?? []) {
       members.push({ uid: `recorder-${t.id.slice(0, 8)}`, bot: true, joinTs: Math.floor(t.startedAt / 1000), leaveTs: Math.floor((t.endedAt ?? world.now()) / 1000) });
     }
     if (members.length === 0) continue;
@@ -129,12 +132,13 @@ export function registerAgoraAnalytics(app: FastifyInstance, ctx: EmulatorContex
     if (!call) reply.code(404).send({ message: `call ${callId} not found` });
     return call;
   };
-  /** time buckets of `step` seconds covering [start, end) */
+  /** time buckets of `step` seconds covering [start, end), none after now (no data from the future) */
   const buckets = (reply: FastifyReply, start: number, end: number, step: number): number[] | undefined => {
     const first = Math.floor(start / step) * step;
     const n = Math.ceil((end - first) / step);
     if (n > MAX_POINTS) return void bad(reply, `the window holds more than ${MAX_POINTS} points: narrow it`);
-    return Array.from({ length: n }, (_, i) => first + i * step);
+    const now = world.now() / 1000;
+    return Array.from({ length: n }, (_, i) => first + i * step).filter((t) => t <= now);
   };
   const humansAt = (members: Member[], t: number, step: number) => members.filter((m) => !m.bot && m.joinTs < t + step && m.leaveTs >= t);
   const stepOf = (g: string | undefined, fallback: number): number | undefined => {

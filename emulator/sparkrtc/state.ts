@@ -14,6 +14,7 @@ import type { World } from '../world';
 import { ZERO_TIME } from '../../src/schemas/sparkrtc/common';
 import { DEFAULT_SUBSCRIPTION } from '../../src/schemas/sparkrtc/callbacks';
 import type { AppStateName } from '../../src/schemas/sparkrtc/apps';
+import { jobUsageKind } from '../../src/schemas/sparkrtc/statistics';
 import {
   AUDIO_ONLY,
   autoStreamName,
@@ -466,7 +467,17 @@ export class SparkState {
       this.world.userJoins(job.appId, job.roomId, job.userId, true);
     }
     this.world.botJoins(job.appId, job.roomId, job.botUid);
-    this.world.putTask({ vendor: VENDOR, product: this.product(job), id: jobId, appId: job.appId, cname: job.roomId, state: 'INIT', billing: true, startedAt: now });
+    this.world.putTask({
+      vendor: VENDOR,
+      product: this.product(job),
+      id: jobId,
+      appId: job.appId,
+      cname: job.roomId,
+      state: 'INIT',
+      billing: true,
+      startedAt: now,
+      usageClass: jobUsageKind(job),
+    });
     job.inactiveSince = now;
     this.roomChanged(job.appId, job.roomId);
     return job;
@@ -516,6 +527,7 @@ export class SparkState {
       state: 'RUNNING',
       billing: true,
       startedAt: job.createdAt,
+      usageClass: jobUsageKind(job),
     });
     if (job.active) for (const format of job.rule.record_formats) this.openFile(job, format, at);
   }

@@ -37,11 +37,11 @@ import {
   USAGE_METRICS,
   statsDate,
   statsTime,
+  type UsageKind,
 } from '../../src/schemas/sparkrtc/statistics';
-import { AUDIO_ONLY, encodeTemplateParts, normaliseEncodeTemplate } from '../../src/schemas/sparkrtc/jobs';
 import type { EmulatorContext } from '../context';
 import { authenticate, captureBody, installErrorHandler, installRequestIds } from './http';
-import type { Job, SparkState } from './state';
+import type { SparkState } from './state';
 
 const PRODUCT = 'statistics';
 /** §17.5: statistical analysis, 30 requests/min */
@@ -49,27 +49,19 @@ export const STATS_PER_MINUTE = 30;
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
-const STREAM_HEIGHT: Record<string, number> = { LD: 180, SD: 360, HD: 720, FHD: 1080 };
 
 type Q = Record<string, string | undefined>;
-type UsageKind = 'audio' | 'video_sd' | 'video_hd' | 'video_hdp';
+/** a recording job as the world's ledger keeps it (state.jobs forgets a stopped job after a day) */
+interface LedgerJob {
+  kind: 'individual' | 'mix';
+  createdAt: number;
+  endedAt?: number;
+  usage: UsageKind;
+  userId?: string;
+}
 
 const steady = (key: string) => createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
 const r4 = (v: number) => Math.round(v * 10_000) / 10_000;
-
-/** The usage column of a job's output. */
-export function jobUsageKind(job: Pick<Job, 'kind' | 'mixParam' | 'videoType' | 'selectStreamType'>): UsageKind {
-  let height: number;
-  if (job.kind === 'mix') {
-    const t = String(job.mixParam?.encode_template ?? '');
-    if (normaliseEncodeTemplate(t) === AUDIO_ONLY) return 'audio';
-    height = encodeTemplateParts(t).height || 720;
-  } else {
-    if (job.videoType === '') return 'audio';
-    height = STREAM_HEIGHT[job.selectStreamType ?? 'FHD'] ?? 1080;
-  }
-  return height <= 360 ? 'video_sd' : height <= 720 ? 'video_hd' : 'video_hdp';
-}
 
 /** A plausible value of a quality metric, steady per key. Rates are fractions, times and delays ms. */
 function qualityOf(metric: string, key: string): number {
@@ -157,7 +149,7 @@ export function registerSparkRtcStatistics(app: FastifyInstance, state: SparkSta
 
   /** the app's rooms, users now and jobs */
   const roomsOf = (appId: string) => {
-    const rooms = new Map<string, { roomId: string; users: Array<{ uid: string; joinedAt: number; video: boolean }>; jobs: Job[]; filledAt?: number }>();
+    const rooms = new Map<string, { roomId: string; users: Array<{ uid: string; joinedAt: number; video: boolean }>; jobs: LedgerJob[]; filledAt?: number }>();
     const get = (roomId: string) => {
       let r = rooms.get(roomId);
       if (!r) rooms.set(roomId, (r = { roomId, users: [], jobs: [] }));
@@ -171,10 +163,20 @@ export function registerSparkRtcStatistics(app: FastifyInstance, state: SparkSta
       r.users = humans.map((u) => ({ uid: u.uid, joinedAt: u.joinedAt, video: !!state.streamsOf(appId, ch.cname, u.uid)?.video }));
       r.filledAt = Math.min(...humans.map((u) => u.joinedAt));
     }
-    for (const job of state.jobs.values()) if (job.appId === appId) get(job.roomId).jobs.push(job);
+    for (const t of world.listTasks()) {
+      if (t.vendor !== 'sparkrtc' || t.appId !== appId || t.cname === undefined) continue;
+      const kind = t.product === 'mix-stream-jobs' ? 'mix' : 'individual';
+      get(t.cname).jobs.push({
+        kind,
+        createdAt: t.startedAt,
+        endedAt: t.endedAt,
+        usage: (t.usageClass as UsageKind | undefined) ?? 'video_hd',
+        userId: state.jobs.get(t.id)?.userId,
+      });
+    }
     return [...rooms.values()];
   };
-  const jobEnd = (j: Job) => j.stoppedAt ?? world.now();
+  const jobEnd = (j: LedgerJob) => j.endedAt ?? world.now();
   /** ms of [a, b) that fall in the day starting at `day` */
   const inDay = (a: number, b: number, day: number) => Math.max(0, Math.min(b, day + DAY) - Math.max(a, day));
 
@@ -271,7 +273,7 @@ export function registerSparkRtcStatistics(app: FastifyInstance, state: SparkSta
     if (q.metric === 'CommunicationDuration') {
       for (const r of rooms) for (const u of r.users) spans.push({ a: u.joinedAt, b: now, kind: u.video ? 'video_hd' : 'audio' });
     } else {
-      for (const r of rooms) for (const j of r.jobs) if (q.metric === 'RecordDuration' || j.kind === 'mix') spans.push({ a: j.createdAt, b: jobEnd(j), kind: jobUsageKind(j) });
+      for (const r of rooms) for (const j of r.jobs) if (q.metric === 'RecordDuration' || j.kind === 'mix') spans.push({ a: j.createdAt, b: jobEnd(j), kind: j.usage });
     }
     const usage = ds.map((d) => {
       const sums: Record<UsageKind, number> = { video_sd: 0, video_hd: 0, video_hdp: 0, audio: 0 };

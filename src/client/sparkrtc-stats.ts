@@ -5,6 +5,7 @@
  */
 import { resolveSparkRtcProfile, type Config } from '../config';
 import { HttpClient } from '../http/client';
+import type { IamTokenOptions } from '../sparkrtc/auth';
 import { createSparkRtcContext, type SparkRtcContext } from '../sparkrtc/http';
 import { historyQuality, historyScale, historyUsage, realtimeQuality, realtimeScale, roomStats } from '../sparkrtc/statistics';
 
@@ -19,11 +20,13 @@ export class SparkRtcStats {
     config: Config,
     readonly profile = 'default',
     http?: HttpClient,
+    /** signing options (tests pass the emulator's clock as `now`) */
+    opts: IamTokenOptions = {},
   ) {
     const p = resolveSparkRtcProfile(config, profile);
     this.ownsHttp = !http;
     this.http = http ?? new HttpClient();
-    this.ctx = createSparkRtcContext(p, this.http, { projectName: p.region });
+    this.ctx = createSparkRtcContext(p, this.http, { projectName: p.region, ...opts });
   }
 
   get appId(): string {

@@ -5,6 +5,7 @@
  * (unknown fields pass through, numbers may come as strings).
  */
 import { z } from 'zod';
+import { AUDIO_ONLY, encodeTemplateParts, normaliseEncodeTemplate } from './jobs';
 
 /** `YYYY-MM-DDThh:mm:ssZ` (UTC), the statistics APIs' time format */
 export const StatsTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, 'must be UTC YYYY-MM-DDThh:mm:ssZ');
@@ -187,3 +188,25 @@ export const HISTORY_SCALE_FIELDS: Record<(typeof HISTORY_SCALE_METRICS)[number]
   VideoCommunicationDuration: 'video_communication_duration',
   AudioCommunicationDuration: 'audio_communication_duration',
 };
+
+/** The §13.7 usage column a recording bills under. */
+export type UsageKind = 'audio' | 'video_sd' | 'video_hd' | 'video_hdp';
+const STREAM_HEIGHT: Record<string, number> = { LD: 180, SD: 360, HD: 720, FHD: 1080 };
+
+/**
+ * The usage column of a job's output (the emulator's mapping): audio only → audio; else by the output
+ * height, ≤ 360 → video_sd, ≤ 720 → video_hd, above → video_hdp. A mixed job's output is its
+ * encode_template; a single job's is its select_stream_type (LD 180, SD 360, HD 720, FHD 1080, default FHD).
+ */
+export function jobUsageKind(job: { kind: 'individual' | 'mix'; mixParam?: Record<string, unknown>; videoType?: string; selectStreamType?: string }): UsageKind {
+  let height: number;
+  if (job.kind === 'mix') {
+    const t = String(job.mixParam?.encode_template ?? '');
+    if (normaliseEncodeTemplate(t) === AUDIO_ONLY) return 'audio';
+    height = encodeTemplateParts(t).height || 720;
+  } else {
+    if (job.videoType === '') return 'audio';
+    height = STREAM_HEIGHT[job.selectStreamType ?? 'FHD'] ?? 1080;
+  }
+  return height <= 360 ? 'video_sd' : height <= 720 ? 'video_hd' : 'video_hdp';
+}
