@@ -134,7 +134,6 @@ export async function callStatisticsTime(ctx: AgoraContext, q: z.input<typeof Ca
 /** Quality of the project over time (networkDelay, join success rates, freeze rates), per product type. */
 export async function insightQuality(ctx: AgoraContext, q: z.input<typeof InsightQualityQuery>): Promise<SeriesAnswer> {
   const v = parseInput(InsightQualityQuery, q, 'insight quality query');
-  if (v.startTs >= v.endTs) parseInput(TimeWindow, { startTs: v.startTs, endTs: v.endTs }, 'insight quality query');
   return get(
     ctx,
     'insightQuality',
@@ -147,7 +146,6 @@ export async function insightQuality(ctx: AgoraContext, q: z.input<typeof Insigh
 /** Usage of the project over time (userCount per day by default). */
 export async function insightUsage(ctx: AgoraContext, q: z.input<typeof InsightUsageQuery>): Promise<SeriesAnswer> {
   const v = parseInput(InsightUsageQuery, q, 'insight usage query');
-  if (v.startTs >= v.endTs) parseInput(TimeWindow, { startTs: v.startTs, endTs: v.endTs }, 'insight usage query');
   return get(
     ctx,
     'insightUsage',
@@ -162,7 +160,6 @@ export async function insightUsage(ctx: AgoraContext, q: z.input<typeof InsightU
 /** Quality in 20-second buckets (the seed's scripts read the last 40 minutes), optionally one channel. */
 export async function realtimeQuality(ctx: AgoraContext, q: z.input<typeof RealtimeQualityQuery>): Promise<SeriesAnswer> {
   const v = parseInput(RealtimeQualityQuery, q, 'realtime quality query');
-  if (v.startTs >= v.endTs) parseInput(TimeWindow, { startTs: v.startTs, endTs: v.endTs }, 'realtime quality query');
   return get(
     ctx,
     'realtimeQuality',
@@ -175,6 +172,5 @@ export async function realtimeQuality(ctx: AgoraContext, q: z.input<typeof Realt
 /** Channel or user counts in 20-second buckets, optionally one channel. */
 export async function realtimeUsage(ctx: AgoraContext, q: z.input<typeof RealtimeUsageQuery>): Promise<SeriesAnswer> {
   const v = parseInput(RealtimeUsageQuery, q, 'realtime usage query');
-  if (v.startTs >= v.endTs) parseInput(TimeWindow, { startTs: v.startTs, endTs: v.endTs }, 'realtime usage query');
   return get(ctx, 'realtimeUsage', '/beta/realtime/usage/by_time_20sec', { startTs: v.startTs, endTs: v.endTs, appid: ctx.appId, metric: v.metric, cname: v.cname }, SeriesAnswer);
 }

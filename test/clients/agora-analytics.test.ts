@@ -129,6 +129,7 @@ test('input is checked first; without a base URL for real Agora there is no defa
   await failure(callLists(ctx, { startTs: Date.now(), endTs: Date.now() + 1 }), InvalidInputError); // milliseconds
   await failure(callMetrics(ctx, { callId: 'c', startTs: 1, endTs: 2, sids: [] }), InvalidInputError);
   await failure(insightQuality(ctx, { startTs: 1, endTs: 2, metric: 'latency' as never, productType: 'Native' }), InvalidInputError);
+  await failure(realtimeUsage(ctx, { startTs: 3, endTs: 2, metric: 'userCount' }), InvalidInputError);
   expect((await control.requests({ sinceSeq: since, product: 'analytics' })).length).toBe(0);
 
   expect(() => analyticsContext(ctx, undefined)).toThrow(ConfigurationError);

@@ -31,34 +31,45 @@ export const CallStatisticsQuery = CallQuery.extend({ dimension: z.enum(CALL_STA
 export const CallFreezeQuery = CallQuery.extend({ metric: z.enum(FREEZE_METRICS) });
 export const CallTimeQuery = CallQuery.extend({ metric: z.enum(CALL_TIME_METRICS) });
 
+const ordered = { path: ['endTs'], message: 'endTs must be after startTs' };
+const inOrder = (w: { startTs: number; endTs: number }) => w.startTs < w.endTs;
+
 /** e.g. 1h, 1d (the seed uses these two; others pass to the vendor as given) */
 export const Granularity = z.string().regex(/^\d+[mhd]$/, 'aggregateGranularity is a number and m, h or d, e.g. 1h or 1d');
-export const InsightQualityQuery = z.strictObject({
-  startTs: unixSeconds,
-  endTs: unixSeconds,
-  metric: z.enum(INSIGHT_QUALITY_METRICS),
-  productType: z.enum(PRODUCT_TYPES),
-  aggregateGranularity: Granularity.default('1h'),
-});
-export const InsightUsageQuery = z.strictObject({
-  startTs: unixSeconds,
-  endTs: unixSeconds,
-  metric: z.enum(INSIGHT_USAGE_METRICS).default('userCount'),
-  aggregateGranularity: Granularity.default('1d'),
-});
-export const RealtimeQualityQuery = z.strictObject({
-  startTs: unixSeconds,
-  endTs: unixSeconds,
-  metric: z.enum(INSIGHT_QUALITY_METRICS),
-  productType: z.enum(PRODUCT_TYPES),
-  cname: z.string().min(1).max(64).optional(),
-});
-export const RealtimeUsageQuery = z.strictObject({
-  startTs: unixSeconds,
-  endTs: unixSeconds,
-  metric: z.enum(REALTIME_USAGE_METRICS),
-  cname: z.string().min(1).max(64).optional(),
-});
+export const InsightQualityQuery = z
+  .strictObject({
+    startTs: unixSeconds,
+    endTs: unixSeconds,
+    metric: z.enum(INSIGHT_QUALITY_METRICS),
+    productType: z.enum(PRODUCT_TYPES),
+    aggregateGranularity: Granularity.default('1h'),
+  })
+  .refine(inOrder, ordered);
+export const InsightUsageQuery = z
+  .strictObject({
+    startTs: unixSeconds,
+    endTs: unixSeconds,
+    metric: z.enum(INSIGHT_USAGE_METRICS).default('userCount'),
+    aggregateGranularity: Granularity.default('1d'),
+  })
+  .refine(inOrder, ordered);
+export const RealtimeQualityQuery = z
+  .strictObject({
+    startTs: unixSeconds,
+    endTs: unixSeconds,
+    metric: z.enum(INSIGHT_QUALITY_METRICS),
+    productType: z.enum(PRODUCT_TYPES),
+    cname: z.string().min(1).max(64).optional(),
+  })
+  .refine(inOrder, ordered);
+export const RealtimeUsageQuery = z
+  .strictObject({
+    startTs: unixSeconds,
+    endTs: unixSeconds,
+    metric: z.enum(REALTIME_USAGE_METRICS),
+    cname: z.string().min(1).max(64).optional(),
+  })
+  .refine(inOrder, ordered);
 
 // ---- answers: lenient ----
 
