@@ -29,7 +29,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { describeIssues } from '../../src/schemas/issues';
-import { USAGE_BUSINESSES, USAGE_CLASSES, USAGE_META, UsageDate, usageClassFor, type UsageClass } from '../../src/schemas/agora/console';
+import { USAGE_BUSINESSES, USAGE_CLASSES, USAGE_META, UsageDate, cloudRecordingUsageClass, type UsageClass } from '../../src/schemas/agora/console';
 import type { EmulatorContext } from '../context';
 import type { AgoraAccount, World } from '../world';
 import { agoraBasicAuth } from './auth';
@@ -56,28 +56,9 @@ export function projectIdFor(appId: string): string {
   return createHash('sha256').update(`project:${appId}`).digest('base64url').replace(/[-_]/g, 'x').slice(0, 9);
 }
 
-/**
- * The usage column a Cloud Recording bills under, from its start request (`clientRequest`):
- *   recordingConfig.streamTypes 0 (audio only)                    → durationAudioAll
- *   mix: recordingConfig.transcodingConfig width×height (default 640×360, Agora's default)
- *   web: web_recorder_service.serviceParam videoWidth×videoHeight (default 1280×720)
- *   individual: one stream at the publisher's resolution, which the emulator does not know: 640×360
- * then by pixels as usageClassFor says (≤720p Hd, ≤1080p Hdp, ≤1440p 2K, above 4K).
- */
-export function recordingUsageClass(mode: string, clientRequest: Record<string, any>): UsageClass {
-  const rc = clientRequest.recordingConfig ?? {};
-  if (mode !== 'web' && rc.streamTypes === 0) return 'durationAudioAll';
-  let width = 640;
-  let height = 360;
-  if (mode === 'mix') {
-    width = Number(rc.transcodingConfig?.width) || 640;
-    height = Number(rc.transcodingConfig?.height) || 360;
-  } else if (mode === 'web') {
-    const svc = clientRequest.extensionServiceConfig?.extensionServices?.find((s: any) => s?.serviceName === 'web_recorder_service');
-    width = Number(svc?.serviceParam?.videoWidth) || 1280;
-    height = Number(svc?.serviceParam?.videoHeight) || 720;
-  }
-  return usageClassFor({ width, height });
+/** The usage column a Cloud Recording bills under: the one mapping, in src/schemas/agora/console.ts. */
+export function recordingUsageClass(mode: string, clientRequest: Record<string, unknown>): UsageClass {
+  return cloudRecordingUsageClass(mode, clientRequest);
 }
 
 const CreateBody = z.looseObject({ name: z.string().min(1).max(255), enable_sign_key: z.boolean().optional() });

@@ -23,7 +23,7 @@ import { loadConfig } from '../../src/config';
 import { EMULATOR_ACCOUNT, EMULATOR_AGORA, EMULATOR_IOT, EMULATOR_STORAGE } from '../../emulator/defaults';
 import { HttpClient } from '../../src/http/client';
 import { InvalidInputError } from '../../src/errors';
-import { usageClassFor } from '../../src/schemas/agora/console';
+import { cloudRecordingUsageClass, usageClassFor } from '../../src/schemas/agora/console';
 import { APP, agoraJson, botToken } from '../helpers/agora-http';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from '../helpers/emulator';
 import { failure } from '../helpers/vendor-error';
@@ -169,6 +169,14 @@ test('the usage column mapping and the two date forms of the answer', () => {
   expect(usageClassFor({ width: 1920, height: 1080 })).toBe('durationVideoHdp');
   expect(usageClassFor({ width: 2560, height: 1440 })).toBe('durationVideo2K');
   expect(usageClassFor({ width: 3840, height: 2160 })).toBe('durationVideo4K');
+  expect(cloudRecordingUsageClass('mix', {})).toBe('durationVideoHd');
+  expect(cloudRecordingUsageClass('mix', { recordingConfig: { transcodingConfig: { width: 1920, height: 1080 } } })).toBe('durationVideoHdp');
+  expect(cloudRecordingUsageClass('individual', { recordingConfig: { streamTypes: 0 } })).toBe('durationAudioAll');
+  const web = (videoWidth: number, videoHeight: number) => ({
+    extensionServiceConfig: { extensionServices: [{ serviceName: 'web_recorder_service', serviceParam: { videoWidth, videoHeight } }] },
+  });
+  expect(cloudRecordingUsageClass('web', web(2560, 1440))).toBe('durationVideo2K');
+  expect(cloudRecordingUsageClass('web', {})).toBe('durationVideoHd');
   expect(usageDate('2021-10-13T00:00:00.000Z')).toBe('2021-10-13');
   expect(usageDate(1634083200)).toBe('2021-10-13');
 });

@@ -106,3 +106,32 @@ export function usageClassFor(video: { width: number; height: number } | 'audio'
   if (px <= 3_686_400) return 'durationVideo2K';
   return 'durationVideo4K';
 }
+
+/**
+ * The usage column a Cloud Recording bills under, from its start request's `clientRequest` (the emulator's
+ * mapping; a ledger that wants to match the emulated Console uses the same):
+ *   recordingConfig.streamTypes 0 (audio only, individual/mix)   → durationAudioAll
+ *   mix: recordingConfig.transcodingConfig width×height (default 640×360, Agora's default)
+ *   web: web_recorder_service.serviceParam videoWidth×videoHeight (default 1280×720)
+ *   individual: each stream at its publisher's resolution, which the request does not say: 640×360
+ * then by pixels (usageClassFor).
+ */
+export function cloudRecordingUsageClass(mode: string, clientRequest: Record<string, unknown>): UsageClass {
+  const cr = clientRequest as {
+    recordingConfig?: { streamTypes?: number; transcodingConfig?: { width?: number; height?: number } };
+    extensionServiceConfig?: { extensionServices?: Array<{ serviceName?: string; serviceParam?: { videoWidth?: number; videoHeight?: number } }> };
+  };
+  const rc = cr.recordingConfig ?? {};
+  if (mode !== 'web' && rc.streamTypes === 0) return 'durationAudioAll';
+  let width = 640;
+  let height = 360;
+  if (mode === 'mix') {
+    width = Number(rc.transcodingConfig?.width) || 640;
+    height = Number(rc.transcodingConfig?.height) || 360;
+  } else if (mode === 'web') {
+    const svc = cr.extensionServiceConfig?.extensionServices?.find((s) => s?.serviceName === 'web_recorder_service');
+    width = Number(svc?.serviceParam?.videoWidth) || 1280;
+    height = Number(svc?.serviceParam?.videoHeight) || 720;
+  }
+  return usageClassFor({ width, height });
+}
