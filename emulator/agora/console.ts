@@ -13,7 +13,7 @@
  *     REAL numbers, computed from what the emulator ran, split at UTC midnight:
  *       cloudRecording     every Cloud Recording of the project's App ID in the ledger, start → end (or
  *                          now while it runs), in the column its resolution bills under
- *                          (recordingUsageClass below, usageClassFor in src/schemas/agora/console.ts)
+ *                          (cloudRecordingUsageClass and usageClassFor in src/schemas/agora/console.ts)
  *       transcodeDuration  every Cloud Transcoder task, as durationVideoHd
  *       default (RTC)      the users in the project's channels now, from their join: publishing users as
  *                          durationVideoHd, the others as durationAudioAll (users who left are not
