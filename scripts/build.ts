@@ -9,7 +9,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { DefaultLogger } from '@temporalio/worker';
+import { bundleWorkflows as bundleWorkflowCode } from '../src/temporal/workflow-bundle';
 
 const ROOT = resolve(__dirname, '..');
 export const WORKFLOW_BUNDLE_FILE = 'workflow-bundle.js';
@@ -30,7 +31,7 @@ function compile(out: string): Promise<void> {
 }
 
 async function bundleWorkflows(out: string): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode(new DefaultLogger('WARN'));
   mkdirSync(out, { recursive: true });
   const file = join(out, WORKFLOW_BUNDLE_FILE);
   writeFileSync(file, code);

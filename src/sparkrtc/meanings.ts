@@ -5,8 +5,7 @@
  * Workflows never test raw SparkRTC codes, states or event names themselves.
  */
 import type { VendorErrorInfo } from '../http/errors';
-import { CLOUD_RECORD_OVER } from '../schemas/sparkrtc/callbacks';
-import { parseStreamName } from '../schemas/sparkrtc/jobs';
+import { CLOUD_RECORD_OVER, parseStreamName } from '../workflow-schemas';
 
 // ---- codes (§14.2, §17.3) ----
 

@@ -5,7 +5,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflows } from '../../src/temporal/workflow-bundle';
 import { createWorker, type RtcflowWorkerOptions } from '../../worker';
 import { loadConfig, type Config } from '../../src/config';
 import { EMULATOR_ACCOUNT } from '../../emulator/defaults';
@@ -43,10 +44,7 @@ export async function connectTestEnv(): Promise<TestWorkflowEnvironment> {
 
 let bundle: Promise<WorkerOptions['workflowBundle']> | undefined;
 export function workflowBundle(): Promise<WorkerOptions['workflowBundle']> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
+  bundle ??= bundleWorkflows(new DefaultLogger('WARN'));
   return bundle;
 }
 

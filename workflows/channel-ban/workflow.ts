@@ -18,12 +18,12 @@
  */
 import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
 import type { ChannelBanActivities } from '../../activities/channel-ban';
-import { describeIssues } from '../../src/schemas/issues';
-import { BanChange, BanInput, type BanResult, type BanState, type BanTerm } from '../../src/schemas/workflows/channel-ban';
+import type { BanResult, BanState, BanTerm } from '../../src/schemas/workflows/channel-ban';
 import { describe } from '../lib/failures';
 import { activitiesOf } from '../lib/retry';
 import { banExtendSignal, banExtendUpdate, banStatusQuery, banStopSignal, banStopUpdate } from './messages';
 import { BanSession, initialState, termOf } from './session';
+import { BanChange, BanInput, describeIssues } from '../../src/workflow-schemas';
 
 /** `carried` is passed only by the session itself when it continues as new. */
 export async function channelBan(rawInput: BanInput, carried?: BanState): Promise<BanResult> {

@@ -22,7 +22,7 @@ import {
   startRtmpOutputs,
   uploadedFiles,
 } from '../../src/agora/meanings/cloud-recording';
-import { Layout, type RecordedFile, type StreamSubscribe, type UploadingStatus } from '../../src/schemas/agora/cloud-recording';
+import type { RecordedFile, StreamSubscribe, UploadingStatus } from '../../src/schemas/agora/cloud-recording';
 import type {
   CloudRecordingOutcome,
   CloudRecordingParams,
@@ -45,6 +45,7 @@ import { SA } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { stopQuietly, stopUntilGone, SUSPECT_POLL_MS } from '../lib/stop';
 import type { CloudRecordingPhase, CloudRecordingStatus, ControlStatus, NcsEvent, RecordingControls } from './messages';
+import { Layout } from '../../src/workflow-schemas';
 
 const calls = activitiesOf<CloudRecordingActivities>('call');
 const creates = activitiesOf<CloudRecordingActivities>('create');

@@ -22,24 +22,10 @@
  */
 import { ApplicationFailure, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { controlRefusal, type RecordingControl } from '../../src/agora/meanings/cloud-recording';
-import { Layout, StreamSubscribe } from '../../src/schemas/agora/cloud-recording';
-import { describeIssues } from '../../src/schemas/issues';
-import {
-  CloudRecordingCarried,
-  CloudRecordingInput,
-  nextRtmpOutputs,
-  nextSubscriptions,
-  RtmpOutputsChange,
-  WebRecordingControl,
-  type CloudRecordingParams,
-  type CloudRecordingResult,
-  type CloudRecordingState,
-  type RtmpPublishControl,
-} from '../../src/schemas/workflows/cloud-recording';
+import type { CloudRecordingParams, CloudRecordingResult, CloudRecordingState, RtmpPublishControl } from '../../src/schemas/workflows/cloud-recording';
 import { describe } from '../lib/failures';
 import { activitiesOf } from '../lib/retry';
 import type { CloudRecordingActivities } from '../../activities/cloud-recording';
-import type { z } from 'zod';
 import { desiredSlot } from '../lib/desired';
 import { CloudRecordingSession, initialState } from './session';
 import {
@@ -56,6 +42,18 @@ import {
   updateWebRecordingSignal,
   updateWebRecordingUpdate,
 } from './messages';
+import {
+  CloudRecordingCarried,
+  CloudRecordingInput,
+  Layout,
+  type Parser,
+  RtmpOutputsChange,
+  StreamSubscribe,
+  WebRecordingControl,
+  describeIssues,
+  nextRtmpOutputs,
+  nextSubscriptions,
+} from '../../src/workflow-schemas';
 
 /**
  * `carried` is passed only by the session itself when it continues as new. Runs continued before it
@@ -124,7 +122,7 @@ export async function cloudRecording(rawInput: CloudRecordingInput, carried?: Cl
 const invalid = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 
 /** A change of one control: refused for this mode, or parsed (an ApplicationFailure of `type` when invalid). */
-function valid<S extends z.ZodType>(schema: S, refused: string | undefined, value: unknown, type: string, what: string): z.output<S> {
+function valid<T>(schema: Parser<T>, refused: string | undefined, value: unknown, type: string, what: string): T {
   if (refused) throw invalid(type, refused);
   const r = schema.safeParse(value);
   if (!r.success) throw invalid(type, `invalid ${what}: ${describeIssues(r.error, `(${what})`)}`);

@@ -20,12 +20,12 @@
 import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
 import type { IngestActivities } from '../../activities/ingest';
 import type { AgoraRegion } from '../../src/schemas/agora/media-gateway';
-import { describeIssues } from '../../src/schemas/issues';
-import { IngestChange, IngestInput, type IngestResult, type IngestState, type MuteState } from '../../src/schemas/workflows/ingest';
+import type { IngestResult, IngestState, MuteState } from '../../src/schemas/workflows/ingest';
 import { describe } from '../lib/failures';
 import { activitiesOf } from '../lib/retry';
 import { ingestStatusQuery, ingestStopSignal, ingestStopUpdate, ingestUpdate, ingestUpdateSignal, ncsEventSignal } from './messages';
 import { IngestSession, initialState, mergeChange } from './session';
+import { IngestChange, IngestInput, describeIssues } from '../../src/workflow-schemas';
 
 /** `carried` is passed only by the session itself when it continues as new. */
 export async function ingest(rawInput: IngestInput, carried?: IngestState): Promise<IngestResult> {

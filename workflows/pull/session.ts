@@ -17,7 +17,6 @@ import {
   PULL_UID_SPAN,
   resumePlayTs,
 } from '../../src/agora/meanings/media-pull';
-import { MEDIA_PULL_NCS_PRODUCT_ID } from '../../src/schemas/agora/media-pull';
 import type { PullChange, PullOutcome, PullParams, PullPlayback, PullResult, PullState } from '../../src/schemas/workflows/pull';
 import { confirmRunning } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
@@ -30,6 +29,7 @@ import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
 import type { NcsEvent, PullPhase, PullStatus } from './messages';
 import { createdPlayback, patchOf, pullVendor, type HeldPlayer, type PullVendor } from './vendor';
+import { MEDIA_PULL_NCS_PRODUCT_ID } from '../../src/workflow-schemas';
 
 type Watched = { kind: 'stop'; reason: string } | { kind: 'gone'; reason: string } | { kind: 'failed'; reason: string } | { kind: 'continue' };
 /** How a start ended: playing, or why the player is given up on. */

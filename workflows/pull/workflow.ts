@@ -20,13 +20,12 @@
  */
 import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
 import type { PullActivities } from '../../activities/pull';
-import { AgoraRegion } from '../../src/schemas/agora/media-pull';
-import { describeIssues } from '../../src/schemas/issues';
-import { PullChange, PullInput, type PullPlayback, type PullResult, type PullState } from '../../src/schemas/workflows/pull';
+import type { PullPlayback, PullResult, PullState } from '../../src/schemas/workflows/pull';
 import { describe } from '../lib/failures';
 import { activitiesOf } from '../lib/retry';
 import { ncsEventSignal, pullStatusQuery, pullStopSignal, pullStopUpdate, pullUpdate, pullUpdateSignal } from './messages';
 import { initialState, mergeChange, PullSession } from './session';
+import { AgoraRegion, PullChange, PullInput, describeIssues } from '../../src/workflow-schemas';
 
 /** `carried` is passed only by the session itself when it continues as new. */
 export async function pull(rawInput: PullInput, carried?: PullState): Promise<PullResult> {

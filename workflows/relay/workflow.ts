@@ -20,12 +20,12 @@
  */
 import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
 import type { RelayActivities } from '../../activities/relay';
-import { describeIssues } from '../../src/schemas/issues';
-import { RelayChange, RelayInput, type RelayConfig, type RelayResult, type RelayState } from '../../src/schemas/workflows/relay';
+import type { RelayConfig, RelayResult, RelayState } from '../../src/schemas/workflows/relay';
 import { describe } from '../lib/failures';
 import { activitiesOf } from '../lib/retry';
 import { ncsEventSignal, relayStatusQuery, relayStopSignal, relayStopUpdate, relayUpdate, relayUpdateSignal } from './messages';
 import { initialState, mergeChange, refusalOf, RelaySession } from './session';
+import { RelayChange, RelayInput, describeIssues } from '../../src/workflow-schemas';
 
 /** `carried` is passed only by the session itself when it continues as new. */
 export async function relay(rawInput: RelayInput, carried?: RelayState): Promise<RelayResult> {

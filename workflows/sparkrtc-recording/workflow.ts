@@ -22,17 +22,7 @@
  */
 import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
 import type { SparkRtcRecordingActivities } from '../../activities/sparkrtc-recording';
-import { describeIssues } from '../../src/schemas/issues';
-import { AUDIO_ONLY, normaliseEncodeTemplate } from '../../src/schemas/sparkrtc/jobs';
-import {
-  RecordRuleId,
-  SparkRtcLayout,
-  SparkRtcRecordingCarried,
-  SparkRtcRecordingInput,
-  type SparkRtcRecordingParams,
-  type SparkRtcRecordingResult,
-  type SparkRtcRecordingState,
-} from '../../src/schemas/workflows/sparkrtc-recording';
+import type { SparkRtcRecordingParams, SparkRtcRecordingResult, SparkRtcRecordingState } from '../../src/schemas/workflows/sparkrtc-recording';
 import { describe } from '../lib/failures';
 import { activitiesOf } from '../lib/retry';
 import {
@@ -46,6 +36,7 @@ import {
   sparkRtcStopUpdate,
 } from './messages';
 import { initialState, SparkRtcRecordingSession } from './session';
+import { AUDIO_ONLY, RecordRuleId, SparkRtcLayout, SparkRtcRecordingCarried, SparkRtcRecordingInput, describeIssues, normaliseEncodeTemplate } from '../../src/workflow-schemas';
 
 /** `carried` is passed only by the session itself when it continues as new. */
 export async function sparkrtcRecording(rawInput: SparkRtcRecordingInput, carried?: SparkRtcRecordingState): Promise<SparkRtcRecordingResult> {

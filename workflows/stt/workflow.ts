@@ -17,12 +17,12 @@
  */
 import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
 import type { SttActivities } from '../../activities/stt';
-import { describeIssues } from '../../src/schemas/issues';
-import { SttChange, SttInput, type SttConfig, type SttResult, type SttState } from '../../src/schemas/workflows/stt';
+import type { SttConfig, SttResult, SttState } from '../../src/schemas/workflows/stt';
 import { describe } from '../lib/failures';
 import { activitiesOf } from '../lib/retry';
 import { ncsEventSignal, sttStatusQuery, sttStopSignal, sttStopUpdate, sttUpdate, sttUpdateSignal } from './messages';
 import { initialState, mergeChange, SttSession } from './session';
+import { SttChange, SttInput, describeIssues } from '../../src/workflow-schemas';
 
 /** `carried` is passed only by the session itself when it continues as new. */
 export async function stt(rawInput: SttInput, carried?: SttState): Promise<SttResult> {

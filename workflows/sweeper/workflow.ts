@@ -12,10 +12,10 @@
  */
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import type { SweeperActivities } from '../../activities/sweeper';
-import { describeIssues } from '../../src/schemas/issues';
-import { SweeperInput, type Orphan, type SweepResult, type SweptOrphan } from '../../src/schemas/workflows/sweeper';
+import type { Orphan, SweepResult, SweptOrphan } from '../../src/schemas/workflows/sweeper';
 import { describe } from '../lib/failures';
 import { activitiesOf } from '../lib/retry';
+import { SweeperInput, describeIssues } from '../../src/workflow-schemas';
 
 const call = activitiesOf<SweeperActivities>('call');
 const cleanup = activitiesOf<SweeperActivities>('cleanup', { scheduleToCloseTimeout: '10m' });

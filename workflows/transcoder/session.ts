@@ -8,14 +8,7 @@
 import { log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { TranscoderHeld } from '../../activities/transcoder';
 import { changePlan, endedVerdict, GONE_REASON, instanceIdFor, isTaskGone, TRANSCODER_PRODUCT, taskVerdict } from '../../src/agora/meanings/transcoder';
-import {
-  layoutOf,
-  type TranscoderLayout,
-  type TranscoderOutcome,
-  type TranscoderParams,
-  type TranscoderResult,
-  type TranscoderState,
-} from '../../src/schemas/workflows/transcoder';
+import type { TranscoderLayout, TranscoderOutcome, TranscoderParams, TranscoderResult, TranscoderState } from '../../src/schemas/workflows/transcoder';
 import { confirmRunning } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
@@ -27,6 +20,7 @@ import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
 import type { TranscoderPhase, TranscoderStatus } from './messages';
 import { newOutputUids, noTask, transcoderVendor, type TranscoderVendor } from './vendor';
+import { layoutOf } from '../../src/workflow-schemas';
 
 type Watched = { kind: 'stop'; reason: string } | { kind: 'ended'; reason: string; outcome: TranscoderOutcome } | { kind: 'replace' } | { kind: 'continue' };
 

@@ -22,12 +22,12 @@
 import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
 import type { TranscoderActivities } from '../../activities/transcoder';
 import { mergeLayout } from '../../src/agora/meanings/transcoder';
-import { describeIssues } from '../../src/schemas/issues';
-import { TranscoderChange, TranscoderInput, type TranscoderLayout, type TranscoderResult, type TranscoderState } from '../../src/schemas/workflows/transcoder';
+import type { TranscoderLayout, TranscoderResult, TranscoderState } from '../../src/schemas/workflows/transcoder';
 import { describe } from '../lib/failures';
 import { activitiesOf } from '../lib/retry';
 import { transcoderStatusQuery, transcoderStopSignal, transcoderStopUpdate, transcoderUpdate, transcoderUpdateSignal } from './messages';
 import { initialState, TranscoderSession } from './session';
+import { TranscoderChange, TranscoderInput, describeIssues } from '../../src/workflow-schemas';
 
 const invalidChange = (message: string) => ApplicationFailure.create({ type: 'InvalidChange', message, nonRetryable: true });
 

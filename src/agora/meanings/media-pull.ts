@@ -3,7 +3,7 @@
  * the pull session asks. Pure: workflow code imports it.
  */
 import type { VendorErrorInfo } from '../../http/errors';
-import { MEDIA_PULL_NCS_PRODUCT_ID } from '../../schemas/agora/media-pull';
+import { MEDIA_PULL_NCS_PRODUCT_ID } from '../../workflow-schemas';
 import { isGoneAnswer } from './common';
 
 /** A player's `status` as the session reads it. */

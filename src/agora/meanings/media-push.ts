@@ -3,7 +3,7 @@
  * the relay session asks. Pure: workflow code imports it.
  */
 import type { VendorErrorInfo } from '../../http/errors';
-import { MEDIA_PUSH_NCS_PRODUCT_ID } from '../../schemas/agora/media-push';
+import { MEDIA_PUSH_NCS_PRODUCT_ID } from '../../workflow-schemas';
 import { isGoneAnswer } from './common';
 
 export { MEDIA_PUSH_NCS_PRODUCT_ID };

@@ -3,8 +3,8 @@
  * transcoder session asks. Pure: workflow code imports it.
  */
 import type { VendorErrorInfo } from '../../http/errors';
-import { updateViolations } from '../../schemas/agora/transcoder';
-import { vendorConfigOf, type TranscoderLayout } from '../../schemas/workflows/transcoder';
+import type { TranscoderLayout } from '../../schemas/workflows/transcoder';
+import { updateViolations, vendorConfigOf } from '../../workflow-schemas';
 import { isGoneAnswer } from './common';
 
 export const TRANSCODER_PRODUCT = 'cloud-transcoder';

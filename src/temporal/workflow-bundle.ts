@@ -1,0 +1,74 @@
+/**
+ * How rtcflow's workflow bundle is made, in one place for the worker (bundling at start), `npm run build`
+ * (the prebuilt bundle), the tests and the benchmarks.
+ *
+ * The bundle is the SDK's (webpack, every workflow module evaluated per workflow) with one change: the
+ * schemas workflows use (src/workflow-schemas.ts, zod inside) are built first into one self-contained module
+ * (esbuild), put in the bundle in place of src/workflow-schemas, and preloaded: evaluated once per worker and
+ * shared by every workflow instead of once per workflow. See src/workflow-schemas.ts for why that is safe.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+
+export const WORKFLOWS_PATH = require.resolve('../../workflows');
+const SCHEMAS_ENTRY = require.resolve('../workflow-schemas');
+/** how importers spell the module the bundle replaces (any path ending in workflow-schemas; the built file's name does not) */
+const SCHEMAS_REQUEST = /(^|[\\/])workflow-schemas(\.ts|\.js)?$/;
+
+let built: string | undefined;
+
+/** Builds src/workflow-schemas (with zod) into one CommonJS file; returns its path (content-addressed, reused). */
+export function buildWorkflowSchemas(): string {
+  if (built) return built;
+  // esbuild ships with tsx in development and is a dependency of the package for workers that bundle at start
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const out = esbuild.buildSync({
+    entryPoints: [SCHEMAS_ENTRY],
+    bundle: true,
+    format: 'cjs',
+    platform: 'neutral',
+    mainFields: ['main', 'module'],
+    target: 'es2022',
+    write: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  const code = out.outputFiles[0]!.contents;
+  const dir = join(tmpdir(), 'rtcflow-workflow-schemas');
+  const file = join(dir, `workflow-schemas-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.cjs`);
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, code);
+  }
+  return (built = file);
+}
+
+type BundlerOptions = Pick<BundleOptions, 'preloadModules' | 'webpackConfigHook'>;
+
+/** The bundler options that swap in and preload the built schemas (for Worker.create's bundlerOptions too). */
+export function workflowBundlerOptions(): BundlerOptions {
+  const schemas = buildWorkflowSchemas();
+  return {
+    preloadModules: [schemas],
+    webpackConfigHook: (config) => {
+      // webpack comes with @temporalio/worker, which runs this hook
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const webpack = require(require.resolve('webpack', { paths: [require.resolve('@temporalio/worker')] })) as typeof import('webpack');
+      config.plugins = [
+        ...(config.plugins ?? []),
+        new webpack.NormalModuleReplacementPlugin(SCHEMAS_REQUEST, (resource: { request: string }) => {
+          resource.request = schemas;
+        }),
+      ];
+      return config;
+    },
+  };
+}
+
+export function bundleWorkflows(logger: BundleOptions['logger']): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...workflowBundlerOptions(), logger });
+}
