@@ -68,6 +68,8 @@ interface SessionRun extends Session {
   index: number;
   started: boolean;
   ready: boolean;
+  /** from the start to the ready phase */
+  readyMs?: number;
   startError?: string;
   /** per control: the last value a change of it was accepted with, and values sent later without an answer */
   accepted: Map<string, unknown>;
@@ -108,6 +110,13 @@ async function persist<T>(fn: () => Promise<T>, timeoutMs: number, what: string,
     if (Date.now() > deadline) throw new Error(`${what}: ${last instanceof Error ? last.message : String(last)}`);
     await sleep(500);
   }
+}
+
+/** p50 and max of the values, ms (undefined when there are none). */
+function percentiles(values: number[]): { p50: number; max: number } | undefined {
+  if (!values.length) return undefined;
+  const v = [...values].sort((a, b) => a - b);
+  return { p50: v[Math.floor(v.length / 2)]!, max: v[v.length - 1]! };
 }
 
 const isInvalidInput = (err: unknown) => (err as { name?: string })?.name === 'InvalidInputError';
@@ -223,7 +232,9 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
         return;
       }
       // up (and, for the ingest, pushed to) before any change
-      const readyBy = Date.now() + Math.max(60_000, o.durationMs);
+      // a kill loses the activities in flight until their start-to-close timeout (30 s) passes: allow a few
+      const readyBy = Date.now() + o.durationMs + 90_000;
+      const startedAt = Date.now();
       while (Date.now() < readyBy) {
         const st = await rtc.sessions.status(s.id).catch(() => undefined);
         if (st) {
@@ -232,6 +243,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
             if (s.lc.onReady) await s.lc.onReady(ctx, s, st).catch(() => undefined);
             if (st.phase === s.lc.ready[s.lc.ready.length - 1]) {
               s.ready = true;
+              s.readyMs = Date.now() - startedAt;
               break;
             }
           }
@@ -280,6 +292,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
       const w = workers[0]!;
       let holdId: string | undefined;
       let held = false;
+      let heldMatch: string | undefined;
       const seq = (await control.requests({})).at(-1)?.seq ?? 0;
       if (e.inFlight) {
         // a vendor call of that product (any call that changes something, if none comes) held in flight
@@ -291,7 +304,10 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
             held = ((await control.faults()).find((x) => x.id === rule.id)?.waiting ?? 0) > 0;
             if (!held) await sleep(100);
           }
-          if (held) break;
+          if (held) {
+            heldMatch = match.product ?? 'any product';
+            break;
+          }
           await control.removeFault(rule.id).catch(() => undefined);
           holdId = undefined;
         }
@@ -301,18 +317,19 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
       await w.kill();
       // the held call goes on now: the vendor applies it and answers a caller that is gone
       if (holdId) await control.json('POST', `/_emulator/faults/${holdId}/release`).catch(() => undefined);
+      // the held request is logged once answered (not at all when fastify saw its caller go first)
       let call: { product?: string; operation?: string; status: number } | undefined;
       if (held) {
-        await sleep(300);
+        await sleep(500);
         const r = (await control.requests({ sinceSeq: seq })).find((x) => x.fault === 'hold');
         call = r ? { product: r.product, operation: r.operation, status: r.status } : undefined;
       }
-      note(held ? 'worker SIGKILLed inside a vendor call' : 'worker SIGKILLed', { pid, ...(call ? { call } : {}) });
+      note(held ? 'worker SIGKILLed inside a vendor call' : 'worker SIGKILLed', { pid, ...(held ? { heldMatch } : {}), ...(call ? { call } : {}) });
       await sleep(200 + random() * 800);
       await w.restart();
       intentionalDown = false;
       note('worker restarted', { pid: w.pid });
-      return { ...e, pid, held, call };
+      return { ...e, pid, held, heldMatch, call };
     };
     const done: Array<Record<string, unknown>> = [];
     for (const e of thePlan.events) {
@@ -405,6 +422,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
         sessions: list.length,
         started: list.filter((s) => s.started).length,
         ready: list.filter((s) => s.ready).length,
+        readyMs: percentiles(list.flatMap((s) => (s.readyMs === undefined ? [] : [s.readyMs]))),
         completed: list.filter((s) => s.completed).length,
         notCompleted: list.filter((s) => !s.completed).length,
         updatesSent: list.reduce((n, s) => n + s.sent, 0),
@@ -453,6 +471,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
         channel: s.channel,
         completed: s.completed,
         phase: s.phase,
+        readyMs: s.readyMs,
         updates: { sent: s.sent, accepted: s.acceptedCount, refused: s.refused, refusals: s.refusals, lost: s.lost },
         creates: s.creates,
         intendedCreates: s.intended,
