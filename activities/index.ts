@@ -9,6 +9,7 @@ import { createSparkRtcRecordingActivities } from './sparkrtc-recording';
 import { createChannelBanActivities } from './channel-ban';
 import { createEventActivities } from './events';
 import { createSweeperActivities } from './sweeper';
+import { createWhiteboardActivities } from './whiteboard';
 import type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createChannelBanActivities(deps),
     ...createEventActivities(deps),
     ...createSweeperActivities(deps),
+    ...createWhiteboardActivities(deps),
   };
 }
 

@@ -9,3 +9,4 @@ export { transcoder } from './transcoder/workflow';
 export { channelBan } from './channel-ban/workflow';
 export { appEventDelivery } from './app-events';
 export { sweeper } from './sweeper/workflow';
+export { whiteboardConversion } from './whiteboard/workflow';

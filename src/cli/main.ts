@@ -19,6 +19,8 @@
  *   rtcflow pull status|stop <id> [--json] · rtcflow pull update <id> [--url …] [--pause|--resume] [--volume N] [--seek S] [--json]
  *   rtcflow ban add (--channel <name> [--uid N] | --uid N | --ip A) [--privileges join_channel,…] [--duration 15m] [--json]
  *   rtcflow ban ls|status <id>|lift <id> [--json] · rtcflow ban extend <id> (--by 10m | --ends-in 30m) [--json]
+ *   rtcflow whiteboard convert --resource <url> [--type static|dynamic] [--wait] [--json] · whiteboard status|wait|stop <id>
+ *   rtcflow whiteboard room create|get|ban|unban|scenes|screenshot|token …   whiteboard rooms (./whiteboard.ts)
  *   rtcflow api-key show | new [--id name] [--profile p]…   keys of the HTTP API (./api-key.ts)
  *   rtcflow ls [--product p] [--vendor v] [--channel c] [--phase p] [--all] [--json]   sessions of every kind (./ls.ts)
  *   rtcflow status <id> [--json] · rtcflow watch <id> [--interval 1s] [--json]   any session (watch: exit 0 completed, 1 failed)
@@ -43,6 +45,7 @@ import { registerIngestCommands } from './ingest';
 import { registerPullCommands } from './pull';
 import { registerTranscoderCommands } from './transcoder';
 import { registerBanCommands } from './ban';
+import { registerWhiteboardCommands } from './whiteboard';
 import { registerApiKeyCommands } from './api-key';
 import { registerSessionCommands } from './ls';
 import { registerConsoleCommands } from './console';
@@ -61,6 +64,7 @@ registerIngestCommands(program);
 registerPullCommands(program);
 registerTranscoderCommands(program);
 registerBanCommands(program);
+registerWhiteboardCommands(program);
 registerApiKeyCommands(program);
 registerSessionCommands(program);
 registerConsoleCommands(program);

@@ -24,6 +24,7 @@ import { Bans } from './bans';
 import { Ingests } from './ingests';
 import { Pulls } from './pulls';
 import { Transcoders } from './transcoders';
+import { WhiteboardConversions } from './whiteboard';
 
 export interface RtcflowClientOptions {
   address?: string;
@@ -53,6 +54,8 @@ export class RtcflowClient {
   readonly pulls: Pulls;
   /** Cloud Transcoder sessions (one channel's hosts → outputs in RTC channels): `start`, `status`, `update` (inputs, layout, encoding), `stop`, `requestStop` */
   readonly transcoders: Transcoders;
+  /** Whiteboard file conversions (a document → pages): `start`, `status` (progress), `result`, `poke`, `stop` (cancel), `requestStop` */
+  readonly whiteboard: WhiteboardConversions;
   /** SparkRTC-only operations on recording sessions (`updateRecordRule` of single jobs); the rest is the recording interface */
   readonly sparkrtc: SparkRtcRecordings;
   /** Every kind at once: `list` (visibility, paged), `status`, `describe` (as the Temporal UI shows it), `follow` */
@@ -73,6 +76,7 @@ export class RtcflowClient {
     this.ingests = new Ingests(temporal, taskQueue, checks);
     this.pulls = new Pulls(temporal, taskQueue, checks);
     this.transcoders = new Transcoders(temporal, taskQueue, checks);
+    this.whiteboard = new WhiteboardConversions(temporal, taskQueue, checks);
     this.sparkrtc = new SparkRtcRecordings(temporal);
     this.sessions = new Sessions(temporal, taskQueue);
   }
@@ -181,6 +185,8 @@ export { Pulls, pullWorkflowId } from './pulls';
 export { Transcoders, TranscoderTemplates, transcoderWorkflowId } from './transcoders';
 export type { TranscoderChange, TranscoderInput, TranscoderLayout, TranscoderResult, TranscoderStatus } from './transcoders';
 export type { PullChange, PullInput, PullPlayback, PullResult, PullStatus } from './pulls';
+export { WhiteboardConversions, WhiteboardRooms, whiteboardWorkflowId } from './whiteboard';
+export type { ConvertedPage, WhiteboardConversionInput, WhiteboardConversionResult, WhiteboardStatus } from './whiteboard';
 export { isSparkRtcRecordingId, parseSparkRtcRecordingInput, SparkRtcRecordings, sparkrtcRecordingWorkflowId } from './recordings';
 export type { RecordingInput, RecordingLayout, RecordingResult, RecordingStatus } from './recordings';
 export { SparkRtcAdmin, generateCallbackAuthKey } from './sparkrtc-admin';
