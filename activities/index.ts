@@ -10,6 +10,7 @@ import { createChannelBanActivities } from './channel-ban';
 import { createEventActivities } from './events';
 import { createSweeperActivities } from './sweeper';
 import { createWhiteboardActivities } from './whiteboard';
+import { createClassroomActivities } from './classroom';
 import type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createChannelBanActivities(deps),
     ...createEventActivities(deps),
     ...createSweeperActivities(deps),
+    ...createClassroomActivities(deps),
     ...createWhiteboardActivities(deps),
   };
 }

@@ -9,4 +9,5 @@ export { transcoder } from './transcoder/workflow';
 export { channelBan } from './channel-ban/workflow';
 export { appEventDelivery } from './app-events';
 export { sweeper } from './sweeper/workflow';
+export { classroomRecording } from './classroom-recording/workflow';
 export { whiteboardConversion } from './whiteboard/workflow';

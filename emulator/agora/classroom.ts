@@ -25,7 +25,7 @@
  *   widgets     GET …/widgets/{popupQuiz|poll}/sequences[?nextId=]: entries the control API added
  *
  * Control: POST /_emulator/agora/classroom/:region/:appId/rooms/:roomUuid/widgets/:widget {data} adds a
- * quiz or poll entry; GET /_emulator/agora/classroom/rooms lists rooms.
+ * quiz or poll entry; POST …/rooms/:roomUuid/records/end ends the running recording by itself; GET /_emulator/agora/classroom/rooms lists rooms.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from '../context';
@@ -342,6 +342,18 @@ export function registerAgoraClassroom(app: FastifyInstance, ctx: EmulatorContex
     const entry = { sequence: list.length + 1, data: (req.body as { data?: unknown } | undefined)?.data ?? null, ts: world.now() };
     list.push(entry);
     return reply.code(201).send(entry);
+  });
+  /** The running recording ends by itself (the service stopped it: the class closed, an error). */
+  app.post('/_emulator/agora/classroom/:region/:appId/rooms/:roomUuid/records/end', async (req, reply) => {
+    const p = req.params as { region: string; appId: string; roomUuid: string };
+    const room = rooms.get(`${p.appId}\u0000${p.region}\u0000${p.roomUuid}`);
+    const running = room?.records.find((r) => r.status === 1);
+    if (!room || !running) return reply.code(404).send({ message: 'no running recording in that room' });
+    running.status = 2;
+    running.endTime = world.now();
+    world.endTask('agora', PRODUCT, running.taskId, 'ended', 'ended by the service');
+    emit(room, 'recordingStopped', { recordId: running.recordId });
+    return reply.code(200).send(recordView(running));
   });
   app.get('/_emulator/agora/classroom/rooms', async () => ({
     rooms: [...rooms.values()].map((r) => ({

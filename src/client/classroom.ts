@@ -9,6 +9,17 @@ import { resolveAgoraProfile, type Config } from '../config';
 import type { AgoraContext } from '../agora/http';
 import { HttpClient } from '../http/client';
 import * as fc from '../agora/classroom';
+import type { Client as TemporalClient } from '@temporalio/client';
+import { ClassRecordingInput } from '../schemas/agora/classroom';
+import type { ClassRecordingResult } from '../../workflows/classroom-recording/input';
+import {
+  classRecordingHoldSignal,
+  classRecordingStatusQuery,
+  classRecordingStopSignal,
+  classRecordingStopUpdate,
+  type ClassRecordingStatus,
+} from '../../workflows/classroom-recording/messages';
+import { SessionKind, type InputChecks, type SessionKindSpec } from './sessions';
 
 export interface ClassroomOptions {
   profile?: string;
@@ -44,3 +55,36 @@ export class Classroom {
     if (this.ownsHttp) await this.http.close();
   }
 }
+
+/** One class recording per (profile, region, room): the business key that makes start idempotent. */
+export function classRecordingWorkflowId(input: { profile: string; region: string; roomUuid: string }): string {
+  return `classroom-recording/${input.profile}/${input.region}/${input.roomUuid}`;
+}
+
+export const CLASS_RECORDING_SESSIONS: SessionKindSpec<typeof ClassRecordingInput, ClassRecordingStatus, ClassRecordingResult> = {
+  workflowType: 'classroomRecording',
+  what: 'class recording request',
+  input: ClassRecordingInput,
+  idOf: classRecordingWorkflowId,
+  status: classRecordingStatusQuery,
+  stop: classRecordingStopUpdate,
+  stopSignal: classRecordingStopSignal,
+};
+
+/**
+ * Class recordings as durable sessions (`rtc.classRecordings`): `start` sets the room's recording state
+ * to started and follows it, `hold`/`resume` pause it, `stop` sets it to stopped and returns the result;
+ * cancellation and failures stop it too (never left recording).
+ */
+export class ClassRecordings extends SessionKind<typeof ClassRecordingInput, ClassRecordingStatus, ClassRecordingResult> {
+  constructor(temporal: TemporalClient, taskQueue: string, checks?: InputChecks) {
+    super(temporal, taskQueue, CLASS_RECORDING_SESSIONS, checks);
+  }
+
+  /** Pauses (true) or resumes (false) the recording; the status shows when the service has it. */
+  async hold(id: string, onhold: boolean): Promise<void> {
+    await this.temporal.workflow.getHandle(id).signal(classRecordingHoldSignal, { onhold });
+  }
+}
+
+export type { ClassRecordingInput, ClassRecordingResult, ClassRecordingStatus };

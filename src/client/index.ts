@@ -23,6 +23,7 @@ import { Relays } from './relays';
 import { Bans } from './bans';
 import { Ingests } from './ingests';
 import { Pulls } from './pulls';
+import { ClassRecordings } from './classroom';
 import { Transcoders } from './transcoders';
 import { WhiteboardConversions } from './whiteboard';
 
@@ -52,6 +53,8 @@ export class RtcflowClient {
   readonly ingests: Ingests;
   /** Media Pull sessions (stream URL → channel): `start`, `status`, `update` (streamUrl, pause, volume, seek), `stop`, `requestStop` */
   readonly pulls: Pulls;
+  /** Flexible Classroom class recordings: `start`, `status`, `hold`, `stop`, `requestStop` (never left recording) */
+  readonly classRecordings: ClassRecordings;
   /** Cloud Transcoder sessions (one channel's hosts → outputs in RTC channels): `start`, `status`, `update` (inputs, layout, encoding), `stop`, `requestStop` */
   readonly transcoders: Transcoders;
   /** Whiteboard file conversions (a document → pages): `start`, `status` (progress), `result`, `poke`, `stop` (cancel), `requestStop` */
@@ -75,6 +78,7 @@ export class RtcflowClient {
     this.bans = new Bans(temporal, taskQueue, checks);
     this.ingests = new Ingests(temporal, taskQueue, checks);
     this.pulls = new Pulls(temporal, taskQueue, checks);
+    this.classRecordings = new ClassRecordings(temporal, taskQueue, checks);
     this.transcoders = new Transcoders(temporal, taskQueue, checks);
     this.whiteboard = new WhiteboardConversions(temporal, taskQueue, checks);
     this.sparkrtc = new SparkRtcRecordings(temporal);
@@ -182,6 +186,8 @@ export type { BanChange, BanInput, BanListing, BanResult, BanStatus, BanTerm } f
 export { Ingests, ingestWorkflowId } from './ingests';
 export type { IngestChange, IngestInput, IngestResult, IngestStatus, MuteState } from './ingests';
 export { Pulls, pullWorkflowId } from './pulls';
+export { ClassRecordings, classRecordingWorkflowId, Classroom } from './classroom';
+export { Signaling } from './signaling';
 export { Transcoders, TranscoderTemplates, transcoderWorkflowId } from './transcoders';
 export type { TranscoderChange, TranscoderInput, TranscoderLayout, TranscoderResult, TranscoderStatus } from './transcoders';
 export type { PullChange, PullInput, PullPlayback, PullResult, PullStatus } from './pulls';

@@ -8,6 +8,9 @@
  * types: 0 one-to-one, 2 lecture hall, 4 small classroom.
  */
 import { z } from 'zod';
+import { AgoraRegion as Region } from './media-gateway';
+import { HttpUrl } from '../hygiene';
+import { ProfileName } from '../workflows/common';
 
 export { AgoraRegion } from './media-gateway';
 
@@ -96,3 +99,38 @@ export type Recording = z.infer<typeof Recording>;
 
 export const RoomSequence = z.looseObject({ roomUuid: z.string(), cmd: z.union([z.string(), z.number()]), sequence: z.number(), data: z.unknown().optional() });
 export type RoomSequence = z.infer<typeof RoomSequence>;
+
+// ---- the class recording session (workflows/classroom-recording): its public input ----
+
+/** 1-64 of A-Z a-z 0-9 _ - (a room UUID, the token's uid: path segments) */
+const PathId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -');
+
+export const ClassRecordingInput = z.strictObject({
+  profile: ProfileName.default('default'),
+  region: Region,
+  roomUuid: PathId,
+  /** the uid the Signaling token is minted for */
+  uid: PathId.default('rtcflow-recorder'),
+  /** the web recording's page (the classroom URL the recorder opens) and its root */
+  webRecordConfig: z.strictObject({ url: HttpUrl, rootUrl: HttpUrl.optional(), onhold: z.boolean().optional() }),
+  /** seconds the service keeps trying to start */
+  retryTimeout: z.number().int().min(0).max(3600).default(60),
+  /** how often the records list is read while recording */
+  pollIntervalMs: z.number().int().min(200).max(600_000).default(30_000),
+  /** how long the records list has to show the recording after the start */
+  confirmTimeoutMs: z.number().int().min(1_000).max(600_000).default(120_000),
+  confirmPollMs: z.number().int().min(100).max(60_000).default(2_000),
+  /** the recording is stopped after this long, whatever happens */
+  maxDurationMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .max(7 * 86_400_000)
+    .default(6 * 3_600_000),
+});
+export type ClassRecordingInput = z.input<typeof ClassRecordingInput>;
+export type ClassRecordingParams = z.output<typeof ClassRecordingInput>;
+
+/** Pause (true) or resume (false) the running recording. */
+export const ClassRecordingHold = z.strictObject({ onhold: z.boolean() });
+export type ClassRecordingHold = z.infer<typeof ClassRecordingHold>;
