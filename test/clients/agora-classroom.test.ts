@@ -124,3 +124,23 @@ test('rtcflow classroom: create with a schedule, record start/list/stop, events'
     'recordingStopped',
   ]);
 });
+
+test('the room event feed as an activity: a page and the cursor to pass back; the token is minted inside from the profile', async () => {
+  const { createClassroomActivities } = await import('../../activities/classroom');
+  const { testConfig } = await import('../helpers/temporal');
+  const acts = createClassroomActivities({ config: testConfig(url), http });
+  const roomUuid = uniqueId('fc-act');
+  const first = await acts.pollClassroomEvents({ profile: 'default', region: 'cn', uid: 'app-feed', count: 1000 });
+  await fc.createRoom(ctx, { region: 'cn', roomUuid, room: { roomName: 'Art', roomType: 2 } });
+  await acts.setClassRecordingState({ profile: 'default', region: 'cn', roomUuid, uid: 'app-feed', state: 1, config: { webRecordConfig: { url: 'https://classroom.example/' } } });
+  await acts.setClassRecordingState({ profile: 'default', region: 'cn', roomUuid, uid: 'app-feed', state: 0 });
+  const next = await acts.pollClassroomEvents({ profile: 'default', region: 'cn', uid: 'app-feed', nextId: first.nextId });
+  expect((next.events as Array<{ roomUuid: string; cmd: string }>).filter((e) => e.roomUuid === roomUuid).map((e) => e.cmd)).toEqual([
+    'roomCreated',
+    'recordingStarted',
+    'recordingStopped',
+  ]);
+  expect(await acts.listClassRecordings({ profile: 'default', region: 'cn', roomUuid, uid: 'app-feed' })).toEqual([expect.objectContaining({ status: 2 })]);
+  const again = await acts.pollClassroomEvents({ profile: 'default', region: 'cn', uid: 'app-feed', nextId: next.nextId });
+  expect(again.events).toEqual([]);
+});
