@@ -26,6 +26,7 @@ import * as spark from './schemas/workflows/sparkrtc-recording';
 import * as stt from './schemas/workflows/stt';
 import * as sweeper from './schemas/workflows/sweeper';
 import * as transcoder from './schemas/workflows/transcoder';
+import * as whiteboard from './schemas/workflows/whiteboard';
 
 /** What a workflow may do with a schema: parse. */
 export interface Parser<T> {
@@ -88,6 +89,10 @@ export type TranscoderChange = transcoder.TranscoderChange;
 
 export const SweeperInput = parser(sweeper.SweeperInput);
 export type SweeperInput = sweeper.SweeperInput;
+
+export const WhiteboardConversionInput = parser(whiteboard.WhiteboardConversionInput);
+export type WhiteboardConversionInput = whiteboard.WhiteboardConversionInput;
+export { conversionKey } from './schemas/workflows/whiteboard';
 
 export const SparkRtcRecordingInput = parser(spark.SparkRtcRecordingInput);
 export type SparkRtcRecordingInput = spark.SparkRtcRecordingInput;

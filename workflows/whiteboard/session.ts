@@ -8,13 +8,8 @@
 import { log, upsertSearchAttributes } from '@temporalio/workflow';
 import type { HeldConversion, WhiteboardActivities } from '../../activities/whiteboard';
 import { conversionVerdict, convertedPages, isConversionGone, progressOf } from '../../src/agora/meanings/whiteboard';
-import {
-  conversionKey,
-  type WhiteboardConversionParams,
-  type WhiteboardConversionResult,
-  type WhiteboardOutcome,
-  type WhiteboardState,
-} from '../../src/schemas/workflows/whiteboard';
+import type { WhiteboardConversionParams, WhiteboardConversionResult, WhiteboardOutcome, WhiteboardState } from '../../src/schemas/workflows/whiteboard';
+import { conversionKey } from '../../src/workflow-schemas';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { waitForWork } from '../lib/loop';

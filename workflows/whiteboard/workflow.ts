@@ -20,8 +20,8 @@
  */
 import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
 import type { WhiteboardActivities } from '../../activities/whiteboard';
-import { describeIssues } from '../../src/schemas/issues';
-import { WhiteboardConversionInput, type WhiteboardConversionResult, type WhiteboardState } from '../../src/schemas/workflows/whiteboard';
+import type { WhiteboardConversionResult, WhiteboardState } from '../../src/schemas/workflows/whiteboard';
+import { describeIssues, WhiteboardConversionInput } from '../../src/workflow-schemas';
 import { describe } from '../lib/failures';
 import { activitiesOf } from '../lib/retry';
 import { whiteboardPokeSignal, whiteboardStatusQuery, whiteboardStopSignal, whiteboardStopUpdate } from './messages';

@@ -8,13 +8,8 @@ import { z } from 'zod';
 import { ConversionType, HttpUrl, OutputFormat, ConversionPriority } from '../agora/whiteboard';
 import { carriedControls, ProfileName } from './common';
 
-const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-/**
- * The business key of a conversion (part of the workflow ID): a document id of the application. A
- * refine, not `.regex()`: zod's regex check resets `lastIndex` on its pattern, which throws inside the
- * workflow sandbox once the bundle's objects are frozen (`test` on a non-global pattern writes nothing).
- */
-export const ConversionName = z.string().refine((s) => NAME.test(s), 'name is 1-64 of A-Z a-z 0-9 _ . -');
+/** The business key of a conversion (part of the workflow ID): a document id of the application. */
+export const ConversionName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'name is 1-64 of A-Z a-z 0-9 _ . -');
 
 export const WhiteboardConversionInput = z.strictObject({
   /** Agora profile whose whiteboard key pair, region and host are used (resolved by the worker) */
