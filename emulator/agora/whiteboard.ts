@@ -340,7 +340,7 @@ export function registerAgoraWhiteboard(app: FastifyInstance, ctx: EmulatorConte
       if (typeof b.role !== 'string' || !ROLES.has(b.role)) return reply.code(400).send({ message: 'role must be admin, writer or reader' });
       if (typeof b.lifespan !== 'number' || !Number.isInteger(b.lifespan) || b.lifespan < 0) return reply.code(400).send({ message: 'lifespan must be an integer >= 0 (ms)' });
       const token = mintWhiteboardToken('sdk', { accessKey: b.accessKey as string, secretAccessKey: secret }, { role: b.role as 'admin', lifespanMs: b.lifespan });
-      return reply.code(201).send(JSON.stringify(token));
+      return reply.code(201).type('application/json').send(JSON.stringify(token));
     });
 
     for (const kind of ['rooms', 'tasks'] as const) {
@@ -357,7 +357,7 @@ export function registerAgoraWhiteboard(app: FastifyInstance, ctx: EmulatorConte
           { accessKey: caller.team, secretAccessKey: KEYS.get(caller.team)! },
           { role: b.role as 'admin', lifespanMs: b.lifespan, uuid },
         );
-        return reply.code(201).send(JSON.stringify(token));
+        return reply.code(201).type('application/json').send(JSON.stringify(token));
       });
     }
 

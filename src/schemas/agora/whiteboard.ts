@@ -42,8 +42,11 @@ export const ScopedTokenRequest = z.strictObject({
 });
 export type ScopedTokenRequest = z.infer<typeof ScopedTokenRequest>;
 
-/** A token endpoint answers a bare JSON string. */
-export const TokenResponse = z.string().min(1);
+/** A token endpoint answers a bare JSON string (read also when it comes as text with its quotes, as the seed's scripts strip them). */
+export const TokenResponse = z
+  .string()
+  .transform((s) => s.replace(/^"|"$/g, ''))
+  .pipe(z.string().min(1));
 
 // ---- rooms ----
 
