@@ -32,6 +32,8 @@ import type { IngestInput } from '../../src/schemas/workflows/ingest';
 import { ingest, ingestStatusQuery, ingestStopUpdate, ingestUpdate } from '../../workflows/ingest';
 import type { TranscoderInput } from '../../src/schemas/workflows/transcoder';
 import { transcoder, transcoderStatusQuery, transcoderStopUpdate, transcoderUpdate } from '../../workflows/transcoder';
+import type { WhiteboardConversionInput } from '../../src/schemas/workflows/whiteboard';
+import { whiteboardConversion, whiteboardPokeSignal, whiteboardStatusQuery, whiteboardStopUpdate } from '../../workflows/whiteboard';
 import { EmulatorControl, spawnEmulator } from '../helpers/emulator';
 import { testConfig, withWorker } from '../helpers/temporal';
 import { WEB_RECORDER_SERVICE } from '../helpers/fixtures';
@@ -649,6 +651,45 @@ async function sweepOrphans(ctx: Ctx): Promise<WorkflowHandle> {
 
 Object.assign(SCENARIOS, {
   'sweeper-stop-orphan': sweepOrphans,
+});
+
+/** A whiteboard conversion of a document of `pages` pages (the emulator converts one a second, emulated). */
+async function whiteboardSession(ctx: Ctx, pages: number, extra: Partial<WhiteboardConversionInput> = {}) {
+  const resource = `https://docs.example.com/${uniqueId('hist-deck')}.pdf?pages=${pages}`;
+  return ctx.env.client.workflow.start(whiteboardConversion, { taskQueue: ctx.taskQueue, workflowId: uniqueId('hist-wb'), args: [{ resource, pollIntervalMs: 300, ...extra }] });
+}
+
+Object.assign(SCENARIOS, {
+  // queued → converting → converted with its pages; a priority set once created
+  'whiteboard-converted': async (ctx: Ctx) => {
+    const h = await whiteboardSession(ctx, 20, { priority: 'highest' });
+    await h.result();
+    return h;
+  },
+  // stopped while converting: the task deleted
+  'whiteboard-stop': async (ctx: Ctx) => {
+    const h = await whiteboardSession(ctx, 400);
+    await eventually(async () => ((await h.query(whiteboardStatusQuery)).phase === 'converting' ? true : undefined), 'converting');
+    await h.executeUpdate(whiteboardStopUpdate, { args: [{ reason: 'recorded history' }] });
+    return h;
+  },
+  // an unanswered create reconciled by the list
+  'whiteboard-ambiguous-create': async (ctx: Ctx) => {
+    await ctx.control.addFault({ match: { product: 'whiteboard', operation: 'conversion-create' }, action: { type: 'drop-response' }, count: 1 });
+    const h = await whiteboardSession(ctx, 5);
+    await h.result();
+    return h;
+  },
+  // pokes read the progress; the task and its progress carried across continue-as-new; then stopped
+  'whiteboard-continue-as-new': async (ctx: Ctx) => {
+    const h = await whiteboardSession(ctx, 400, { pollIntervalMs: 60_000, maxHistoryEvents: 100 });
+    await eventually(async () => {
+      await h.signal(whiteboardPokeSignal);
+      return (await h.query(whiteboardStatusQuery)).continuedAsNew >= 1 ? true : undefined;
+    }, 'a continue-as-new');
+    await h.executeUpdate(whiteboardStopUpdate, { args: [{ reason: 'recorded history' }] });
+    return h;
+  },
 });
 
 /** Every run of the workflow (continue-as-new chains included), as [runIndex, history JSON]. */

@@ -30,6 +30,7 @@ test('every lifecycle has recorded histories', () => {
   expect(files.filter((f) => f.startsWith('relay-')).length).toBeGreaterThanOrEqual(4);
   expect(files.filter((f) => f.startsWith('pull-')).length).toBeGreaterThanOrEqual(3);
   expect(files.filter((f) => f.startsWith('ingest-')).length).toBeGreaterThanOrEqual(3);
+  expect(files.filter((f) => f.startsWith('whiteboard-')).length).toBeGreaterThanOrEqual(4);
 });
 
 test.each(files)('%s replays on the current workflow code', async (file) => {
