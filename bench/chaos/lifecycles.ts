@@ -450,6 +450,24 @@ const channelBan: Lifecycle = {
   leaked: async (ctx, s) => (await rulesOf(ctx, s.channel)).map((r) => `kicking-rule/${r.id} (until ${r.ts})`),
 };
 
+// ---- Interactive Whiteboard file conversion ----
+
+/** The session's document: its URL names the channel (the ledger's and request log's cname is the resource). */
+const deckOf = (channel: string) => `https://docs.example.com/${channel}.pdf?pages=500`;
+
+const whiteboardConversion: Lifecycle = {
+  name: 'whiteboard',
+  workflow: 'whiteboardConversion',
+  prepare: async () => undefined,
+  // 500 pages, one an emulated second: it converts through the chaos and is cancelled by the stop
+  start: async (ctx, channel) => (await ctx.rtc.whiteboard.start({ resource: deckOf(channel), name: channel, pollIntervalMs: 1_000 })).id,
+  ready: ['queued', 'converting'],
+  stop: (ctx, s) => ctx.rtc.whiteboard.stop(s.id, 'chaos'),
+  creates: async (_ctx, s, ledger) => ledger.filter((t) => t.cname === deckOf(s.channel) && t.product === 'whiteboard').length,
+  intendedCreates: () => 1,
+  leaked: async (_ctx, s, running) => leakedOf(running, deckOf(s.channel)),
+};
+
 /** Every lifecycle workflows/index.ts runs a session of (the sweeper and event delivery are not sessions). */
 export const LIFECYCLES: readonly Lifecycle[] = [
   cloudRecording('individual'),
@@ -462,6 +480,7 @@ export const LIFECYCLES: readonly Lifecycle[] = [
   transcoder,
   sparkrtc,
   channelBan,
+  whiteboardConversion,
 ];
 
 /**
