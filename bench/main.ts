@@ -134,6 +134,8 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
+  // exit (and with it cluster.ts's hook that kills the child processes) on Ctrl-C / SIGTERM
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   main().catch((err: unknown) => {
     console.error(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exit(1);

@@ -10,7 +10,8 @@
  *   - `ProcSampler`: utime+stime (/proc/<pid>/stat) and VmRSS (/proc/<pid>/status) of named processes every
  *     second, summarised per process.
  *
- * This file's exports are a stable API (bench/ and the chaos harness import it): add to it, do not change it.
+ * Children still running when this process exits are SIGKILLed (an 'exit' hook): a driver that dies leaves no
+ * server, emulator or worker behind. This file's exports are a stable API (bench/ and the chaos harness import it): add to it, do not change it.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +25,17 @@ const ROOT = join(__dirname, '..', '..');
 function running(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
+
+/** every child this module started: SIGKILLed if this process exits with them still running */
+const children = new Set<ChildProcess>();
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+process.on('exit', () => {
+  for (const c of children) if (running(c)) c.kill('SIGKILL');
+});
 
 /** SIGKILLs a child and resolves once it is gone. */
 export async function killChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -75,6 +87,7 @@ export async function startTemporal(opts: TemporalServerOptions = {}): Promise<T
   const port = opts.port || (await freePort());
   const launch = () => startDevServer({ port, dbFilename: dbFile, readyTimeoutMs: opts.readyTimeoutMs ?? 60_000, extraArgs: opts.extraArgs });
   let server: DevServer = await launch();
+  track(server.child);
   return {
     address: server.address,
     dbFile,
@@ -85,6 +98,7 @@ export async function startTemporal(opts: TemporalServerOptions = {}): Promise<T
     restart: async () => {
       await killChild(server.child);
       server = await launch();
+      track(server.child);
     },
     stop: async () => {
       await server.stop();
@@ -167,7 +181,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   for (const a of opts.agoraAccounts ?? []) args.push('--agora-account', JSON.stringify(a));
   args.push(...(opts.extraArgs ?? []));
   // bin/rtcflow.js runs emulator/main.ts in this same process (tsx registered in-process): its pid is the emulator's
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'rtcflow.js'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = track(spawn(process.execPath, [join(ROOT, 'bin', 'rtcflow.js'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] }));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -261,24 +275,26 @@ const WORKER_MAIN = join(__dirname, 'worker-main.ts');
 
 export async function startWorker(opts: WorkerProcessOptions): Promise<WorkerProcess> {
   const launch = async (): Promise<ChildProcess> => {
-    const child = fork(WORKER_MAIN, [], {
-      execArgv: ['--require', 'tsx/cjs'],
-      env: {
-        ...process.env,
-        // the emulator's demo account, never real credentials from the caller's environment
-        AGORA_APP_ID: '',
-        AGORA_CUSTOMER_ID: '',
-        AGORA_CUSTOMER_SECRET: '',
-        TEMPORAL_ADDRESS: opts.temporalAddress,
-        RTCFLOW_EMULATOR_URL: opts.emulatorUrl,
-        RTCFLOW_TASK_QUEUE: opts.taskQueue,
-        RTCFLOW_BENCH_WORKER_KIND: opts.kind ?? 'rtcflow',
-        RTCFLOW_BENCH_WORKER_OPTIONS: JSON.stringify(opts.options ?? {}),
-        ...(opts.workflowBundle ? { RTCFLOW_WORKFLOW_BUNDLE: opts.workflowBundle } : {}),
-        ...opts.env,
-      },
-      stdio: ['ignore', opts.stdio === 'inherit' ? 'inherit' : 'ignore', 'inherit', 'ipc'],
-    });
+    const child = track(
+      fork(WORKER_MAIN, [], {
+        execArgv: ['--require', 'tsx/cjs'],
+        env: {
+          ...process.env,
+          // the emulator's demo account, never real credentials from the caller's environment
+          AGORA_APP_ID: '',
+          AGORA_CUSTOMER_ID: '',
+          AGORA_CUSTOMER_SECRET: '',
+          TEMPORAL_ADDRESS: opts.temporalAddress,
+          RTCFLOW_EMULATOR_URL: opts.emulatorUrl,
+          RTCFLOW_TASK_QUEUE: opts.taskQueue,
+          RTCFLOW_BENCH_WORKER_KIND: opts.kind ?? 'rtcflow',
+          RTCFLOW_BENCH_WORKER_OPTIONS: JSON.stringify(opts.options ?? {}),
+          ...(opts.workflowBundle ? { RTCFLOW_WORKFLOW_BUNDLE: opts.workflowBundle } : {}),
+          ...opts.env,
+        },
+        stdio: ['ignore', opts.stdio === 'inherit' ? 'inherit' : 'ignore', 'inherit', 'ipc'],
+      }),
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`worker did not start within ${opts.readyTimeoutMs ?? 120_000} ms`)), opts.readyTimeoutMs ?? 120_000);

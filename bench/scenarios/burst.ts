@@ -29,8 +29,9 @@ export async function burst(ctx: BenchContext): Promise<Record<string, unknown>>
   const n = ctx.flags.int('sessions', ctx.quick ? 20 : 1000);
   const concurrency = ctx.flags.int('concurrency', ctx.quick ? 10 : 100);
   const timeoutMs = ctx.flags.ms('timeout', 480_000);
-  // as in `overhead`: the recorder's 2 emulated seconds of start-up are over before the first confirm probe
-  const timeScale = ctx.flags.num('burst-time-scale', 200);
+  // the recorder's 2 emulated seconds of start-up take 100 ms, a resourceId's 5 minutes between acquire and
+  // start 15 s (a start later than that gets code 433 and acquires again: vendorCalls shows it)
+  const timeScale = ctx.flags.num('burst-time-scale', 20);
   const w = await scenarioWorkers(ctx, 'burst', true);
   const cname = `${ctx.tag}-bst-`;
   await ctx.emulator.post('/_emulator/clock', { timeScale });
@@ -51,10 +52,18 @@ export async function burst(ctx: BenchContext): Promise<Record<string, unknown>>
 
     ctx.log(`burst: ${n} recordings`);
     const channels = Array.from({ length: n }, (_, i) => `${cname}${i}`);
+    const since = (await ctx.emulator.requests({ product: 'cloud-recording' })).reduce((m, r) => Math.max(m, r.seq), 0);
     const started = await startRecordings(ctx.client, w.rtcflow.taskQueue, channels, {}, concurrency);
     await waitRecording(ctx.client, w.rtcflow.taskQueue, n, timeoutMs);
     const rtcflow = burstResult(n, started.firstCallAt, started.lastReturnAt, await recordingMilestones(ctx.client, started.ids));
     const processes = w.sampler.summary();
+    // the vendor calls of the burst by operation and status (acquire/start/query; 433 = a resourceId expired)
+    const vendorCalls: Record<string, number> = {};
+    for (const r of await ctx.emulator.requests({ sinceSeq: since, product: 'cloud-recording' })) {
+      if (!r.cname?.startsWith(cname)) continue;
+      const key = `${r.operation} ${r.status}`;
+      vendorCalls[key] = (vendorCalls[key] ?? 0) + 1;
+    }
     ctx.log(`burst: stopping ${n} recordings`);
     const stops = await stopAll(ctx.client, started.ids, concurrency);
     const leaks = await leaked(ctx.emulator, cname);
@@ -66,6 +75,7 @@ export async function burst(ctx: BenchContext): Promise<Record<string, unknown>>
       rtcflow,
       noopCeiling: noop,
       ratio: round(rtcflow.perSecond / noop.perSecond, 3),
+      vendorCalls,
       stops,
       leaked: leaks.length,
       worker: w.tuning,

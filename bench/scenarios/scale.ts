@@ -26,7 +26,12 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
   const w = await scenarioWorkers(ctx, 'scale', false);
   const q = w.rtcflow.taskQueue;
   const cname = `${ctx.tag}-scl-`;
-  const scale = ctx.timeScale;
+  // real time for the vendor's windows: at a faster clock a resourceId's 5 minutes between acquire and start
+  // shrink (30 s at 10x), and a worker that falls behind in a start wave gets code 433 and acquires again
+  const scale = ctx.flags.num('scale-time-scale', 1);
+  // probes while the recorder starts (2 emulated seconds) stay well apart from polls
+  const confirmPollMs = Math.min(2_000, Math.floor(pollMs / 4));
+  await ctx.emulator.post('/_emulator/clock', { timeScale: scale });
 
   // the request log, read every 2 s from where the last read ended
   const queries = new Map<string, number[]>();
@@ -50,7 +55,7 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
 
   try {
     // one session first, so the baseline holds the workflow context and connections every session shares
-    const warm = await startRecordings(ctx.client, q, [`${ctx.tag}-sclwarm`], { pollIntervalMs: pollMs, confirmPollMs: 250 }, 1);
+    const warm = await startRecordings(ctx.client, q, [`${ctx.tag}-sclwarm`], { pollIntervalMs: pollMs, confirmPollMs }, 1);
     await waitUntil('the warm-up session recording', async () => (await countInPhase(ctx.client, q, 'recording')) === 1, 60_000);
     await stopAll(ctx.client, warm.ids, 1);
     await waitUntil('the warm-up session stopped', async () => (await countInPhase(ctx.client, q, 'recording')) === 0, 60_000);
@@ -61,7 +66,7 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
       ctx.client,
       q,
       Array.from({ length: n }, (_, i) => `${cname}${i}`),
-      { pollIntervalMs: pollMs, confirmPollMs: 250 },
+      { pollIntervalMs: pollMs, confirmPollMs },
       concurrency,
     );
     const startDeadline = Date.now() + startTimeoutMs;
@@ -114,7 +119,8 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
       pollMs,
       holdMs,
       concurrency,
-      timeScale: scale,
+      emulatorTimeScale: scale,
+      confirmPollMs,
       allRecordingMs,
       sids: queries.size,
       workerRssMb: { before: round(rssBefore), allRecording: round(rssAllRecording), endOfHold: round(rssEnd), peak: processes.worker?.rssMb.max },
@@ -144,6 +150,7 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
   } finally {
     reading = false;
     await reader.catch(() => undefined);
+    await ctx.emulator.post('/_emulator/clock', { timeScale: ctx.timeScale });
     await w.stop();
   }
 }
