@@ -14,6 +14,8 @@ import type { RelayStatus } from '../../workflows/relay/messages';
 import type { PullStatus } from '../../workflows/pull/messages';
 import type { TranscoderStatus } from '../../workflows/transcoder/messages';
 import type { BanStatus } from '../../workflows/channel-ban/messages';
+import type { ClassRecordingStatus } from '../../workflows/classroom-recording/messages';
+import { RtmTokenBuilder } from 'agora-token';
 import { EMULATOR_AGORA, EMULATOR_SPARKRTC } from '../../emulator/defaults';
 import type { EmulatorControl } from '../../test/helpers/emulator';
 import type { VendorTask } from '../../emulator/world';
@@ -468,6 +470,48 @@ const whiteboardConversion: Lifecycle = {
   leaked: async (_ctx, s, running) => leakedOf(running, deckOf(s.channel)),
 };
 
+// ---- Flexible Classroom class recording ----
+
+/** The room's web recording as the emulator holds it. */
+async function classRecordOf(ctx: ChaosContext, room: string): Promise<{ status: number; webRecordConfig: { onhold?: boolean } } | undefined> {
+  const { rooms } = await ctx.control.json<{ rooms: Array<{ roomUuid: string; records: Array<{ status: number; webRecordConfig: { onhold?: boolean } }> }> }>(
+    'GET',
+    '/_emulator/agora/classroom/rooms',
+  );
+  return rooms.find((r) => r.roomUuid === room)?.records.find((r) => r.status === 1);
+}
+
+const classroomRecording: Lifecycle = {
+  name: 'classroom-recording',
+  workflow: 'classroomRecording',
+  prepare: async (ctx, room) => {
+    const token = RtmTokenBuilder.buildToken(APP, EMULATOR_AGORA.appCertificate, 'chaos', 3600);
+    const res = await agoraJson(
+      ctx.emulatorUrl,
+      'POST',
+      `/na/edu/apps/${APP}/v2/rooms/${room}`,
+      { roomName: room, roomType: 4 },
+      { authorization: '', 'x-agora-token': token, 'x-agora-uid': 'chaos' },
+    );
+    if (res.status !== 200 && res.status !== 409) throw new Error(`classroom create: ${res.status}`);
+  },
+  start: async (ctx, room) =>
+    (await ctx.rtc.classRecordings.start({ region: 'na', roomUuid: room, webRecordConfig: { url: 'https://example.com/classroom' }, pollIntervalMs: 2_000 })).id,
+  ready: ['recording'],
+  change: (ctx, s, n) => {
+    const onhold = n % 2 === 0;
+    return { control: 'onhold', value: onhold, send: () => ctx.rtc.classRecordings.hold(s.id, onhold) };
+  },
+  observe: async (ctx, s, status) => {
+    const st = status as unknown as ClassRecordingStatus;
+    return { applied: st.onholdApplied, vendor: { onhold: (await classRecordOf(ctx, s.channel))?.webRecordConfig.onhold ?? false } };
+  },
+  stop: (ctx, s) => ctx.rtc.classRecordings.stop(s.id, 'chaos'),
+  creates: async (_ctx, s, ledger) => ledgerOf(ledger, s.channel, ['flexible-classroom']).length,
+  intendedCreates: () => 1,
+  leaked: async (_ctx, s, running) => leakedOf(running, s.channel),
+};
+
 /** Every lifecycle workflows/index.ts runs a session of (the sweeper and event delivery are not sessions). */
 export const LIFECYCLES: readonly Lifecycle[] = [
   cloudRecording('individual'),
@@ -480,6 +524,7 @@ export const LIFECYCLES: readonly Lifecycle[] = [
   transcoder,
   sparkrtc,
   channelBan,
+  classroomRecording,
   whiteboardConversion,
 ];
 
