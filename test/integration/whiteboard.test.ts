@@ -21,6 +21,7 @@ import { historyText } from '../helpers/history';
 import { forkWorker, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 import { failureOf, untilPhase } from '../helpers/session';
+import { json, rtcflow, rtcflowWith } from '../helpers/cli';
 
 const world = sessionHarness();
 let env: TestWorkflowEnvironment;
@@ -150,7 +151,7 @@ test('an unanswered create is reconciled by the list: the task it started is ado
 });
 
 test('a worker killed with SIGKILL mid-conversion: a new worker follows the same task to its pages', async () => {
-  const resource = doc(120);
+  const resource = doc(60);
   const taskQueue = uniqueId('tq-wb-crash');
   const worker = await forkWorker(taskQueue, world.emu.url);
   try {
@@ -158,8 +159,8 @@ test('a worker killed with SIGKILL mid-conversion: a new worker follows the same
     const before = await phaseOf(h, 'converting', 60_000);
     await worker.kill();
     const result = await withWorker(env, config, () => h.result(), {}, { taskQueue });
-    expect(result).toMatchObject({ outcome: 'converted', taskUuid: before.taskUuid, progress: { percentage: 100, pageCount: 120 } });
-    expect(result.pages).toHaveLength(120);
+    expect(result).toMatchObject({ outcome: 'converted', taskUuid: before.taskUuid, progress: { percentage: 100, pageCount: 60 } });
+    expect(result.pages).toHaveLength(60);
   } finally {
     worker.dispose();
   }
@@ -218,4 +219,26 @@ test('through the typed client: idempotent start by name, status, result; bad in
   });
   // one create: the refused starts reached neither Temporal nor the vendor
   expect((await operations(resource)).filter((o) => o.startsWith('conversion-create'))).toEqual(['conversion-create:201']);
+});
+
+test('through the CLI: convert --wait; a room created and banned with the profile key pair; bad input exits 2 before anything', async () => {
+  const resource = doc(6);
+  const name = uniqueId('cli-deck');
+  const id = whiteboardWorkflowId({ profile: 'default', name, resource, type: 'static' });
+  await withWorker(env, config, async (tq) => {
+    const done = json(await rtcflow(tq, 'whiteboard', 'convert', '--resource', resource, '--name', name, '--poll-interval', '200', '--wait', '--json'));
+    world.track(env.client.workflow.getHandle(id));
+    expect(done).toMatchObject({ id, outcome: 'converted', progress: { percentage: 100, pageCount: 6 } });
+    expect(done.pages).toHaveLength(6);
+
+    const bad = await rtcflow(tq, 'whiteboard', 'convert', '--resource', 'ftp://docs.example.com/x.pdf', '--json');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/resource/);
+  });
+  expect((await operations(resource)).filter((o) => o.startsWith('conversion-create'))).toEqual(['conversion-create:201']);
+
+  const emulator = { RTCFLOW_EMULATOR_URL: world.emu.url };
+  const room = json(await rtcflowWith(emulator, 'unused', 'whiteboard', 'room', 'create', '--limit', '4', '--json'));
+  expect(room).toMatchObject({ uuid: expect.any(String), limit: 4, isBan: false });
+  expect(json(await rtcflowWith(emulator, 'unused', 'whiteboard', 'room', 'ban', room.uuid, '--json'))).toMatchObject({ uuid: room.uuid, isBan: true });
 });
