@@ -51,6 +51,7 @@ export type RtmpOutputsChange = recording.RtmpOutputsChange;
 export const WebRecordingControl = parser(recording.WebRecordingControl);
 export type WebRecordingControl = recording.WebRecordingControl;
 export { nextRtmpOutputs, nextSubscriptions } from './schemas/workflows/cloud-recording';
+export { cloudRecordingUsageClass } from './schemas/agora/console';
 
 export const AgoraRegion = parser(pullVendor.AgoraRegion);
 export { MEDIA_PULL_NCS_PRODUCT_ID } from './schemas/agora/media-pull';

@@ -7,7 +7,7 @@
  * still ends on time (Agora removes an expired rule itself); the session deletes it anyway, and a rule
  * already gone (404) is fine. What Agora's answers mean is asked of src/agora/meanings/channel.ts.
  */
-import { ApplicationFailure, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, log, workflowInfo } from '@temporalio/workflow';
 import { endRefusal, isRuleGone, ruleSecondsUntil } from '../../src/agora/meanings/channel';
 import type { BanChange, BanOutcome, BanParams, BanResult, BanState, BanTerm } from '../../src/schemas/workflows/channel-ban';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
@@ -15,7 +15,7 @@ import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, vendorInfo } from '../lib/failures';
 import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
-import { SA } from '../lib/search-attributes';
+import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { stopQuietly } from '../lib/stop';
 import type { BanPhase, BanStatus } from './messages';
@@ -57,7 +57,7 @@ export class BanSession {
     readonly s: BanState,
   ) {
     this.phase = trackPhase<BanPhase>(s.ruleId !== undefined ? 'active' : 'creating');
-    upsertSearchAttributes([
+    stageSearchAttributes([
       { key: SA.vendor, value: 'agora' },
       { key: SA.product, value: 'channel-ban' },
       ...(input.channel !== undefined ? [{ key: SA.channel, value: input.channel }] : []),
@@ -125,7 +125,7 @@ export class BanSession {
       log.info('adopted the ban rule an ambiguous create made', { ruleId: held.ruleId });
       s.term.version++;
     }
-    upsertSearchAttributes([{ key: SA.sid, value: String(held.ruleId) }]);
+    writeSearchAttributes([{ key: SA.sid, value: String(held.ruleId) }]);
     this.phase.set('active');
   }
 

@@ -3,6 +3,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Layout, RecordedFile, RecordingMode, StreamSubscribe } from '../../src/schemas/agora/cloud-recording';
 import type { CloudRecordingResult, RecordingSegment, RtmpOutputsChange, RtmpPublishControl, WebRecordingControl } from '../../src/schemas/workflows/cloud-recording';
 import type { StopRequest } from '../lib/session';
+import type { UsageEntry } from '../lib/usage';
 
 export type { StopRequest };
 export { ncsEventSignal, type NcsEvent } from '../agora-ncs';
@@ -10,6 +11,8 @@ export { ncsEventSignal, type NcsEvent } from '../agora-ncs';
 /** The phases of a cloud recording session, in order (see ./workflow.ts). */
 export const CLOUD_RECORDING_PHASES = ['acquiring', 'starting', 'confirming', 'recording', 'stopping', 'draining', 'completed', 'failed'] as const;
 export type CloudRecordingPhase = (typeof CLOUD_RECORDING_PHASES)[number];
+/** steps on the way to "recording": reported by status, not written to RtcPhase (see ../lib/phase.ts) */
+export const CLOUD_RECORDING_TRANSIENT_PHASES: readonly CloudRecordingPhase[] = ['starting', 'confirming'];
 
 /**
  * One mid-session control as the status shows it: what the session wants, what the recorder has
@@ -56,6 +59,8 @@ export interface CloudRecordingStatus {
   deadline?: string;
   /** how many runs this session has continued across */
   continuedAsNew: number;
+  /** billable time so far by usage class (an open interval counted up to now) */
+  usage: UsageEntry[];
 }
 
 export const recordingStatusQuery = defineQuery<CloudRecordingStatus>('status');

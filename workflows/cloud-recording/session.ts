@@ -3,7 +3,7 @@
  * (workflows/lib/). Every vendor call is made from the main loop (`run`), one at a time; handlers only
  * record what is wanted. What Agora's answers mean is asked of src/agora/meanings/cloud-recording.ts.
  */
-import { ApplicationFailure, condition, isCancellation, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, isCancellation, log, workflowInfo } from '@temporalio/workflow';
 import type { CloudRecordingActivities } from '../../activities/cloud-recording';
 import {
   BOT_UID_MIN,
@@ -39,17 +39,20 @@ import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { GoneGrace } from '../lib/grace';
 import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
+import { UsageLedger } from '../lib/usage';
 import { createWithReconcile } from '../lib/reconcile';
 import { activitiesOf } from '../lib/retry';
-import { SA } from '../lib/search-attributes';
+import { SA, stageSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { stopQuietly, stopUntilGone, SUSPECT_POLL_MS } from '../lib/stop';
-import type { CloudRecordingPhase, CloudRecordingStatus, ControlStatus, NcsEvent, RecordingControls } from './messages';
-import { Layout } from '../../src/workflow-schemas';
+import { CLOUD_RECORDING_TRANSIENT_PHASES, type CloudRecordingPhase, type CloudRecordingStatus, type ControlStatus, type NcsEvent, type RecordingControls } from './messages';
+import { cloudRecordingUsageClass, Layout } from '../../src/workflow-schemas';
 
 const calls = activitiesOf<CloudRecordingActivities>('call');
 const creates = activitiesOf<CloudRecordingActivities>('create');
 const cleanups = activitiesOf<CloudRecordingActivities>('cleanup');
+/** the confirm and recording-phase polls: local activities (one workflow task per poll round) */
+const reads = activitiesOf<CloudRecordingActivities>('read');
 
 /** Storage credentials are refreshed at most this often, and a failed refresh is tried again after it. */
 const STORAGE_REFRESH_MIN_INTERVAL_MS = 60_000;
@@ -86,6 +89,7 @@ export function initialState(input: CloudRecordingParams): CloudRecordingState {
 
 export class CloudRecordingSession {
   readonly phase: PhaseTracker<CloudRecordingPhase>;
+  readonly ledger: UsageLedger;
   readonly frame: SessionFrame<CloudRecordingResult>;
   readonly grace: GoneGrace;
   layoutChanges?: ChangeChannel<Layout>;
@@ -103,8 +107,13 @@ export class CloudRecordingSession {
     readonly input: CloudRecordingParams,
     readonly s: CloudRecordingState,
   ) {
-    this.phase = trackPhase<CloudRecordingPhase>(s.sid ? 'recording' : 'acquiring');
-    upsertSearchAttributes([
+    this.ledger = new UsageLedger((s.usage ??= []), 'cloud-recording', cloudRecordingUsageClass(input.mode, input.clientRequest));
+    this.phase = trackPhase<CloudRecordingPhase>(s.sid ? 'recording' : 'acquiring', {
+      transient: CLOUD_RECORDING_TRANSIENT_PHASES,
+      // billed from the start call's answer until the stop call's (agora.md: a recorder bills while it runs)
+      billing: { ledger: this.ledger, phases: ['confirming', 'recording', 'stopping'] },
+    });
+    stageSearchAttributes([
       { key: SA.vendor, value: 'agora' },
       { key: SA.product, value: 'cloud-recording' },
       { key: SA.channel, value: input.channel },
@@ -175,6 +184,7 @@ export class CloudRecordingSession {
       segments: s.segments,
       deadline: new Date(s.deadline).toISOString(),
       continuedAsNew: s.continuedAsNew,
+      usage: this.ledger.report(),
     };
   }
 
@@ -310,7 +320,7 @@ export class CloudRecordingSession {
     s.startedAt = new Date().toISOString();
     s.files = [];
     s.suspectSince = undefined;
-    upsertSearchAttributes([{ key: SA.sid, value: sid }]);
+    stageSearchAttributes([{ key: SA.sid, value: sid }]);
   }
 
   /** The recorder must report "in progress" (or send recorder_started) within confirmTimeoutMs. */
@@ -350,7 +360,7 @@ export class CloudRecordingSession {
 
   /** One query; keeps what it says. */
   private async query(): Promise<number | undefined> {
-    const q = await calls.queryRecording(this.ref());
+    const q = await reads.queryRecording(this.ref());
     this.s.recorderStatus = q.status;
     this.s.lastQueryAt = new Date().toISOString();
     if (q.files.length) this.s.files = q.files;
@@ -618,6 +628,7 @@ export class CloudRecordingSession {
       screenshots: input.clientRequest.snapshotConfig !== undefined,
       restarts: s.restarts,
       unstopped: s.unstopped,
+      usage: this.ledger.report(),
     };
   }
 

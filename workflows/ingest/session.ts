@@ -5,7 +5,7 @@
  * pushes, then confirm none is online. What the gateway's answers mean is asked of
  * src/agora/meanings/media-gateway.ts.
  */
-import { ApplicationFailure, isCancellation, log, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, log, sleep, workflowInfo } from '@temporalio/workflow';
 import type { IngestObservation } from '../../activities/ingest';
 import {
   abortReason,
@@ -27,7 +27,7 @@ import { describe, isAmbiguous, isTransient, vendorInfo } from '../lib/failures'
 import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { createWithReconcile } from '../lib/reconcile';
-import { SA } from '../lib/search-attributes';
+import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import type { IngestPhase, IngestStatus, NcsEvent } from './messages';
 import { ingestVendor, type IngestVendor } from './vendor';
@@ -89,7 +89,7 @@ export class IngestSession {
     readonly s: IngestState,
   ) {
     this.phase = trackPhase<IngestPhase>(initialPhase(s));
-    upsertSearchAttributes([
+    stageSearchAttributes([
       { key: SA.vendor, value: 'agora' },
       { key: SA.product, value: 'media-gateway' },
       { key: SA.channel, value: input.channel },
@@ -279,7 +279,7 @@ export class IngestSession {
       s.waitingSince = undefined;
       // a new push starts unmuted: the wanted mute state goes to it again
       markUnapplied(s.mute);
-      upsertSearchAttributes([{ key: SA.sid, value: next.sid }]);
+      writeSearchAttributes([{ key: SA.sid, value: next.sid }]);
       this.phase.set('live');
       return;
     }

@@ -23,7 +23,7 @@ import { CancellationScope, ChildWorkflowCancellationType, log, ParentClosePolic
 import type { EventActivities } from '../../activities/events';
 import type { RtcflowEvent, RtcflowEventType } from '../../src/client/events';
 import type { appEventDelivery } from '../app-events';
-import { SA } from './search-attributes';
+import { SA, searchAttribute } from './search-attributes';
 
 export const APP_EVENTS_PATCH = 'app-events';
 
@@ -48,7 +48,6 @@ export function emitEvent(type: RtcflowEventType, data: Record<string, unknown>)
   // the first event after it, and its replay sees the marker exactly there
   if (!patched(APP_EVENTS_PATCH)) return;
   const info = workflowInfo();
-  const sa = info.typedSearchAttributes;
   const event: RtcflowEvent = {
     id: `rtcflow-event/${info.runId}/${++sequence}`,
     type,
@@ -56,9 +55,9 @@ export function emitEvent(type: RtcflowEventType, data: Record<string, unknown>)
     session: {
       id: info.workflowId,
       runId: info.runId,
-      ...optional('product', sa.get(SA.product)),
-      ...optional('vendor', sa.get(SA.vendor)),
-      ...optional('channel', sa.get(SA.channel)),
+      ...optional('product', searchAttribute(SA.product)),
+      ...optional('vendor', searchAttribute(SA.vendor)),
+      ...optional('channel', searchAttribute(SA.channel)),
     },
     data,
   };

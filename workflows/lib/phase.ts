@@ -1,13 +1,16 @@
 /**
  * A lifecycle's phase, kept in one place: read by the `status` query, mirrored to the RtcPhase search
- * attribute on every change (one visibility write per change, none for a reason alone) and shown as
+ * attribute when the session starts and whenever it enters a settled phase (./search-attributes.ts: one
+ * upsert with whatever else was staged; transient phases such as acquiring or confirming are not written,
+ * a reason alone never is) and shown as
  * the workflow's current details in the Temporal UI (no history event): the phase and since when, why,
  * the vendor resource the session holds (RtcSid, named in the product's words) and the last vendor
  * call that failed (noted by the activity proxies, ./retry.ts).
  */
-import { metricMeter, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { SA } from './search-attributes';
+import { metricMeter, setCurrentDetails } from '@temporalio/workflow';
+import { coalesce, flushSearchAttributes, SA, searchAttribute, stageSearchAttributes } from './search-attributes';
 import { phaseEvents } from './events';
+import type { UsageLedger } from './usage';
 
 export interface PhaseTracker<P extends string> {
   readonly current: P;
@@ -39,22 +42,34 @@ export function noteVendorError(what: string): void {
 }
 
 function details(phase: string, reason: string | undefined, since: string): string {
-  const sa = workflowInfo().typedSearchAttributes;
-  const product = sa.get(SA.product);
-  const sid = sa.get(SA.sid);
+  const product = searchAttribute(SA.product);
+  const sid = searchAttribute(SA.sid);
   const lines = [`**${phase}**${reason ? ` — ${reason}` : ''} (since ${since})`];
   if (sid) lines.push(`${RESOURCE_LABEL[product ?? ''] ?? 'resource'}: \`${sid}\``);
   if (lastVendorError) lines.push(`last vendor error (${lastVendorError.at}): ${lastVendorError.what}`);
   return lines.join('\n\n');
 }
 
-export function trackPhase<P extends string>(initial: P): PhaseTracker<P> {
+export interface PhaseOptions<P extends string> {
+  /** steps on the way to a settled phase: reported by `status` and the details, not written to RtcPhase */
+  transient?: readonly P[];
+  /** the phases the vendor bills, kept in the session's ledger (./usage.ts) */
+  billing?: { ledger: UsageLedger; phases: readonly P[] };
+}
+
+/** Tracks a session's phase from `initial`. */
+export function trackPhase<P extends string>(initial: P, options: PhaseOptions<P> = {}): PhaseTracker<P> {
+  const { transient = [], billing } = options;
+  const bill = (phase: P) => (billing?.phases.includes(phase) ? billing.ledger.open() : billing?.ledger.close());
+  bill(initial);
   let current = initial;
   // session.started / session.updated to the application on settled phases (./events.ts)
   const toApp = phaseEvents(initial);
   let reason: string | undefined;
   let since = new Date().toISOString();
-  upsertSearchAttributes([{ key: SA.phase, value: initial }]);
+  // the first workflow task writes the initial phase with the lifecycle's own attributes, in one upsert
+  stageSearchAttributes([{ key: SA.phase, value: initial }]);
+  flushSearchAttributes();
   // sessions by product and phase on the worker's Prometheus endpoint (src/metrics/vendor.ts): not emitted on replay, no command
   const entered = metricMeter.createCounter('rtcflow_session_phase_entered', 'sessions', 'sessions that entered a phase (at least once: a retried workflow task may count again)');
   // the SDK tags workflow metrics with workflowType (the session kind), namespace and taskQueue
@@ -78,7 +93,12 @@ export function trackPhase<P extends string>(initial: P): PhaseTracker<P> {
       if (phase !== current) {
         current = phase;
         since = new Date().toISOString();
-        upsertSearchAttributes([{ key: SA.phase, value: phase }]);
+        bill(phase);
+        // runs from before coalescing wrote every phase
+        if (!transient.includes(phase) || !coalesce()) {
+          stageSearchAttributes([{ key: SA.phase, value: phase }]);
+          flushSearchAttributes();
+        }
         count(phase);
       }
       render?.();

@@ -4,10 +4,21 @@
  *   create   calls that start something billable: a few quick retries; ambiguous outcomes come back
  *            non-retryable (activities/errors.ts) so the workflow reconciles before repeating
  *   cleanup  stop/delete: keeps trying for up to an hour, because a resource nobody stops keeps billing
+ *   read     the steady-state poll (a quick, idempotent vendor read): a LOCAL activity, so a poll round is one
+ *            workflow task (timer fired → read → next timer) and one marker instead of two tasks and an
+ *            activity's three events; retried like `call`, locally at first, then by timer
  * A cancelled workflow waits for its running call to finish, so a stop sent on cancellation never
  * overlaps a query still in flight on the same session.
  */
-import { ActivityCancellationType, proxyActivities, type ActivityOptions, type UntypedActivities } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityOptions,
+  type LocalActivityOptions,
+  type UntypedActivities,
+} from '@temporalio/workflow';
 import { describe, vendorInfo } from './failures';
 import { noteVendorError } from './phase';
 
@@ -33,21 +44,54 @@ export const ACTIVITY_KINDS = {
 
 export type ActivityKind = keyof typeof ACTIVITY_KINDS;
 
+export const LOCAL_ACTIVITY_KINDS = {
+  read: {
+    startToCloseTimeout: '30s',
+    // attempts within this window retry inside the workflow task; later ones wait on a timer
+    localRetryThreshold: '10s',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: ACTIVITY_KINDS.call.retry,
+  },
+} satisfies Record<string, LocalActivityOptions>;
+
+/**
+ * Running sessions made their reads as (remote) activities: a session reads by local activity only from the
+ * first read after this worker version took it over (patched() marks the point in its history), so histories
+ * recorded before replay unchanged.
+ */
+export const READ_BY_LOCAL_ACTIVITY = 'rtcflow-read-by-local-activity';
+
 /**
  * proxyActivities for one kind of call, optionally with per-workflow overrides (tests shorten intervals).
  * Each call carries a summary for the Temporal UI (which vendor call, which kind), and a failure that
  * reaches the workflow is noted in the session's current details (./phase.ts). User metadata only: the
  * commands are the same, so recorded histories replay.
  */
-export function activitiesOf<A extends object>(kind: ActivityKind, overrides: ActivityOptions = {}): A {
+export function activitiesOf<A extends object>(kind: ActivityKind | 'read', overrides: ActivityOptions = {}): A {
+  if (kind === 'read') return readsOf<A>(overrides);
   const base = ACTIVITY_KINDS[kind];
   const proxy = proxyActivities<UntypedActivities>({ ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } } as ActivityOptions);
+  return noted<A>((name, args) => proxy[name]!.executeWithOptions({ summary: `${name} (${kind})` }, args));
+}
+
+/** The `read` kind: local activities once patched (see READ_BY_LOCAL_ACTIVITY), the `call` kind before. */
+function readsOf<A extends object>(overrides: ActivityOptions): A {
+  const base = LOCAL_ACTIVITY_KINDS.read;
+  const local = proxyLocalActivities<UntypedActivities>({ ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } } as LocalActivityOptions);
+  const call = ACTIVITY_KINDS.call;
+  const remote = proxyActivities<UntypedActivities>({ ...call, ...overrides, retry: { ...call.retry, ...overrides.retry } } as ActivityOptions);
+  return noted<A>((name, args) =>
+    patched(READ_BY_LOCAL_ACTIVITY) ? local[name]!.executeWithOptions({ summary: `${name} (read)` }, args) : remote[name]!.executeWithOptions({ summary: `${name} (call)` }, args),
+  );
+}
+
+/** Calls through `run`; a failure that reaches the workflow is noted in the session's current details. */
+function noted<A extends object>(run: (name: string, args: unknown[]) => Promise<unknown>): A {
   return new Proxy({} as A, {
     get(_, name) {
       if (typeof name !== 'string') return undefined;
-      const fn = proxy[name]!;
       return (...args: unknown[]) => {
-        const call = fn.executeWithOptions({ summary: `${name} (${kind})` }, args);
+        const call = run(name, args);
         // a side branch: the caller awaits `call` itself, unchanged
         call.then(undefined, (err: unknown) => {
           if (vendorInfo(err)) noteVendorError(describe(err));

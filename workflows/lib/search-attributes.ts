@@ -2,8 +2,15 @@
  * Search attributes every rtcflow workflow sets, so sessions can be found in the Temporal UI
  * (e.g. `RtcChannel = "demo" AND RtcPhase = "recording"`). Registered on the server by
  * src/temporal/dev-server.ts (dev server flags) or ensureSearchAttributes (existing servers).
+ *
+ * Each upsert is a history event and a visibility write, so they are coalesced: lifecycles and the phase
+ * tracker `stage` what changed, and it is written in ONE upsert when the session starts (its first workflow
+ * task) and when it enters a settled phase (./phase.ts): a session that goes acquiring → starting →
+ * confirming → recording writes its sid and "recording" together, once. Sessions that ran before this
+ * (no SETTLED_SEARCH_ATTRIBUTES marker in their history) keep upserting at once, so they replay unchanged.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributeUpdatePair } from '@temporalio/common';
+import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 
 export const SA = {
   vendor: defineSearchAttributeKey('RtcVendor', SearchAttributeType.KEYWORD),
@@ -14,3 +21,56 @@ export const SA = {
 } as const;
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);
+
+export const SETTLED_SEARCH_ATTRIBUTES = 'rtcflow-settled-search-attributes';
+
+type Keyword = typeof SA.phase;
+type Pair = SearchAttributeUpdatePair;
+
+// per workflow: workflow modules are evaluated per execution
+let coalescing: boolean | undefined;
+let staged = new Map<string, Pair>();
+let flushScheduled = false;
+
+/** Whether this run coalesces (decided once per run, at its first search attribute). */
+export function coalesce(): boolean {
+  return (coalescing ??= patched(SETTLED_SEARCH_ATTRIBUTES));
+}
+
+/** Records search attributes to write with the next flush (at once for runs from before coalescing). */
+export function stageSearchAttributes(pairs: readonly Pair[]): void {
+  if (!coalesce()) {
+    upsertSearchAttributes([...pairs]);
+    return;
+  }
+  for (const p of pairs) staged.set(p.key.name, p);
+}
+
+/**
+ * Writes what is staged in one upsert once the current synchronous step is done (a microtask, so it is
+ * still part of this workflow task and everything staged alongside joins it).
+ */
+export function flushSearchAttributes(): void {
+  if (!coalesce() || flushScheduled) return;
+  flushScheduled = true;
+  void Promise.resolve().then(() => {
+    flushScheduled = false;
+    if (!staged.size) return;
+    const pairs = [...staged.values()];
+    staged = new Map();
+    upsertSearchAttributes(pairs);
+  });
+}
+
+/** Stages and flushes: written with whatever else this synchronous step staged. */
+export function writeSearchAttributes(pairs: readonly Pair[]): void {
+  stageSearchAttributes(pairs);
+  flushSearchAttributes();
+}
+
+/** A search attribute's value as this session last set it (staged or written). */
+export function searchAttribute(key: Keyword): string | undefined {
+  const pending = staged.get(key.name);
+  const value = pending ? pending.value : workflowInfo().typedSearchAttributes.get(key);
+  return typeof value === 'string' ? value : undefined;
+}

@@ -4,7 +4,7 @@
  * the List, replace it when it fails (if asked), and make sure it is deleted. What Agora's answers mean
  * is asked of src/agora/meanings/media-pull.ts.
  */
-import { ApplicationFailure, condition, log, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, sleep, workflowInfo } from '@temporalio/workflow';
 import type { PullListed } from '../../activities/pull';
 import {
   answeredPlaying,
@@ -24,7 +24,7 @@ import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../li
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
-import { SA } from '../lib/search-attributes';
+import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
 import type { NcsEvent, PullPhase, PullStatus } from './messages';
@@ -81,7 +81,7 @@ export class PullSession {
     readonly s: PullState,
   ) {
     this.phase = trackPhase<PullPhase>(s.playerId ? 'playing' : 'creating');
-    upsertSearchAttributes([
+    stageSearchAttributes([
       { key: SA.vendor, value: 'agora' },
       { key: SA.product, value: 'media-pull' },
       { key: SA.channel, value: input.channel },
@@ -220,7 +220,7 @@ export class PullSession {
       lastStatus: held.status,
       ...(held.adopted ? { adopted: true } : {}),
     });
-    upsertSearchAttributes([{ key: SA.sid, value: held.playerId }]);
+    writeSearchAttributes([{ key: SA.sid, value: held.playerId }]);
     this.phase.set('connecting', held.adopted ? 'adopted the player with our name' : undefined);
   }
 

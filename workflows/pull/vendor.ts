@@ -12,6 +12,8 @@ import { activitiesOf } from '../lib/retry';
 const calls = activitiesOf<PullActivities>('call');
 const creates = activitiesOf<PullActivities>('create');
 const cleanups = activitiesOf<PullActivities>('cleanup');
+/** the steady-state poll's read: a local activity (../lib/retry.ts) */
+const reads = activitiesOf<PullActivities>('read');
 
 /** A player the session now holds. */
 export interface HeldPlayer {
@@ -68,7 +70,7 @@ export function pullVendor(input: PullParams, s: PullState): PullVendor {
         { what: 'create player', reconcile, backoffMs: () => input.listDelayMs },
       );
     },
-    read: (playerId) => calls.readPullPlayer({ profile, channel, playerId }),
+    read: (playerId) => reads.readPullPlayer({ profile, channel, playerId }),
     find,
     update: (playerId, sequence, patch) => calls.updatePullPlayer({ profile, region, playerId, sequence, patch }),
     delete: async (playerId, listed) => (await cleanups.deletePullPlayer({ profile, region, playerId, channel, listed })).outcome,

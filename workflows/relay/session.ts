@@ -4,7 +4,7 @@
  * `connecting`, keep the desired configuration applied with a `sequence` that only grows, watch it, and
  * make sure it is deleted. What Agora's answers mean is asked of src/agora/meanings/media-push.ts.
  */
-import { ApplicationFailure, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, log, workflowInfo } from '@temporalio/workflow';
 import {
   changedFields,
   changeRefusal,
@@ -26,7 +26,7 @@ import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
-import { SA } from '../lib/search-attributes';
+import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
 import type { NcsEvent, RelayPhase, RelayStatus } from './messages';
@@ -88,7 +88,7 @@ export class RelaySession {
     readonly s: RelayState,
   ) {
     this.phase = trackPhase<RelayPhase>(s.converterId ? phaseOfState(s.converterState) : 'creating');
-    upsertSearchAttributes([
+    stageSearchAttributes([
       { key: SA.vendor, value: 'agora' },
       { key: SA.product, value: 'media-push' },
       { key: SA.channel, value: input.channel },
@@ -221,7 +221,7 @@ export class RelaySession {
     s.config.vendorValue = sent.value;
     s.converters.push({ id: held.converterId, name: s.converterName!, adopted: held.adopted, createdAt: new Date().toISOString(), lastState: held.state, updates: 0 });
     if (held.adopted) log.info('adopted the converter of this name', { name: s.converterName, converterId: held.converterId });
-    upsertSearchAttributes([{ key: SA.sid, value: held.converterId }]);
+    writeSearchAttributes([{ key: SA.sid, value: held.converterId }]);
   }
 
   private record() {

@@ -10,6 +10,8 @@ import { activitiesOf } from '../lib/retry';
 const calls = activitiesOf<RelayActivities>('call');
 const creates = activitiesOf<RelayActivities>('create');
 const cleanups = activitiesOf<RelayActivities>('cleanup');
+/** the steady-state poll's read: a local activity (../lib/retry.ts) */
+const reads = activitiesOf<RelayActivities>('read');
 
 export interface RelayVendor {
   /** creates the converter named `name` with the desired configuration, or adopts the live one of that name */
@@ -47,7 +49,7 @@ export function relayVendor(input: RelayParams, s: RelayState): RelayVendor {
         { what: 'create converter', reconcile: () => find(name) },
       ),
     find,
-    get: (id) => calls.getRelayConverter({ profile, region, converterId: id }),
+    get: (id) => reads.getRelayConverter({ profile, region, converterId: id }),
     update: async (id, sequence, config, fields) => {
       await calls.updateRelayConverter({ profile, region, converterId: id, sequence, config, fields });
     },

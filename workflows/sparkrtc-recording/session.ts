@@ -5,7 +5,7 @@
  * drain its last files. Every vendor call is made from the main loop; handlers only record what is
  * wanted or what a callback said. What SparkRTC's answers mean is asked of src/sparkrtc/meanings.ts.
  */
-import { ApplicationFailure, condition, isCancellation, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, isCancellation, log, workflowInfo } from '@temporalio/workflow';
 import type { SparkRtcJobView } from '../../activities/sparkrtc-recording';
 import { callbackKind, isJobDone, isJobGone, isNotInitialised, isRetryableAnswer, JOB_GONE_REASON, jobOfStream, jobVerdict, stopReasonText } from '../../src/sparkrtc/meanings';
 import type {
@@ -22,7 +22,7 @@ import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
-import { SA } from '../lib/search-attributes';
+import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { stopQuietly } from '../lib/stop';
 import { SPARKRTC_RECORDING_PRODUCT, type SparkRtcCallback, type SparkRtcRecordingPhase, type SparkRtcRecordingStatus } from './messages';
@@ -69,7 +69,7 @@ export class SparkRtcRecordingSession {
     readonly s: SparkRtcRecordingState,
   ) {
     this.phase = trackPhase<SparkRtcRecordingPhase>(s.jobId ? (jobVerdict(s.jobState) === 'running' ? 'recording' : 'confirming') : 'starting');
-    upsertSearchAttributes([
+    stageSearchAttributes([
       { key: SA.vendor, value: 'sparkrtc' },
       { key: SA.product, value: SPARKRTC_RECORDING_PRODUCT },
       { key: SA.channel, value: input.channel },
@@ -200,7 +200,7 @@ export class SparkRtcRecordingSession {
     s.files = [];
     s.openFiles = [];
     s.jobOver = false;
-    upsertSearchAttributes([{ key: SA.sid, value: job.jobId }]);
+    writeSearchAttributes([{ key: SA.sid, value: job.jobId }]);
     // a reconciled job: what its callbacks said before it was adopted
     for (const e of this.early.get(job.jobId) ?? []) this.onCallback(e);
     this.early.clear();

@@ -21,6 +21,8 @@ import { activitiesOf } from '../lib/retry';
 const calls = activitiesOf<SparkRtcRecordingActivities>('call');
 const creates = activitiesOf<SparkRtcRecordingActivities>('create');
 const cleanups = activitiesOf<SparkRtcRecordingActivities>('cleanup');
+/** the steady-state poll's read: a local activity (../lib/retry.ts) */
+const reads = activitiesOf<SparkRtcRecordingActivities>('read');
 
 /** Jobs named by callbacks while the session holds none: what a reconcile looks at, in arrival order. */
 export class Candidates {
@@ -149,7 +151,7 @@ export function sparkRtcVendor(input: SparkRtcRecordingParams, s: SparkRtcRecord
       }
     },
     findStarted: () => adoptable(),
-    query: (jobId) => calls.querySparkRtcJob({ profile, kind, jobId }),
+    query: (jobId) => reads.querySparkRtcJob({ profile, kind, jobId }),
     async updateLayout(jobId, layout) {
       await calls.updateSparkRtcLayout({ profile, kind, jobId, layout });
     },

@@ -3,7 +3,7 @@
  * an agent (7.x) or task (6.x), confirm it runs, keep the desired configuration applied, watch it, and
  * make sure it is left/stopped. What Agora's answers mean is asked of src/agora/meanings/stt.ts.
  */
-import { ApplicationFailure, log, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, log } from '@temporalio/workflow';
 import { AGENT_MAX_LIFETIME_MS, GONE_REASON, isSttGone, leftAtLifetime, STT_BOT_UID_MIN, STT_BOT_UID_SPAN, STT_NCS_EVENT } from '../../src/agora/meanings/stt';
 import type { SttChange, SttConfig, SttOutcome, SttParams, SttResult, SttState } from '../../src/schemas/workflows/stt';
 import { confirmRunning } from '../lib/confirm';
@@ -12,7 +12,7 @@ import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
-import { SA } from '../lib/search-attributes';
+import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
 import type { NcsEvent, SttPhase, SttStatus } from './messages';
@@ -71,7 +71,7 @@ export class SttSession {
     readonly s: SttState,
   ) {
     this.phase = trackPhase<SttPhase>(s.agentId ? 'running' : input.version === '6' ? 'acquiring' : 'starting');
-    upsertSearchAttributes([
+    stageSearchAttributes([
       { key: SA.vendor, value: 'agora' },
       { key: SA.product, value: 'stt' },
       { key: SA.channel, value: input.channel },
@@ -198,7 +198,7 @@ export class SttSession {
     s.config.applied = Math.max(s.config.applied, sent.version);
     s.config.vendorValue = sent.value;
     s.agents.push({ id: held.id, name: s.agentName, startedAt: s.startedAt, lastStatus: held.status });
-    upsertSearchAttributes([{ key: SA.sid, value: held.id }]);
+    writeSearchAttributes([{ key: SA.sid, value: held.id }]);
   }
 
   /** The session no longer holds the current agent: close its record. */

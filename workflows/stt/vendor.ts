@@ -15,6 +15,8 @@ import type { SttPhase } from './messages';
 const calls = activitiesOf<SttActivities>('call');
 const creates = activitiesOf<SttActivities>('create');
 const cleanups = activitiesOf<SttActivities>('cleanup');
+/** the steady-state poll's read: a local activity (../lib/retry.ts) */
+const reads = activitiesOf<SttActivities>('read');
 
 /** A running agent/task the session now holds. */
 export type Held = SttStarted & { id: string };
@@ -90,7 +92,7 @@ function agents(input: SttParams, s: SttState, phase: PhaseTracker<SttPhase>, st
     async findStarted() {
       return s.agentName ? soleNewAgent(Math.floor(Date.now() / 1000) - 900).catch(() => undefined) : undefined;
     },
-    query: async (id) => (await calls.querySttAgent({ profile, id })).status,
+    query: async (id) => (await reads.querySttAgent({ profile, id })).status,
     verdict: agentVerdict,
     update: (id, config, sequenceId) => calls.updateSttAgent({ profile, id, config, sequenceId }),
     stop: async (id) => (await cleanups.leaveSttAgent({ profile, id })).outcome,
@@ -138,7 +140,7 @@ function tasks(input: SttParams, s: SttState, phase: PhaseTracker<SttPhase>, sta
         }
       }
     },
-    query: async (id) => (await calls.querySttTask({ profile, id, builderToken: token() })).status,
+    query: async (id) => (await reads.querySttTask({ profile, id, builderToken: token() })).status,
     verdict: taskVerdict,
     update: (id, config, sequenceId) => calls.updateSttTask({ profile, id, builderToken: token(), config, sequenceId }),
     stop: async (id) => (await cleanups.stopSttTask({ profile, id, builderToken: token() })).outcome,

@@ -5,7 +5,7 @@
  * applied with a sequenceId that only grows, watch it, and make sure it is deleted. What Agora's
  * answers mean is asked of src/agora/meanings/transcoder.ts.
  */
-import { log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, workflowInfo } from '@temporalio/workflow';
 import type { TranscoderHeld } from '../../activities/transcoder';
 import { changePlan, endedVerdict, GONE_REASON, instanceIdFor, isTaskGone, TRANSCODER_PRODUCT, taskVerdict } from '../../src/agora/meanings/transcoder';
 import type { TranscoderLayout, TranscoderOutcome, TranscoderParams, TranscoderResult, TranscoderState } from '../../src/schemas/workflows/transcoder';
@@ -15,7 +15,7 @@ import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
-import { SA } from '../lib/search-attributes';
+import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
 import type { TranscoderPhase, TranscoderStatus } from './messages';
@@ -60,7 +60,7 @@ export class TranscoderSession {
     readonly s: TranscoderState,
   ) {
     this.phase = trackPhase<TranscoderPhase>(s.taskId ? 'running' : 'acquiring');
-    upsertSearchAttributes([
+    stageSearchAttributes([
       { key: SA.vendor, value: 'agora' },
       { key: SA.product, value: TRANSCODER_PRODUCT },
       { key: SA.channel, value: input.channel },
@@ -170,7 +170,7 @@ export class TranscoderSession {
     s.config.vendorValue = sent.value;
     s.tasks.push({ taskId: held.taskId, adopted: held.adopted, createdAt: new Date().toISOString(), lastStatus: held.status, outputUids: [...s.outputUids], updates: 0 });
     if (held.adopted) log.info('adopted the task of this builderToken', { taskId: held.taskId });
-    upsertSearchAttributes([{ key: SA.sid, value: held.taskId }]);
+    writeSearchAttributes([{ key: SA.sid, value: held.taskId }]);
   }
 
   private record() {

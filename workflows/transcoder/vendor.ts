@@ -16,6 +16,8 @@ import type { TranscoderPhase } from './messages';
 const calls = activitiesOf<TranscoderActivities>('call');
 const creates = activitiesOf<TranscoderActivities>('create');
 const cleanups = activitiesOf<TranscoderActivities>('cleanup');
+/** the steady-state poll's read: a local activity (../lib/retry.ts) */
+const reads = activitiesOf<TranscoderActivities>('read');
 
 /** New output uids, one per output, none equal to `avoid` (the ones a possibly lingering task holds). */
 export function newOutputUids(count: number, avoid: readonly number[] = []): number[] {
@@ -81,7 +83,7 @@ export function transcoderVendor(input: TranscoderParams, s: TranscoderState, ph
       }
     },
     findStarted: async () => (s.builderToken ? find(s.builderToken) : undefined),
-    query: async (taskId) => (await calls.queryTranscoderTask(ref(taskId))).status,
+    query: async (taskId) => (await reads.queryTranscoderTask(ref(taskId))).status,
     update: async (taskId, layout, sequenceId) => {
       await calls.updateTranscoderTask({ ...ref(taskId), ...body(layout), sequenceId });
     },

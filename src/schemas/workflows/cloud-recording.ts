@@ -4,7 +4,7 @@
  * Inputs carry profile references, never credentials or storage keys.
  */
 import { z } from 'zod';
-import { carriedControls, desiredSlotOf, ProfileName, sessionControls } from './common';
+import { carriedControls, desiredSlotOf, ProfileName, sessionControls, UsageEntry } from './common';
 import { rejectCredentials } from '../hygiene';
 import {
   AcquireClientRequest,
@@ -180,6 +180,8 @@ export const CloudRecordingCarried = z.object({
   unstopped: z.array(UnstoppedRecording),
   excludeResourceIds: z.array(z.string()),
   restarts: z.number().int(),
+  /** the session's cost ledger (workflows/lib/usage.ts); absent in states carried by older runs */
+  usage: z.array(UsageEntry).optional(),
   ...carriedControls,
 });
 export type CloudRecordingState = z.infer<typeof CloudRecordingCarried>;
@@ -202,6 +204,8 @@ export interface CloudRecordingResult {
   restarts: number;
   /** recorders that could not be stopped: check them (empty when everything was stopped) */
   unstopped: UnstoppedRecording[];
+  /** billable time by usage class, from the session's own phases (workflows/lib/usage.ts) */
+  usage: UsageEntry[];
   workflowId: string;
   channel: string;
   mode: RecordingMode;

@@ -44,3 +44,15 @@ export const carriedControls = {
   continuedAsNew: z.number().int(),
   stopReason: z.string().optional(),
 };
+
+/** One billable interval of a session's cost ledger (workflows/lib/usage.ts keeps it; the shapes agree). */
+export const UsageEntry = z.object({
+  product: z.string(),
+  /** the vendor's usage column (Agora Console: durationAudioAll, durationVideoHd, ...) */
+  usageClass: z.string(),
+  from: z.string(),
+  /** absent while the interval is open */
+  to: z.string().optional(),
+  seconds: z.number().int().nonnegative(),
+});
+export type UsageEntry = z.infer<typeof UsageEntry>;
