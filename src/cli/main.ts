@@ -29,6 +29,7 @@
  *   rtcflow sparkrtc stats rooms|usage|quality|realtime …   SparkRTC statistics (./sparkrtc-stats.ts)
  *   rtcflow signaling send|events ...   Agora Signaling (RTM) REST (./signaling.ts)
  *   rtcflow classroom create|state|record|kick|props|events|widget ...   Agora Flexible Classroom (./classroom.ts)
+ *   rtcflow usage --from D [--to D] [--profile p] [--json]   the sessions' cost ledger beside the Console usage (./usage.ts)
  * Each product's commands live in their own module (./record.ts, ./stt.ts, ...); ./common.ts has what
  * they share (option parsers, --json output, status and stop).
  * Exit codes: 0 done, 2 invalid input (nothing was sent), 3 no such session, 1 anything else.
@@ -53,6 +54,7 @@ import { registerAnalyticsCommands } from './analytics';
 import { registerSparkRtcStatsCommands } from './sparkrtc-stats';
 import { registerSignalingCommands } from './signaling';
 import { registerClassroomCommands } from './classroom';
+import { registerUsageCommands } from './usage';
 
 const program = new Command('rtcflow').description('durable orchestration of cloud RTC sessions on Temporal');
 
@@ -72,6 +74,7 @@ registerAnalyticsCommands(program);
 registerSparkRtcStatsCommands(program);
 registerSignalingCommands(program);
 registerClassroomCommands(program);
+registerUsageCommands(program);
 
 // `rtcflow emulator` is dispatched by bin/rtcflow.js to emulator/main.ts before this program loads
 program.addHelpText('after', '\nThe vendor emulator: rtcflow emulator --help');

@@ -26,6 +26,7 @@ import { Pulls } from './pulls';
 import { ClassRecordings } from './classroom';
 import { Transcoders } from './transcoders';
 import { WhiteboardConversions } from './whiteboard';
+import { UsageReports, type UsageOptions, type UsageReport, type UsageReportInput } from './usage';
 
 export interface RtcflowClientOptions {
   address?: string;
@@ -169,6 +170,15 @@ export class RtcflowClient {
     return (await this.updateRecording(id, { rtmpOutputs: change })).rtmpOutputs!;
   }
 
+  /**
+   * The sessions' own cost ledgers summed per UTC day × product × usage column for [from, to], beside the
+   * Console usage of the profile's project for the same days, with the difference and a flag beyond the
+   * tolerance (./usage.ts). `opts.config`/`opts.admin` give the Console credentials (default: the environment's).
+   */
+  async usage(input: UsageReportInput, opts: UsageOptions = {}): Promise<UsageReport> {
+    return new UsageReports(this.temporal, this.taskQueue).report(input, opts);
+  }
+
   async close(): Promise<void> {
     await this.temporal.connection.close();
   }
@@ -198,6 +208,8 @@ export type { RecordingInput, RecordingLayout, RecordingResult, RecordingStatus 
 export { SparkRtcAdmin, generateCallbackAuthKey } from './sparkrtc-admin';
 export { AgoraAdmin, redactProject } from './agora-admin';
 export { SparkRtcStats } from './sparkrtc-stats';
+export { UsageReports, UsageReportInput, MAX_USAGE_DAYS } from './usage';
+export type { UsageOptions, UsageReport, UsageRow, UnaccountedSession } from './usage';
 export type { UsageDay, UsageInput } from '../agora/console';
 export { Sessions, sessionMetadata } from './session-list';
 export type { SessionDescription, SessionListing, SessionListQuery, SessionPage, SessionProgress } from './session-list';
