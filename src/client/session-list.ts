@@ -35,6 +35,8 @@ const KINDS: Record<string, KindLabel> = {
   pull: { product: 'media-pull', vendor: 'agora' },
   transcoder: { product: 'cloud-transcoder', vendor: 'agora' },
   channelBan: { product: 'channel-ban', vendor: 'agora', mode: (p) => (Array.isArray(p.privileges) ? p.privileges.join('+') : undefined) },
+  whiteboardConversion: { product: 'whiteboard', vendor: 'agora', mode: (p) => str(p.type) },
+  classroomRecording: { product: 'classroom-recording', vendor: 'agora' },
 };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);

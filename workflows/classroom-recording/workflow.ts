@@ -16,11 +16,11 @@
  *
  * Tokens are minted in the activities from the profile; this file holds names and ids only.
  */
-import { ApplicationFailure, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { ClassroomActivities } from '../../activities/classroom';
 import { activitiesOf } from '../lib/retry';
 import { trackPhase } from '../lib/phase';
-import { SA } from '../lib/search-attributes';
+import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
 import type { ClassRecordingInput, ClassRecordingOutcome, ClassRecordingParams, ClassRecordingResult } from './input';
@@ -84,7 +84,7 @@ export async function classroomRecording(rawInput: ClassRecordingInput | ClassRe
     unstopped: [],
     deadline: Date.now() + input.maxDurationMs,
   };
-  upsertSearchAttributes([
+  stageSearchAttributes([
     { key: SA.vendor, value: 'agora' },
     { key: SA.product, value: 'classroom-recording' },
     { key: SA.channel, value: input.roomUuid },
@@ -161,7 +161,7 @@ export async function classroomRecording(rawInput: ClassRecordingInput | ClassRe
       }
       await condition(() => s.stopReason !== undefined, input.confirmPollMs);
     }
-    if (s.recordId) upsertSearchAttributes([{ key: SA.sid, value: s.recordId }]);
+    if (s.recordId) writeSearchAttributes([{ key: SA.sid, value: s.recordId }]);
     phase.set('recording');
 
     // ---- recording ----

@@ -29,6 +29,8 @@ const RESOURCE_LABEL: Record<string, string> = {
   'cloud-transcoder': 'task',
   'channel-ban': 'rule',
   'sparkrtc-recording': 'job',
+  whiteboard: 'task',
+  'classroom-recording': 'record',
 };
 
 /** The workflow's current-details line; one per workflow (workflow modules are per execution). */

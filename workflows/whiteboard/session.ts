@@ -5,7 +5,7 @@
  * on a stop request, max duration, cancellation or any failure while it converts. What the projector's
  * answers mean is asked of src/agora/meanings/whiteboard.ts.
  */
-import { log, upsertSearchAttributes } from '@temporalio/workflow';
+import { log } from '@temporalio/workflow';
 import type { HeldConversion, WhiteboardActivities } from '../../activities/whiteboard';
 import { conversionVerdict, convertedPages, isConversionGone, progressOf } from '../../src/agora/meanings/whiteboard';
 import type { WhiteboardConversionParams, WhiteboardConversionResult, WhiteboardOutcome, WhiteboardState } from '../../src/schemas/workflows/whiteboard';
@@ -16,7 +16,7 @@ import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { createWithReconcile } from '../lib/reconcile';
 import { activitiesOf } from '../lib/retry';
-import { SA } from '../lib/search-attributes';
+import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
 import type { WhiteboardPhase, WhiteboardStatus } from './messages';
@@ -55,7 +55,7 @@ export class WhiteboardSession {
   ) {
     const key = input.name ?? conversionKey(input.resource, input.type);
     this.phase = trackPhase<WhiteboardPhase>(s.taskUuid ? phaseOf(s.lastStatus) : 'creating');
-    upsertSearchAttributes([
+    stageSearchAttributes([
       { key: SA.vendor, value: 'agora' },
       { key: SA.product, value: 'whiteboard' },
       { key: SA.channel, value: key },
@@ -173,7 +173,7 @@ export class WhiteboardSession {
     s.startedAt = new Date().toISOString();
     s.lastStatus = held.status;
     if (held.adopted) log.info('adopted the task an unanswered create started', { taskUuid: held.uuid });
-    upsertSearchAttributes([{ key: SA.sid, value: held.uuid }]);
+    writeSearchAttributes([{ key: SA.sid, value: held.uuid }]);
     this.phase.set(phaseOf(held.status), held.adopted ? 'adopted the task an unanswered create started' : undefined);
   }
 
