@@ -17,6 +17,8 @@ function burstResult(n: number, firstCallAt: number, lastReturnAt: number, ms: (
   return {
     n,
     reached: done.length,
+    /** false: the timeout passed first, and allMs is the time until the last of those that got there */
+    allReached: done.length === n,
     allMs,
     perSecond: round((done.length / allMs) * 1000, 1),
     startCallsMs: lastReturnAt - firstCallAt,
@@ -46,7 +48,7 @@ export async function burst(ctx: BenchContext): Promise<Record<string, unknown>>
 
     ctx.log(`burst: ${n} no-op workflows (${activities} activities each)`);
     const noopStarted = await startNoops(ctx.client, w.noop!.taskQueue, `${ctx.tag}-bst-noop`, n, activities, concurrency);
-    await waitClosed(ctx.client, w.noop!.taskQueue, n, timeoutMs);
+    await waitClosed(ctx.client, w.noop!.taskQueue, n, timeoutMs).catch((err: Error) => ctx.log(`burst: ${err.message}`));
     const noop = burstResult(n, noopStarted.firstCallAt, noopStarted.lastReturnAt, await completionMilestones(ctx.client, noopStarted.ids));
     const afterNoop = w.sampler.summary();
 
@@ -54,7 +56,8 @@ export async function burst(ctx: BenchContext): Promise<Record<string, unknown>>
     const channels = Array.from({ length: n }, (_, i) => `${cname}${i}`);
     const since = (await ctx.emulator.requests({ product: 'cloud-recording' })).reduce((m, r) => Math.max(m, r.seq), 0);
     const started = await startRecordings(ctx.client, w.rtcflow.taskQueue, channels, {}, concurrency);
-    await waitRecording(ctx.client, w.rtcflow.taskQueue, n, timeoutMs);
+    // past the timeout the histories still say how many got there and when (reached < sessions)
+    await waitRecording(ctx.client, w.rtcflow.taskQueue, n, timeoutMs).catch((err: Error) => ctx.log(`burst: ${err.message}`));
     const rtcflow = burstResult(n, started.firstCallAt, started.lastReturnAt, await recordingMilestones(ctx.client, started.ids));
     const processes = w.sampler.summary();
     // the vendor calls of the burst by operation and status (acquire/start/query; 433 = a resourceId expired)
