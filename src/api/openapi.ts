@@ -25,6 +25,7 @@ import { RELAY_SESSIONS } from '../client/relays';
 import { TRANSCODER_SESSIONS } from '../client/transcoders';
 import { STT_SESSIONS } from '../client/transcriptions';
 import { SessionListQuery } from '../client/session-list';
+import { UsageHttpQuery } from './usage';
 
 export const OPENAPI_PATH = '/openapi.json';
 
@@ -193,6 +194,19 @@ export const ROUTES: readonly ApiRoute[] = [
     auth: 'apiKey',
     summary: 'any session as the Temporal UI shows it (summary, details) with its status query',
     responses: { 200: 'Session', ...ON_SESSION },
+  },
+  {
+    method: 'GET',
+    path: '/v1/usage',
+    tag: 'usage',
+    auth: 'apiKey',
+    summary: "the sessions' cost ledger per UTC day, product and usage column beside the Console usage (GET /dev/v3/usage), flagged beyond the tolerance",
+    query: UsageHttpQuery,
+    responses: {
+      200: 'an object {from, to, profile, projectId, tolerance, rows: [{date, product, usageClass, business?, rtcflowSeconds, consoleSeconds?, differenceSeconds?, flagged}], flagged, sessions: {listed, counted, withoutLedger, unaccounted}}',
+      403: 'ApiError',
+      ...FAILS,
+    },
   },
   {
     method: 'GET',

@@ -30,6 +30,7 @@
  * GET /v1/sessions[?product&vendor&channel&phase&status&pageSize&nextPageToken] — sessions of every kind the
  * key may see, paged (./session-list.ts); GET /v1/sessions/:id — any session as the Temporal UI shows it.
  * GET /v1/webhooks/stats — what the webhook receivers refused and routed, by reason.
+ * GET /v1/usage?from&to&profile — the sessions' cost ledger beside the Agora Console usage (./usage.ts).
  *
  * POST /webhooks/agora/ncs — an Agora NCS event: the signature is checked on the raw body (no built-in
  * secret: without AGORA_NCS_SECRET the receiver answers 503), notifyMs must be within 5 minutes of now,
@@ -49,6 +50,7 @@ import { PUBLIC_INPUT_POLICY, TEST_INPUT_POLICY, type InputPolicy } from '../sch
 import { knownProfiles, sparkRtcCallbackKeys, type Config } from '../config';
 import { forbidden, idOf, sessionRoutes, stopReasonOf } from './sessions';
 import { sessionListRoutes } from './session-list';
+import { usageRoutes } from './usage';
 import { ncsEventSignal } from '../../workflows/agora-ncs';
 import { NcsEvent } from '../schemas/agora/ncs';
 import { ncsFresh, ncsRouteQueries, verifyNcsSignature } from './ncs';
@@ -76,6 +78,8 @@ export interface ApiServerOptions {
   logger?: (line: string) => void;
   /** where the webhook receivers count what they accept and refuse (api.ts exposes it as Prometheus text); a fresh one if absent */
   webhookStats?: WebhookStats;
+  /** the Agora profiles' credentials GET /v1/usage asks the Console with (absent: it answers 503) */
+  config?: Config;
 }
 
 /** The deepest JSON a /v1 body may nest (inputs are a few levels deep). */
@@ -224,6 +228,7 @@ export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
     sessionRoutes(app, '/v1/transcoders', rtc.transcoders, fail, { changeKey: 'config' });
     sessionRoutes(app, '/v1/bans', rtc.bans, fail, { changeKey: 'term' });
     sessionListRoutes(app, rtc, fail);
+    usageRoutes(app, rtc, fail, opts.config);
   });
 
   return root;
@@ -240,6 +245,7 @@ export function apiServerOptions(config: Config, parts: Pick<ApiServerOptions, '
     profiles: knownProfiles(config),
     agoraNcsSecret: config.webhooks.agoraNcsSecret,
     sparkrtcCallbackKeys: sparkRtcCallbackKeys(config),
+    config,
     ...parts,
   };
 }

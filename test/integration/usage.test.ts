@@ -12,7 +12,7 @@
 import { EMULATOR_AGORA, EMULATOR_STORAGE } from '../../emulator/defaults';
 import { InvalidInputError, RtcflowClient, type CloudRecordingResult, type UsageReport } from '../../src/client';
 import { agoraJson, botToken } from '../helpers/agora-http';
-import { TEST_CLIENT_OPTIONS } from '../helpers/api';
+import { TEST_CLIENT_OPTIONS, testKey, withApi } from '../helpers/api';
 import { json, rtcflowWith } from '../helpers/cli';
 import { sessionHarness } from '../helpers/harness';
 import { withWorker } from '../helpers/temporal';
@@ -99,6 +99,20 @@ test('three recordings of a day: rtc.usage and rtcflow usage set their ledger be
     const viaCli = json(await cli('--from', day, '--json'));
     expect(viaCli.rows).toEqual(done.rows.map((x) => expect.objectContaining({ date: x.date, usageClass: x.usageClass, rtcflowSeconds: x.rtcflowSeconds, flagged: false })));
     expect(viaCli.sessions).toMatchObject({ listed: 3, counted: 3 });
+    // and over HTTP, for a key allowed the profile (another tenant's key: 403)
+    const other = testKey('tenant-x', ['tenant-x']);
+    await withApi(h.env.client, { taskQueue: tq, config: h.config, extraKeys: [other.entry] }, async (api) => {
+      const res = await api.call('GET', `/v1/usage?from=${day}`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        from: day,
+        to: day,
+        profile: 'default',
+        flagged: 0,
+        rows: done.rows.map((x) => expect.objectContaining({ usageClass: x.usageClass, rtcflowSeconds: x.rtcflowSeconds })),
+      });
+      expect((await api.call('GET', `/v1/usage?from=${day}`, undefined, { authorization: `Bearer ${other.key}` })).status).toBe(403);
+    });
     // a recording rtcflow did not start (straight to the emulator), ten emulated minutes long: flagged
     const cname = uniqueId('usage-raw');
     await h.control.emptyChannel(APP, cname);
@@ -184,7 +198,7 @@ test('a session that ended without a result (terminated) is reported, its ledger
   });
 });
 
-test('bad input is a typed error (exit 2) before any Console call', async () => {
+test('bad input is a typed error (HTTP 400, exit 2) before any Console call', async () => {
   const rtc = new RtcflowClient(h.env.client, 'nobody-polls-this', TEST_CLIENT_OPTIONS);
   const before = (await h.control.requests({ product: 'console' })).length;
   for (const input of [
@@ -197,6 +211,19 @@ test('bad input is a typed error (exit 2) before any Console call', async () => 
     const err = await rtc.usage(input, { config: h.config }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidInputError);
   }
+  await withApi(h.env.client, { taskQueue: 'nobody-polls-this', config: h.config }, async (api) => {
+    for (const q of [
+      'from=2026-12-02&to=2026-12-01',
+      'from=12%2F01%2F2026',
+      'from=2026-12-01&surprise=1',
+      'from=2026-12-01&toleranceSeconds=-5',
+      'from=2026-12-01&profile=nobody',
+    ]) {
+      const res = await api.call('GET', `/v1/usage?${q}`);
+      expect([q, res.status, res.body.error]).toEqual([q, 400, 'invalid_input']);
+    }
+  });
+  await withApi(h.env.client, { taskQueue: 'nobody-polls-this' }, async (api) => expect((await api.call('GET', '/v1/usage?from=2026-12-01')).status).toBe(503));
   const cli = (...args: string[]) => rtcflowWith({ RTCFLOW_EMULATOR_URL: h.emu.url }, 'nobody-polls-this', 'usage', ...args);
   const bad = await cli('--from', '2026-12-02', '--to', '2026-12-01');
   expect(bad.code).toBe(2);
