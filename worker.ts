@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
-import { loadConfig, temporalConnectOptions, type Config } from './src/config';
+import { loadConfig, temporalConnectOptions, type Config, type WorkerSizing } from './src/config';
 import { installMetricsRuntime } from './src/metrics/runtime';
 import { vendorCallObserver } from './src/metrics/vendor';
 import { describeConnection } from './src/temporal/connection';
@@ -44,6 +44,35 @@ export function prebuiltWorkflowBundle(env: NodeJS.ProcessEnv = process.env): { 
   return existsSync(beside) ? { codePath: beside } : undefined;
 }
 
+/**
+ * rtcflow's worker sizing for a 2-core worker, chosen from `npm run bench` (docs/benchmarks.md, "Worker
+ * sizing", says what each figure came from and what to change on bigger machines). Sessions are long-lived
+ * and mostly idle: the sticky cache keeps a session's workflow state between polls, so a session evicted
+ * from it is replayed from its history at its next poll (CPU instead of memory).
+ */
+export const WORKER_SIZING: Required<WorkerSizing> = {
+  maxCachedWorkflows: 2500,
+  maxConcurrentWorkflowTaskExecutions: 40,
+  maxConcurrentActivityTaskExecutions: 100,
+  maxConcurrentLocalActivityExecutions: 100,
+  workflowTaskPollers: 8,
+  activityTaskPollers: 4,
+};
+
+/** Worker.create options from a sizing (what the deployment set, else WORKER_SIZING). */
+export function workerSizing(set: WorkerSizing = {}): Partial<WorkerOptions> {
+  const defined = Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined)) as WorkerSizing;
+  const s = { ...WORKER_SIZING, ...defined };
+  return {
+    maxCachedWorkflows: s.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: s.maxConcurrentWorkflowTaskExecutions,
+    maxConcurrentActivityTaskExecutions: s.maxConcurrentActivityTaskExecutions,
+    maxConcurrentLocalActivityExecutions: s.maxConcurrentLocalActivityExecutions,
+    workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: s.workflowTaskPollers },
+    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: s.activityTaskPollers },
+  };
+}
+
 export async function createWorker(opts: RtcflowWorkerOptions): Promise<Worker> {
   // vendor calls counted and timed on the runtime's meter (the Prometheus endpoint when one is installed)
   const http = opts.http ?? new HttpClient({ observe: vendorCallObserver(Runtime.instance().metricMeter) });
@@ -60,6 +89,7 @@ export async function createWorker(opts: RtcflowWorkerOptions): Promise<Worker> 
       storageCredentials: opts.storageCredentials,
       temporal: new Client({ connection: opts.connection, namespace: opts.config.temporal.namespace }),
     }),
+    ...workerSizing(opts.config.worker),
     ...opts.workerOptions,
   });
 }

@@ -131,6 +131,13 @@ const EnvSchema = z.object({
   RTCFLOW_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   RTCFLOW_METRICS_PORT: port.default(9464),
   RTCFLOW_API_METRICS_PORT: port.default(9465),
+  /** worker sizing (docs/benchmarks.md, "Worker sizing"): unset = the value measured for a 2-core worker */
+  RTCFLOW_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).optional(),
+  RTCFLOW_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
+  RTCFLOW_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
+  RTCFLOW_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).optional(),
+  RTCFLOW_WORKER_WORKFLOW_POLLERS: z.coerce.number().int().min(2).optional(),
+  RTCFLOW_WORKER_ACTIVITY_POLLERS: z.coerce.number().int().min(1).optional(),
   /** the port `npm start` runs the emulator on (the emulator's own default, emulator/defaults.ts) */
   RTCFLOW_EMULATOR_PORT: port.default(8480),
   /** where the emulator listens (npm start: on RTCFLOW_EMULATOR_PORT); `npm run worker` uses it only when set */
@@ -187,6 +194,16 @@ const EnvSchema = z.object({
   RTCFLOW_EVENTS_SECRET: EventsTargetSchema.shape.secret.optional(),
 });
 
+/** Worker options a deployment may size (each undefined = rtcflow's measured default, worker.ts workerSizing). */
+export interface WorkerSizing {
+  maxCachedWorkflows?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentLocalActivityExecutions?: number;
+  workflowTaskPollers?: number;
+  activityTaskPollers?: number;
+}
+
 export interface Config {
   /** tls and apiKey: src/temporal/connection.ts (TEMPORAL_TLS_*, TEMPORAL_API_KEY); connect with temporalConnectOptions */
   temporal: { address?: string; namespace: string; taskQueue: string; port: number; uiPort: number; tls?: TemporalTls; apiKey?: string };
@@ -194,6 +211,8 @@ export interface Config {
   apiPort: number;
   /** where the worker's and the API's Prometheus endpoints bind (host:port) */
   metrics: { worker: string; api: string };
+  /** worker sizing from RTCFLOW_WORKER_*; what is unset takes workerSizing()'s measured default (worker.ts) */
+  worker: WorkerSizing;
   emulator: { port: number; url: string };
   /** true when some profile points at the emulator (only when loadConfig was given its account, or a profiles file names its URL) */
   usesEmulator: boolean;
@@ -376,6 +395,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
     dataDir: e.RTCFLOW_DATA_DIR,
     apiPort: e.RTCFLOW_API_PORT,
     metrics: { worker: `${e.RTCFLOW_METRICS_HOST}:${e.RTCFLOW_METRICS_PORT}`, api: `${e.RTCFLOW_METRICS_HOST}:${e.RTCFLOW_API_METRICS_PORT}` },
+    worker: {
+      maxCachedWorkflows: e.RTCFLOW_WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTaskExecutions: e.RTCFLOW_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxConcurrentActivityTaskExecutions: e.RTCFLOW_WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentLocalActivityExecutions: e.RTCFLOW_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
+      workflowTaskPollers: e.RTCFLOW_WORKER_WORKFLOW_POLLERS,
+      activityTaskPollers: e.RTCFLOW_WORKER_ACTIVITY_POLLERS,
+    },
     emulator: { port: e.RTCFLOW_EMULATOR_PORT, url: emulatorUrl },
     usesEmulator,
     // no fallback: `npm start` wires the emulator and the receiver with a per-run secret (dev.ts)

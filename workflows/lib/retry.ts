@@ -20,6 +20,7 @@ import {
   type UntypedActivities,
 } from '@temporalio/workflow';
 import { describe, vendorInfo } from './failures';
+import { LEAN_KERNEL } from './patches';
 import { noteVendorError } from './phase';
 
 const NON_RETRYABLE = ['InvalidInput', 'ConfigurationError'];
@@ -55,13 +56,6 @@ export const LOCAL_ACTIVITY_KINDS = {
 } satisfies Record<string, LocalActivityOptions>;
 
 /**
- * Running sessions made their reads as (remote) activities: a session reads by local activity only from the
- * first read after this worker version took it over (patched() marks the point in its history), so histories
- * recorded before replay unchanged.
- */
-export const READ_BY_LOCAL_ACTIVITY = 'rtcflow-read-by-local-activity';
-
-/**
  * proxyActivities for one kind of call, optionally with per-workflow overrides (tests shorten intervals).
  * Each call carries a summary for the Temporal UI (which vendor call, which kind), and a failure that
  * reaches the workflow is noted in the session's current details (./phase.ts). User metadata only: the
@@ -74,14 +68,17 @@ export function activitiesOf<A extends object>(kind: ActivityKind | 'read', over
   return noted<A>((name, args) => proxy[name]!.executeWithOptions({ summary: `${name} (${kind})` }, args));
 }
 
-/** The `read` kind: local activities once patched (see READ_BY_LOCAL_ACTIVITY), the `call` kind before. */
+/**
+ * The `read` kind: local activities once patched (./patches.ts), the `call` kind in runs from before: a run
+ * that started earlier reads by local activity from its first read after this version took it over.
+ */
 function readsOf<A extends object>(overrides: ActivityOptions): A {
   const base = LOCAL_ACTIVITY_KINDS.read;
   const local = proxyLocalActivities<UntypedActivities>({ ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } } as LocalActivityOptions);
   const call = ACTIVITY_KINDS.call;
   const remote = proxyActivities<UntypedActivities>({ ...call, ...overrides, retry: { ...call.retry, ...overrides.retry } } as ActivityOptions);
   return noted<A>((name, args) =>
-    patched(READ_BY_LOCAL_ACTIVITY) ? local[name]!.executeWithOptions({ summary: `${name} (read)` }, args) : remote[name]!.executeWithOptions({ summary: `${name} (call)` }, args),
+    patched(LEAN_KERNEL) ? local[name]!.executeWithOptions({ summary: `${name} (read)` }, args) : remote[name]!.executeWithOptions({ summary: `${name} (call)` }, args),
   );
 }
 

@@ -7,10 +7,11 @@
  * tracker `stage` what changed, and it is written in ONE upsert when the session starts (its first workflow
  * task) and when it enters a settled phase (./phase.ts): a session that goes acquiring → starting →
  * confirming → recording writes its sid and "recording" together, once. Sessions that ran before this
- * (no SETTLED_SEARCH_ATTRIBUTES marker in their history) keep upserting at once, so they replay unchanged.
+ * (no LEAN_KERNEL marker, ./patches.ts) keep upserting at once, so they replay unchanged.
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributeUpdatePair } from '@temporalio/common';
 import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { LEAN_KERNEL } from './patches';
 
 export const SA = {
   vendor: defineSearchAttributeKey('RtcVendor', SearchAttributeType.KEYWORD),
@@ -22,8 +23,6 @@ export const SA = {
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);
 
-export const SETTLED_SEARCH_ATTRIBUTES = 'rtcflow-settled-search-attributes';
-
 type Keyword = typeof SA.phase;
 type Pair = SearchAttributeUpdatePair;
 
@@ -34,7 +33,7 @@ let flushScheduled = false;
 
 /** Whether this run coalesces (decided once per run, at its first search attribute). */
 export function coalesce(): boolean {
-  return (coalescing ??= patched(SETTLED_SEARCH_ATTRIBUTES));
+  return (coalescing ??= patched(LEAN_KERNEL));
 }
 
 /** Records search attributes to write with the next flush (at once for runs from before coalescing). */
