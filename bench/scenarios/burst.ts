@@ -36,14 +36,16 @@ export async function burst(ctx: BenchContext): Promise<Record<string, unknown>>
   const timeScale = ctx.flags.num('burst-time-scale', 20);
   const w = await scenarioWorkers(ctx, 'burst', true);
   const cname = `${ctx.tag}-bst-`;
-  await ctx.emulator.post('/_emulator/clock', { timeScale });
   try {
-    // how many activities a recording runs before "recording", from one warm-up session
+    // how many activities a recording runs before "recording", from one warm-up session with the recorder up
+    // before the first confirm probe (as in `overhead`)
+    await ctx.emulator.post('/_emulator/clock', { timeScale: ctx.flags.num('overhead-time-scale', 200) });
     const warm = await startRecordings(ctx.client, w.rtcflow.taskQueue, [`${cname}warm`], {}, 1);
     await waitRecording(ctx.client, w.rtcflow.taskQueue, 1, 60_000, 50);
     const [first] = await recordingMilestones(ctx.client, warm.ids);
     const activities = first?.activities ?? 3;
     await stopAll(ctx.client, warm.ids, 1);
+    await ctx.emulator.post('/_emulator/clock', { timeScale });
     await waitUntil('the warm-up session stopped', async () => (await countInPhase(ctx.client, w.rtcflow.taskQueue, 'recording')) === 0, 60_000);
 
     ctx.log(`burst: ${n} no-op workflows (${activities} activities each)`);
