@@ -48,6 +48,10 @@ export const MAX_USAGE_DAYS = 92;
 const FAILED_QUERY_MS = 3_000;
 /** How long a running session's status query may take (it needs a worker polling the task queue). */
 const RUNNING_QUERY_MS = 15_000;
+/** temporal.api.enums.v1.HistoryEventFilterType: only a run's close event (@temporalio/proto is not a direct dependency). */
+const HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT = 2;
+/** Runs of one continued-as-new chain followed at most. */
+const MAX_CHAIN = 1_000;
 /** Sessions read at once. */
 const CONCURRENCY = 8;
 
@@ -140,6 +144,9 @@ export interface UsageOptions {
   /** where the profile's credentials come from; default: loadConfig(process.env) */
   config?: Config;
 }
+
+/** What is read of a listed (or described) run. */
+type Run = Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'status' | 'typedSearchAttributes'>;
 
 type Ledger = { entries: UsageEntry[] } | { none: true };
 
@@ -269,26 +276,63 @@ export class UsageReports {
     }
   }
 
-  /** The profile's sessions (one entry per run) overlapping the days; runs that continued as new are left to their successor. */
-  private async sessionsIn(from: string, to: string, profile: string): Promise<WorkflowExecutionInfo[]> {
+  /**
+   * The profile's sessions overlapping the days, one entry per chain of runs: a run that continued as new
+   * stands for the last run of its chain (which carries the whole ledger), even when that one began after
+   * the range.
+   */
+  private async sessionsIn(from: string, to: string, profile: string): Promise<Run[]> {
     const { running, closed } = this.queries(from, to);
-    const out: WorkflowExecutionInfo[] = [];
+    const out: Run[] = [];
     const seen = new Set<string>();
+    const lastOf = new Map<string, Run | undefined>(); // run id → the last run of its chain
+    const add = (wf: Run) => {
+      if (seen.has(wf.runId)) return; // a run that closed between the two listings, or a chain met twice
+      seen.add(wf.runId);
+      out.push(wf);
+    };
     for (const query of [running, closed]) {
       for await (const wf of this.temporal.workflow.list({ query, pageSize: 500 })) {
         if (wf.workflowId.split('/')[1] !== profile) continue;
-        if (wf.status.name === 'CONTINUED_AS_NEW') continue;
-        const key = `${wf.workflowId}|${wf.runId}`;
-        if (seen.has(key)) continue; // a run that closed between the two listings
-        seen.add(key);
-        out.push(wf);
+        if (wf.status.name !== 'CONTINUED_AS_NEW') add(wf);
+        else {
+          const last = await this.lastRun(wf.workflowId, wf.runId, lastOf);
+          if (last) add(last);
+        }
       }
     }
     return out;
   }
 
+  /** Follows a chain of continued-as-new runs (each run's close event names the next) to its last run. */
+  private async lastRun(workflowId: string, runId: string, memo: Map<string, Run | undefined>): Promise<Run | undefined> {
+    const visited: string[] = [];
+    let last: Run | undefined;
+    for (let run: string | undefined = runId; run && visited.length < MAX_CHAIN;) {
+      if (memo.has(run)) {
+        last = memo.get(run);
+        break;
+      }
+      visited.push(run);
+      const res: { history?: { events?: Array<{ workflowExecutionContinuedAsNewEventAttributes?: { newExecutionRunId?: string | null } | null }> | null } | null } =
+        await this.temporal.workflowService.getWorkflowExecutionHistory({
+          namespace: this.temporal.options.namespace,
+          execution: { workflowId, runId: run },
+          historyEventFilterType: HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+        });
+      const next: string | undefined = res.history?.events?.[0]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+      if (!next) {
+        last = run === runId ? undefined : await this.temporal.workflow.getHandle(workflowId, run).describe();
+        break;
+      }
+      run = next;
+    }
+    for (const r of visited) memo.set(r, last);
+    return last;
+  }
+
   /** A session's ledger: the status query while it runs, its result once it completed, else (failed ...) the status query if it still answers. */
-  private async ledger(wf: WorkflowExecutionInfo): Promise<{ ledger: Ledger; unaccounted?: string }> {
+  private async ledger(wf: Run): Promise<{ ledger: Ledger; unaccounted?: string }> {
     const handle = this.temporal.workflow.getHandle(wf.workflowId, wf.runId);
     if (wf.status.name === 'RUNNING') {
       try {
@@ -304,7 +348,7 @@ export class UsageReports {
     return this.closedLedger(wf);
   }
 
-  private async closedLedger(wf: WorkflowExecutionInfo): Promise<{ ledger: Ledger; unaccounted?: string }> {
+  private async closedLedger(wf: Run): Promise<{ ledger: Ledger; unaccounted?: string }> {
     const handle = this.temporal.workflow.getHandle(wf.workflowId, wf.runId, { followRuns: false });
     try {
       return { ledger: ledgerOf(await handle.result()) };

@@ -198,6 +198,33 @@ test('a session that ended without a result (terminated) is reported, its ledger
   });
 });
 
+test('a session that continued as new is one session with its whole ledger', async () => {
+  const day = utcDay(Date.now());
+  await withWorker(h.env, h.config, async (tq) => {
+    const rtc = new RtcflowClient(h.env.client, tq, TEST_CLIENT_OPTIONS);
+    const channel = uniqueId('usage-can');
+    await h.control.emptyChannel(APP, channel);
+    await h.control.join(APP, channel, '1001');
+    // the smallest history budget (100 events), filled by layout changes: a new run after a few of them
+    const { id } = await rtc.startRecording({ channel, mode: 'mix', pollIntervalMs: 300, confirmPollMs: 100, maxHistoryEvents: 100 });
+    h.track(h.env.client.workflow.getHandle(id));
+    await eventually(async () => ((await rtc.recordingStatus(id)).phase === 'recording' ? true : undefined), 'recording');
+    for (let i = 0; i < 40 && (await rtc.recordingStatus(id)).continuedAsNew < 1; i++) await rtc.updateLayout(id, { mixedVideoLayout: i % 2 === 0 ? 1 : 0 });
+    await eventually(async () => {
+      const st = await rtc.recordingStatus(id);
+      return st.continuedAsNew >= 1 && (st.usage[0]?.seconds ?? 0) >= 2 ? true : undefined;
+    }, 'a new run, 2 s recorded');
+    const result = await rtc.stopRecording(id, 'usage test');
+    expect(result.usage).toHaveLength(1);
+    const r = await eventually(async () => {
+      const x = await rtc.usage({ from: day, to: utcDay(await h.control.now()) }, { config: h.config });
+      return x.sessions.listed === 1 ? x : undefined;
+    }, 'the session listed');
+    expect(r.sessions).toEqual({ listed: 1, counted: 1, withoutLedger: {}, unaccounted: [] });
+    expect(r.rows.filter((x) => x.rtcflowSeconds > 0).map((x) => [x.usageClass, x.rtcflowSeconds])).toEqual([['durationVideoHd', result.usage[0]!.seconds]]);
+  });
+});
+
 test('bad input is a typed error (HTTP 400, exit 2) before any Console call', async () => {
   const rtc = new RtcflowClient(h.env.client, 'nobody-polls-this', TEST_CLIENT_OPTIONS);
   const before = (await h.control.requests({ product: 'console' })).length;
