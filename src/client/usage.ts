@@ -5,8 +5,8 @@
  * column) reports it in its `status` query and its result. This module
  *   1. lists the rtcflow sessions of this task queue and profile that overlap the UTC days [from, to] from
  *      Temporal visibility: running ones that started before the range ends, closed ones that started before
- *      it ends and closed after it began (runs that continued as new are skipped: their successor carries
- *      the same ledger);
+ *      it ends and closed after it began (a run that continued as new stands for the last run of its
+ *      chain, which carries the whole ledger, even when that run began after the range);
  *   2. reads each ledger: a running session's `status` query, a closed one's result; a session that failed
  *      (or was terminated, cancelled, timed out) has no result, so its `status` query is tried once with a
  *      short deadline (it answers while a worker polls the queue), and failing that it is reported as
