@@ -66,6 +66,8 @@ export interface Lifecycle {
    */
   observe?(ctx: ChaosContext, s: Session, status: Record<string, unknown>): Promise<{ applied: boolean; vendor: Record<string, unknown> }>;
   stop(ctx: ChaosContext, s: Session): Promise<unknown>;
+  /** the vendor call that creates the session's billable resource (the n-th session's; kill-in-create.ts holds it) */
+  createCall?(index: number): { product: string; operation: string };
   /** the vendor creates of this session in the emulator (ledger tasks, or logged creates where there is no ledger) */
   creates(ctx: ChaosContext, s: Session, ledger: VendorTask[]): Promise<number>;
   /** creates the session itself reports as intended (recreations, renewals, replacements, rollovers) */
@@ -116,6 +118,7 @@ function cloudRecording(mode: 'individual' | 'mix' | 'web'): Lifecycle {
   return {
     name: `cloud-recording-${mode}`,
     workflow: 'cloudRecording',
+    createCall: () => ({ product: 'cloud-recording', operation: 'start' }),
     prepare: (ctx, channel) => (mode === 'web' ? Promise.resolve() : agoraUsers(ctx, channel, ['10001', '10002'])),
     start: async (ctx, channel) =>
       (
@@ -170,6 +173,7 @@ function cloudRecording(mode: 'individual' | 'mix' | 'web'): Lifecycle {
 const stt: Lifecycle = {
   name: 'stt',
   workflow: 'stt',
+  createCall: (index) => (index % 2 === 0 ? { product: 'stt7', operation: 'join' } : { product: 'stt6', operation: 'start' }),
   prepare: (ctx, channel) => agoraUsers(ctx, channel, ['10001', '10002']),
   start: async (ctx, channel, index) =>
     (await ctx.rtc.transcriptions.start({ channel, languages: ['en-US'], version: index % 2 === 0 ? '7' : '6', pollIntervalMs: 1_000, confirmPollMs: 250 })).id,
@@ -209,6 +213,7 @@ interface EncoderView {
 const ingest: Lifecycle = {
   name: 'ingest',
   workflow: 'ingest',
+  createCall: () => ({ product: 'media-gateway', operation: 'createStreamKey' }),
   prepare: async () => undefined,
   start: async (ctx, channel, index) => (await ctx.rtc.ingests.start({ channel, uid: String(100 + index), pollIntervalMs: 1_000, muteVerifyMs: 300, reconnectWatchMs: 1_000 })).id,
   ready: ['waiting-for-encoder', 'live'],
@@ -244,6 +249,7 @@ const relayTranscoding = (uid: number) => ({
 const relay: Lifecycle = {
   name: 'relay',
   workflow: 'relay',
+  createCall: () => ({ product: 'media-push', operation: 'create' }),
   prepare: (ctx, channel) => agoraUsers(ctx, channel, ['10001']),
   start: async (ctx, channel) =>
     (
@@ -284,6 +290,7 @@ interface PlayerView {
 const pull: Lifecycle = {
   name: 'pull',
   workflow: 'pull',
+  createCall: () => ({ product: 'media-pull', operation: 'create' }),
   prepare: async () => undefined,
   start: async (ctx, channel) =>
     (
@@ -322,6 +329,7 @@ const tcRegion = (x: number) => ({ x, y: 0, width: 320, height: 360, zOrder: 1 }
 const transcoder: Lifecycle = {
   name: 'transcoder',
   workflow: 'transcoder',
+  createCall: () => ({ product: 'cloud-transcoder', operation: 'create' }),
   prepare: async (ctx, channel) => {
     await agoraUsers(ctx, channel, ['123', '456']);
     await ctx.control.emptyChannel(APP, `${channel}-out`);
@@ -369,6 +377,7 @@ const transcoder: Lifecycle = {
 const sparkrtc: Lifecycle = {
   name: 'sparkrtc-recording',
   workflow: 'sparkrtcRecording',
+  createCall: () => ({ product: 'mix-stream-jobs', operation: 'start' }),
   prepare: async (ctx, room) => {
     for (const userId of ['u1', 'u2']) await ctx.control.json('POST', `/_emulator/sparkrtc/rooms/${EMULATOR_SPARKRTC.appId}/${encodeURIComponent(room)}/users`, { userId });
   },
@@ -423,6 +432,7 @@ async function rulesOf(ctx: ChaosContext, channel: string): Promise<ListedRule[]
 const channelBan: Lifecycle = {
   name: 'channel-ban',
   workflow: 'channelBan',
+  createCall: () => ({ product: 'channel-management', operation: 'createRule' }),
   prepare: async () => undefined,
   start: async (ctx, channel) => (await ctx.rtc.bans.start({ channel, uid: 4242, durationSeconds: 3_600 })).id,
   ready: ['active'],
@@ -443,31 +453,21 @@ const channelBan: Lifecycle = {
   observe: async (ctx, s, status) => {
     const st = status as unknown as BanStatus;
     const rules = await rulesOf(ctx, s.channel);
+    s.extra.ruleIds = [...new Set([...((s.extra.ruleIds as number[] | undefined) ?? []), ...rules.map((r) => r.id)])];
     return { applied: st.termApplied, vendor: { endsAt: rules.length === 1 ? rules[0]!.ts : rules.map((r) => r.ts) } };
   },
   stop: (ctx, s) => ctx.rtc.bans.stop(s.id, 'chaos'),
-  creates: async (ctx, s) =>
-    (await ctx.control.requests({ product: 'channel-management', cname: s.channel })).filter((r) => r.operation === 'createRule' && r.status >= 200 && r.status < 300).length,
+  // the rules ever listed for the channel, or the creates logged 2xx if more (a create whose caller was
+  // gone before the answer applies but is not logged)
+  creates: async (ctx, s) => {
+    const listed = new Set([...((s.extra.ruleIds as number[] | undefined) ?? []), ...(await rulesOf(ctx, s.channel)).map((r) => r.id)]).size;
+    const logged = (await ctx.control.requests({ product: 'channel-management', cname: s.channel })).filter(
+      (r) => r.operation === 'createRule' && r.status >= 200 && r.status < 300,
+    ).length;
+    return Math.max(listed, logged);
+  },
   intendedCreates: () => 1,
   leaked: async (ctx, s) => (await rulesOf(ctx, s.channel)).map((r) => `kicking-rule/${r.id} (until ${r.ts})`),
-};
-
-// ---- Interactive Whiteboard file conversion ----
-
-/** The session's document: its URL names the channel (the ledger's and request log's cname is the resource). */
-const deckOf = (channel: string) => `https://docs.example.com/${channel}.pdf?pages=500`;
-
-const whiteboardConversion: Lifecycle = {
-  name: 'whiteboard',
-  workflow: 'whiteboardConversion',
-  prepare: async () => undefined,
-  // 500 pages, one an emulated second: it converts through the chaos and is cancelled by the stop
-  start: async (ctx, channel) => (await ctx.rtc.whiteboard.start({ resource: deckOf(channel), name: channel, pollIntervalMs: 1_000 })).id,
-  ready: ['queued', 'converting'],
-  stop: (ctx, s) => ctx.rtc.whiteboard.stop(s.id, 'chaos'),
-  creates: async (_ctx, s, ledger) => ledger.filter((t) => t.cname === deckOf(s.channel) && t.product === 'whiteboard').length,
-  intendedCreates: () => 1,
-  leaked: async (_ctx, s, running) => leakedOf(running, deckOf(s.channel)),
 };
 
 // ---- Flexible Classroom class recording ----
@@ -510,6 +510,24 @@ const classroomRecording: Lifecycle = {
   creates: async (_ctx, s, ledger) => ledgerOf(ledger, s.channel, ['flexible-classroom']).length,
   intendedCreates: () => 1,
   leaked: async (_ctx, s, running) => leakedOf(running, s.channel),
+};
+
+// ---- Interactive Whiteboard file conversion ----
+
+/** The session's document: its URL names the channel (the ledger's and request log's cname is the resource). */
+const deckOf = (channel: string) => `https://docs.example.com/${channel}.pdf?pages=500`;
+
+const whiteboardConversion: Lifecycle = {
+  name: 'whiteboard',
+  workflow: 'whiteboardConversion',
+  prepare: async () => undefined,
+  // 500 pages, one an emulated second: it converts through the chaos and is cancelled by the stop
+  start: async (ctx, channel) => (await ctx.rtc.whiteboard.start({ resource: deckOf(channel), name: channel, pollIntervalMs: 1_000 })).id,
+  ready: ['queued', 'converting'],
+  stop: (ctx, s) => ctx.rtc.whiteboard.stop(s.id, 'chaos'),
+  creates: async (_ctx, s, ledger) => ledger.filter((t) => t.cname === deckOf(s.channel) && t.product === 'whiteboard').length,
+  intendedCreates: () => 1,
+  leaked: async (_ctx, s, running) => leakedOf(running, deckOf(s.channel)),
 };
 
 /** Every lifecycle workflows/index.ts runs a session of (the sweeper and event delivery are not sessions). */

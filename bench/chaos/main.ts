@@ -19,16 +19,11 @@
  * lost or did not complete.
  */
 import { writeFileSync } from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
-import { RtcflowClient } from '../../src/client';
-import { TEST_INPUT_POLICY } from '../../src/schemas/policy';
-import { loadConfig } from '../../src/config';
-import { SparkRtcAdmin } from '../../src/client/sparkrtc-admin';
-import { EMULATOR_ACCOUNT, EMULATOR_SPARKRTC } from '../../emulator/defaults';
 import type { VendorTask } from '../../emulator/world';
 import { EmulatorControl } from '../../test/helpers/emulator';
 import { buildWorkflowBundle, ProcSampler, startEmulator, startTemporal, startWorker, type WorkerProcess } from '../lib/cluster';
-import { LIFECYCLES, vendorHas, type ChaosContext, type Change, type Lifecycle, type Session } from './lifecycles';
+import { LIFECYCLES, vendorHas, type Change, type Lifecycle, type Session } from './lifecycles';
+import { chaosWorld, type ChaosWorld } from './world';
 import { plan, rng, type ChaosEvent, type ChaosOptions, MUTATING_OPERATIONS } from './schedule';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -96,13 +91,23 @@ interface Timeline {
   [k: string]: unknown;
 }
 
+/** `p`, or a rejection once `ms` pass. */
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** Retries `fn` on any error until it succeeds or `timeoutMs` passes (the server may be restarting). */
 async function persist<T>(fn: () => Promise<T>, timeoutMs: number, what: string, giveUp?: (err: unknown) => boolean): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
-      return await fn();
+      // one attempt may hang (a call in flight when the server died): it gets what is left, at most 30 s
+      return await withTimeout(fn(), Math.max(1_000, Math.min(30_000, deadline - Date.now())), what);
     } catch (err) {
       last = err;
       if (giveUp?.(err)) throw err;
@@ -138,7 +143,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
   const control = new EmulatorControl(emulator.url);
   const taskQueue = `chaos-${o.seed}`;
   const workers: WorkerProcess[] = [];
-  let connection: Connection | undefined;
+  let world: ChaosWorld | undefined;
   const sampler = new ProcSampler();
   let supervising = true;
   let unexpectedWorkerExits = 0;
@@ -174,19 +179,9 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
       .start();
     note('worker ready', { pid: worker.pid });
 
-    connection = await Connection.connect({ address: temporal.address });
-    const rtc = new RtcflowClient(new Client({ connection }), taskQueue, { inputPolicy: TEST_INPUT_POLICY });
-    const config = loadConfig({ PATH: process.env.PATH, RTCFLOW_EMULATOR_URL: emulator.url }, { emulator: EMULATOR_ACCOUNT });
-    const admin = new SparkRtcAdmin(config, 'default');
-    await control.json('POST', '/_emulator/sparkrtc/settings', { initMs: 1_000 });
-    const rule = await admin.createOrReplaceRule({
-      obs_addr: { location: 'cn-north-4', project_id: EMULATOR_SPARKRTC.projectId, bucket: EMULATOR_SPARKRTC.bucket, object: 'chaos/' },
-      record_formats: ['HLS', 'MP4'],
-      hls_config: { record_cycle: 0 },
-      mp4_config: { record_cycle: 600 },
-    });
-    await admin.close();
-    const ctx: ChaosContext = { rtc, control, emulatorUrl: emulator.url, sparkRuleId: rule.rule.rule_id };
+    world = await chaosWorld(temporal.address, emulator.url, taskQueue);
+    const { ctx } = world;
+    const { rtc } = ctx;
 
     // ---- faults on, sessions start ----
     const faultIds: string[] = [];
@@ -236,7 +231,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
       const readyBy = Date.now() + o.durationMs + 90_000;
       const startedAt = Date.now();
       while (Date.now() < readyBy) {
-        const st = await rtc.sessions.status(s.id).catch(() => undefined);
+        const st = await withTimeout(rtc.sessions.status(s.id), 10_000, 'status').catch(() => undefined);
         if (st) {
           s.phase = st.phase;
           if (s.lc.ready.includes(st.phase)) {
@@ -351,7 +346,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
           let last: { applied: boolean; vendor: Record<string, unknown> } | undefined;
           const by = Date.now() + 45_000;
           while (Date.now() < by) {
-            const st = await rtc.sessions.status(s.id).catch(() => undefined);
+            const st = await withTimeout(rtc.sessions.status(s.id), 10_000, 'status').catch(() => undefined);
             if (st) s.lastStatus = st;
             if (st && s.lc.observe) {
               last = await s.lc.observe(ctx, s, st).catch(() => last);
@@ -374,13 +369,20 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
         .filter((s) => s.started)
         .map(async (s) => {
           try {
-            s.result = await persist(() => s.lc.stop(ctx, s), 120_000, `stop ${s.id}`);
+            // a session that failed or was terminated has no stop to give: its end is checked below
+            s.result = await persist(
+              () => s.lc.stop(ctx, s),
+              120_000,
+              `stop ${s.id}`,
+              (err) => ['WorkflowFailedError', 'WorkflowNotFoundError'].includes((err as Error).name),
+            );
           } catch (err) {
-            s.stopError = String(err);
+            const cause = (err as { cause?: { cause?: Error } & Error }).cause;
+            s.stopError = `${String(err)}${cause ? ` (${cause.message}${cause.cause ? `: ${cause.cause.message}` : ''})` : ''}`;
           }
           const by = Date.now() + 60_000;
           while (Date.now() < by) {
-            const p = await rtc.sessions.progress(s.id).catch(() => undefined);
+            const p = await withTimeout(rtc.sessions.progress(s.id), 10_000, 'progress').catch(() => undefined);
             if (p) {
               s.phase = p.phase;
               s.closedAs = p.status;
@@ -391,9 +393,15 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
             }
             await sleep(500);
           }
-          const st = await rtc.sessions.status(s.id).catch(() => undefined);
+          const st = await withTimeout(rtc.sessions.status(s.id), 10_000, 'status').catch(() => undefined);
           if (st) s.lastStatus = st;
-          if (!s.completed) note('did not complete', { session: s.id, phase: s.phase, status: s.closedAs, stopError: s.stopError });
+          note(s.completed ? 'completed' : 'did not complete', {
+            session: s.id,
+            phase: s.phase,
+            status: s.closedAs,
+            ...(s.stopError ? { stopError: s.stopError } : {}),
+            ...(s.completed ? {} : { reason: st?.reason }),
+          });
         }),
     );
     const faultsSeen = await control.faults();
@@ -483,7 +491,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
   } finally {
     supervising = false;
     await supervisor;
-    await connection?.close().catch(() => undefined);
+    await world?.close();
     for (const w of workers) await w.stop().catch(() => undefined);
     await emulator.stop().catch(() => undefined);
     await temporal.stop().catch(() => undefined);
