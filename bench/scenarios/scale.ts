@@ -84,7 +84,7 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
     const allRecordingMs = Date.now() - started.firstCallAt;
     const rssAllRecording = w.sampler.lastRss('worker') ?? 0;
     const atAllRecording = w.sampler.summary();
-    ctx.log(`scale: ${n} recording after ${allRecordingMs} ms; holding ${holdMs} ms`);
+    ctx.log(`scale: ${recording} of ${n} recording after ${allRecordingMs} ms; holding ${holdMs} ms`);
     await sleep(holdMs);
     const end = await ctx.emulator.clock();
     w.sampler.sample();
