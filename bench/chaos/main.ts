@@ -131,6 +131,8 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
   const random = rng(o.seed);
   const lifecycles = LIFECYCLES.filter((l) => !o.only || o.only.includes(l.name));
   const thePlan = plan(o, random);
+  // how long a session gets to show its changes, to take the stop, and to close after it (--quick: half)
+  const budget = o.quick ? { verifyMs: 30_000, stopMs: 60_000, closeMs: 30_000 } : { verifyMs: 45_000, stopMs: 120_000, closeMs: 60_000 };
   const t0 = Date.now();
   const timeline: Timeline[] = [];
   const note = (what: string, extra: Record<string, unknown> = {}) => {
@@ -344,7 +346,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
         .map(async (s) => {
           const want = [...s.accepted.keys()];
           let last: { applied: boolean; vendor: Record<string, unknown> } | undefined;
-          const by = Date.now() + 45_000;
+          const by = Date.now() + budget.verifyMs;
           while (Date.now() < by) {
             const st = await withTimeout(rtc.sessions.status(s.id), 10_000, 'status').catch(() => undefined);
             if (st) s.lastStatus = st;
@@ -372,7 +374,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
             // a session that failed or was terminated has no stop to give: its end is checked below
             s.result = await persist(
               () => s.lc.stop(ctx, s),
-              120_000,
+              budget.stopMs,
               `stop ${s.id}`,
               (err) => ['WorkflowFailedError', 'WorkflowNotFoundError'].includes((err as Error).name),
             );
@@ -380,7 +382,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
             const cause = (err as { cause?: { cause?: Error } & Error }).cause;
             s.stopError = `${String(err)}${cause ? ` (${cause.message}${cause.cause ? `: ${cause.cause.message}` : ''})` : ''}`;
           }
-          const by = Date.now() + 60_000;
+          const by = Date.now() + budget.closeMs;
           while (Date.now() < by) {
             const p = await withTimeout(rtc.sessions.progress(s.id), 10_000, 'progress').catch(() => undefined);
             if (p) {
