@@ -3,6 +3,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PushAddress } from '../../src/agora/meanings/media-gateway';
 import type { IngestChange, IngestResult, IngestStream, MuteState, UncertainCreate, UnstoppedIngest } from '../../src/schemas/workflows/ingest';
 import type { StopRequest } from '../lib/session';
+import type { UsageEntry } from '../lib/usage';
 
 export type { StopRequest };
 export { ncsEventSignal, type NcsEvent } from '../agora-ncs';
@@ -15,6 +16,8 @@ export const INGEST_PHASES = ['creating-key', 'waiting-for-encoder', 'live', 'en
 export type IngestPhase = (typeof INGEST_PHASES)[number];
 
 export interface IngestStatus {
+  /** billable time so far (workflows/lib/usage.ts) */
+  usage: UsageEntry[];
   phase: IngestPhase;
   reason?: string;
   since: string;

@@ -26,6 +26,7 @@ import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../li
 import { describe, isAmbiguous, isTransient, vendorInfo } from '../lib/failures';
 import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
+import { UsageLedger } from '../lib/usage';
 import { createWithReconcile } from '../lib/reconcile';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
@@ -88,7 +89,9 @@ export class IngestSession {
     readonly input: IngestParams,
     readonly s: IngestState,
   ) {
-    this.phase = trackPhase<IngestPhase>(initialPhase(s));
+    this.phase = trackPhase<IngestPhase>(initialPhase(s), {
+      billing: { ledger: new UsageLedger((s.usage ??= []), 'media-gateway', 'ingestTime'), phases: ['live'] },
+    });
     stageSearchAttributes([
       { key: SA.vendor, value: 'agora' },
       { key: SA.product, value: 'media-gateway' },
@@ -136,6 +139,7 @@ export class IngestSession {
       deadline: iso(s.deadline),
       stopRequested: s.stopReason !== undefined,
       continuedAsNew: s.continuedAsNew,
+      usage: this.phase.usage(),
       uncertainCreates: s.uncertainCreates,
       unstopped: s.unstopped,
     };
@@ -419,6 +423,7 @@ export class IngestSession {
       keyDestroyed: s.keyDestroyed,
       streams: s.streams,
       liveMs,
+      usage: this.phase.usage(),
       mute: s.mute.value ?? UNMUTED,
       muteCalls: s.muteCalls,
       uncertainCreates: s.uncertainCreates,

@@ -10,13 +10,15 @@
 import { metricMeter, setCurrentDetails } from '@temporalio/workflow';
 import { coalesce, flushSearchAttributes, SA, searchAttribute, stageSearchAttributes } from './search-attributes';
 import { phaseEvents } from './events';
-import type { UsageLedger } from './usage';
+import type { UsageEntry, UsageLedger } from './usage';
 
 export interface PhaseTracker<P extends string> {
   readonly current: P;
   readonly reason?: string;
   readonly since: string;
   set(phase: P, reason?: string): void;
+  /** the session's billable time so far (its ledger's report; empty for a lifecycle without billing) */
+  usage(): UsageEntry[];
 }
 
 /** What RtcSid is, in each product's own words (RtcProduct → label). */
@@ -89,6 +91,7 @@ export function trackPhase<P extends string>(initial: P, options: PhaseOptions<P
     get since() {
       return since;
     },
+    usage: () => billing?.ledger.report() ?? [],
     set(phase: P, why?: string) {
       if (phase !== current) toApp(phase, why);
       reason = why;

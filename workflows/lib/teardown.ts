@@ -10,6 +10,7 @@
 import { ApplicationFailure, isCancellation, log, workflowInfo } from '@temporalio/workflow';
 import { describe } from './failures';
 import type { PhaseTracker } from './phase';
+import type { UsageEntry } from './usage';
 import { stopQuietly } from './stop';
 
 /** The part of a result every lifecycle reports the same way. */
@@ -20,6 +21,8 @@ export interface SessionEnd<O extends string> {
   startedAt?: string;
   endedAt: string;
   lifetimeMs: number;
+  /** billable time by usage class (./usage.ts) */
+  usage: UsageEntry[];
 }
 
 export interface TeardownOptions<O extends string, R> {
@@ -124,6 +127,7 @@ export class Teardown<O extends string, R> {
       startedAt,
       endedAt: new Date().toISOString(),
       lifetimeMs: startedAt ? Date.now() - Date.parse(startedAt) : 0,
+      usage: this.o.phase.usage(),
     });
   }
 

@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PullChange, PullPlayback, PullPlayer, PullResult } from '../../src/schemas/workflows/pull';
 import type { StopRequest } from '../lib/session';
+import type { UsageEntry } from '../lib/usage';
 
 export type { StopRequest };
 export { ncsEventSignal, type NcsEvent } from '../agora-ncs';
@@ -11,6 +12,8 @@ export const PULL_PHASES = ['creating', 'connecting', 'playing', 'recreating', '
 export type PullPhase = (typeof PULL_PHASES)[number];
 
 export interface PullStatus {
+  /** billable time so far (workflows/lib/usage.ts) */
+  usage: UsageEntry[];
   phase: PullPhase;
   reason?: string;
   since: string;

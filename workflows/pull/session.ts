@@ -24,6 +24,7 @@ import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../li
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
+import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
@@ -80,7 +81,9 @@ export class PullSession {
     readonly input: PullParams,
     readonly s: PullState,
   ) {
-    this.phase = trackPhase<PullPhase>(s.playerId ? 'playing' : 'creating');
+    this.phase = trackPhase<PullPhase>(s.playerId ? 'playing' : 'creating', {
+      billing: { ledger: new UsageLedger((s.usage ??= []), 'media-pull', 'pullTime'), phases: ['connecting', 'playing', 'recreating', 'stopping'] },
+    });
     stageSearchAttributes([
       { key: SA.vendor, value: 'agora' },
       { key: SA.product, value: 'media-pull' },
@@ -145,6 +148,7 @@ export class PullSession {
       deadline: new Date(s.deadline).toISOString(),
       stopRequested: s.stopReason !== undefined,
       continuedAsNew: s.continuedAsNew,
+      usage: this.phase.usage(),
     };
   }
 

@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RelayChange, RelayConfig, RelayConverter, RelayResult } from '../../src/schemas/workflows/relay';
 import type { StopRequest } from '../lib/session';
+import type { UsageEntry } from '../lib/usage';
 
 export type { StopRequest };
 export { ncsEventSignal, type NcsEvent } from '../agora-ncs';
@@ -14,6 +15,8 @@ export const RELAY_PHASES = ['creating', 'connecting', 'running', 'idle', 'recre
 export type RelayPhase = (typeof RELAY_PHASES)[number];
 
 export interface RelayStatus {
+  /** billable time so far (workflows/lib/usage.ts) */
+  usage: UsageEntry[];
   phase: RelayPhase;
   reason?: string;
   since: string;

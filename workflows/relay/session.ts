@@ -26,6 +26,7 @@ import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
+import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
@@ -87,7 +88,9 @@ export class RelaySession {
     readonly input: RelayParams,
     readonly s: RelayState,
   ) {
-    this.phase = trackPhase<RelayPhase>(s.converterId ? phaseOfState(s.converterState) : 'creating');
+    this.phase = trackPhase<RelayPhase>(s.converterId ? phaseOfState(s.converterState) : 'creating', {
+      billing: { ledger: new UsageLedger((s.usage ??= []), 'media-push', 'pushTime'), phases: ['connecting', 'running', 'idle', 'recreating', 'stopping'] },
+    });
     stageSearchAttributes([
       { key: SA.vendor, value: 'agora' },
       { key: SA.product, value: 'media-push' },
@@ -156,6 +159,7 @@ export class RelaySession {
       deadline: new Date(s.deadline).toISOString(),
       stopRequested: s.stopReason !== undefined,
       continuedAsNew: s.continuedAsNew,
+      usage: this.phase.usage(),
     };
   }
 

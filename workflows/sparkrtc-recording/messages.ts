@@ -13,6 +13,7 @@ import type {
   SparkRtcRecordingResult,
 } from '../../src/schemas/workflows/sparkrtc-recording';
 import type { StopRequest } from '../lib/session';
+import type { UsageEntry } from '../lib/usage';
 
 export type { StopRequest };
 
@@ -28,6 +29,8 @@ export const SPARKRTC_RECORDING_PHASES = ['starting', 'confirming', 'recording',
 export type SparkRtcRecordingPhase = (typeof SPARKRTC_RECORDING_PHASES)[number];
 
 export interface SparkRtcRecordingStatus {
+  /** billable time so far (workflows/lib/usage.ts) */
+  usage: UsageEntry[];
   vendor: 'sparkrtc';
   phase: SparkRtcRecordingPhase;
   reason?: string;

@@ -22,6 +22,7 @@ import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
+import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { stopQuietly } from '../lib/stop';
@@ -68,7 +69,10 @@ export class SparkRtcRecordingSession {
     readonly input: SparkRtcRecordingParams,
     readonly s: SparkRtcRecordingState,
   ) {
-    this.phase = trackPhase<SparkRtcRecordingPhase>(s.jobId ? (jobVerdict(s.jobState) === 'running' ? 'recording' : 'confirming') : 'starting');
+    this.phase = trackPhase<SparkRtcRecordingPhase>(s.jobId ? (jobVerdict(s.jobState) === 'running' ? 'recording' : 'confirming') : 'starting', {
+      transient: ['confirming'],
+      billing: { ledger: new UsageLedger((s.usage ??= []), 'sparkrtc-recording', 'recordingTime'), phases: ['confirming', 'recording', 'stopping'] },
+    });
     stageSearchAttributes([
       { key: SA.vendor, value: 'sparkrtc' },
       { key: SA.product, value: SPARKRTC_RECORDING_PRODUCT },
@@ -150,6 +154,7 @@ export class SparkRtcRecordingSession {
       updates: s.updates,
       deadline: new Date(s.deadline).toISOString(),
       continuedAsNew: s.continuedAsNew,
+      usage: this.phase.usage(),
     };
   }
 
@@ -443,6 +448,7 @@ export class SparkRtcRecordingSession {
       ...(input.kind === 'mix' && s.layout.vendorValue ? { layout: s.layout.vendorValue } : {}),
       startedAt: s.jobs[0]?.startedAt ?? s.startedAt,
       endedAt: new Date().toISOString(),
+      usage: this.phase.usage(),
     };
   }
 

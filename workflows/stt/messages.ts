@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CaptionDestination, SttAgent, SttChange, SttConfig, SttResult } from '../../src/schemas/workflows/stt';
 import type { StopRequest } from '../lib/session';
+import type { UsageEntry } from '../lib/usage';
 
 export type { StopRequest };
 export { ncsEventSignal, type NcsEvent } from '../agora-ncs';
@@ -11,6 +12,8 @@ export const STT_PHASES = ['acquiring', 'starting', 'confirming', 'running', 'st
 export type SttPhase = (typeof STT_PHASES)[number];
 
 export interface SttStatus {
+  /** billable time so far (workflows/lib/usage.ts) */
+  usage: UsageEntry[];
   phase: SttPhase;
   reason?: string;
   since: string;

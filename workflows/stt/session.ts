@@ -12,6 +12,7 @@ import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
+import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
@@ -70,7 +71,10 @@ export class SttSession {
     readonly input: SttParams,
     readonly s: SttState,
   ) {
-    this.phase = trackPhase<SttPhase>(s.agentId ? 'running' : input.version === '6' ? 'acquiring' : 'starting');
+    this.phase = trackPhase<SttPhase>(s.agentId ? 'running' : input.version === '6' ? 'acquiring' : 'starting', {
+      transient: ['starting', 'confirming'],
+      billing: { ledger: new UsageLedger((s.usage ??= []), 'stt', 'agentTime'), phases: ['confirming', 'running', 'stopping'] },
+    });
     stageSearchAttributes([
       { key: SA.vendor, value: 'agora' },
       { key: SA.product, value: 'stt' },
@@ -140,6 +144,7 @@ export class SttSession {
       captions: s.captions,
       stopRequested: s.stopReason !== undefined,
       continuedAsNew: s.continuedAsNew,
+      usage: this.phase.usage(),
     };
   }
 

@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TranscoderChange, TranscoderLayout, TranscoderResult, TranscoderTask } from '../../src/schemas/workflows/transcoder';
 import type { StopRequest } from '../lib/session';
+import type { UsageEntry } from '../lib/usage';
 
 export type { StopRequest };
 
@@ -13,6 +14,8 @@ export const TRANSCODER_PHASES = ['acquiring', 'creating', 'starting', 'running'
 export type TranscoderPhase = (typeof TRANSCODER_PHASES)[number];
 
 export interface TranscoderStatus {
+  /** billable time so far (workflows/lib/usage.ts) */
+  usage: UsageEntry[];
   phase: TranscoderPhase;
   reason?: string;
   since: string;

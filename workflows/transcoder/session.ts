@@ -15,6 +15,7 @@ import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
+import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
@@ -59,7 +60,10 @@ export class TranscoderSession {
     readonly input: TranscoderParams,
     readonly s: TranscoderState,
   ) {
-    this.phase = trackPhase<TranscoderPhase>(s.taskId ? 'running' : 'acquiring');
+    this.phase = trackPhase<TranscoderPhase>(s.taskId ? 'running' : 'acquiring', {
+      transient: ['creating', 'starting'],
+      billing: { ledger: new UsageLedger((s.usage ??= []), 'cloud-transcoder', 'transcodingTime'), phases: ['starting', 'running', 'replacing', 'stopping'] },
+    });
     stageSearchAttributes([
       { key: SA.vendor, value: 'agora' },
       { key: SA.product, value: TRANSCODER_PRODUCT },
@@ -116,6 +120,7 @@ export class TranscoderSession {
       deadline: new Date(s.deadline).toISOString(),
       stopRequested: s.stopReason !== undefined,
       continuedAsNew: s.continuedAsNew,
+      usage: this.phase.usage(),
     };
   }
 

@@ -180,8 +180,6 @@ export const CloudRecordingCarried = z.object({
   unstopped: z.array(UnstoppedRecording),
   excludeResourceIds: z.array(z.string()),
   restarts: z.number().int(),
-  /** the session's cost ledger (workflows/lib/usage.ts); absent in states carried by older runs */
-  usage: z.array(UsageEntry).optional(),
   ...carriedControls,
 });
 export type CloudRecordingState = z.infer<typeof CloudRecordingCarried>;

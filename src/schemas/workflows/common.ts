@@ -36,15 +36,6 @@ export const sessionControls = {
   maxHistoryEvents: z.number().int().min(100).optional(),
 };
 
-/** What every lifecycle's carried state has besides its own fields. */
-export const carriedControls = {
-  /** epoch ms at which the session is stopped regardless */
-  deadline: z.number(),
-  lastQueryAt: z.string().optional(),
-  continuedAsNew: z.number().int(),
-  stopReason: z.string().optional(),
-};
-
 /** One billable interval of a session's cost ledger (workflows/lib/usage.ts keeps it; the shapes agree). */
 export const UsageEntry = z.object({
   product: z.string(),
@@ -56,3 +47,14 @@ export const UsageEntry = z.object({
   seconds: z.number().int().nonnegative(),
 });
 export type UsageEntry = z.infer<typeof UsageEntry>;
+
+/** What every lifecycle's carried state has besides its own fields. */
+export const carriedControls = {
+  /** epoch ms at which the session is stopped regardless */
+  deadline: z.number(),
+  lastQueryAt: z.string().optional(),
+  continuedAsNew: z.number().int(),
+  stopReason: z.string().optional(),
+  /** the session's cost ledger (workflows/lib/usage.ts); absent in states carried by older runs */
+  usage: z.array(UsageEntry).optional(),
+};

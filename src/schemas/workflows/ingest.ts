@@ -6,7 +6,7 @@
  * across continue-as-new, never a caller's input.
  */
 import { z } from 'zod';
-import { carriedControls, desiredSlotOf, ProfileName, sessionControls } from './common';
+import { carriedControls, desiredSlotOf, ProfileName, sessionControls, type UsageEntry } from './common';
 import { AgoraRegion, ChannelName, GatewayUid, TemplateId } from '../agora/media-gateway';
 
 /** The mute state of the live push, kept whole (both booleans are sent with every mute call). */
@@ -95,6 +95,8 @@ export type IngestState = z.infer<typeof IngestCarried>;
 export type IngestOutcome = 'stopped' | 'ended' | 'failed';
 
 export interface IngestResult {
+  /** billable time by usage class (workflows/lib/usage.ts) */
+  usage: UsageEntry[];
   workflowId: string;
   channel: string;
   uid: string;

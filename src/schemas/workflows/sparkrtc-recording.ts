@@ -6,7 +6,7 @@
  * is the workflow's own second argument across continue-as-new, never a caller's input.
  */
 import { z } from 'zod';
-import { carriedControls, desiredSlotOf, ProfileName, sessionControls } from './common';
+import { carriedControls, desiredSlotOf, ProfileName, sessionControls, type UsageEntry } from './common';
 import {
   AUDIO_ONLY,
   checkMixLayout,
@@ -186,6 +186,8 @@ export type SparkRtcRecordingOutcome =
   | 'failed';
 
 export interface SparkRtcRecordingResult {
+  /** billable time by usage class (workflows/lib/usage.ts) */
+  usage: UsageEntry[];
   vendor: 'sparkrtc';
   workflowId: string;
   /** the room */
