@@ -28,6 +28,9 @@ import { plan, rng, type ChaosEvent, type ChaosOptions, MUTATING_OPERATIONS } fr
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What a SIGTERM/SIGINT of the run kills before it exits (the run's own processes: never left behind). */
+const onSignalKill: Array<() => Promise<void>> = [];
+
 export function parseArgs(argv: readonly string[]): ChaosOptions {
   const has = (n: string) => argv.includes(`--${n}`);
   const val = (n: string): string | undefined => {
@@ -141,6 +144,10 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
   };
 
   const [bundle, temporal, emulator] = await Promise.all([buildWorkflowBundle(), startTemporal(), startEmulator({ timeScale: o.timeScale, requestLogLimit: 500_000 })]);
+  onSignalKill.push(
+    () => temporal.kill(),
+    () => emulator.kill(),
+  );
   note('started', { temporal: temporal.address, emulator: emulator.url });
   const control = new EmulatorControl(emulator.url);
   const taskQueue = `chaos-${o.seed}`;
@@ -174,6 +181,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
       env: { RTCFLOW_TEST_HOOKS: '1' },
     });
     workers.push(worker);
+    onSignalKill.push(() => worker.kill());
     sampler
       .add('temporal', () => temporal.pid)
       .add('emulator', emulator.pid)
@@ -501,6 +509,11 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
 }
 
 async function main(): Promise<void> {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      void Promise.allSettled(onSignalKill.map((kill) => kill())).then(() => process.exit(130));
+    });
+  }
   const o = parseArgs(process.argv.slice(2));
   const out = await runChaos(o);
   const text = JSON.stringify(out, null, 2);
