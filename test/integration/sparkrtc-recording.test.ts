@@ -302,7 +302,7 @@ test('continue-as-new keeps the job, its files and a later layout; max duration 
   await roomWith(room, 'u1', 'u2');
   await withWorker(w.h.env, w.h.config, async (tq) => {
     const rtc = new RtcflowClient(w.h.env.client, tq, TEST_CLIENT_OPTIONS);
-    const { id } = await rtc.startRecording(mixInput(room, { pollIntervalMs: 100, maxHistoryEvents: 60, maxDurationMs: 8_000 }));
+    const { id } = await rtc.startRecording(mixInput(room, { pollIntervalMs: 100, maxHistoryEvents: 100, maxDurationMs: 8_000 }));
     const handle = w.h.track(w.h.env.client.workflow.getHandle(id));
     const s = await phase(rtc, id, 'recording');
     await eventually(async () => ((await rtc.recordingStatus<SparkRtcRecordingStatus>(id)).continuedAsNew >= 1 ? true : undefined), 'a continue-as-new');

@@ -23,9 +23,10 @@ import { CancellationScope, ChildWorkflowCancellationType, log, ParentClosePolic
 import type { EventActivities } from '../../activities/events';
 import type { RtcflowEvent, RtcflowEventType } from '../../src/client/events';
 import type { appEventDelivery } from '../app-events';
+import { APP_EVENTS_PATCH } from './patches';
 import { SA, searchAttribute } from './search-attributes';
 
-export const APP_EVENTS_PATCH = 'app-events';
+export { APP_EVENTS_PATCH };
 
 const local = proxyLocalActivities<EventActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 3 } });
 

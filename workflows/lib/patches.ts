@@ -5,7 +5,16 @@
  */
 
 /**
- * Issue 14: polls by local activity (./retry.ts `read`), search attributes coalesced to settled phases
- * (./search-attributes.ts). A run started before it keeps remote reads and immediate upserts.
+ * Issue 14: search attributes coalesced to settled phases (./search-attributes.ts) and creates the server
+ * never retries (./retry.ts `create`). A run started before it keeps immediate upserts and server retries.
  */
 export const LEAN_KERNEL = 'rtcflow-lean-kernel';
+
+/**
+ * Application events (./events.ts). Lean runs decide it at their first workflow task, beside LEAN_KERNEL
+ * (./search-attributes.ts `coalesce`): checked first at an event that follows a local activity (the
+ * "recording" after the confirm read), its marker could land one workflow task after that activity's
+ * marker (core completes a task holding an answered local activity when it answers a query), and the
+ * replay, which sees the answer in the earlier task, would then not know the patch yet there.
+ */
+export const APP_EVENTS_PATCH = 'app-events';

@@ -2,23 +2,24 @@
  * The one retry-policy table. Every workflow proxies its activities through these kinds:
  *   call     idempotent calls (acquire, query, update): retried with backoff
  *   create   calls that start something billable: a few quick retries; ambiguous outcomes come back
- *            non-retryable (activities/errors.ts) so the workflow reconciles before repeating
+ *            non-retryable (activities/errors.ts) so the workflow reconciles before repeating. Since the
+ *            lean kernel (./patches.ts) the server never retries a create: an attempt that timed out (its
+ *            worker died mid-request) may have created something, and the server's retry made a second
+ *            (found by npm run chaos: kicking rules, stream keys). A create runs once per activity; the
+ *            workflow repeats it only after an answer that says the vendor did not act (retryable and
+ *            not ambiguous), and hands a timeout to the caller as ambiguous, which reconciles.
  *   cleanup  stop/delete: keeps trying for up to an hour, because a resource nobody stops keeps billing
- *   read     the steady-state poll (a quick, idempotent vendor read): a LOCAL activity, so a poll round is one
- *            workflow task (timer fired → read → next timer) and one marker instead of two tasks and an
- *            activity's three events; retried like `call`, locally at first, then by timer
+ *   read     the steady-state poll's read: today the `call` policy as a regular activity. Tried as a
+ *            LOCAL activity (a poll round in one workflow task, 6 events instead of 11) and withdrawn: under
+ *            load it produced a nondeterminism on replay (a patch marker after a local activity) and an
+ *            sdk-core panic in local-activity timeouts; the lifecycles name their reads so the switch,
+ *            once proven, is here alone.
  * A cancelled workflow waits for its running call to finish, so a stop sent on cancellation never
  * overlaps a query still in flight on the same session.
  */
-import {
-  ActivityCancellationType,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  type ActivityOptions,
-  type LocalActivityOptions,
-  type UntypedActivities,
-} from '@temporalio/workflow';
+import { ActivityCancellationType, patched, proxyActivities, sleep, type ActivityOptions, type UntypedActivities } from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
+import { msOptionalToNumber } from '@temporalio/common/lib/time';
 import { describe, vendorInfo } from './failures';
 import { LEAN_KERNEL } from './patches';
 import { noteVendorError } from './phase';
@@ -45,16 +46,6 @@ export const ACTIVITY_KINDS = {
 
 export type ActivityKind = keyof typeof ACTIVITY_KINDS;
 
-export const LOCAL_ACTIVITY_KINDS = {
-  read: {
-    startToCloseTimeout: '30s',
-    // attempts within this window retry inside the workflow task; later ones wait on a timer
-    localRetryThreshold: '10s',
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: ACTIVITY_KINDS.call.retry,
-  },
-} satisfies Record<string, LocalActivityOptions>;
-
 /**
  * proxyActivities for one kind of call, optionally with per-workflow overrides (tests shorten intervals).
  * Each call carries a summary for the Temporal UI (which vendor call, which kind), and a failure that
@@ -62,24 +53,41 @@ export const LOCAL_ACTIVITY_KINDS = {
  * commands are the same, so recorded histories replay.
  */
 export function activitiesOf<A extends object>(kind: ActivityKind | 'read', overrides: ActivityOptions = {}): A {
-  if (kind === 'read') return readsOf<A>(overrides);
+  if (kind === 'read') return activitiesOf<A>('call', overrides);
+  if (kind === 'create') return createsOf<A>(overrides);
   const base = ACTIVITY_KINDS[kind];
   const proxy = proxyActivities<UntypedActivities>({ ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } } as ActivityOptions);
   return noted<A>((name, args) => proxy[name]!.executeWithOptions({ summary: `${name} (${kind})` }, args));
 }
 
-/**
- * The `read` kind: local activities once patched (./patches.ts), the `call` kind in runs from before: a run
- * that started earlier reads by local activity from its first read after this version took it over.
- */
-function readsOf<A extends object>(overrides: ActivityOptions): A {
-  const base = LOCAL_ACTIVITY_KINDS.read;
-  const local = proxyLocalActivities<UntypedActivities>({ ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } } as LocalActivityOptions);
-  const call = ACTIVITY_KINDS.call;
-  const remote = proxyActivities<UntypedActivities>({ ...call, ...overrides, retry: { ...call.retry, ...overrides.retry } } as ActivityOptions);
-  return noted<A>((name, args) =>
-    patched(LEAN_KERNEL) ? local[name]!.executeWithOptions({ summary: `${name} (read)` }, args) : remote[name]!.executeWithOptions({ summary: `${name} (call)` }, args),
-  );
+/** The `create` kind: one attempt per activity once patched (./patches.ts), the server's retries before. */
+function createsOf<A extends object>(overrides: ActivityOptions): A {
+  const base = ACTIVITY_KINDS.create;
+  const retry = { ...base.retry, ...overrides.retry };
+  const serverRetried = proxyActivities<UntypedActivities>({ ...base, ...overrides, retry } as ActivityOptions);
+  const once = proxyActivities<UntypedActivities>({ ...base, ...overrides, retry: { ...retry, maximumAttempts: 1 } } as ActivityOptions);
+  return noted<A>(async (name, args) => {
+    const summary = { summary: `${name} (create)` };
+    if (!patched(LEAN_KERNEL)) return serverRetried[name]!.executeWithOptions(summary, args);
+    const attempts = retry.maximumAttempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once[name]!.executeWithOptions(summary, args);
+      } catch (err) {
+        const info = vendorInfo(err);
+        // only an answer saying the vendor did not act is repeated here; anything else is the caller's
+        if (!info?.retryable || info.ambiguous || attempt >= attempts) throw err;
+        await sleep(info.retryAfterMs ?? createBackoffMs(attempt, retry));
+      }
+    }
+  });
+}
+
+/** The create kind's backoff between workflow-side attempts (its retry policy's intervals). */
+function createBackoffMs(attempt: number, retry: RetryPolicy): number {
+  const initial = msOptionalToNumber(retry.initialInterval) ?? 1_000;
+  const max = msOptionalToNumber(retry.maximumInterval) ?? 100 * initial;
+  return Math.min(max, initial * (retry.backoffCoefficient ?? 2) ** (attempt - 1));
 }
 
 /** Calls through `run`; a failure that reaches the workflow is noted in the session's current details. */

@@ -11,7 +11,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributeUpdatePair } from '@temporalio/common';
 import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { LEAN_KERNEL } from './patches';
+import { APP_EVENTS_PATCH, LEAN_KERNEL } from './patches';
 
 export const SA = {
   vendor: defineSearchAttributeKey('RtcVendor', SearchAttributeType.KEYWORD),
@@ -31,9 +31,18 @@ let coalescing: boolean | undefined;
 let staged = new Map<string, Pair>();
 let flushScheduled = false;
 
-/** Whether this run coalesces (decided once per run, at its first search attribute). */
+/**
+ * Whether this run coalesces (decided once per run, at its first search attribute, in its first workflow
+ * task). A lean run decides APP_EVENTS_PATCH there too, so no later workflow-task boundary can move its
+ * marker (./patches.ts); runs recorded before that replay as before: patched() is false on replay until the
+ * marker's task, and their events check it again where they recorded it (./events.ts).
+ */
 export function coalesce(): boolean {
-  return (coalescing ??= patched(LEAN_KERNEL));
+  if (coalescing === undefined) {
+    coalescing = patched(LEAN_KERNEL);
+    if (coalescing) patched(APP_EVENTS_PATCH);
+  }
+  return coalescing;
 }
 
 /** Records search attributes to write with the next flush (at once for runs from before coalescing). */
