@@ -216,7 +216,8 @@ export function registerSparkRtcStatistics(app: FastifyInstance, state: SparkSta
           },
         ];
       })
-      .filter((r) => (!q.state || r.state === q.state) && r.startMs <= w[1] && r.endMs >= w[0])
+      // the window is in whole seconds: end_time covers its whole second (a room opened at 12:00:01.500 is in a window ending 12:00:01Z)
+      .filter((r) => (!q.state || r.state === q.state) && r.startMs < w[1] + 1_000 && r.endMs >= w[0])
       .sort((x, y) => x.startMs - y.startMs)
       .map(({ startMs: _s, endMs: _e, ...r }) => r);
     return { total: list.length, limit, offset, room_info_list: list.slice(offset, offset + limit) };
