@@ -135,7 +135,10 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
   const lifecycles = LIFECYCLES.filter((l) => !o.only || o.only.includes(l.name));
   const thePlan = plan(o, random);
   // how long a session gets to show its changes, to take the stop, and to close after it (--quick: half)
-  const budget = o.quick ? { verifyMs: 30_000, stopMs: 60_000, closeMs: 30_000 } : { verifyMs: 45_000, stopMs: 120_000, closeMs: 60_000 };
+  // a stop waits for the session's vendor call in flight (one at a time): under dropped responses a `call`-kind
+  // read retries up to 6 attempts of a 15 s header timeout plus 31 s of backoff (about 2 min), so even --quick
+  // gives a stop that long (seen: a web recording still in `stopping` after 60 + 30 s, nothing leaked)
+  const budget = o.quick ? { verifyMs: 30_000, stopMs: 120_000, closeMs: 60_000 } : { verifyMs: 45_000, stopMs: 120_000, closeMs: 60_000 };
   const t0 = Date.now();
   const timeline: Timeline[] = [];
   const note = (what: string, extra: Record<string, unknown> = {}) => {
