@@ -123,7 +123,18 @@ export async function historyScenario(ctx: BenchContext): Promise<Record<string,
       await waitUntil('the session to continue as new', async () => (await h.describe()).runId !== firstRun, ctx.quick ? 60_000 : 300_000, 500);
       const seconds = (Date.now() - t0) / 1000;
       const events = (await ctx.client.workflow.getHandle(id!, firstRun).fetchHistory()).events ?? [];
-      const next = await history(ctx.client, id!);
+      // the next run's first workflow task may not have completed yet when the new run id shows: wait for its
+      // phase to be written (or a timeout, and then the check below tells which phase it did write)
+      let next = await history(ctx.client, id!);
+      await waitUntil(
+        'the continued run to write its phase',
+        async () => {
+          next = await history(ctx.client, id!);
+          return phaseUpsertIndex(next, 'recording') >= 0 || phaseUpsertIndex(next, 'acquiring') >= 0;
+        },
+        ctx.quick ? 60_000 : 120_000,
+        250,
+      ).catch(() => undefined);
       await stopAll(ctx.client, [id!], 1);
       return {
         measuredRunEvents: events.length,
