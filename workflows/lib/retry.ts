@@ -9,19 +9,19 @@
  *            workflow repeats it only after an answer that says the vendor did not act (retryable and
  *            not ambiguous), and hands a timeout to the caller as ambiguous, which reconciles.
  *   cleanup  stop/delete: keeps trying for up to an hour, because a resource nobody stops keeps billing
- *   read     the steady-state poll's read: today the `call` policy as a regular activity. Tried as a
- *            LOCAL activity (a poll round in one workflow task, 6 events instead of 11) and withdrawn: under
- *            load it produced a nondeterminism on replay (a patch marker after a local activity) and an
- *            sdk-core panic in local-activity timeouts; the lifecycles name their reads so the switch,
- *            once proven, is here alone.
+ *   read     the quick vendor reads (the steady-state poll, confirmation probes): since LOCAL_READS
+ *            (./patches.ts) a LOCAL activity, so a poll round is one workflow task (timer fired → read →
+ *            next timer) and 6 events instead of 11. Few, short retries: a read that keeps failing is
+ *            reported to the loop, which polls again next round, and a stop is never kept waiting behind
+ *            a long retry. Runs from before the patch read with the `call` policy as regular activities.
  * A cancelled workflow waits for its running call to finish, so a stop sent on cancellation never
  * overlaps a query still in flight on the same session.
  */
-import { ActivityCancellationType, patched, proxyActivities, sleep, type ActivityOptions, type UntypedActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities, sleep, type ActivityOptions, type LocalActivityOptions, type UntypedActivities } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import { msOptionalToNumber } from '@temporalio/common/lib/time';
 import { describe, vendorInfo } from './failures';
-import { LEAN_KERNEL } from './patches';
+import { kernelPatches } from './patches';
 import { noteVendorError } from './phase';
 
 const NON_RETRYABLE = ['InvalidInput', 'ConfigurationError'];
@@ -47,17 +47,42 @@ export const ACTIVITY_KINDS = {
 export type ActivityKind = keyof typeof ACTIVITY_KINDS;
 
 /**
+ * The `read` kind's local-activity options. An attempt's timeout covers the HTTP layer's own (connect 5 s,
+ * headers and body 15 s each), so core's timeout fires only for a wedged worker; three attempts within a
+ * few seconds keep the workflow task short.
+ */
+export const READ_KIND = {
+  startToCloseTimeout: '40s',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+} satisfies LocalActivityOptions;
+
+/**
  * proxyActivities for one kind of call, optionally with per-workflow overrides (tests shorten intervals).
  * Each call carries a summary for the Temporal UI (which vendor call, which kind), and a failure that
  * reaches the workflow is noted in the session's current details (./phase.ts). User metadata only: the
  * commands are the same, so recorded histories replay.
  */
 export function activitiesOf<A extends object>(kind: ActivityKind | 'read', overrides: ActivityOptions = {}): A {
-  if (kind === 'read') return activitiesOf<A>('call', overrides);
+  if (kind === 'read') return readsOf<A>(overrides);
   if (kind === 'create') return createsOf<A>(overrides);
   const base = ACTIVITY_KINDS[kind];
   const proxy = proxyActivities<UntypedActivities>({ ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } } as ActivityOptions);
   return noted<A>((name, args) => proxy[name]!.executeWithOptions({ summary: `${name} (${kind})` }, args));
+}
+
+/** The `read` kind: local activities under LOCAL_READS (./patches.ts), the `call` kind before. */
+function readsOf<A extends object>(overrides: ActivityOptions): A {
+  const base = ACTIVITY_KINDS.call;
+  const remote = proxyActivities<UntypedActivities>({ ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } } as ActivityOptions);
+  const local = proxyLocalActivities<UntypedActivities>({
+    ...READ_KIND,
+    ...(overrides.startToCloseTimeout !== undefined ? { startToCloseTimeout: overrides.startToCloseTimeout } : {}),
+    retry: { ...READ_KIND.retry, ...overrides.retry },
+  } as LocalActivityOptions);
+  return noted<A>((name, args) =>
+    kernelPatches().localReads ? local[name]!.executeWithOptions({ summary: `${name} (read)` }, args) : remote[name]!.executeWithOptions({ summary: `${name} (call)` }, args),
+  );
 }
 
 /** The `create` kind: one attempt per activity once patched (./patches.ts), the server's retries before. */
@@ -68,7 +93,7 @@ function createsOf<A extends object>(overrides: ActivityOptions): A {
   const once = proxyActivities<UntypedActivities>({ ...base, ...overrides, retry: { ...retry, maximumAttempts: 1 } } as ActivityOptions);
   return noted<A>(async (name, args) => {
     const summary = { summary: `${name} (create)` };
-    if (!patched(LEAN_KERNEL)) return serverRetried[name]!.executeWithOptions(summary, args);
+    if (!kernelPatches().lean) return serverRetried[name]!.executeWithOptions(summary, args);
     const attempts = retry.maximumAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {
       try {
