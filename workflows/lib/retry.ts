@@ -17,7 +17,15 @@
  * A cancelled workflow waits for its running call to finish, so a stop sent on cancellation never
  * overlaps a query still in flight on the same session.
  */
-import { ActivityCancellationType, proxyActivities, proxyLocalActivities, sleep, type ActivityOptions, type LocalActivityOptions, type UntypedActivities } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  proxyActivities,
+  proxyLocalActivities,
+  sleep,
+  type ActivityOptions,
+  type LocalActivityOptions,
+  type UntypedActivities,
+} from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import { msOptionalToNumber } from '@temporalio/common/lib/time';
 import { describe, vendorInfo } from './failures';
