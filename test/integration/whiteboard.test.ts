@@ -197,17 +197,13 @@ test('through the typed client: idempotent start by name, status, result; bad in
     const first = await rtc.whiteboard.start({ resource, name: uniqueId('deck'), pollIntervalMs: 200 });
     world.track(env.client.workflow.getHandle(first.id));
     expect(first.id).toMatch(/^whiteboard\/default\/deck-/);
-    console.log('A0');
     const again = await rtc.whiteboard.start({ resource: doc(3), name: first.id.split('/')[2]!, pollIntervalMs: 200 });
     expect(again).toEqual(first);
     expect(whiteboardWorkflowId({ profile: 'default', resource, type: 'static' })).toMatch(/^whiteboard\/default\/static-[0-9a-f]{8}$/);
-    console.log('A', first);
     const result = await rtc.whiteboard.result(first.id);
-    console.log('B');
     expect(result.pages).toHaveLength(8);
     expect((await rtc.whiteboard.status(first.id)).phase).toBe('completed');
 
-    console.log('C');
     const publicRtc = new RtcflowClient(env.client, tq);
     await expect(publicRtc.whiteboard.start({ resource: 'javascript:alert(1)' })).rejects.toBeInstanceOf(InvalidInputError);
     await expect(publicRtc.whiteboard.start({ resource, pollIntervalMs: 100 })).rejects.toThrow(/pollIntervalMs: must be at least 5000 ms/);
