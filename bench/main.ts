@@ -17,6 +17,8 @@
  * Worker options (passed to the worker processes): --max-cached-workflows --max-concurrent-wft
  * --max-concurrent-activities --max-concurrent-local-activities --wft-pollers --activity-pollers
  * --worker-options '<json>'.
+ * --temporal-db file|memory: the dev server on a SQLite file in a temporary directory (default; what the chaos
+ * run restarts) or on the dev server's own default, an in-memory SQLite database.
  * --quick sizes everything down (all scenarios in about a minute): `npm test` runs it (bench-quick.test.ts).
  */
 import { execFileSync } from 'node:child_process';
@@ -96,11 +98,13 @@ export async function runBench(argv: string[], log: (msg: string) => void = (m) 
     let ctx: BenchContext | undefined;
     if (selected.some((s) => SCENARIOS[s]!.cluster)) {
       const t0 = Date.now();
-      const [t, e, bundle] = await Promise.all([startTemporal(), startEmulator({ timeScale, requestLogLimit: 500_000 }), buildWorkflowBundle()]);
+      const db = flags.str('temporal-db') ?? 'file';
+      if (db !== 'file' && db !== 'memory') throw new Error('--temporal-db is file or memory');
+      const [t, e, bundle] = await Promise.all([startTemporal({ inMemory: db === 'memory' }), startEmulator({ timeScale, requestLogLimit: 500_000 }), buildWorkflowBundle()]);
       temporal = t;
       emu = e;
       connection = await Connection.connect({ address: t.address });
-      log(`cluster up in ${Date.now() - t0} ms: temporal ${t.address} (pid ${t.pid}), emulator ${e.url} (pid ${e.pid}, time scale ${timeScale})`);
+      log(`cluster up in ${Date.now() - t0} ms: temporal ${t.address} (pid ${t.pid}, database ${t.dbFile}), emulator ${e.url} (pid ${e.pid}, time scale ${timeScale})`);
       ctx = { quick, flags, temporal: t, emulator: e, bundle, client: new Client({ connection }), timeScale, tag: runTag(), log };
     }
     for (const name of selected) {

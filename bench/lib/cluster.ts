@@ -60,6 +60,8 @@ async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
 export interface TemporalServerOptions {
   /** SQLite file (created if missing); default: a fresh file in a temporary directory */
   dbFile?: string;
+  /** the dev server's own default, an in-memory SQLite database (no file, so no restart() on it) */
+  inMemory?: boolean;
   /** default: a free port, kept across restarts */
   port?: number;
   readyTimeoutMs?: number;
@@ -82,10 +84,10 @@ export interface TemporalServer {
 }
 
 export async function startTemporal(opts: TemporalServerOptions = {}): Promise<TemporalServer> {
-  const ownDir = opts.dbFile ? undefined : mkdtempSync(join(tmpdir(), 'rtcflow-temporal-'));
-  const dbFile = opts.dbFile ?? join(ownDir!, 'temporal.db');
+  const ownDir = opts.dbFile || opts.inMemory ? undefined : mkdtempSync(join(tmpdir(), 'rtcflow-temporal-'));
+  const dbFile = opts.inMemory ? ':memory:' : (opts.dbFile ?? join(ownDir!, 'temporal.db'));
   const port = opts.port || (await freePort());
-  const launch = () => startDevServer({ port, dbFilename: dbFile, readyTimeoutMs: opts.readyTimeoutMs ?? 60_000, extraArgs: opts.extraArgs });
+  const launch = () => startDevServer({ port, ...(opts.inMemory ? {} : { dbFilename: dbFile }), readyTimeoutMs: opts.readyTimeoutMs ?? 60_000, extraArgs: opts.extraArgs });
   let server: DevServer = await launch();
   track(server.child);
   return {
@@ -96,6 +98,7 @@ export async function startTemporal(opts: TemporalServerOptions = {}): Promise<T
     },
     kill: () => killChild(server.child),
     restart: async () => {
+      if (opts.inMemory) throw new Error('an in-memory Temporal dev server cannot be restarted on its database');
       await killChild(server.child);
       server = await launch();
       track(server.child);
