@@ -14,6 +14,11 @@
  *            next timer) and 6 events instead of 11. Few, short retries: a read that keeps failing is
  *            reported to the loop, which polls again next round, and a stop is never kept waiting behind
  *            a long retry. Runs from before the patch read with the `call` policy as regular activities.
+ *   prepare  the quick calls before a create that start nothing billable (an Agora resource acquire, a
+ *            builder token): LOCAL activities since LOCAL_READS too, in the task that then schedules the
+ *            create (one workflow task and one activity fewer per start), with the `call` kind's retries
+ *            (a 429 under a burst is waited out, not failed). A repeat after a crash acquires again: a
+ *            resource or token nobody uses expires and costs nothing. Before the patch: `call`.
  * A cancelled workflow waits for its running call to finish, so a stop sent on cancellation never
  * overlaps a query still in flight on the same session.
  */
@@ -71,25 +76,33 @@ export const READ_KIND = {
  * reaches the workflow is noted in the session's current details (./phase.ts). User metadata only: the
  * commands are the same, so recorded histories replay.
  */
-export function activitiesOf<A extends object>(kind: ActivityKind | 'read', overrides: ActivityOptions = {}): A {
-  if (kind === 'read') return readsOf<A>(overrides);
+/** The `prepare` kind's local-activity options: the `call` kind's retries, the `read` kind's attempt timeout. */
+export const PREPARE_KIND = {
+  startToCloseTimeout: READ_KIND.startToCloseTimeout,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: ACTIVITY_KINDS.call.retry,
+} satisfies LocalActivityOptions;
+
+export function activitiesOf<A extends object>(kind: ActivityKind | 'read' | 'prepare', overrides: ActivityOptions = {}): A {
+  if (kind === 'read' || kind === 'prepare') return localOf<A>(kind, overrides);
   if (kind === 'create') return createsOf<A>(overrides);
   const base = ACTIVITY_KINDS[kind];
   const proxy = proxyActivities<UntypedActivities>({ ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } } as ActivityOptions);
   return noted<A>((name, args) => proxy[name]!.executeWithOptions({ summary: `${name} (${kind})` }, args));
 }
 
-/** The `read` kind: local activities under LOCAL_READS (./patches.ts), the `call` kind before. */
-function readsOf<A extends object>(overrides: ActivityOptions): A {
+/** The `read` and `prepare` kinds: local activities under LOCAL_READS (./patches.ts), the `call` kind before. */
+function localOf<A extends object>(kind: 'read' | 'prepare', overrides: ActivityOptions): A {
   const base = ACTIVITY_KINDS.call;
   const remote = proxyActivities<UntypedActivities>({ ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } } as ActivityOptions);
+  const own = kind === 'read' ? READ_KIND : PREPARE_KIND;
   const local = proxyLocalActivities<UntypedActivities>({
-    ...READ_KIND,
+    ...own,
     ...(overrides.startToCloseTimeout !== undefined ? { startToCloseTimeout: overrides.startToCloseTimeout } : {}),
-    retry: { ...READ_KIND.retry, ...overrides.retry },
+    retry: { ...own.retry, ...overrides.retry },
   } as LocalActivityOptions);
   return noted<A>((name, args) =>
-    kernelPatches().localReads ? local[name]!.executeWithOptions({ summary: `${name} (read)` }, args) : remote[name]!.executeWithOptions({ summary: `${name} (call)` }, args),
+    kernelPatches().localReads ? local[name]!.executeWithOptions({ summary: `${name} (${kind})` }, args) : remote[name]!.executeWithOptions({ summary: `${name} (call)` }, args),
   );
 }
 
