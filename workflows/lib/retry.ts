@@ -24,6 +24,9 @@
  */
 import {
   ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
   proxyActivities,
   proxyLocalActivities,
   sleep,
@@ -31,7 +34,7 @@ import {
   type LocalActivityOptions,
   type UntypedActivities,
 } from '@temporalio/workflow';
-import type { RetryPolicy } from '@temporalio/common';
+import { RetryState, TemporalFailure, TimeoutFailure, type RetryPolicy } from '@temporalio/common';
 import { msOptionalToNumber } from '@temporalio/common/lib/time';
 import { describe, vendorInfo } from './failures';
 import { kernelPatches } from './patches';
@@ -102,8 +105,29 @@ function localOf<A extends object>(kind: 'read' | 'prepare', overrides: Activity
     retry: { ...own.retry, ...overrides.retry },
   } as LocalActivityOptions);
   return noted<A>((name, args) =>
-    kernelPatches().localReads ? local[name]!.executeWithOptions({ summary: `${name} (${kind})` }, args) : remote[name]!.executeWithOptions({ summary: `${name} (call)` }, args),
+    kernelPatches().localReads
+      ? local[name]!.executeWithOptions({ summary: `${name} (${kind})` }, args).catch((err: unknown) => {
+          throw asActivityFailure(name, err);
+        })
+      : remote[name]!.executeWithOptions({ summary: `${name} (call)` }, args),
   );
+}
+
+/**
+ * A local activity's failure comes to the workflow bare (the ApplicationFailure the activity threw, a
+ * TimeoutFailure); a regular activity's inside an ActivityFailure. Wrapped the same way, so the kernel's
+ * failure reading (./failures.ts: vendor info, ambiguity) and what a failed session hands its caller
+ * (WorkflowFailedError → ActivityFailure → ApplicationFailure) do not depend on where a call ran.
+ */
+function asActivityFailure(activityType: string, err: unknown): unknown {
+  if (!(err instanceof TemporalFailure) || err instanceof ActivityFailure || isCancellation(err)) return err;
+  const retryState =
+    err instanceof TimeoutFailure
+      ? RetryState.TIMEOUT
+      : err instanceof ApplicationFailure && err.nonRetryable
+        ? RetryState.NON_RETRYABLE_FAILURE
+        : RetryState.MAXIMUM_ATTEMPTS_REACHED;
+  return new ActivityFailure('Local activity task failed', activityType, undefined, retryState, undefined, err);
 }
 
 /** The `create` kind: one attempt per activity once patched (./patches.ts), the server's retries before. */
