@@ -52,9 +52,8 @@ export async function overhead(ctx: BenchContext): Promise<Record<string, unknow
   const pairs = ctx.flags.int('pairs', ctx.quick ? 4 : 30);
   const warmup = ctx.flags.int('warmup', ctx.quick ? 1 : 3);
   // the emulated recorder reports "in progress" 2 emulated seconds after its start (the vendor's start-up, not
-  // orchestration): at this time scale (1 ms) that is over before the first confirm probe, so none waits a
-  // confirm poll; the probe is a local activity in the task that took the start's answer, a few ms after it
-  const timeScale = ctx.flags.num('overhead-time-scale', 2000);
+  // orchestration): at this time scale that is over before the first confirm probe, so none waits a confirm poll
+  const timeScale = ctx.flags.num('overhead-time-scale', 200);
   const w = await scenarioWorkers(ctx, 'overhead', true);
   await ctx.emulator.post('/_emulator/clock', { timeScale });
   const rtcQ = w.rtcflow.taskQueue;

@@ -738,9 +738,9 @@ async function main(): Promise<void> {
 }
 
 /**
- * The same paths recorded again once search attributes were coalesced and creates ran once per activity
- * (patched 'rtcflow-lean-kernel', workflows/lib/patches.ts; reads still regular activities): the earlier
- * files keep guarding the old branches, these the lean ones.
+ * The same paths recorded again once polls became local activities and search attributes were coalesced
+ * (patched 'rtcflow-lean-kernel', workflows/lib/patches.ts): the earlier files
+ * keep guarding the old branches, these the new ones.
  */
 for (const name of [
   'cloud-recording-two-layouts',
@@ -754,29 +754,6 @@ for (const name of [
   'ingest-mute-reconnect',
 ]) {
   SCENARIOS[`${name}-lean`] = SCENARIOS[name]!;
-}
-
-/**
- * And again once reads became local activities (patched 'rtcflow-local-reads', which implies the lean
- * kernel and application events and writes only its own marker): every lifecycle with a read, the
- * confirmation probes, a failover seen by the poll, continue-as-new, application events.
- */
-for (const name of [
-  'cloud-recording-two-layouts',
-  'cloud-recording-failover-grace',
-  'cloud-recording-continue-as-new',
-  'cloud-recording-app-events',
-  'stt7-updates',
-  'stt6-updates',
-  'pull-updates',
-  'relay-updates',
-  'transcoder-updates',
-  'sparkrtc-mix-two-layouts',
-  'channel-ban-extend-lift',
-  'ingest-mute-reconnect',
-  'whiteboard-converted',
-]) {
-  SCENARIOS[`${name}-local-reads`] = SCENARIOS[name]!;
 }
 
 if (require.main === module) {

@@ -53,7 +53,6 @@ const creates = activitiesOf<CloudRecordingActivities>('create');
 const cleanups = activitiesOf<CloudRecordingActivities>('cleanup');
 /** the confirm and recording-phase polls: local activities (one workflow task per poll round) */
 const reads = activitiesOf<CloudRecordingActivities>('read');
-const prepares = activitiesOf<CloudRecordingActivities>('prepare');
 
 /** Storage credentials are refreshed at most this often, and a failed refresh is tried again after it. */
 const STORAGE_REFRESH_MIN_INTERVAL_MS = 60_000;
@@ -267,7 +266,7 @@ export class CloudRecordingSession {
     const { s, input } = this;
     this.phase.set('acquiring');
     this.startedEventFor = undefined;
-    const acquired = await prepares.acquireRecordingResource({
+    const acquired = await calls.acquireRecordingResource({
       profile: input.profile,
       cname: input.channel,
       uid: s.uid,

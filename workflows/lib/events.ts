@@ -17,14 +17,16 @@
  * Only when the session's profile has an events target: one local activity per run (at the first
  * event) asks the worker's configuration and answers a boolean; the URL and the signing secret stay in
  * the worker. Sessions of profiles without one get that marker and no child. Runs recorded before this
- * existed replay unchanged: everything is behind patched('app-events') (./patches.ts `appEventsOn`).
+ * existed replay unchanged: everything is behind patched('app-events').
  */
-import { CancellationScope, ChildWorkflowCancellationType, log, ParentClosePolicy, proxyLocalActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, ChildWorkflowCancellationType, log, ParentClosePolicy, patched, proxyLocalActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { EventActivities } from '../../activities/events';
 import type { RtcflowEvent, RtcflowEventType } from '../../src/client/events';
 import type { appEventDelivery } from '../app-events';
-import { appEventsOn } from './patches';
+import { APP_EVENTS_PATCH } from './patches';
 import { SA, searchAttribute } from './search-attributes';
+
+export { APP_EVENTS_PATCH };
 
 const local = proxyLocalActivities<EventActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 3 } });
 
@@ -45,7 +47,7 @@ const starts: Promise<void>[] = [];
 export function emitEvent(type: RtcflowEventType, data: Record<string, unknown>): void {
   // called at every emission, never cached: a session that began before the deploy starts emitting at
   // the first event after it, and its replay sees the marker exactly there
-  if (!appEventsOn()) return;
+  if (!patched(APP_EVENTS_PATCH)) return;
   const info = workflowInfo();
   const event: RtcflowEvent = {
     id: `rtcflow-event/${info.runId}/${++sequence}`,

@@ -7,11 +7,11 @@
  * tracker `stage` what changed, and it is written in ONE upsert when the session starts (its first workflow
  * task) and when it enters a settled phase (./phase.ts): a session that goes acquiring → starting →
  * confirming → recording writes its sid and "recording" together, once. Sessions that ran before this
- * (no LEAN_KERNEL or newer marker, ./patches.ts) keep upserting at once, so they replay unchanged.
+ * (no LEAN_KERNEL marker, ./patches.ts) keep upserting at once, so they replay unchanged.
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributeUpdatePair } from '@temporalio/common';
-import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { kernelPatches } from './patches';
+import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { APP_EVENTS_PATCH, LEAN_KERNEL } from './patches';
 
 export const SA = {
   vendor: defineSearchAttributeKey('RtcVendor', SearchAttributeType.KEYWORD),
@@ -27,15 +27,22 @@ type Keyword = typeof SA.phase;
 type Pair = SearchAttributeUpdatePair;
 
 // per workflow: workflow modules are evaluated per execution
+let coalescing: boolean | undefined;
 let staged = new Map<string, Pair>();
 let flushScheduled = false;
 
 /**
- * Whether this run coalesces: a lean run (./patches.ts `kernelPatches`, decided here at the run's first
- * search attribute, in its first workflow task, so the patch markers sit there).
+ * Whether this run coalesces (decided once per run, at its first search attribute, in its first workflow
+ * task). A lean run decides APP_EVENTS_PATCH there too, so no later workflow-task boundary can move its
+ * marker (./patches.ts); runs recorded before that replay as before: patched() is false on replay until the
+ * marker's task, and their events check it again where they recorded it (./events.ts).
  */
 export function coalesce(): boolean {
-  return kernelPatches().lean;
+  if (coalescing === undefined) {
+    coalescing = patched(LEAN_KERNEL);
+    if (coalescing) patched(APP_EVENTS_PATCH);
+  }
+  return coalescing;
 }
 
 /** Records search attributes to write with the next flush (at once for runs from before coalescing). */

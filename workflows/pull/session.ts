@@ -22,7 +22,7 @@ import { confirmRunning } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { awaitNotice, waitForWork } from '../lib/loop';
+import { waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -365,8 +365,6 @@ export class PullSession {
       if (!this.mayBeListed()) return undefined;
       const p = await this.read();
       if (!p) {
-        // the NCS "destroyed" that says why may still be on its way
-        await awaitNotice(() => this.destroyed !== undefined);
         // Agora deletes players after server errors: that is a failure, not an end
         if (this.destroyed?.reason === 'Internal Error') return { kind: 'failed', reason: this.goneReason() };
         return { kind: 'gone', reason: this.goneReason() };

@@ -23,7 +23,6 @@ const creates = activitiesOf<SparkRtcRecordingActivities>('create');
 const cleanups = activitiesOf<SparkRtcRecordingActivities>('cleanup');
 /** the steady-state poll's read: a local activity (../lib/retry.ts) */
 const reads = activitiesOf<SparkRtcRecordingActivities>('read');
-const prepares = activitiesOf<SparkRtcRecordingActivities>('prepare');
 
 /** Jobs named by callbacks while the session holds none: what a reconcile looks at, in arrival order. */
 export class Candidates {
@@ -158,6 +157,6 @@ export function sparkRtcVendor(input: SparkRtcRecordingParams, s: SparkRtcRecord
     },
     updateRecordRule: (jobId, recordRuleId) => calls.updateSparkRtcRecordRule({ profile, kind, jobId, recordRuleId }),
     stop: async (jobId) => (await cleanups.stopSparkRtcJob({ profile, kind, jobId })).outcome,
-    appId: async () => (await prepares.sparkRtcAppOf({ profile })).appId,
+    appId: async () => (await calls.sparkRtcAppOf({ profile })).appId,
   };
 }

@@ -17,7 +17,6 @@ const creates = activitiesOf<SttActivities>('create');
 const cleanups = activitiesOf<SttActivities>('cleanup');
 /** the steady-state poll's read: a local activity (../lib/retry.ts) */
 const reads = activitiesOf<SttActivities>('read');
-const prepares = activitiesOf<SttActivities>('prepare');
 
 /** A running agent/task the session now holds. */
 export type Held = SttStarted & { id: string };
@@ -108,7 +107,7 @@ function tasks(input: SttParams, s: SttState, phase: PhaseTracker<SttPhase>, sta
   const token = () => s.builderToken!;
   const acquire = async () => {
     phase.set('acquiring');
-    s.builderToken = (await prepares.acquireSttBuilderToken({ profile, instanceId: instanceIdFor(input.channel) })).builderToken;
+    s.builderToken = (await calls.acquireSttBuilderToken({ profile, instanceId: instanceIdFor(input.channel) })).builderToken;
     s.builderTokenAt = Date.now();
   };
   return {

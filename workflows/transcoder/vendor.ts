@@ -18,7 +18,6 @@ const creates = activitiesOf<TranscoderActivities>('create');
 const cleanups = activitiesOf<TranscoderActivities>('cleanup');
 /** the steady-state poll's read: a local activity (../lib/retry.ts) */
 const reads = activitiesOf<TranscoderActivities>('read');
-const prepares = activitiesOf<TranscoderActivities>('prepare');
 
 /** New output uids, one per output, none equal to `avoid` (the ones a possibly lingering task holds). */
 export function newOutputUids(count: number, avoid: readonly number[] = []): number[] {
@@ -57,7 +56,7 @@ export function transcoderVendor(input: TranscoderParams, s: TranscoderState, ph
   const withToken = async (layout: TranscoderLayout): Promise<TranscoderHeld> => {
     phase.set('acquiring');
     // acquire and create are adjacent (no timer between them): create within 2 s, never with a lapsed token
-    s.builderToken = (await prepares.acquireTranscoderToken({ profile, instanceId: s.instanceId })).builderToken;
+    s.builderToken = (await calls.acquireTranscoderToken({ profile, instanceId: s.instanceId })).builderToken;
     s.builderTokenAt = Date.now();
     phase.set('creating');
     const builderToken = s.builderToken;

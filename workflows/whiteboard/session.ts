@@ -24,7 +24,6 @@ import type { WhiteboardPhase, WhiteboardStatus } from './messages';
 const calls = activitiesOf<WhiteboardActivities>('call');
 const creates = activitiesOf<WhiteboardActivities>('create');
 const cleanups = activitiesOf<WhiteboardActivities>('cleanup');
-const reads = activitiesOf<WhiteboardActivities>('read');
 
 type Watched = { kind: 'stop'; reason: string } | { kind: 'converted'; reason: string } | { kind: 'failed'; reason: string } | { kind: 'continue' };
 
@@ -219,7 +218,7 @@ export class WhiteboardSession {
   private async poll(): Promise<Watched | undefined> {
     const { s, input } = this;
     try {
-      const t = await reads.getWhiteboardConversion({ profile: input.profile, uuid: s.taskUuid! });
+      const t = await calls.getWhiteboardConversion({ profile: input.profile, uuid: s.taskUuid! });
       s.polls++;
       s.lastStatus = t.status;
       s.lastQueryAt = new Date().toISOString();
