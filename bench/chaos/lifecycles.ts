@@ -5,6 +5,7 @@
  * accepted change arrived, stop it, and count its vendor creates (the ledger) against the recreations the
  * session itself reports.
  */
+import type { Client } from '@temporalio/client';
 import type { RtcflowClient } from '../../src/client';
 import type { SparkRtcRecordingStatus } from '../../workflows/sparkrtc-recording/messages';
 import type { CloudRecordingStatus } from '../../workflows/cloud-recording/messages';
@@ -25,6 +26,8 @@ export const APP = EMULATOR_AGORA.appId;
 
 export interface ChaosContext {
   rtc: RtcflowClient;
+  /** the Temporal client under `rtc` (histories of sessions that did not complete) */
+  client: Client;
   control: EmulatorControl;
   emulatorUrl: string;
   /** a SparkRTC recording rule of the demo app */

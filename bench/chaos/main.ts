@@ -19,6 +19,7 @@
  * lost or did not complete.
  */
 import { writeFileSync } from 'node:fs';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { VendorTask } from '../../emulator/world';
 import { EmulatorControl } from '../../test/helpers/emulator';
 import { buildWorkflowBundle, ProcSampler, startEmulator, startTemporal, startWorker, type WorkerProcess } from '../lib/cluster';
@@ -417,6 +418,16 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
           });
         }),
     );
+    // a session that did not complete leaves its history beside the JSON (--json), to be read or replayed
+    if (o.json) {
+      for (const s of sessions.filter((x) => x.started && !x.completed)) {
+        const file = `${o.json}.${s.id.replace(/[^\w.-]+/g, '_')}.history.json`;
+        await withTimeout(ctx.client.workflow.getHandle(s.id).fetchHistory(), 30_000, 'history')
+          .then((h) => writeFileSync(file, `${JSON.stringify(historyToJSON(h))}\n`))
+          .then(() => note('history written', { session: s.id, file }))
+          .catch((err: unknown) => note('history not fetched', { session: s.id, error: String(err) }));
+      }
+    }
     const faultsSeen = await control.faults();
     for (const id of faultIds) await control.removeFault(id).catch(() => undefined);
     await control.clearFaults();

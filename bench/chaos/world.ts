@@ -46,7 +46,7 @@ export async function chaosWorld(temporalAddress: string, emulatorUrl: string, t
       mp4_config: { record_cycle: 600 },
     });
     return {
-      ctx: { rtc, control, emulatorUrl, sparkRuleId: rule.rule.rule_id },
+      ctx: { rtc, client, control, emulatorUrl, sparkRuleId: rule.rule.rule_id },
       close: async () => {
         await receiver?.close().catch(() => undefined);
         await connection.close().catch(() => undefined);
