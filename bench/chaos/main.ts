@@ -268,7 +268,8 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
         const change: Change = s.lc.change(ctx, s, n);
         s.sent++;
         try {
-          await change.send();
+          // a session that no longer answers must not hold the run (it is reported, with its history, below)
+          await withTimeout(change.send(), 60_000, `${change.control} of ${s.id}`);
           s.accepted.set(change.control, change.value);
           s.unanswered.set(change.control, []);
           s.acceptedCount++;
