@@ -24,7 +24,7 @@ import type { IngestChange, IngestOutcome, IngestParams, IngestResult, IngestSta
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../lib/desired';
 import { describe, isAmbiguous, isTransient, vendorInfo } from '../lib/failures';
-import { waitForWork } from '../lib/loop';
+import { pollDue, waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { createWithReconcile } from '../lib/reconcile';
@@ -231,12 +231,10 @@ export class IngestSession {
       }
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
       const expiryAt = s.keyExpiresAt !== undefined && s.keyExpiresAt > Date.now() ? s.keyExpiresAt : Infinity;
-      await waitForWork(
-        () => s.stopReason !== undefined || this.wake || (isPending(s.mute) && !this.mutePaused),
-        Math.min(nextPollAt, s.deadline, this.encoderDeadline(), expiryAt),
-      );
+      const wakeAt = Math.min(nextPollAt, s.deadline, this.encoderDeadline(), expiryAt);
+      const woken = await waitForWork(() => s.stopReason !== undefined || this.wake || (isPending(s.mute) && !this.mutePaused), wakeAt);
       if (s.stopReason !== undefined) continue;
-      if (this.wake || Date.now() >= nextPollAt || Date.now() >= expiryAt) {
+      if (this.wake || pollDue(woken, wakeAt, Math.min(nextPollAt, expiryAt))) {
         this.wake = false;
         const failed = await this.poll();
         if (failed) return failed;

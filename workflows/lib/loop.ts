@@ -11,3 +11,16 @@ export const MIN_LOOP_WAIT_MS = 50;
 export function waitForWork(pending: () => boolean, wakeAt: number): Promise<boolean> {
   return condition(pending, Math.max(MIN_LOOP_WAIT_MS, wakeAt - Date.now()));
 }
+
+/**
+ * Whether a loop's poll is due once `waitForWork` returned (`woken`: by pending work, not by its timer): its
+ * time has come, or the timer set for it (`wakeAt` was the poll's time) fired. The second half is what the
+ * history says: a worker that took a session over after the previous one died (a workflow task that timed out)
+ * has been seen to run its first task with a clock behind the one every later replay sees
+ * (docs/evidence/nde-poll-timer-after-task-timeout.history.json), and a poll decided on the clock alone then
+ * differs from the replay: nondeterminism, a stuck session. Recorded histories replay unchanged: a poll timer
+ * never fires before its time.
+ */
+export function pollDue(woken: boolean, wakeAt: number, pollAt: number): boolean {
+  return Date.now() >= pollAt || (!woken && wakeAt >= pollAt);
+}

@@ -13,7 +13,7 @@ import { confirmRunning } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { waitForWork } from '../lib/loop';
+import { pollDue, waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -235,9 +235,10 @@ export class TranscoderSession {
         continue;
       }
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
-      await waitForWork(() => s.stopReason !== undefined || changeDue(), Math.min(nextPollAt, s.deadline));
+      const wakeAt = Math.min(nextPollAt, s.deadline);
+      const woken = await waitForWork(() => s.stopReason !== undefined || changeDue(), wakeAt);
       if (s.stopReason !== undefined || changeDue()) continue;
-      if (Date.now() >= nextPollAt) {
+      if (pollDue(woken, wakeAt, nextPollAt)) {
         const ended = await this.poll();
         if (ended) return ended;
         nextPollAt = Date.now() + input.pollIntervalMs;

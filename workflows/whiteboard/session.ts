@@ -12,7 +12,7 @@ import type { WhiteboardConversionParams, WhiteboardConversionResult, Whiteboard
 import { conversionKey } from '../../src/workflow-schemas';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { waitForWork } from '../lib/loop';
+import { pollDue, waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { createWithReconcile } from '../lib/reconcile';
 import { activitiesOf } from '../lib/retry';
@@ -193,9 +193,10 @@ export class WhiteboardSession {
         continue;
       }
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
-      await waitForWork(() => s.stopReason !== undefined || this.wake, Math.min(nextPollAt, s.deadline));
+      const wakeAt = Math.min(nextPollAt, s.deadline);
+      const woken = await waitForWork(() => s.stopReason !== undefined || this.wake, wakeAt);
       if (s.stopReason !== undefined) continue;
-      if (this.wake || Date.now() >= nextPollAt) {
+      if (this.wake || pollDue(woken, wakeAt, nextPollAt)) {
         this.wake = false;
         const ended = await this.poll();
         if (ended) return ended;
