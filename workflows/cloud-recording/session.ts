@@ -37,7 +37,7 @@ import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel, type DesiredSlot } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { GoneGrace } from '../lib/grace';
-import { pollDue, waitForWork } from '../lib/loop';
+import { waitForPoll } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { createWithReconcile } from '../lib/reconcile';
@@ -390,9 +390,9 @@ export class CloudRecordingSession {
       nextPollAt = Math.min(nextPollAt, Date.now() + pollEvery);
       // an unreachable task cannot take a refresh: its time is no reason to wake
       const wakeAt = Math.min(nextPollAt, s.deadline, reachable ? (refreshAt ?? Infinity) : Infinity);
-      const woken = await waitForWork(() => s.stopReason !== undefined || this.wake || (!this.grace.suspect && this.changePending()), wakeAt);
+      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.wake || (!this.grace.suspect && this.changePending()), wakeAt, nextPollAt);
       if (s.stopReason !== undefined) continue;
-      if (this.wake || pollDue(woken, wakeAt, nextPollAt)) {
+      if (this.wake || pollDue) {
         this.wake = false;
         const ended = await this.poll();
         if (ended) return ended;

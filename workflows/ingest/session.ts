@@ -24,7 +24,7 @@ import type { IngestChange, IngestOutcome, IngestParams, IngestResult, IngestSta
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../lib/desired';
 import { describe, isAmbiguous, isTransient, vendorInfo } from '../lib/failures';
-import { pollDue, waitForWork } from '../lib/loop';
+import { waitForPoll } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { createWithReconcile } from '../lib/reconcile';
@@ -232,9 +232,9 @@ export class IngestSession {
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
       const expiryAt = s.keyExpiresAt !== undefined && s.keyExpiresAt > Date.now() ? s.keyExpiresAt : Infinity;
       const wakeAt = Math.min(nextPollAt, s.deadline, this.encoderDeadline(), expiryAt);
-      const woken = await waitForWork(() => s.stopReason !== undefined || this.wake || (isPending(s.mute) && !this.mutePaused), wakeAt);
+      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.wake || (isPending(s.mute) && !this.mutePaused), wakeAt, Math.min(nextPollAt, expiryAt));
       if (s.stopReason !== undefined) continue;
-      if (this.wake || pollDue(woken, wakeAt, Math.min(nextPollAt, expiryAt))) {
+      if (this.wake || pollDue) {
         this.wake = false;
         const failed = await this.poll();
         if (failed) return failed;

@@ -13,14 +13,15 @@ export function waitForWork(pending: () => boolean, wakeAt: number): Promise<boo
 }
 
 /**
- * Whether a loop's poll is due once `waitForWork` returned (`woken`: by pending work, not by its timer): its
- * time has come, or the timer set for it (`wakeAt` was the poll's time) fired. The second half is what the
- * history says: a worker that took a session over after the previous one died (a workflow task that timed out)
- * has been seen to run its first task with a clock behind the one every later replay sees
+ * `waitForWork` for a loop that polls: waits the same way, then tells whether the poll is due: its time has
+ * come, or the timer set for it (`wakeAt` was the poll's time) fired. The second half is what the history
+ * says: a worker that took a session over after the previous one died (a workflow task that timed out) has
+ * been seen to run its first task with a clock behind the one every later replay sees
  * (docs/evidence/nde-poll-timer-after-task-timeout.history.json), and a poll decided on the clock alone then
  * differs from the replay: nondeterminism, a stuck session. Recorded histories replay unchanged: a poll timer
  * never fires before its time.
  */
-export function pollDue(woken: boolean, wakeAt: number, pollAt: number): boolean {
+export async function waitForPoll(pending: () => boolean, wakeAt: number, pollAt: number): Promise<boolean> {
+  const woken = await waitForWork(pending, wakeAt);
   return Date.now() >= pollAt || (!woken && wakeAt >= pollAt);
 }

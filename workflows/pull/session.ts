@@ -22,7 +22,7 @@ import { confirmRunning } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { pollDue, waitForWork } from '../lib/loop';
+import { waitForPoll } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -329,9 +329,9 @@ export class PullSession {
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
       nextPollAt = Math.min(nextPollAt, Date.now() + input.pollIntervalMs);
       const wakeAt = Math.min(nextPollAt, s.deadline);
-      const woken = await waitForWork(() => s.stopReason !== undefined || this.wake || (isPending(s.playback) && !this.changesPaused), wakeAt);
+      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.wake || (isPending(s.playback) && !this.changesPaused), wakeAt, nextPollAt);
       if (s.stopReason !== undefined) continue;
-      if (this.wake || pollDue(woken, wakeAt, nextPollAt)) {
+      if (this.wake || pollDue) {
         this.wake = false;
         const w = await this.poll();
         if (w) return w;

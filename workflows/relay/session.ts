@@ -24,7 +24,7 @@ import { confirmRunning } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { pollDue, waitForWork } from '../lib/loop';
+import { waitForPoll, waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -298,9 +298,9 @@ export class RelaySession {
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
       nextPollAt = Math.min(nextPollAt, Date.now() + input.pollIntervalMs);
       const wakeAt = Math.min(nextPollAt, s.deadline);
-      const woken = await waitForWork(() => s.stopReason !== undefined || this.wake || changeDue(), wakeAt);
+      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.wake || changeDue(), wakeAt, nextPollAt);
       if (s.stopReason !== undefined) continue;
-      if (this.wake || pollDue(woken, wakeAt, nextPollAt)) {
+      if (this.wake || pollDue) {
         this.wake = false;
         const lost = await this.poll();
         if (lost) return lost;

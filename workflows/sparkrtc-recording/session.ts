@@ -20,7 +20,7 @@ import { confirmRunning, type ProbeVerdict } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { pollDue, waitForWork } from '../lib/loop';
+import { waitForPoll } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -287,9 +287,9 @@ export class SparkRtcRecordingSession {
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
       const pendingAt = isPending(s.layout) || isPending(s.recordRule) ? this.changesRetryAt : Infinity;
       const wakeAt = Math.min(nextPollAt, s.deadline, pendingAt);
-      const woken = await waitForWork(() => s.stopReason !== undefined || this.wake || this.changePending(), wakeAt);
+      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.wake || this.changePending(), wakeAt, nextPollAt);
       if (s.stopReason !== undefined) continue;
-      if (this.wake || pollDue(woken, wakeAt, nextPollAt)) {
+      if (this.wake || pollDue) {
         this.wake = false;
         const end = await this.poll();
         if (end) return end;

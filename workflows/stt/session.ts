@@ -10,7 +10,7 @@ import { confirmRunning } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { pollDue, waitForWork } from '../lib/loop';
+import { waitForPoll } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -258,9 +258,9 @@ export class SttSession {
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
       nextPollAt = Math.min(nextPollAt, Date.now() + input.pollIntervalMs);
       const wakeAt = Math.min(nextPollAt, s.deadline, lifetimeAt);
-      const woken = await waitForWork(() => s.stopReason !== undefined || this.wake || (isPending(s.config) && !this.changesPaused), wakeAt);
+      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.wake || (isPending(s.config) && !this.changesPaused), wakeAt, nextPollAt);
       if (s.stopReason !== undefined) continue;
-      if (this.wake || pollDue(woken, wakeAt, nextPollAt)) {
+      if (this.wake || pollDue) {
         this.wake = false;
         const ended = await this.poll();
         if (ended) return ended;

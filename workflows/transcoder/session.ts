@@ -13,7 +13,7 @@ import { confirmRunning } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { pollDue, waitForWork } from '../lib/loop';
+import { waitForPoll } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -236,9 +236,9 @@ export class TranscoderSession {
       }
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
       const wakeAt = Math.min(nextPollAt, s.deadline);
-      const woken = await waitForWork(() => s.stopReason !== undefined || changeDue(), wakeAt);
+      const pollDue = await waitForPoll(() => s.stopReason !== undefined || changeDue(), wakeAt, nextPollAt);
       if (s.stopReason !== undefined || changeDue()) continue;
-      if (pollDue(woken, wakeAt, nextPollAt)) {
+      if (pollDue) {
         const ended = await this.poll();
         if (ended) return ended;
         nextPollAt = Date.now() + input.pollIntervalMs;

@@ -12,7 +12,7 @@ import type { WhiteboardConversionParams, WhiteboardConversionResult, Whiteboard
 import { conversionKey } from '../../src/workflow-schemas';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { pollDue, waitForWork } from '../lib/loop';
+import { waitForPoll } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { createWithReconcile } from '../lib/reconcile';
 import { activitiesOf } from '../lib/retry';
@@ -194,9 +194,9 @@ export class WhiteboardSession {
       }
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
       const wakeAt = Math.min(nextPollAt, s.deadline);
-      const woken = await waitForWork(() => s.stopReason !== undefined || this.wake, wakeAt);
+      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.wake, wakeAt, nextPollAt);
       if (s.stopReason !== undefined) continue;
-      if (this.wake || pollDue(woken, wakeAt, nextPollAt)) {
+      if (this.wake || pollDue) {
         this.wake = false;
         const ended = await this.poll();
         if (ended) return ended;
