@@ -756,6 +756,28 @@ for (const name of [
   SCENARIOS[`${name}-lean`] = SCENARIOS[name]!;
 }
 
+/**
+ * The same paths recorded again once every time-based decision became a timer of its own (patched
+ * 'rtcflow-history-clock', workflows/lib/loop.ts `Alarm`, `waitForPoll`): the files above keep guarding
+ * the clock-decided branches, these the timer-decided ones.
+ */
+for (const name of [
+  'cloud-recording-two-layouts',
+  'cloud-recording-web-controls',
+  'cloud-recording-failover-grace',
+  'stt7-updates',
+  'pull-updates',
+  'relay-updates',
+  'transcoder-updates',
+  'whiteboard-stop',
+  'sparkrtc-mix-two-layouts',
+  'channel-ban-expires',
+  'ingest-mute-reconnect',
+  'ingest-key-expiry',
+]) {
+  SCENARIOS[`${name}-timers`] = SCENARIOS[name]!;
+}
+
 if (require.main === module) {
   main().catch((err) => {
     console.error(err);

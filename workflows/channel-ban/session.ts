@@ -13,7 +13,7 @@ import type { BanChange, BanOutcome, BanParams, BanResult, BanState, BanTerm } f
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, vendorInfo } from '../lib/failures';
-import { waitForWork } from '../lib/loop';
+import { Alarm, waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
@@ -50,6 +50,7 @@ export class BanSession {
   termChanges?: ChangeChannel<BanTerm>;
   /** an update of the rule's time answered 404: the rule is gone before the ban's end */
   private ruleGone = false;
+  private readonly expiry = new Alarm();
   private removed: BanResult['rule'] = 'none';
 
   constructor(
@@ -141,9 +142,9 @@ export class BanSession {
         await this.applyTerm();
         continue;
       }
-      if (Date.now() >= this.endsAt) return this.lift('expired', `the ban ran its time (until ${s.term.value!.endsAt})`);
+      if (this.expiry.due(this.endsAt)) return this.lift('expired', `the ban ran its time (until ${s.term.value!.endsAt})`);
       if (shouldContinueAsNew(input.maxHistoryEvents)) return continueSession(input, s);
-      await waitForWork(() => s.stopReason !== undefined || isPending(s.term), this.endsAt);
+      await waitForWork(() => s.stopReason !== undefined || isPending(s.term) || this.expiry.rang, this.expiry.wakeAt(this.endsAt));
     }
   }
 

@@ -17,6 +17,7 @@
  * Tokens are minted in the activities from the profile; this file holds names and ids only.
  */
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { Alarm } from '../lib/loop';
 import type { ClassroomActivities } from '../../activities/classroom';
 import { activitiesOf } from '../lib/retry';
 import { trackPhase } from '../lib/phase';
@@ -91,6 +92,8 @@ export async function classroomRecording(rawInput: ClassRecordingInput | ClassRe
   ]);
   const phase = trackPhase<ClassRecordingPhase>('starting');
   const frame = new SessionFrame<ClassRecordingResult>(s);
+  const deadline = new Alarm();
+  const confirmed = new Alarm();
   frame.registerStop(classRecordingStopSignal, classRecordingStopUpdate, 'Set the recording state to stopped and return the result.');
   setHandler(classRecordingHoldSignal, (raw) => {
     const onhold = (raw as { onhold?: unknown } | undefined)?.onhold;
@@ -151,7 +154,7 @@ export async function classroomRecording(rawInput: ClassRecordingInput | ClassRe
     const confirmBy = Date.now() + input.confirmTimeoutMs;
     while (!(await running())) {
       if (s.stopReason !== undefined) return teardown.stopAndFinish(s.stopReason);
-      if (Date.now() >= confirmBy) {
+      if (confirmed.due(confirmBy)) {
         await teardown.quietly('the records list never showed the recording');
         throw ApplicationFailure.create({
           type: 'StartNotConfirmed',
@@ -159,7 +162,7 @@ export async function classroomRecording(rawInput: ClassRecordingInput | ClassRe
           nonRetryable: true,
         });
       }
-      await condition(() => s.stopReason !== undefined, input.confirmPollMs);
+      await condition(() => s.stopReason !== undefined || confirmed.rang, input.confirmPollMs);
     }
     if (s.recordId) writeSearchAttributes([{ key: SA.sid, value: s.recordId }]);
     phase.set('recording');
@@ -167,7 +170,7 @@ export async function classroomRecording(rawInput: ClassRecordingInput | ClassRe
     // ---- recording ----
     for (;;) {
       if (s.stopReason !== undefined) return teardown.stopAndFinish(s.stopReason);
-      if (Date.now() >= s.deadline) return teardown.stopAndFinish(`maxDurationMs reached (${input.maxDurationMs} ms)`, 'timeout');
+      if (deadline.due(s.deadline)) return teardown.stopAndFinish(`maxDurationMs reached (${input.maxDurationMs} ms)`, 'timeout');
       if (!s.onholdApplied) {
         const want = s.onhold;
         await calls.setClassRecordingState({ ...ref, state: 1, config: { webRecordConfig: { onhold: want } } });
@@ -175,8 +178,8 @@ export async function classroomRecording(rawInput: ClassRecordingInput | ClassRe
         continue;
       }
       if (!(await running())) return teardown.ended('the recording ended on its own (no running recording in the records list)', 'ended');
-      const wake = Math.min(input.pollIntervalMs, Math.max(0, s.deadline - Date.now()));
-      await condition(() => s.stopReason !== undefined || !s.onholdApplied, wake);
+      const wake = Math.min(input.pollIntervalMs, Math.max(0, deadline.wakeAt(s.deadline) - Date.now()));
+      await condition(() => s.stopReason !== undefined || !s.onholdApplied || deadline.rang, wake);
     }
   }, teardown.hooks);
 }

@@ -37,7 +37,7 @@ import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel, type DesiredSlot } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { GoneGrace } from '../lib/grace';
-import { waitForPoll } from '../lib/loop';
+import { Alarm, waitForPoll } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { createWithReconcile } from '../lib/reconcile';
@@ -98,6 +98,8 @@ export class CloudRecordingSession {
   rtmpPublishChanges?: ChangeChannel<RtmpPublishControl>;
   // in-memory notes from handlers to the main loop (never carried: handlers finish before continue-as-new)
   private wake = false;
+  private readonly deadline = new Alarm();
+  private readonly refresh = new Alarm();
   private startedEventFor?: string;
   private uploadEvent?: { status: UploadingStatus; files: RecordedFile[] };
   /** recorder_leave / session_exit for the current sid: a 404 then means it is over, not a failover */
@@ -373,14 +375,14 @@ export class CloudRecordingSession {
     let nextPollAt = Date.now() + (this.grace.suspect ? 0 : input.pollIntervalMs);
     for (;;) {
       if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
-      if (Date.now() >= s.deadline) {
+      if (this.deadline.due(s.deadline)) {
         this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
         continue;
       }
       const reachable = !this.grace.suspect;
       if (reachable && (await this.applyOneChange())) continue;
       const refreshAt = this.storageRefreshAt();
-      if (reachable && refreshAt !== undefined && Date.now() >= refreshAt) {
+      if (reachable && this.refresh.due(refreshAt)) {
         await this.refreshStorage();
         continue;
       }
@@ -389,8 +391,12 @@ export class CloudRecordingSession {
       const pollEvery = reachable ? input.pollIntervalMs : Math.min(input.pollIntervalMs, SUSPECT_POLL_MS);
       nextPollAt = Math.min(nextPollAt, Date.now() + pollEvery);
       // an unreachable task cannot take a refresh: its time is no reason to wake
-      const wakeAt = Math.min(nextPollAt, s.deadline, reachable ? (refreshAt ?? Infinity) : Infinity);
-      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.wake || (!this.grace.suspect && this.changePending()), wakeAt, nextPollAt);
+      const wakeAt = Math.min(nextPollAt, this.deadline.wakeAt(s.deadline), reachable ? this.refresh.wakeAt(refreshAt) : Infinity);
+      const pollDue = await waitForPoll(
+        () => s.stopReason !== undefined || this.wake || this.deadline.rang || (!this.grace.suspect && (this.changePending() || this.refresh.rang)),
+        wakeAt,
+        nextPollAt,
+      );
       if (s.stopReason !== undefined) continue;
       if (this.wake || pollDue) {
         this.wake = false;
@@ -572,7 +578,7 @@ export class CloudRecordingSession {
     const reason = why === 'notice' ? (this.exitNotice() ?? 'recording ended') : why;
     this.closeSegment(reason, drained.files, drained.status);
     const { s, input } = this;
-    if (input.restartOnFailure && s.restarts < input.maxRestarts && s.stopReason === undefined && Date.now() < s.deadline) {
+    if (input.restartOnFailure && s.restarts < input.maxRestarts && s.stopReason === undefined && !this.deadline.due(s.deadline)) {
       this.prepareRestart();
       return 'restart';
     }

@@ -24,7 +24,7 @@ import type { IngestChange, IngestOutcome, IngestParams, IngestResult, IngestSta
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../lib/desired';
 import { describe, isAmbiguous, isTransient, vendorInfo } from '../lib/failures';
-import { waitForPoll } from '../lib/loop';
+import { Alarm, waitForPoll } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { createWithReconcile } from '../lib/reconcile';
@@ -80,6 +80,8 @@ export class IngestSession {
   private keyGone?: string;
   /** a mute met a vanished push or no answer: no more mute calls until a poll has looked at the pushes */
   private mutePaused = false;
+  private readonly deadline = new Alarm();
+  private readonly encoderGone = new Alarm();
   /** why the live push ended, when an NCS event said so */
   private endNotice?: string;
   /** the last ambiguous create's failure (the reconcile records it) */
@@ -210,12 +212,12 @@ export class IngestSession {
     let nextPollAt = Date.now();
     for (;;) {
       if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
-      if (Date.now() >= s.deadline) {
+      if (this.deadline.due(s.deadline)) {
         this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
         continue;
       }
       if (this.keyGone !== undefined) return { kind: 'ended', reason: this.keyGone };
-      if (Date.now() >= this.encoderDeadline()) {
+      if (this.encoderGone.due(this.encoderDeadline())) {
         // one last look before giving up (an NCS event may have been lost)
         const failed = await this.poll();
         if (failed) return failed;
@@ -231,8 +233,12 @@ export class IngestSession {
       }
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
       const expiryAt = s.keyExpiresAt !== undefined && s.keyExpiresAt > Date.now() ? s.keyExpiresAt : Infinity;
-      const wakeAt = Math.min(nextPollAt, s.deadline, this.encoderDeadline(), expiryAt);
-      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.wake || (isPending(s.mute) && !this.mutePaused), wakeAt, Math.min(nextPollAt, expiryAt));
+      const wakeAt = Math.min(nextPollAt, this.deadline.wakeAt(s.deadline), this.encoderGone.wakeAt(this.encoderDeadline()), expiryAt);
+      const pollDue = await waitForPoll(
+        () => s.stopReason !== undefined || this.deadline.rang || this.encoderGone.rang || this.wake || (isPending(s.mute) && !this.mutePaused),
+        wakeAt,
+        Math.min(nextPollAt, expiryAt),
+      );
       if (s.stopReason !== undefined) continue;
       if (this.wake || pollDue) {
         this.wake = false;

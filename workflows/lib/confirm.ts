@@ -4,6 +4,7 @@
  * `timeoutMs`; false means it did not, and the lifecycle stops and replaces it.
  */
 import { condition } from '@temporalio/workflow';
+import { Alarm } from './loop';
 
 export type ProbeVerdict = 'running' | 'exited' | 'pending';
 
@@ -20,6 +21,7 @@ export interface ConfirmOptions {
 
 export async function confirmRunning(o: ConfirmOptions): Promise<boolean> {
   const until = Date.now() + o.timeoutMs;
+  const timeUp = new Alarm();
   for (;;) {
     if (o.settled()) return true;
     try {
@@ -29,8 +31,8 @@ export async function confirmRunning(o: ConfirmOptions): Promise<boolean> {
     } catch (err) {
       if (!o.tolerate(err)) throw err;
     }
+    if (timeUp.due(until)) return false;
     const left = until - Date.now();
-    if (left <= 0) return false;
-    await condition(o.settled, Math.min(o.pollMs, left));
+    await condition(() => o.settled() || timeUp.rang, left > 0 ? Math.min(o.pollMs, left) : o.pollMs);
   }
 }

@@ -3,25 +3,87 @@
  * and between calls sleeps until something is pending (an update, a signal, a webhook) or its next
  * timer is due. It never goes round without waiting at least MIN_LOOP_WAIT_MS: no hot loop, ever.
  */
-import { condition } from '@temporalio/workflow';
+import { CancellationScope, condition, sleep } from '@temporalio/workflow';
+import { timersDecide } from './search-attributes';
 
 export const MIN_LOOP_WAIT_MS = 50;
 
 /** Waits until `pending()` or `wakeAt` (epoch ms); true when woken by `pending`. */
 export function waitForWork(pending: () => boolean, wakeAt: number): Promise<boolean> {
+  if (!Number.isFinite(wakeAt)) return condition(pending).then(() => true);
   return condition(pending, Math.max(MIN_LOOP_WAIT_MS, wakeAt - Date.now()));
 }
 
 /**
- * `waitForWork` for a loop that polls: waits the same way, then tells whether the poll is due: its time has
- * come, or the timer set for it (`wakeAt` was the poll's time) fired. The second half is what the history
- * says: a worker that took a session over after the previous one died (a workflow task that timed out) has
- * been seen to run its first task with a clock behind the one every later replay sees
- * (docs/evidence/nde-poll-timer-after-task-timeout.history.json), and a poll decided on the clock alone then
- * differs from the replay: nondeterminism, a stuck session. Recorded histories replay unchanged: a poll timer
- * never fires before its time.
+ * `waitForWork` for a loop that polls: waits the same way, then tells whether the poll is due: the timer
+ * set for it fired (`wakeAt` was the poll's time and nothing woke the loop first). That is in the history;
+ * the clock is not always the one a replay sees. A worker that takes a session over (the previous one died)
+ * and is asked a query before its first workflow task runs the session's waiting code for that query with
+ * the time of the last completed task: behind the time every replay sees for the same code by as long as
+ * the session went without a worker (sdk-core 1.24; measured by bench/chaos/stale-clock/main.ts). A poll decided on `Date.now()`, or on a time
+ * computed from it there (the next poll's), then differs from the replay: nondeterminism, a stuck session
+ * (docs/evidence/nde-poll-timer-after-task-timeout.history.json, nde-update-poll-order-after-task-timeout
+ * .history.json). So the clock only sizes timers. Runs from before HISTORY_CLOCK keep the clock's say too.
  */
 export async function waitForPoll(pending: () => boolean, wakeAt: number, pollAt: number): Promise<boolean> {
   const woken = await waitForWork(pending, wakeAt);
-  return Date.now() >= pollAt || (!woken && wakeAt >= pollAt);
+  if (!woken && wakeAt >= pollAt) return true;
+  return !timersDecide() && Date.now() >= pollAt;
+}
+
+/**
+ * An instant a session acts on (its max duration, a storage refresh, a retry, a lifetime's end), decided
+ * the way `waitForPoll` decides a poll: by a timer of its own, whose firing is in the history, never by
+ * comparing the clock with it (the clock of a task run for a query after a worker died is behind the
+ * replay's). `set` the instant whenever it is known (the same instant again is free; a new one replaces the
+ * timer), wake the loop on `rang`, and act when `due`. Runs from before HISTORY_CLOCK keep the clock: `due`
+ * compares, `rang` is never true and `wakeAt` is the instant itself, so their loops wait as they did.
+ */
+export class Alarm {
+  private at?: number;
+  private fired = false;
+  private scope?: CancellationScope;
+
+  /** Arms the alarm for `at` (epoch ms); Infinity or undefined disarms it. */
+  set(at: number | undefined): void {
+    if (!timersDecide() || at === this.at) return;
+    this.clear();
+    if (at === undefined || !Number.isFinite(at)) return;
+    const scope = new CancellationScope();
+    this.scope = scope;
+    this.at = at;
+    scope
+      .run(() => sleep(Math.max(1, at - Date.now())))
+      .then(
+        () => {
+          if (this.scope === scope) this.fired = true;
+        },
+        () => undefined,
+      );
+  }
+
+  /** Disarms it (a timer still running is cancelled). */
+  clear(): void {
+    this.scope?.cancel();
+    this.scope = undefined;
+    this.at = undefined;
+    this.fired = false;
+  }
+
+  /** The timer for the armed instant fired (a wake-up for the loop's wait). */
+  get rang(): boolean {
+    return this.fired;
+  }
+
+  /** Whether `at` has come: the alarm, armed for it now if it was not, rang (before HISTORY_CLOCK: the clock is past it). */
+  due(at: number | undefined): boolean {
+    if (!timersDecide()) return at !== undefined && Date.now() >= at;
+    this.set(at);
+    return this.fired;
+  }
+
+  /** What a loop's wait adds to its wake-up time for this instant: nothing when the alarm wakes it. */
+  wakeAt(at: number | undefined): number {
+    return timersDecide() || at === undefined ? Infinity : at;
+  }
 }

@@ -18,3 +18,11 @@ export const LEAN_KERNEL = 'rtcflow-lean-kernel';
  * replay, which sees the answer in the earlier task, would then not know the patch yet there.
  */
 export const APP_EVENTS_PATCH = 'app-events';
+
+/**
+ * Every time-based decision (a poll, a max duration, a grace window, a retry, a confirm timeout...) is made
+ * by a timer of its own having fired, never by the clock (./loop.ts `waitForPoll`, `Alarm`). Lean runs
+ * decide it at their first workflow task beside LEAN_KERNEL (./search-attributes.ts `coalesce`); runs from
+ * before it keep the clock's say on replay.
+ */
+export const HISTORY_CLOCK = 'rtcflow-history-clock';

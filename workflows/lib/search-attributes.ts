@@ -11,7 +11,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributeUpdatePair } from '@temporalio/common';
 import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { APP_EVENTS_PATCH, LEAN_KERNEL } from './patches';
+import { APP_EVENTS_PATCH, HISTORY_CLOCK, LEAN_KERNEL } from './patches';
 
 export const SA = {
   vendor: defineSearchAttributeKey('RtcVendor', SearchAttributeType.KEYWORD),
@@ -28,6 +28,7 @@ type Pair = SearchAttributeUpdatePair;
 
 // per workflow: workflow modules are evaluated per execution
 let coalescing: boolean | undefined;
+let historyClock = false;
 let staged = new Map<string, Pair>();
 let flushScheduled = false;
 
@@ -40,9 +41,18 @@ let flushScheduled = false;
 export function coalesce(): boolean {
   if (coalescing === undefined) {
     coalescing = patched(LEAN_KERNEL);
-    if (coalescing) patched(APP_EVENTS_PATCH);
+    if (coalescing) {
+      patched(APP_EVENTS_PATCH);
+      historyClock = patched(HISTORY_CLOCK);
+    }
   }
   return coalescing;
+}
+
+/** Whether this run's time-based decisions are made by timers alone (HISTORY_CLOCK, decided with `coalesce`). */
+export function timersDecide(): boolean {
+  coalesce();
+  return historyClock;
 }
 
 /** Records search attributes to write with the next flush (at once for runs from before coalescing). */

@@ -7,6 +7,7 @@
 import { isCancellation, log, sleep } from '@temporalio/workflow';
 import { describe } from './failures';
 import type { GoneGrace } from './grace';
+import { MIN_LOOP_WAIT_MS } from './loop';
 
 /** While a resource answers "not found", ask at least this often to notice its recovery. */
 export const SUSPECT_POLL_MS = 5_000;
@@ -18,9 +19,9 @@ export async function stopUntilGone<T>(stop: () => Promise<T>, o: { isNotFound: 
     } catch (err) {
       if (!o.isNotFound(err)) throw err;
       o.grace.notFound();
+      if (o.grace.over) return o.gone();
       const left = o.grace.remainingMs();
-      if (left <= 0) return o.gone();
-      await sleep(Math.min(SUSPECT_POLL_MS, left));
+      await sleep(left > 0 ? Math.min(SUSPECT_POLL_MS, left) : MIN_LOOP_WAIT_MS);
     }
   }
 }

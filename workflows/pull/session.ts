@@ -22,7 +22,7 @@ import { confirmRunning } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { waitForPoll } from '../lib/loop';
+import { Alarm, waitForPoll } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -76,6 +76,8 @@ export class PullSession {
   private destroyed?: { playerId: string; reason?: string };
   /** a change met a 404 or a transient failure: no more changes until a poll has looked at the player */
   private changesPaused = false;
+  private readonly deadline = new Alarm();
+  private readonly listable = new Alarm();
 
   constructor(
     readonly input: PullParams,
@@ -254,8 +256,11 @@ export class PullSession {
     const { s, input } = this;
     if (answeredPlaying(s.lastStatus)) return { kind: 'playing' };
     // List shows a new player only after ~10 s: it is not asked before (NCS saying it was destroyed ends the wait)
-    const left = (s.heldSince ?? 0) + input.listDelayMs - Date.now();
-    if (left > 0) await condition(() => s.stopReason !== undefined || this.destroyed !== undefined, left);
+    const listedAt = (s.heldSince ?? 0) + input.listDelayMs;
+    if (!this.listable.due(listedAt)) {
+      const left = listedAt - Date.now();
+      await condition(() => s.stopReason !== undefined || this.destroyed !== undefined || this.listable.rang, left > 0 ? left : input.listDelayMs);
+    }
     let failure: string | undefined;
     return confirmRunning({
       probe: async () => {
@@ -286,7 +291,7 @@ export class PullSession {
    */
   private mayBeListed(): boolean {
     const { s, input } = this;
-    return s.listed || this.destroyed !== undefined || Date.now() - (s.heldSince ?? 0) >= input.listDelayMs;
+    return s.listed || this.destroyed !== undefined || this.listable.due((s.heldSince ?? 0) + input.listDelayMs);
   }
 
   private goneReason(): string {
@@ -318,7 +323,7 @@ export class PullSession {
     let nextPollAt = Date.now() + input.pollIntervalMs;
     for (;;) {
       if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
-      if (Date.now() >= s.deadline) {
+      if (this.deadline.due(s.deadline)) {
         this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
         continue;
       }
@@ -328,8 +333,8 @@ export class PullSession {
       }
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
       nextPollAt = Math.min(nextPollAt, Date.now() + input.pollIntervalMs);
-      const wakeAt = Math.min(nextPollAt, s.deadline);
-      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.wake || (isPending(s.playback) && !this.changesPaused), wakeAt, nextPollAt);
+      const wakeAt = Math.min(nextPollAt, this.deadline.wakeAt(s.deadline));
+      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.deadline.rang || this.wake || (isPending(s.playback) && !this.changesPaused), wakeAt, nextPollAt);
       if (s.stopReason !== undefined) continue;
       if (this.wake || pollDue) {
         this.wake = false;

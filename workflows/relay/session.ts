@@ -24,7 +24,7 @@ import { confirmRunning } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { waitForPoll, waitForWork } from '../lib/loop';
+import { Alarm, waitForPoll, waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -83,6 +83,8 @@ export class RelaySession {
   private seenGone = false;
   /** a change met a 404 or a transient failure: no more changes until a read has looked at the converter */
   private changesPaused = false;
+  private readonly deadline = new Alarm();
+  private readonly updateGap = new Alarm();
 
   constructor(
     readonly input: RelayParams,
@@ -284,21 +286,22 @@ export class RelaySession {
     const changeDue = () => isPending(s.config) && !this.changesPaused;
     for (;;) {
       if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
-      if (Date.now() >= s.deadline) {
+      if (this.deadline.due(s.deadline)) {
         this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
         continue;
       }
       if (changeDue()) {
         // Media Push takes 2 updates per second per converter
         const readyAt = (s.lastUpdateAt ?? 0) + UPDATE_MIN_INTERVAL_MS;
-        if (Date.now() < readyAt) await waitForWork(() => s.stopReason !== undefined, readyAt);
+        if (s.lastUpdateAt !== undefined && !this.updateGap.due(readyAt))
+          await waitForWork(() => s.stopReason !== undefined || this.updateGap.rang, this.updateGap.wakeAt(readyAt));
         else await this.applyConfig();
         continue;
       }
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
       nextPollAt = Math.min(nextPollAt, Date.now() + input.pollIntervalMs);
-      const wakeAt = Math.min(nextPollAt, s.deadline);
-      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.wake || changeDue(), wakeAt, nextPollAt);
+      const wakeAt = Math.min(nextPollAt, this.deadline.wakeAt(s.deadline));
+      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.deadline.rang || this.wake || changeDue(), wakeAt, nextPollAt);
       if (s.stopReason !== undefined) continue;
       if (this.wake || pollDue) {
         this.wake = false;

@@ -20,7 +20,7 @@ import { confirmRunning, type ProbeVerdict } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { waitForPoll } from '../lib/loop';
+import { Alarm, waitForPoll } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -64,6 +64,8 @@ export class SparkRtcRecordingSession {
   private reconciling = false;
   /** no change is sent before this (a change the job could not take yet) */
   private changesRetryAt = 0;
+  private readonly retry = new Alarm();
+  private readonly deadline = new Alarm();
 
   constructor(
     readonly input: SparkRtcRecordingParams,
@@ -267,7 +269,7 @@ export class SparkRtcRecordingSession {
   // ---- recording ----
 
   private changePending(): boolean {
-    return (isPending(this.s.layout) || isPending(this.s.recordRule)) && Date.now() >= this.changesRetryAt;
+    return (isPending(this.s.layout) || isPending(this.s.recordRule)) && (this.changesRetryAt === 0 || this.retry.due(this.changesRetryAt));
   }
 
   /** Watches the job until stop, its end or continue-as-new; applies changes in between, one PUT at a time. */
@@ -276,7 +278,7 @@ export class SparkRtcRecordingSession {
     let nextPollAt = Date.now() + input.pollIntervalMs;
     for (;;) {
       if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
-      if (Date.now() >= s.deadline) {
+      if (this.deadline.due(s.deadline)) {
         this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
         continue;
       }
@@ -285,9 +287,9 @@ export class SparkRtcRecordingSession {
         continue;
       }
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
-      const pendingAt = isPending(s.layout) || isPending(s.recordRule) ? this.changesRetryAt : Infinity;
-      const wakeAt = Math.min(nextPollAt, s.deadline, pendingAt);
-      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.wake || this.changePending(), wakeAt, nextPollAt);
+      const pendingAt = isPending(s.layout) || isPending(s.recordRule) ? this.retry.wakeAt(this.changesRetryAt) : Infinity;
+      const wakeAt = Math.min(nextPollAt, this.deadline.wakeAt(s.deadline), pendingAt);
+      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.wake || this.deadline.rang || this.changePending(), wakeAt, nextPollAt);
       if (s.stopReason !== undefined) continue;
       if (this.wake || pollDue) {
         this.wake = false;

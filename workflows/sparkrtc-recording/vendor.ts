@@ -11,6 +11,7 @@
  * never owns two jobs.
  */
 import { ApplicationFailure, condition, log } from '@temporalio/workflow';
+import { Alarm } from '../lib/loop';
 import type { SparkRtcJobView, SparkRtcRecordingActivities, SparkRtcStartInput } from '../../activities/sparkrtc-recording';
 import { isJobGone, isJobRunningConflict, RECONCILE_SKEW_MS, type JobKey } from '../../src/sparkrtc/meanings';
 import type { SparkRtcLayout, SparkRtcRecordingParams, SparkRtcRecordingState } from '../../src/schemas/workflows/sparkrtc-recording';
@@ -102,14 +103,17 @@ export function sparkRtcVendor(input: SparkRtcRecordingParams, s: SparkRtcRecord
   /** Waits up to `ms` for a callback naming our job. */
   const reconcile = async (ms: number): Promise<SparkRtcJobView | undefined> => {
     const until = Date.now() + ms;
+    const timeUp = new Alarm();
     for (;;) {
       const found = await adoptable();
       if (found) {
         log.info('adopted the job an ambiguous start created (its callback named it)', { jobId: found.jobId });
         return found;
       }
+      if (timeUp.due(until)) return undefined;
       const left = until - Date.now();
-      if (left <= 0 || !(await condition(() => candidates.next() !== undefined, left))) return undefined;
+      const woken = await condition(() => candidates.next() !== undefined || timeUp.rang, left > 0 ? left : ms);
+      if (!woken) return undefined;
     }
   };
 

@@ -10,7 +10,7 @@ import { confirmRunning } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { waitForPoll } from '../lib/loop';
+import { Alarm, waitForPoll } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -66,6 +66,8 @@ export class SttSession {
   private lifetimeOver = false;
   /** a change met a 404 or a transient failure: no more changes until a poll has looked at the agent */
   private changesPaused = false;
+  private readonly deadline = new Alarm();
+  private readonly lifetime = new Alarm();
 
   constructor(
     readonly input: SttParams,
@@ -245,20 +247,24 @@ export class SttSession {
     let nextPollAt = Date.now() + input.pollIntervalMs;
     for (;;) {
       if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
-      if (Date.now() >= s.deadline) {
+      if (this.deadline.due(s.deadline)) {
         this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
         continue;
       }
       const lifetimeAt = s.lifetimeEndsAt !== undefined ? s.lifetimeEndsAt - ROLLOVER_MARGIN_MS : Infinity;
-      if (Date.now() >= lifetimeAt) return { kind: 'lifetime' };
+      if (this.lifetime.due(lifetimeAt)) return { kind: 'lifetime' };
       if (isPending(s.config) && !this.changesPaused) {
         await this.applyConfig();
         continue;
       }
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
       nextPollAt = Math.min(nextPollAt, Date.now() + input.pollIntervalMs);
-      const wakeAt = Math.min(nextPollAt, s.deadline, lifetimeAt);
-      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.wake || (isPending(s.config) && !this.changesPaused), wakeAt, nextPollAt);
+      const wakeAt = Math.min(nextPollAt, this.deadline.wakeAt(s.deadline), this.lifetime.wakeAt(lifetimeAt));
+      const pollDue = await waitForPoll(
+        () => s.stopReason !== undefined || this.deadline.rang || this.lifetime.rang || this.wake || (isPending(s.config) && !this.changesPaused),
+        wakeAt,
+        nextPollAt,
+      );
       if (s.stopReason !== undefined) continue;
       if (this.wake || pollDue) {
         this.wake = false;

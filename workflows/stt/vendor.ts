@@ -3,6 +3,7 @@
  * → start → query → update → stop, all with the same token). The session (./session.ts) drives either.
  */
 import { ApplicationFailure, log, patched, workflowInfo } from '@temporalio/workflow';
+import { Alarm } from '../lib/loop';
 import type { SttActivities, SttStarted, SttStartInput } from '../../activities/stt';
 import { agentName, agentVerdict, BUILDER_TOKEN_WINDOW_MS, instanceIdFor, mayBeLapsedBuilderToken, taskVerdict, type SttVerdict } from '../../src/agora/meanings/stt';
 import type { SttConfig, SttParams, SttState } from '../../src/schemas/workflows/stt';
@@ -105,6 +106,7 @@ function agents(input: SttParams, s: SttState, phase: PhaseTracker<SttPhase>, st
 function tasks(input: SttParams, s: SttState, phase: PhaseTracker<SttPhase>, startInput: () => SttStartInput): SttVendor {
   const profile = input.profile;
   const token = () => s.builderToken!;
+  const tokenLapsing = new Alarm();
   const acquire = async () => {
     phase.set('acquiring');
     s.builderToken = (await calls.acquireSttBuilderToken({ profile, instanceId: instanceIdFor(input.channel) })).builderToken;
@@ -115,7 +117,7 @@ function tasks(input: SttParams, s: SttState, phase: PhaseTracker<SttPhase>, sta
       let attempts = 0;
       for (let renewed = false; ; renewed = true) {
         // a token starts its task within 5 minutes; acquiring is cheap, a lapsed token is never tried
-        if (!s.builderToken || Date.now() - (s.builderTokenAt ?? 0) >= BUILDER_TOKEN_WINDOW_MS - 30_000) await acquire();
+        if (!s.builderToken || tokenLapsing.due((s.builderTokenAt ?? 0) + BUILDER_TOKEN_WINDOW_MS - 30_000)) await acquire();
         phase.set('starting');
         try {
           // an ambiguous start is repeated with the same builderToken: 201 then says it happened

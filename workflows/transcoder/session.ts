@@ -13,7 +13,7 @@ import { confirmRunning } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { waitForPoll } from '../lib/loop';
+import { Alarm, waitForPoll } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -55,6 +55,7 @@ export class TranscoderSession {
   configChanges?: ChangeChannel<TranscoderLayout>;
   /** a change met a 404 or a transient failure: no more changes until a query has looked at the task */
   private changesPaused = false;
+  private readonly deadline = new Alarm();
 
   constructor(
     readonly input: TranscoderParams,
@@ -225,7 +226,7 @@ export class TranscoderSession {
     const changeDue = () => isPending(s.config) && !this.changesPaused;
     for (;;) {
       if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
-      if (Date.now() >= s.deadline) {
+      if (this.deadline.due(s.deadline)) {
         this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
         continue;
       }
@@ -235,8 +236,8 @@ export class TranscoderSession {
         continue;
       }
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
-      const wakeAt = Math.min(nextPollAt, s.deadline);
-      const pollDue = await waitForPoll(() => s.stopReason !== undefined || changeDue(), wakeAt, nextPollAt);
+      const wakeAt = Math.min(nextPollAt, this.deadline.wakeAt(s.deadline));
+      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.deadline.rang || changeDue(), wakeAt, nextPollAt);
       if (s.stopReason !== undefined || changeDue()) continue;
       if (pollDue) {
         const ended = await this.poll();

@@ -12,7 +12,7 @@ import type { WhiteboardConversionParams, WhiteboardConversionResult, Whiteboard
 import { conversionKey } from '../../src/workflow-schemas';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { waitForPoll } from '../lib/loop';
+import { Alarm, waitForPoll } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { createWithReconcile } from '../lib/reconcile';
 import { activitiesOf } from '../lib/retry';
@@ -48,6 +48,7 @@ export class WhiteboardSession {
   readonly end: Teardown<WhiteboardOutcome, WhiteboardConversionResult>;
   /** a poke: read the task at once */
   wake = false;
+  private readonly deadline = new Alarm();
 
   constructor(
     readonly input: WhiteboardConversionParams,
@@ -184,7 +185,7 @@ export class WhiteboardSession {
     let nextPollAt = Date.now() + input.pollIntervalMs;
     for (;;) {
       if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
-      if (Date.now() >= s.deadline) {
+      if (this.deadline.due(s.deadline)) {
         this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
         continue;
       }
@@ -193,8 +194,8 @@ export class WhiteboardSession {
         continue;
       }
       if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
-      const wakeAt = Math.min(nextPollAt, s.deadline);
-      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.wake, wakeAt, nextPollAt);
+      const wakeAt = Math.min(nextPollAt, this.deadline.wakeAt(s.deadline));
+      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.deadline.rang || this.wake, wakeAt, nextPollAt);
       if (s.stopReason !== undefined) continue;
       if (this.wake || pollDue) {
         this.wake = false;
