@@ -488,15 +488,22 @@ const classroomRecording: Lifecycle = {
   name: 'classroom-recording',
   workflow: 'classroomRecording',
   prepare: async (ctx, room) => {
+    // the room is the fixture, made through the vendor route the faults are on: a 5xx, a reset or a dropped
+    // answer is tried again (409: an earlier try made it)
     const token = RtmTokenBuilder.buildToken(APP, EMULATOR_AGORA.appCertificate, 'chaos', 3600);
-    const res = await agoraJson(
-      ctx.emulatorUrl,
-      'POST',
-      `/na/edu/apps/${APP}/v2/rooms/${room}`,
-      { roomName: room, roomType: 4 },
-      { authorization: '', 'x-agora-token': token, 'x-agora-uid': 'chaos' },
-    );
-    if (res.status !== 200 && res.status !== 409) throw new Error(`classroom create: ${res.status}`);
+    for (let attempt = 1; ; attempt++) {
+      const answer = agoraJson(
+        ctx.emulatorUrl,
+        'POST',
+        `/na/edu/apps/${APP}/v2/rooms/${room}`,
+        { roomName: room, roomType: 4 },
+        { authorization: '', 'x-agora-token': token, 'x-agora-uid': 'chaos' },
+      ).catch(() => undefined);
+      const res = await Promise.race([answer, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5_000))]);
+      if (res && (res.status === 200 || res.status === 409)) return;
+      if ((res && res.status < 500) || attempt >= 8) throw new Error(`classroom create: ${res?.status ?? 'no answer'}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
   },
   start: async (ctx, room) =>
     (await ctx.rtc.classRecordings.start({ region: 'na', roomUuid: room, webRecordConfig: { url: 'https://example.com/classroom' }, pollIntervalMs: 2_000 })).id,
