@@ -20,6 +20,7 @@ import { SessionFrame } from '../lib/session';
 import { stopQuietly } from '../lib/stop';
 import type { BanPhase, BanStatus } from './messages';
 import { banVendor, type BanVendor } from './vendor';
+import { holdingDeliveries } from '../lib/inbox';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -133,7 +134,11 @@ export class BanSession {
   // ---- active ----
 
   /** Holds the rule until its end, a lift, or its disappearance; applies changes of the end in between. */
-  private async hold(): Promise<BanResult> {
+  private hold(): Promise<BanResult> {
+    return holdingDeliveries(() => this.holdLoop());
+  }
+
+  private async holdLoop(): Promise<BanResult> {
     const { s, input } = this;
     for (;;) {
       if (s.stopReason !== undefined) return this.lift('lifted', s.stopReason);

@@ -47,6 +47,7 @@ import { SessionFrame } from '../lib/session';
 import { stopQuietly, stopUntilGone, SUSPECT_POLL_MS } from '../lib/stop';
 import { CLOUD_RECORDING_TRANSIENT_PHASES, type CloudRecordingPhase, type CloudRecordingStatus, type ControlStatus, type NcsEvent, type RecordingControls } from './messages';
 import { cloudRecordingUsageClass, Layout } from '../../src/workflow-schemas';
+import { holdingDeliveries } from '../lib/inbox';
 
 const calls = activitiesOf<CloudRecordingActivities>('call');
 const creates = activitiesOf<CloudRecordingActivities>('create');
@@ -370,7 +371,11 @@ export class CloudRecordingSession {
   }
 
   /** The recording loop: serialised calls until stop, end, or continue-as-new. */
-  private async record(): Promise<RecordingEnd> {
+  private record(): Promise<RecordingEnd> {
+    return holdingDeliveries(() => this.recordLoop());
+  }
+
+  private async recordLoop(): Promise<RecordingEnd> {
     const { s, input } = this;
     let nextPollAt = Date.now() + (this.grace.suspect ? 0 : input.pollIntervalMs);
     for (;;) {

@@ -54,6 +54,7 @@ import {
   nextRtmpOutputs,
   nextSubscriptions,
 } from '../../src/workflow-schemas';
+import { deliverSignal } from '../lib/inbox';
 
 /**
  * `carried` is passed only by the session itself when it continues as new. Runs continued before it
@@ -113,7 +114,7 @@ export async function cloudRecording(rawInput: CloudRecordingInput, carried?: Cl
     what: 'rtmp outputs',
     description: 'Change the CDN push of a web recording: {outputs} (the whole list) or {add, remove}; returns the whole list once the recorder has it.',
   });
-  setHandler(ncsEventSignal, (event) => session.onNcsEvent(event));
+  setHandler(ncsEventSignal, (event) => deliverSignal(() => session.onNcsEvent(event)));
   setHandler(recordingStatusQuery, () => session.status());
 
   return session.run();

@@ -32,6 +32,7 @@ import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-
 import { SessionFrame } from '../lib/session';
 import type { IngestPhase, IngestStatus, NcsEvent } from './messages';
 import { ingestVendor, type IngestVendor } from './vendor';
+import { holdingDeliveries } from '../lib/inbox';
 
 /** How many times a teardown looks for pushes of the destroyed key (and disconnects them) before giving up. */
 const MAX_TEARDOWN_ROUNDS = 5;
@@ -206,7 +207,11 @@ export class IngestSession {
   }
 
   /** Watches the key and its pushes until stop, an end, or continue-as-new; applies mute changes in between. */
-  private async watch(): Promise<Ending> {
+  private watch(): Promise<Ending> {
+    return holdingDeliveries(() => this.watchLoop());
+  }
+
+  private async watchLoop(): Promise<Ending> {
     const { s, input } = this;
     // a continued or restarted run looks at once; so does a fresh key (cheap, and the loop's one rhythm)
     let nextPollAt = Date.now();

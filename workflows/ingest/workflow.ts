@@ -26,6 +26,7 @@ import { activitiesOf } from '../lib/retry';
 import { ingestStatusQuery, ingestStopSignal, ingestStopUpdate, ingestUpdate, ingestUpdateSignal, ncsEventSignal } from './messages';
 import { IngestSession, initialState, mergeChange } from './session';
 import { IngestChange, IngestInput, describeIssues } from '../../src/workflow-schemas';
+import { deliverSignal } from '../lib/inbox';
 
 /** `carried` is passed only by the session itself when it continues as new. */
 export async function ingest(rawInput: IngestInput, carried?: IngestState): Promise<IngestResult> {
@@ -52,7 +53,7 @@ export async function ingest(rawInput: IngestInput, carried?: IngestState): Prom
     what: 'mute state',
     description: 'Mute or unmute the live push (audioMuted, videoMuted); returns the whole mute state once the push has it (at once when no push is live: the next one gets it).',
   });
-  setHandler(ncsEventSignal, (event) => session.onNcsEvent(event));
+  setHandler(ncsEventSignal, (event) => deliverSignal(() => session.onNcsEvent(event)));
   setHandler(ingestStatusQuery, () => session.status());
 
   return session.run();

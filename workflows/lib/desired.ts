@@ -7,6 +7,7 @@
  */
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
+import { deliverSignal, deliverUpdate } from './inbox';
 
 export interface DesiredSlot<T> {
   value?: T;
@@ -69,8 +70,13 @@ export function registerChange<T, A = T>(opts: ChangeOptions<T, A>): ChangeChann
   setHandler(
     opts.update,
     async (value) => {
-      const wanted = opts.validate(value);
-      const version = want(wanted);
+      const take = () => {
+        const wanted = opts.validate(value);
+        return { wanted, version: want(wanted) };
+      };
+      // while the loop runs, taken at its next wait (./inbox.ts)
+      const taken = deliverUpdate(take);
+      const { wanted, version } = taken instanceof Promise ? await taken : taken;
       await condition(() => slot.applied >= version || failures.has(version) || opts.ended());
       const failed = failures.get(version);
       if (failed) throw ApplicationFailure.create({ type: 'ChangeRejected', message: failed, nonRetryable: true });
@@ -85,14 +91,16 @@ export function registerChange<T, A = T>(opts: ChangeOptions<T, A>): ChangeChann
       description: opts.description,
     },
   );
-  setHandler(opts.signal, (value) => {
-    try {
-      opts.accepting();
-      want(opts.validate(value));
-    } catch (err) {
-      log.warn(`${opts.what} signal ignored`, { error: (err as Error).message });
-    }
-  });
+  setHandler(opts.signal, (value) =>
+    deliverSignal(() => {
+      try {
+        opts.accepting();
+        want(opts.validate(value));
+      } catch (err) {
+        log.warn(`${opts.what} signal ignored`, { error: (err as Error).message });
+      }
+    }),
+  );
   return {
     async apply(send, lost, describe) {
       const version = slot.version;

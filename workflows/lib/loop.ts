@@ -4,14 +4,25 @@
  * timer is due. It never goes round without waiting at least MIN_LOOP_WAIT_MS: no hot loop, ever.
  */
 import { CancellationScope, condition, sleep } from '@temporalio/workflow';
+import { deliverAll, hasDeliveries } from './inbox';
 import { timersDecide } from './search-attributes';
 
 export const MIN_LOOP_WAIT_MS = 50;
 
-/** Waits until `pending()` or `wakeAt` (epoch ms); true when woken by `pending`. */
+/**
+ * Waits until `pending()`, a handler effect held for the loop (./inbox.ts), or `wakeAt` (epoch ms); applies
+ * the held effects; true when woken by either of the first two.
+ */
 export function waitForWork(pending: () => boolean, wakeAt: number): Promise<boolean> {
-  if (!Number.isFinite(wakeAt)) return condition(pending).then(() => true);
-  return condition(pending, Math.max(MIN_LOOP_WAIT_MS, wakeAt - Date.now()));
+  if (!timersDecide()) return condition(pending, Math.max(MIN_LOOP_WAIT_MS, wakeAt - Date.now()));
+  return waitAndDeliver(pending, wakeAt);
+}
+
+async function waitAndDeliver(pending: () => boolean, wakeAt: number): Promise<boolean> {
+  const ready = () => pending() || hasDeliveries();
+  const woken = Number.isFinite(wakeAt) ? await condition(ready, Math.max(MIN_LOOP_WAIT_MS, wakeAt - Date.now())) : await condition(ready).then(() => true);
+  deliverAll();
+  return woken;
 }
 
 /**

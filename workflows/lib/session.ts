@@ -12,6 +12,7 @@ import { withCleanupOnCancel } from './cancel';
 import { registerChange, type ChangeChannel, type ChangeOptions } from './desired';
 import { describe } from './failures';
 import { emitEvent, eventsStarted } from './events';
+import { deliverSignal, deliverUpdate } from './inbox';
 
 export interface StopRequest {
   reason?: string;
@@ -47,11 +48,12 @@ export class SessionFrame<R> {
 
   /** A fire-and-forget stop signal and a stop update that returns the session's result. */
   registerStop(signal: SignalDefinition<[StopRequest?]>, update: UpdateDefinition<R, [StopRequest]>, description: string): void {
-    setHandler(signal, (req) => this.requestStop(req?.reason ?? 'stop requested'));
+    setHandler(signal, (req) => deliverSignal(() => this.requestStop(req?.reason ?? 'stop requested')));
     setHandler(
       update,
       async (req) => {
-        this.requestStop(req?.reason ?? 'stop requested');
+        const taken = deliverUpdate(() => this.requestStop(req?.reason ?? 'stop requested'));
+        if (taken instanceof Promise) await taken;
         await condition(() => this.terminal);
         if (this.result === undefined) throw ApplicationFailure.create({ type: 'SessionFailed', message: this.failure ?? 'the session failed', nonRetryable: true });
         return this.result;

@@ -31,6 +31,7 @@ import { Teardown } from '../lib/teardown';
 import type { NcsEvent, PullPhase, PullStatus } from './messages';
 import { createdPlayback, patchOf, pullVendor, type HeldPlayer, type PullVendor } from './vendor';
 import { MEDIA_PULL_NCS_PRODUCT_ID } from '../../src/workflow-schemas';
+import { holdingDeliveries } from '../lib/inbox';
 
 type Watched = { kind: 'stop'; reason: string } | { kind: 'gone'; reason: string } | { kind: 'failed'; reason: string } | { kind: 'continue' };
 /** How a start ended: playing, or why the player is given up on. */
@@ -318,7 +319,11 @@ export class PullSession {
   // ---- playing ----
 
   /** Watches the player until stop, its end, its failure or continue-as-new; applies changes in between. */
-  private async watch(): Promise<Watched> {
+  private watch(): Promise<Watched> {
+    return holdingDeliveries(() => this.watchLoop());
+  }
+
+  private async watchLoop(): Promise<Watched> {
     const { s, input } = this;
     let nextPollAt = Date.now() + input.pollIntervalMs;
     for (;;) {

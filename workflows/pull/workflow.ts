@@ -26,6 +26,7 @@ import { activitiesOf } from '../lib/retry';
 import { ncsEventSignal, pullStatusQuery, pullStopSignal, pullStopUpdate, pullUpdate, pullUpdateSignal } from './messages';
 import { initialState, mergeChange, PullSession } from './session';
 import { AgoraRegion, PullChange, PullInput, describeIssues } from '../../src/workflow-schemas';
+import { deliverSignal } from '../lib/inbox';
 
 /** `carried` is passed only by the session itself when it continues as new. */
 export async function pull(rawInput: PullInput, carried?: PullState): Promise<PullResult> {
@@ -52,7 +53,7 @@ export async function pull(rawInput: PullInput, carried?: PullState): Promise<Pu
     what: 'playback',
     description: 'Change the stream URL, pause/resume, volume or seek; returns the whole playback once the player has it.',
   });
-  setHandler(ncsEventSignal, (event) => session.onNcsEvent(event));
+  setHandler(ncsEventSignal, (event) => deliverSignal(() => session.onNcsEvent(event)));
   setHandler(pullStatusQuery, () => session.status());
 
   return session.run();

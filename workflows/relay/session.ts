@@ -32,6 +32,7 @@ import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
 import type { NcsEvent, RelayPhase, RelayStatus } from './messages';
 import { relayVendor, type RelayVendor } from './vendor';
+import { holdingDeliveries } from '../lib/inbox';
 
 /** The converter is gone or failed: `held` = it still exists and must be deleted. */
 interface Lost {
@@ -280,7 +281,11 @@ export class RelaySession {
   // ---- running ----
 
   /** Watches the converter until stop, loss or continue-as-new; applies changes in between. */
-  private async watch(): Promise<Watched> {
+  private watch(): Promise<Watched> {
+    return holdingDeliveries(() => this.watchLoop());
+  }
+
+  private async watchLoop(): Promise<Watched> {
     const { s, input } = this;
     let nextPollAt = Date.now() + input.pollIntervalMs;
     const changeDue = () => isPending(s.config) && !this.changesPaused;

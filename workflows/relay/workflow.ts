@@ -26,6 +26,7 @@ import { activitiesOf } from '../lib/retry';
 import { ncsEventSignal, relayStatusQuery, relayStopSignal, relayStopUpdate, relayUpdate, relayUpdateSignal } from './messages';
 import { initialState, mergeChange, refusalOf, RelaySession } from './session';
 import { RelayChange, RelayInput, describeIssues } from '../../src/workflow-schemas';
+import { deliverSignal } from '../lib/inbox';
 
 /** `carried` is passed only by the session itself when it continues as new. */
 export async function relay(rawInput: RelayInput, carried?: RelayState): Promise<RelayResult> {
@@ -55,7 +56,7 @@ export async function relay(rawInput: RelayInput, carried?: RelayState): Promise
     what: 'relay configuration',
     description: 'Change the CDN address (rtmpUrl) and/or the transcoding; returns the whole configuration once the converter has it.',
   });
-  setHandler(ncsEventSignal, (event) => session.onNcsEvent(event));
+  setHandler(ncsEventSignal, (event) => deliverSignal(() => session.onNcsEvent(event)));
   setHandler(relayStatusQuery, () => session.status());
 
   return session.run();

@@ -28,6 +28,7 @@ import { SessionFrame } from '../lib/session';
 import { stopQuietly } from '../lib/stop';
 import { SPARKRTC_RECORDING_PRODUCT, type SparkRtcCallback, type SparkRtcRecordingPhase, type SparkRtcRecordingStatus } from './messages';
 import { Candidates, sparkRtcVendor, type SparkRtcVendor } from './vendor';
+import { holdingDeliveries } from '../lib/inbox';
 
 /** A change the job cannot take yet (RTC.00001022 while INIT, a transient failure) is tried again this much later. */
 const CHANGE_RETRY_MS = 2_000;
@@ -273,7 +274,11 @@ export class SparkRtcRecordingSession {
   }
 
   /** Watches the job until stop, its end or continue-as-new; applies changes in between, one PUT at a time. */
-  private async record(): Promise<JobEnd> {
+  private record(): Promise<JobEnd> {
+    return holdingDeliveries(() => this.recordLoop());
+  }
+
+  private async recordLoop(): Promise<JobEnd> {
     const { s, input } = this;
     let nextPollAt = Date.now() + input.pollIntervalMs;
     for (;;) {

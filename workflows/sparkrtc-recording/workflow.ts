@@ -37,6 +37,7 @@ import {
 } from './messages';
 import { initialState, SparkRtcRecordingSession } from './session';
 import { AUDIO_ONLY, RecordRuleId, SparkRtcLayout, SparkRtcRecordingCarried, SparkRtcRecordingInput, describeIssues, normaliseEncodeTemplate } from '../../src/workflow-schemas';
+import { deliverSignal } from '../lib/inbox';
 
 /** `carried` is passed only by the session itself when it continues as new. */
 export async function sparkrtcRecording(rawInput: SparkRtcRecordingInput, carried?: SparkRtcRecordingState): Promise<SparkRtcRecordingResult> {
@@ -67,7 +68,7 @@ export async function sparkrtcRecording(rawInput: SparkRtcRecordingInput, carrie
     what: 'record rule',
     description: 'Change the record rule a single job writes new files with; returns once SparkRTC has it.',
   });
-  setHandler(sparkRtcCallbackSignal, (event) => session.onCallback(event));
+  setHandler(sparkRtcCallbackSignal, (event) => deliverSignal(() => session.onCallback(event)));
   setHandler(sparkRtcStatusQuery, () => session.status());
 
   return session.run();

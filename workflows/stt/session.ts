@@ -18,6 +18,7 @@ import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
 import type { NcsEvent, SttPhase, SttStatus } from './messages';
 import { sttVendor, type Held, type SttVendor } from './vendor';
+import { holdingDeliveries } from '../lib/inbox';
 
 /** A rollover leaves the old agent this long before Agora's 72-hour lifetime would end it. */
 const ROLLOVER_MARGIN_MS = 60_000;
@@ -242,7 +243,11 @@ export class SttSession {
   // ---- running ----
 
   /** Watches the agent until stop, end, lifetime or continue-as-new; applies changes in between. */
-  private async watch(): Promise<Watched> {
+  private watch(): Promise<Watched> {
+    return holdingDeliveries(() => this.watchLoop());
+  }
+
+  private async watchLoop(): Promise<Watched> {
     const { s, input } = this;
     let nextPollAt = Date.now() + input.pollIntervalMs;
     for (;;) {

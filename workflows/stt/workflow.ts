@@ -23,6 +23,7 @@ import { activitiesOf } from '../lib/retry';
 import { ncsEventSignal, sttStatusQuery, sttStopSignal, sttStopUpdate, sttUpdate, sttUpdateSignal } from './messages';
 import { initialState, mergeChange, SttSession } from './session';
 import { SttChange, SttInput, describeIssues } from '../../src/workflow-schemas';
+import { deliverSignal } from '../lib/inbox';
 
 /** `carried` is passed only by the session itself when it continues as new. */
 export async function stt(rawInput: SttInput, carried?: SttState): Promise<SttResult> {
@@ -49,7 +50,7 @@ export async function stt(rawInput: SttInput, carried?: SttState): Promise<SttRe
     what: 'transcription configuration',
     description: 'Change languages, subscribed audio uids or translation targets; returns the whole configuration once the agent has it.',
   });
-  setHandler(ncsEventSignal, (event) => session.onNcsEvent(event));
+  setHandler(ncsEventSignal, (event) => deliverSignal(() => session.onNcsEvent(event)));
   setHandler(sttStatusQuery, () => session.status());
 
   return session.run();

@@ -22,6 +22,7 @@ import { Teardown } from '../lib/teardown';
 import type { TranscoderPhase, TranscoderStatus } from './messages';
 import { newOutputUids, noTask, transcoderVendor, type TranscoderVendor } from './vendor';
 import { layoutOf } from '../../src/workflow-schemas';
+import { holdingDeliveries } from '../lib/inbox';
 
 type Watched = { kind: 'stop'; reason: string } | { kind: 'ended'; reason: string; outcome: TranscoderOutcome } | { kind: 'replace' } | { kind: 'continue' };
 
@@ -220,7 +221,11 @@ export class TranscoderSession {
   // ---- running ----
 
   /** Watches the task until stop, its end, a replacement or continue-as-new; applies changes in between. */
-  private async watch(): Promise<Watched> {
+  private watch(): Promise<Watched> {
+    return holdingDeliveries(() => this.watchLoop());
+  }
+
+  private async watchLoop(): Promise<Watched> {
     const { s, input } = this;
     let nextPollAt = Date.now() + input.pollIntervalMs;
     const changeDue = () => isPending(s.config) && !this.changesPaused;

@@ -20,6 +20,7 @@ import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-
 import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
 import type { WhiteboardPhase, WhiteboardStatus } from './messages';
+import { holdingDeliveries } from '../lib/inbox';
 
 const calls = activitiesOf<WhiteboardActivities>('call');
 const creates = activitiesOf<WhiteboardActivities>('create');
@@ -180,7 +181,11 @@ export class WhiteboardSession {
 
   // ---- queued → converting → finished / failed ----
 
-  private async watch(): Promise<Watched> {
+  private watch(): Promise<Watched> {
+    return holdingDeliveries(() => this.watchLoop());
+  }
+
+  private async watchLoop(): Promise<Watched> {
     const { s, input } = this;
     let nextPollAt = Date.now() + input.pollIntervalMs;
     for (;;) {

@@ -26,6 +26,7 @@ import { describe } from '../lib/failures';
 import { activitiesOf } from '../lib/retry';
 import { whiteboardPokeSignal, whiteboardStatusQuery, whiteboardStopSignal, whiteboardStopUpdate } from './messages';
 import { initialState, WhiteboardSession } from './session';
+import { deliverSignal } from '../lib/inbox';
 
 /** `carried` is passed only by the session itself when it continues as new. */
 export async function whiteboardConversion(rawInput: WhiteboardConversionInput, carried?: WhiteboardState): Promise<WhiteboardConversionResult> {
@@ -38,9 +39,11 @@ export async function whiteboardConversion(rawInput: WhiteboardConversionInput, 
   const session = new WhiteboardSession(parsed.data, carried ?? initialState(parsed.data));
   session.frame.registerStop(whiteboardStopSignal, whiteboardStopUpdate, 'Cancel the conversion (delete its task) and return the result.');
   setHandler(whiteboardStatusQuery, () => session.status());
-  setHandler(whiteboardPokeSignal, () => {
-    session.wake = true;
-  });
+  setHandler(whiteboardPokeSignal, () =>
+    deliverSignal(() => {
+      session.wake = true;
+    }),
+  );
   return session.run();
 }
 
