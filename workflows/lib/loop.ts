@@ -4,7 +4,7 @@
  * timer is due. It never goes round without waiting at least MIN_LOOP_WAIT_MS: no hot loop, ever.
  */
 import { CancellationScope, condition, sleep } from '@temporalio/workflow';
-import { deliverAll, hasDeliveries } from './inbox';
+import { deliverAll, deliverSignal, hasDeliveries } from './inbox';
 import { timersDecide } from './search-attributes';
 
 export const MIN_LOOP_WAIT_MS = 50;
@@ -66,9 +66,11 @@ export class Alarm {
     scope
       .run(() => sleep(Math.max(1, at - Date.now())))
       .then(
-        () => {
-          if (this.scope === scope) this.fired = true;
-        },
+        () =>
+          // a loop sees its alarm at its next wait, as it sees a signal (./inbox.ts)
+          deliverSignal(() => {
+            if (this.scope === scope) this.fired = true;
+          }),
         () => undefined,
       );
   }
