@@ -270,7 +270,8 @@ export function registerAgoraCloudTranscoder(app: FastifyInstance, ctx: Emulator
       if (violations.length) return fail(reply, 400, `update not allowed: ${violations.join('; ')}`);
       const why = problem(task.appId, config, req.agoraAccount?.apps[task.appId], task);
       if (why) return fail(reply, 400, why);
-      const accepted = task.sequence.accept(reply, sequenceId, body, () => {
+      // a repeat of the last update is told by its configuration: a caller that retries with fresh tokens repeats it
+      const accepted = task.sequence.accept(reply, sequenceId, withoutTokens(body), () => {
         task.config = config;
         simulateHosts(task.appId, config);
       });
@@ -320,4 +321,9 @@ function registerTemplates(app: FastifyInstance, ctx: EmulatorContext, auth: Ret
  */
 function joinOutput(world: World, appId: string, o: Output): void {
   world.channel(appId, o.channel).users.set(o.uid, { uid: o.uid, bot: true, publishing: true, joinedAt: world.now() });
+}
+
+/** The update body without its `rtcToken`s (fresh ones for the same channels and uids change nothing). */
+function withoutTokens(body: unknown): unknown {
+  return JSON.parse(JSON.stringify(body, (key, value: unknown) => (key === 'rtcToken' ? undefined : value)));
 }

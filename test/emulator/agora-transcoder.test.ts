@@ -196,6 +196,12 @@ test('update: whole body, increasing sequenceId, only inputs/regions/output opti
   });
   expect(await patch(0, only123)).toMatchObject({ status: 200, body: { taskId, sequenceId: '0' } });
   expect((await patch(0, only123)).status).toBe(200); // the same update again: as before
+  // retried with fresh tokens (the caller builds them per attempt): still the same update
+  const retokened = changed(only123, (tc) => {
+    for (const r of [...tc.audioInputs, ...tc.videoInputs, ...tc.outputs]) if (r.rtc.rtcToken) r.rtc.rtcToken = `${r.rtc.rtcToken}-again`;
+  });
+  expect((await patch(0, retokened)).status).toBe(200);
+  await control.advanceClock(1_000); // the update rate limit's window
   expect(await patch(0, body)).toMatchObject({ status: 400, body: { message: expect.stringMatching(/stale/) } });
   expect(
     await patch(
