@@ -5,9 +5,14 @@
  * are not lost: the server refuses that completion and the task runs again with the signal.
  */
 import { allHandlersFinished, condition, continueAsNew, workflowInfo, type Workflow } from '@temporalio/workflow';
+import { hasDeliveries } from './inbox';
 
-/** True when the server suggests it, or when a test's history budget is used up. */
+/**
+ * True when the server suggests it, or when a test's history budget is used up; never while a change or a
+ * stop waits for the loop (./inbox.ts): the loop takes it first, or an update would wait on a run that ended.
+ */
 export function shouldContinueAsNew(maxHistoryEvents?: number): boolean {
+  if (hasDeliveries()) return false;
   const info = workflowInfo();
   return info.continueAsNewSuggested || (maxHistoryEvents !== undefined && info.historyLength >= maxHistoryEvents);
 }
