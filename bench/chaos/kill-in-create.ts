@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     }
     const ledger = await control.tasks({});
     for (const p of probes) {
-      p.leaked = await p.lc.leaked(ctx, p, running);
+      p.leaked = await p.lc.leaked(ctx, p, running, p.status);
       p.creates = await p.lc.creates(ctx, p, ledger);
       p.intended = p.lc.intendedCreates(p.status, undefined);
     }

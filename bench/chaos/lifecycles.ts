@@ -75,8 +75,8 @@ export interface Lifecycle {
   creates(ctx: ChaosContext, s: Session, ledger: VendorTask[]): Promise<number>;
   /** creates the session itself reports as intended (recreations, renewals, replacements, rollovers) */
   intendedCreates(status: Record<string, unknown> | undefined, result: unknown): number;
-  /** vendor resources of this session still live after the end */
-  leaked(ctx: ChaosContext, s: Session, running: VendorTask[]): Promise<string[]>;
+  /** vendor resources of this session still live after the end (`said`: its result, else its last status) */
+  leaked(ctx: ChaosContext, s: Session, running: VendorTask[], said?: Record<string, unknown>): Promise<string[]>;
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -237,10 +237,26 @@ const ingest: Lifecycle = {
   },
   stop: (ctx, s) => ctx.rtc.ingests.stop(s.id, 'chaos'),
   // the stream key is the create; the pushes are the encoder's doing (their sids are UUIDs)
-  creates: async (_ctx, s, ledger) => ledgerOf(ledger, s.channel, ['media-gateway']).filter((t) => !/^[0-9a-f]{8}-[0-9a-f]{4}-/.test(t.id)).length,
-  intendedCreates: () => 1,
-  leaked: async (_ctx, s, running) => leakedOf(running, s.channel),
+  creates: async (_ctx, s, ledger) => ledgerOf(ledger, s.channel, ['media-gateway']).filter((t) => !PUSH_ID.test(t.id)).length,
+  // a key whose create answer was lost: nobody can find it (Media Gateway lists no keys, agora.md §5.1); the
+  // session reports it in uncertainCreates, and it runs out by itself at its expiresAfter
+  intendedCreates: (status, result) => 1 + uncertainOf((result as Record<string, unknown> | undefined) ?? status),
+  leaked: async (_ctx, s, running, said) => {
+    const live = running.filter((t) => t.cname === s.channel);
+    const keys = live.filter((t) => t.product === 'media-gateway' && !PUSH_ID.test(t.id));
+    // reported, never pushed (only the session's own key reached an encoder): accounted for, not leaked
+    const uncertain = keys.slice(0, uncertainOf(said));
+    if (uncertain.length) s.extra.uncertainKeys = uncertain.map((t) => `${t.id} (${t.state})`);
+    return leakedOf(
+      live.filter((t) => !uncertain.includes(t)),
+      s.channel,
+    );
+  },
 };
+
+/** The sids of pushes are UUIDs; stream keys are not. */
+const PUSH_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-/;
+const uncertainOf = (said: Record<string, unknown> | undefined) => ((said as Partial<IngestStatus> | undefined)?.uncertainCreates ?? []).length;
 
 // ---- Media Push relay ----
 

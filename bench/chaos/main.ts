@@ -444,7 +444,9 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
     }
     const ledger = await control.tasks({});
     for (const s of sessions) {
-      s.leaked = await s.lc.leaked(ctx, s, running).catch((err: unknown) => [`(could not check: ${String(err)})`]);
+      s.leaked = await s.lc
+        .leaked(ctx, s, running, (s.result as Record<string, unknown> | undefined) ?? s.lastStatus)
+        .catch((err: unknown) => [`(could not check: ${String(err)})`]);
       s.creates = await s.lc.creates(ctx, s, ledger).catch(() => 0);
       s.intended = s.started ? s.lc.intendedCreates(s.lastStatus, s.result) : 0;
     }
@@ -509,6 +511,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
         creates: s.creates,
         intendedCreates: s.intended,
         leaked: s.leaked,
+        ...(s.extra.uncertainKeys ? { uncertainKeys: s.extra.uncertainKeys } : {}),
       })),
       timeline,
       processes: sampler.stop(),
