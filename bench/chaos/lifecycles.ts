@@ -256,7 +256,8 @@ const ingest: Lifecycle = {
 
 /** The sids of pushes are UUIDs; stream keys are not. */
 const PUSH_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-/;
-const uncertainOf = (said: Record<string, unknown> | undefined) => ((said as Partial<IngestStatus> | undefined)?.uncertainCreates ?? []).length;
+/** Reported keys that run out by themselves (a key made to never expire would be a leak). */
+const uncertainOf = (said: Record<string, unknown> | undefined) => ((said as Partial<IngestStatus> | undefined)?.uncertainCreates ?? []).filter((u) => u.expiresBy).length;
 
 // ---- Media Push relay ----
 
