@@ -15,6 +15,7 @@ import { loadConfig, temporalConnectOptions } from './src/config';
 import { ConfigValidationError } from './src/errors';
 import { renderWebhookMetrics } from './src/metrics/vendor';
 import { describeConnection } from './src/temporal/connection';
+import { clientInterceptors } from './src/temporal/query-retry';
 
 const log = (level: string, msg: string, meta: Record<string, unknown> = {}) => console.log(JSON.stringify({ ts: new Date().toISOString(), level, msg, ...meta }));
 
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   const host = process.env.RTCFLOW_API_HOST || '0.0.0.0';
   const options = temporalConnectOptions(config);
   const connection = await Connection.connect(options);
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, interceptors: clientInterceptors() });
   const webhookStats = new WebhookStats();
   const api = buildApiServer(apiServerOptions(config, { client, apiKeys, webhookStats, logger: (line) => log('INFO', line) }));
   await api.listen({ host, port: config.apiPort });

@@ -24,6 +24,7 @@ import { EMULATOR_ACCOUNT } from './emulator/defaults';
 import { startDevServer, type DevServer } from './src/temporal/dev-server';
 import { ensureSearchAttributes } from './src/temporal/search-attributes';
 import { TemporalBinaryNotFoundError } from './src/temporal/binaries';
+import { clientInterceptors } from './src/temporal/query-retry';
 
 async function main(): Promise<void> {
   // everything without real credentials runs against the emulator started below, with its demo account
@@ -63,7 +64,11 @@ async function main(): Promise<void> {
   }
   const ncsSecret = config.webhooks.agoraNcsSecret ?? (config.usesEmulator ? randomBytes(32).toString('hex') : undefined);
   if (config.testHooks) lines.push('RTCFLOW_TEST_HOOKS   on: public inputs accept test hooks and short intervals (never in production)');
-  const client = new Client({ connection: await Connection.connect(temporalConnectOptions(config, address)), namespace: config.temporal.namespace });
+  const client = new Client({
+    connection: await Connection.connect(temporalConnectOptions(config, address)),
+    namespace: config.temporal.namespace,
+    interceptors: clientInterceptors(),
+  });
   const api = buildApiServer(apiServerOptions(config, { client, apiKeys, agoraNcsSecret: ncsSecret }));
   await api.listen({ host: '127.0.0.1', port: config.apiPort });
   const apiUrl = `http://127.0.0.1:${config.apiPort}`;

@@ -15,7 +15,7 @@ import { vendorCallObserver } from './src/metrics/vendor';
 import { describeConnection } from './src/temporal/connection';
 import { HttpClient } from './src/http/client';
 import { ensureSearchAttributes } from './src/temporal/search-attributes';
-import { WORKFLOWS_PATH, workflowBundlerOptions } from './src/temporal/workflow-bundle';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH, workflowBundlerOptions } from './src/temporal/workflow-bundle';
 
 export interface RtcflowWorkerOptions {
   config: Config;
@@ -81,7 +81,9 @@ export async function createWorker(opts: RtcflowWorkerOptions): Promise<Worker> 
     connection: opts.connection,
     namespace: opts.config.temporal.namespace,
     taskQueue: opts.taskQueue ?? opts.config.temporal.taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: workflowBundlerOptions() }),
+    ...(workflowBundle
+      ? { workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: workflowBundlerOptions(), interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } }),
     // its own client on the worker's connection: visibility for the sweeper's activities
     activities: createActivities({
       config: opts.config,

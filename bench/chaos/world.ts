@@ -16,6 +16,7 @@ import { TEST_INPUT_POLICY } from '../../src/schemas/policy';
 import { EMULATOR_ACCOUNT, EMULATOR_SPARKRTC } from '../../emulator/defaults';
 import { EmulatorControl } from '../../test/helpers/emulator';
 import type { ChaosContext } from './lifecycles';
+import { clientInterceptors } from '../../src/temporal/query-retry';
 
 export interface ChaosWorld {
   ctx: ChaosContext;
@@ -25,7 +26,7 @@ export interface ChaosWorld {
 export async function chaosWorld(temporalAddress: string, emulatorUrl: string, taskQueue: string): Promise<ChaosWorld> {
   const control = new EmulatorControl(emulatorUrl);
   const connection = await Connection.connect({ address: temporalAddress });
-  const client = new Client({ connection });
+  const client = new Client({ connection, interceptors: clientInterceptors() });
   const rtc = new RtcflowClient(client, taskQueue, { inputPolicy: TEST_INPUT_POLICY });
   const ncsSecret = randomBytes(16).toString('hex');
   const callbackKeys: Record<string, string> = {};

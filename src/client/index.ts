@@ -27,6 +27,7 @@ import { ClassRecordings } from './classroom';
 import { Transcoders } from './transcoders';
 import { WhiteboardConversions } from './whiteboard';
 import { UsageReports, type UsageOptions, type UsageReport, type UsageReportInput } from './usage';
+import { clientInterceptors } from '../temporal/query-retry';
 
 export interface RtcflowClientOptions {
   address?: string;
@@ -89,7 +90,7 @@ export class RtcflowClient {
   static async connect(opts: RtcflowClientOptions = {}): Promise<RtcflowClient> {
     const settings = opts.connection ?? temporalSettingsFromEnv(process.env);
     const connection = await Connection.connect(connectOptions({ ...settings, address: opts.address ?? settings.address }));
-    const temporal = new Client({ connection, namespace: opts.namespace ?? settings.namespace });
+    const temporal = new Client({ connection, namespace: opts.namespace ?? settings.namespace, interceptors: clientInterceptors() });
     const testHooks = ['1', 'true'].includes(process.env.RTCFLOW_TEST_HOOKS ?? '');
     return new RtcflowClient(temporal, opts.taskQueue ?? process.env.RTCFLOW_TASK_QUEUE ?? 'rtcflow', {
       inputPolicy: opts.inputPolicy ?? (testHooks ? TEST_INPUT_POLICY : PUBLIC_INPUT_POLICY),

@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 export const WORKFLOWS_PATH = require.resolve('../../workflows');
+/** The workflow interceptors every worker runs (workflows/lib/takeover.ts: no session code inside a takeover's query). */
+export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../../workflows/lib/takeover')];
 const SCHEMAS_ENTRY = require.resolve('../workflow-schemas');
 /** how importers spell the module the bundle replaces (any path ending in workflow-schemas; the built file's name does not) */
 const SCHEMAS_REQUEST = /(^|[\\/])workflow-schemas(\.ts|\.js)?$/;
@@ -70,5 +72,5 @@ export function workflowBundlerOptions(): BundlerOptions {
 }
 
 export function bundleWorkflows(logger: BundleOptions['logger']): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...workflowBundlerOptions(), logger });
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, ...workflowBundlerOptions(), logger });
 }

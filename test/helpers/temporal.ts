@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { EMULATOR_ACCOUNT } from '../../emulator/defaults';
 import { EmulatorControl } from './emulator';
 import { uniqueId } from './wait';
+import { clientInterceptors } from '../../src/temporal/query-retry';
 
 let runtimeInstalled = false;
 const captured: string[] = [];
@@ -39,7 +40,8 @@ export async function connectTestEnv(): Promise<TestWorkflowEnvironment> {
   installQuietRuntime();
   const address = process.env.TEMPORAL_ADDRESS;
   if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run the tests through jest (test/global-setup.ts)');
-  return TestWorkflowEnvironment.createFromExistingServer({ address });
+  // rtcflow's clients ask a query again when a worker taking a session over refuses it (src/temporal/query-retry.ts)
+  return TestWorkflowEnvironment.createFromExistingServer({ address, client: { interceptors: clientInterceptors() } });
 }
 
 let bundle: Promise<WorkerOptions['workflowBundle']> | undefined;
