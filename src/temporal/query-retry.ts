@@ -11,7 +11,8 @@ const ATTEMPTS = 6;
 const PAUSE_MS = 250;
 
 const refused = (err: unknown): boolean => {
-  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) if (e.message.includes(TAKEOVER_QUERY_REFUSED)) return true;
+  let e: unknown = err;
+  for (let depth = 0; depth < 8 && e instanceof Error; depth++, e = (e as { cause?: unknown }).cause) if (e.message.includes(TAKEOVER_QUERY_REFUSED)) return true;
   return false;
 };
 

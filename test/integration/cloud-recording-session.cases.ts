@@ -470,6 +470,25 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
       await expectNothingRunning(cname);
     });
 
+    test('a cancellation inside the grace window ends once the window has run out (its timer survives the cancellation)', async () => {
+      const cname = uniqueId('cancel-gone');
+      await run(async (tq) => {
+        const h = await start(tq, input(cname, { notFoundGraceMs: 2_000, drainTimeoutMs: 1_000 }));
+        const s = await phaseOf(h, 'recording');
+        await control.crash(s.sid!);
+        await eventually(async () => ((await h.query(recordingStatusQuery)).suspectSince ? true : undefined), 'the 404s noticed');
+        await h.cancel();
+        const err = await failureOf(h);
+        expect(err.cause).toBeInstanceOf(CancelledFailure);
+      });
+      // the stop on cancel asked again through the rest of the window (every 50 ms to 5 s), then took 404 for gone
+      const stops = await callsOf(cname, 'stop');
+      expect(stops.length).toBeGreaterThan(0);
+      expect(stops.length).toBeLessThan(20);
+      expect(stops.every((o) => o === 'stop:404')).toBe(true);
+      await expectNothingRunning(cname);
+    });
+
     test('a stop requested during a failover waits for the recorder to come back, then stops it once', async () => {
       const cname = uniqueId('stop-failover');
       const result = await run(async (tq) => {

@@ -22,17 +22,22 @@ export interface ConfirmOptions {
 export async function confirmRunning(o: ConfirmOptions): Promise<boolean> {
   const until = Date.now() + o.timeoutMs;
   const timeUp = new Alarm();
-  for (;;) {
-    if (o.settled()) return true;
-    try {
-      const verdict = await o.probe();
-      if (verdict === 'running') return true;
-      if (verdict === 'exited') return false;
-    } catch (err) {
-      if (!o.tolerate(err)) throw err;
+  try {
+    for (;;) {
+      if (o.settled()) return true;
+      try {
+        const verdict = await o.probe();
+        if (verdict === 'running') return true;
+        if (verdict === 'exited') return false;
+      } catch (err) {
+        if (!o.tolerate(err)) throw err;
+      }
+      if (timeUp.due(until)) return false;
+      const left = until - Date.now();
+      await condition(() => o.settled() || timeUp.rang, left > 0 ? Math.min(o.pollMs, left) : o.pollMs);
     }
-    if (timeUp.due(until)) return false;
-    const left = until - Date.now();
-    await condition(() => o.settled() || timeUp.rang, left > 0 ? Math.min(o.pollMs, left) : o.pollMs);
+  } finally {
+    // its timer must not wake a loop later (./inbox.ts counts an alarm's firing as a delivery)
+    timeUp.clear();
   }
 }

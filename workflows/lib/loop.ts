@@ -71,7 +71,14 @@ export class Alarm {
           deliverSignal(() => {
             if (this.scope === scope) this.fired = true;
           }),
-        () => undefined,
+        () => {
+          // cancelled (the workflow's cancellation reaches a timer armed in its scope): the next `set` arms
+          // it again, e.g. a grace window asked about again by the stop that follows a cancellation
+          if (this.scope === scope) {
+            this.scope = undefined;
+            this.at = undefined;
+          }
+        },
       );
   }
 

@@ -104,16 +104,20 @@ export function sparkRtcVendor(input: SparkRtcRecordingParams, s: SparkRtcRecord
   const reconcile = async (ms: number): Promise<SparkRtcJobView | undefined> => {
     const until = Date.now() + ms;
     const timeUp = new Alarm();
-    for (;;) {
-      const found = await adoptable();
-      if (found) {
-        log.info('adopted the job an ambiguous start created (its callback named it)', { jobId: found.jobId });
-        return found;
+    try {
+      for (;;) {
+        const found = await adoptable();
+        if (found) {
+          log.info('adopted the job an ambiguous start created (its callback named it)', { jobId: found.jobId });
+          return found;
+        }
+        if (timeUp.due(until)) return undefined;
+        const left = until - Date.now();
+        const woken = await condition(() => candidates.next() !== undefined || timeUp.rang, left > 0 ? left : ms);
+        if (!woken) return undefined;
       }
-      if (timeUp.due(until)) return undefined;
-      const left = until - Date.now();
-      const woken = await condition(() => candidates.next() !== undefined || timeUp.rang, left > 0 ? left : ms);
-      if (!woken) return undefined;
+    } finally {
+      timeUp.clear();
     }
   };
 

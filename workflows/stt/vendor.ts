@@ -111,35 +111,42 @@ function tasks(input: SttParams, s: SttState, phase: PhaseTracker<SttPhase>, sta
     phase.set('acquiring');
     s.builderToken = (await calls.acquireSttBuilderToken({ profile, instanceId: instanceIdFor(input.channel) })).builderToken;
     s.builderTokenAt = Date.now();
+    // armed now, so the check before a start knows a lapsed token from the timer (./lib/loop.ts Alarm)
+    tokenLapsing.set(s.builderTokenAt + BUILDER_TOKEN_WINDOW_MS - 30_000);
   };
   return {
     async start() {
       let attempts = 0;
-      for (let renewed = false; ; renewed = true) {
-        // a token starts its task within 5 minutes; acquiring is cheap, a lapsed token is never tried
-        if (!s.builderToken || tokenLapsing.due((s.builderTokenAt ?? 0) + BUILDER_TOKEN_WINDOW_MS - 30_000)) await acquire();
-        phase.set('starting');
-        try {
-          // an ambiguous start is repeated with the same builderToken: 201 then says it happened
-          const r = await createWithReconcile(
-            () => {
-              attempts++;
-              return creates.startSttTask({ ...startInput(), builderToken: token() });
-            },
-            { what: 'start' },
-          );
-          if (r.id) return { ...r, id: r.id };
-          throw ApplicationFailure.create({
-            type: 'TaskUnreachable',
-            message: `a task runs for builderToken ${token()} but Agora gave no taskId (it stops at maxIdleTime)`,
-            nonRetryable: true,
-          });
-        } catch (err) {
-          // after an ambiguous attempt a task may run on this token: a new token could start a second one
-          if (renewed || attempts > 1 || !mayBeLapsedBuilderToken(vendorInfo(err))) throw err;
-          log.warn('start refused; trying once more with a new builderToken', { code: vendorInfo(err)?.code });
-          s.builderToken = undefined;
+      try {
+        for (let renewed = false; ; renewed = true) {
+          // a token starts its task within 5 minutes; acquiring is cheap, a lapsed token is never tried
+          if (!s.builderToken || tokenLapsing.due((s.builderTokenAt ?? 0) + BUILDER_TOKEN_WINDOW_MS - 30_000)) await acquire();
+          phase.set('starting');
+          try {
+            // an ambiguous start is repeated with the same builderToken: 201 then says it happened
+            const r = await createWithReconcile(
+              () => {
+                attempts++;
+                return creates.startSttTask({ ...startInput(), builderToken: token() });
+              },
+              { what: 'start' },
+            );
+            if (r.id) return { ...r, id: r.id };
+            throw ApplicationFailure.create({
+              type: 'TaskUnreachable',
+              message: `a task runs for builderToken ${token()} but Agora gave no taskId (it stops at maxIdleTime)`,
+              nonRetryable: true,
+            });
+          } catch (err) {
+            // after an ambiguous attempt a task may run on this token: a new token could start a second one
+            if (renewed || attempts > 1 || !mayBeLapsedBuilderToken(vendorInfo(err))) throw err;
+            log.warn('start refused; trying once more with a new builderToken', { code: vendorInfo(err)?.code });
+            s.builderToken = undefined;
+          }
         }
+      } finally {
+        // the token is only ever checked before a start: its timer need not outlive it
+        tokenLapsing.clear();
       }
     },
     query: async (id) => (await reads.querySttTask({ profile, id, builderToken: token() })).status,
