@@ -21,6 +21,7 @@ import { EMULATOR_AGORA, EMULATOR_SPARKRTC } from '../../emulator/defaults';
 import type { EmulatorControl } from '../../test/helpers/emulator';
 import type { VendorTask } from '../../emulator/world';
 import { agoraJson } from '../../test/helpers/agora-http';
+import { sleep, withTimeout } from '../lib/util';
 
 export const APP = EMULATOR_AGORA.appId;
 
@@ -509,17 +510,20 @@ const classroomRecording: Lifecycle = {
     // answer is tried again (409: an earlier try made it)
     const token = RtmTokenBuilder.buildToken(APP, EMULATOR_AGORA.appCertificate, 'chaos', 3600);
     for (let attempt = 1; ; attempt++) {
-      const answer = agoraJson(
-        ctx.emulatorUrl,
-        'POST',
-        `/na/edu/apps/${APP}/v2/rooms/${room}`,
-        { roomName: room, roomType: 4 },
-        { authorization: '', 'x-agora-token': token, 'x-agora-uid': 'chaos' },
+      const res = await withTimeout(
+        agoraJson(
+          ctx.emulatorUrl,
+          'POST',
+          `/na/edu/apps/${APP}/v2/rooms/${room}`,
+          { roomName: room, roomType: 4 },
+          { authorization: '', 'x-agora-token': token, 'x-agora-uid': 'chaos' },
+        ),
+        5_000,
+        'classroom create',
       ).catch(() => undefined);
-      const res = await Promise.race([answer, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5_000))]);
       if (res && (res.status === 200 || res.status === 409)) return;
       if ((res && res.status < 500) || attempt >= 8) throw new Error(`classroom create: ${res?.status ?? 'no answer'}`);
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
     }
   },
   start: async (ctx, room) =>

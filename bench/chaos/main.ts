@@ -23,11 +23,10 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { VendorTask } from '../../emulator/world';
 import { EmulatorControl } from '../../test/helpers/emulator';
 import { buildWorkflowBundle, ProcSampler, startEmulator, startTemporal, startWorker, type WorkerProcess } from '../lib/cluster';
+import { sleep, withTimeout } from '../lib/util';
 import { LIFECYCLES, vendorHas, type Change, type Lifecycle, type Session } from './lifecycles';
 import { chaosWorld, type ChaosWorld } from './world';
 import { plan, rng, type ChaosEvent, type ChaosOptions, MUTATING_OPERATIONS } from './schedule';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What a SIGTERM/SIGINT of the run kills before it exits (the run's own processes: never left behind). */
 const onSignalKill: Array<() => Promise<void>> = [];
@@ -93,15 +92,6 @@ interface Timeline {
   at: number;
   what: string;
   [k: string]: unknown;
-}
-
-/** `p`, or a rejection once `ms` pass. */
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /** Retries `fn` on any error until it succeeds or `timeoutMs` passes (the server may be restarting). */

@@ -17,8 +17,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { killChild, startTemporal } from '../../lib/cluster';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../../lib/util';
 
 function startProbeWorker(address: string, taskQueue: string, guard: boolean): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
