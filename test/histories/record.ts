@@ -211,6 +211,22 @@ Object.assign(SCENARIOS, {
     await ctx.control.addFault({ match: { product: 'media-pull', operation: 'create' }, action: { type: 'drop-response' }, count: 1 });
     return pullSession(ctx, pullInput());
   },
+  // the player idles out; no NCS here, so the session waits its destroyReasonWaitMs for word, then ends as gone
+  // (patched 'rtcflow-wait-for-word')
+  'pull-gone-wait-for-word': async (ctx: Ctx) => {
+    const h = await ctx.env.client.workflow.start(pull, {
+      taskQueue: ctx.taskQueue,
+      workflowId: uniqueId('hist-pull'),
+      args: [pullInput({ idleTimeout: 5, destroyReasonWaitMs: 1_000 })],
+    });
+    const playing = await eventually(async () => {
+      const s = await h.query(pullStatusQuery);
+      return s.phase === 'playing' ? s : undefined;
+    }, 'playing');
+    await ctx.control.json('POST', `/_emulator/agora/media-pull/players/${playing.playerId}/finish`);
+    await h.result();
+    return h;
+  },
 });
 
 const relayTranscoding = (width: number): NonNullable<RelayInput['transcoding']> => ({
@@ -245,6 +261,30 @@ Object.assign(SCENARIOS, {
       await h.executeUpdate(relayUpdate, { args: [{ transcoding: relayTranscoding(960) }] });
       await h.executeUpdate(relayUpdate, { args: [{ rtmpUrl: 'rtmp://cdn.example.com/live/b' }] });
     }),
+  // the converter is deleted outside the session; no NCS here, so the session waits its destroyReasonWaitMs for
+  // word (patched 'rtcflow-wait-for-word'), then ends
+  'relay-gone-wait-for-word': async (ctx: Ctx) => {
+    const channel = uniqueId('hist-relay');
+    await ctx.control.join(EMULATOR_AGORA.appId, channel, '701');
+    const input: RelayInput = {
+      channel,
+      region: 'na',
+      rtmpUrl: 'rtmp://cdn.example.com/live/a',
+      transcoding: relayTranscoding(1280),
+      pollIntervalMs: 300,
+      confirmPollMs: 100,
+      destroyReasonWaitMs: 1_000,
+    };
+    const h = await ctx.env.client.workflow.start(relay, { taskQueue: ctx.taskQueue, workflowId: uniqueId('hist-relay'), args: [input] });
+    const running = await eventually(async () => {
+      const s = await h.query(relayStatusQuery);
+      return s.phase === 'running' ? s : undefined;
+    }, 'running');
+    await ctx.control.json('POST', `/_emulator/agora/media-push/converters/${running.converterId}/destroy`);
+    await h.result();
+    await ctx.control.leave(EMULATOR_AGORA.appId, channel, '701');
+    return h;
+  },
   'relay-continue-as-new': (ctx: Ctx) =>
     relaySession(ctx, { pollIntervalMs: 100, maxHistoryEvents: 100 }, async (h) => {
       await h.executeUpdate(relayUpdate, { args: [{ rtmpUrl: 'rtmp://cdn.example.com/live/run-1' }] });

@@ -15,7 +15,7 @@ import type { PullInput } from '../../src/schemas/workflows/pull';
 import { pull, pullStatusQuery, pullStopSignal, pullStopUpdate, pullUpdate, type PullPhase } from '../../workflows/pull';
 import type { EmulatorControl } from '../helpers/emulator';
 import { agoraJson, APP, botToken } from '../helpers/agora-http';
-import { sessionHarness } from '../helpers/harness';
+import { NCS_SECRET, sessionHarness } from '../helpers/harness';
 import { forkWorker, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 import { json, rtcflow } from '../helpers/cli';
@@ -294,6 +294,41 @@ test('a player that idles out (its VOD finished) ends the session with the idle 
   const deletes = (await control.requests({ product: 'media-pull' })).filter((r) => r.operation === 'delete' && r.path.includes(result.players[0]!.id)).map((r) => r.status);
   expect(deletes).toEqual([404]);
   await expectNoPlayer(channel);
+});
+
+test('NCS late: List misses the idled-out player before its destroyed event comes, and the session waits for the reason', async () => {
+  const channel = uniqueId('pull-idle-late');
+  // every NCS delivery waits 1.5 s, one after another: the status event's poll finds the player gone (0.25 s after
+  // it idled) before the destroyed event is delivered; the next test shows that poll without the wait
+  await control.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET, delayMs: 1_500 });
+  try {
+    const result = await withWorker(env, config, async (tq) => {
+      const h = await start(tq, input(channel, { idleTimeout: 5, pollIntervalMs: 120_000 }));
+      const playing = await phaseOf(h, 'playing');
+      await control.json('POST', `/_emulator/agora/media-pull/players/${playing.playerId}/finish`);
+      return h.result();
+    });
+    expect(result).toMatchObject({ outcome: 'ended', reason: 'the player idled out (not playing for its idleTimeout of 5 s)', unstopped: [] });
+  } finally {
+    await control.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET });
+  }
+  await expectNoPlayer(channel);
+});
+
+test('without NCS word (destroyReasonWaitMs 0) a player List no longer shows ends the session at once as gone', async () => {
+  const channel = uniqueId('pull-gone-now');
+  await control.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET, delayMs: 1_500 });
+  try {
+    const result = await withWorker(env, config, async (tq) => {
+      const h = await start(tq, input(channel, { idleTimeout: 5, pollIntervalMs: 120_000, destroyReasonWaitMs: 0 }));
+      const playing = await phaseOf(h, 'playing');
+      await control.json('POST', `/_emulator/agora/media-pull/players/${playing.playerId}/finish`);
+      return h.result();
+    });
+    expect(result).toMatchObject({ outcome: 'ended', reason: 'the player is gone (no longer in the List)', unstopped: [] });
+  } finally {
+    await control.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET });
+  }
 });
 
 test('a failed player is deleted and re-created with playTs (restartOnFailure), under a new name and the same uid', async () => {

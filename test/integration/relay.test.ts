@@ -8,6 +8,7 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { request } from 'undici';
+import { agoraJson } from '../helpers/agora-http';
 import { EMULATOR_AGORA } from '../../emulator/defaults';
 import { converterName } from '../../src/agora/meanings/media-push';
 import { relayWorkflowId, RtcflowClient } from '../../src/client';
@@ -15,7 +16,7 @@ import type { Config } from '../../src/config';
 import type { RelayInput, RelayTranscoding } from '../../src/schemas/workflows/relay';
 import { relay, relayStatusQuery, relayStopSignal, relayStopUpdate, relayUpdate, type RelayPhase } from '../../workflows/relay';
 import type { EmulatorControl } from '../helpers/emulator';
-import { sessionHarness } from '../helpers/harness';
+import { NCS_SECRET, sessionHarness } from '../helpers/harness';
 import { forkWorker, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 import { json, rtcflow } from '../helpers/cli';
@@ -362,6 +363,26 @@ test('an idle timeout ends the session with its reason, and is not re-created ev
   expect(result.reason).toMatch(/idleTimeout \(30 s\) without a source publishing/);
   expect(result.converters).toHaveLength(1);
   expect((await operations(channel)).filter((o) => o.startsWith('create'))).toEqual(['create:200']);
+  await expectNothingRunning(channel);
+});
+
+test('NCS late: a converter deleted outside the session is not taken for a service failure (nor re-created) before its destroyed event comes', async () => {
+  const channel = await liveChannel('relay-deleted-late');
+  // every NCS delivery waits 1.5 s: the get finds the converter gone before NCS says it was a Delete Request
+  await control.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET, delayMs: 1_500 });
+  try {
+    const result = await withWorker(env, config, async (tq) => {
+      const h = await start(tq, input(channel, { restartOnFailure: true }));
+      const running = await phaseOf(h, 'running');
+      const del = await agoraJson(world.emu.url, 'DELETE', `/na/v1/projects/${APP}/rtmp-converters/${running.converterId}`);
+      expect(del.status).toBe(200);
+      return h.result();
+    });
+    expect(result).toMatchObject({ outcome: 'ended', restarts: 0, reason: 'the converter was deleted outside this session' });
+    expect((await operations(channel)).filter((o) => o.startsWith('create'))).toEqual(['create:200']);
+  } finally {
+    await control.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET });
+  }
   await expectNothingRunning(channel);
 });
 

@@ -3,8 +3,9 @@
  * and between calls sleeps until something is pending (an update, a signal, a webhook) or its next
  * timer is due. It never goes round without waiting at least MIN_LOOP_WAIT_MS: no hot loop, ever.
  */
-import { CancellationScope, condition, sleep } from '@temporalio/workflow';
+import { CancellationScope, condition, patched, sleep } from '@temporalio/workflow';
 import { deliverAll, deliverSignal, hasDeliveries } from './inbox';
+import { WORD_WAIT } from './patches';
 import { timersDecide } from './search-attributes';
 
 export const MIN_LOOP_WAIT_MS = 50;
@@ -40,6 +41,23 @@ export async function waitForPoll(pending: () => boolean, wakeAt: number, pollAt
   const woken = await waitForWork(pending, wakeAt);
   if (!woken && wakeAt >= pollAt) return true;
   return !timersDecide() && Date.now() >= pollAt;
+}
+
+/**
+ * Waits up to `ms` for word a session expects (`known()`), applying held handler effects meanwhile; true
+ * when it came. For the webhook that says why a resource went: the vendor sends it about when the resource
+ * goes, so a read can find it gone first (and NCS resends for a while when an answer is slow, webhooks.md
+ * §1); ending at once would give the wrong reason (an idle timeout told as "gone", a converter the service
+ * idled out re-created as failed). Runs from before WORD_WAIT (./patches.ts) go on at once.
+ */
+export async function waitForWord(known: () => boolean, ms: number): Promise<boolean> {
+  if (known() || ms <= 0 || !timersDecide() || !patched(WORD_WAIT)) return known();
+  // the clock only sizes the timers: each wait ends by its timer, by the word, or by another delivery
+  const until = Date.now() + ms;
+  while (!known()) {
+    if (!(await waitForWork(known, until))) break;
+  }
+  return known();
 }
 
 /**

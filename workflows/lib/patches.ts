@@ -26,3 +26,11 @@ export const APP_EVENTS_PATCH = 'app-events';
  * before it keep the clock's say on replay.
  */
 export const HISTORY_CLOCK = 'rtcflow-history-clock';
+
+/**
+ * A read that finds a resource gone waits a while for the webhook that says why (./loop.ts `waitForWord`):
+ * NCS sends a destroyed event about when the resource goes, and it can come after the read. Checked where
+ * the wait would be, so only sessions that reach it carry the marker; runs that ended there before it keep
+ * ending at once on replay.
+ */
+export const WORD_WAIT = 'rtcflow-wait-for-word';

@@ -22,7 +22,7 @@ import { confirmRunning } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, waitForPoll } from '../lib/loop';
+import { Alarm, waitForPoll, waitForWord } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -344,10 +344,19 @@ export class PullSession {
       if (this.wake || pollDue) {
         this.wake = false;
         const w = await this.poll();
+        if (w?.kind === 'gone') return this.gone();
         if (w) return w;
         nextPollAt = Date.now() + input.pollIntervalMs;
       }
     }
+  }
+
+  /** List no longer shows the player: why, as NCS says (its destroyed event may come after the List). */
+  private async gone(): Promise<Watched> {
+    await waitForWord(() => this.destroyed !== undefined, this.input.destroyReasonWaitMs);
+    // Agora deletes players after server errors: that is a failure, not an end
+    if (this.destroyed?.reason === 'Internal Error') return { kind: 'failed', reason: this.goneReason() };
+    return { kind: 'gone', reason: this.goneReason() };
   }
 
   /** Sends what the player lacks of the desired playback, with the next sequence (a retried call reuses it). */
@@ -375,11 +384,7 @@ export class PullSession {
     try {
       if (!this.mayBeListed()) return undefined;
       const p = await this.read();
-      if (!p) {
-        // Agora deletes players after server errors: that is a failure, not an end
-        if (this.destroyed?.reason === 'Internal Error') return { kind: 'failed', reason: this.goneReason() };
-        return { kind: 'gone', reason: this.goneReason() };
-      }
+      if (!p) return { kind: 'gone', reason: GONE_REASON };
       this.changesPaused = false;
       const v = playerVerdict(p.status);
       if (v === 'failed') return { kind: 'failed', reason: FAILED_REASON };

@@ -24,7 +24,7 @@ import { confirmRunning } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, waitForPoll, waitForWork } from '../lib/loop';
+import { Alarm, waitForPoll, waitForWord, waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -311,6 +311,7 @@ export class RelaySession {
       if (this.wake || pollDue) {
         this.wake = false;
         const lost = await this.poll();
+        if (lost === 'gone') return this.gone();
         if (lost) return lost;
         nextPollAt = Date.now() + input.pollIntervalMs;
       }
@@ -344,10 +345,11 @@ export class RelaySession {
     );
   }
 
-  private async poll(): Promise<Lost | { kind: 'stop'; reason: string } | undefined> {
+  /** What a read says: undefined while the converter goes on; 'gone' when get answered 404. */
+  private async poll(): Promise<Lost | { kind: 'stop'; reason: string } | 'gone' | undefined> {
     try {
       const got = await this.read();
-      if (!got) return this.gone();
+      if (!got) return 'gone';
       this.changesPaused = false;
       const v = converterVerdict(got.state);
       if (v === 'failed') return { kind: 'lost', reason: FAILED_REASON, outcome: 'failed', restartable: true, held: true };
@@ -363,7 +365,9 @@ export class RelaySession {
     }
   }
 
-  private gone(): Lost {
+  /** get answered 404: why, as NCS says (its destroyed event may come after the get). */
+  private async gone(): Promise<Lost> {
+    await waitForWord(() => this.s.destroyReason !== undefined, this.input.destroyReasonWaitMs);
     const g = goneVerdict(this.s.destroyReason, this.s.converterState, this.input.idleTimeout);
     return { kind: 'lost', reason: g.reason, outcome: g.kind === 'service-failure' ? 'failed' : 'ended', restartable: g.kind === 'service-failure', held: false };
   }

@@ -36,6 +36,16 @@ export const sessionControls = {
   maxHistoryEvents: z.number().int().min(100).optional(),
 };
 
+/**
+ * Sessions NCS events wake (Media Pull, Media Push): once a read finds the resource gone, how long the
+ * session waits for the destroyed event that says why (an idle timeout, a delete, a server error). NCS
+ * sends it about when the resource goes, so it can come after the read, and resends an event whose answer
+ * took over 10 s (webhooks.md §1). 0 = end at once (a project without NCS).
+ */
+export const ncsControls = {
+  destroyReasonWaitMs: z.number().int().min(0).max(120_000).default(15_000),
+};
+
 /** One billable interval of a session's cost ledger (workflows/lib/usage.ts keeps it; the shapes agree). */
 export const UsageEntry = z.object({
   product: z.string(),

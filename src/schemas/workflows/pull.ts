@@ -4,7 +4,7 @@
  * token; the carried state is the workflow's own second argument across continue-as-new.
  */
 import { z } from 'zod';
-import { carriedControls, desiredSlotOf, ProfileName, sessionControls } from './common';
+import { carriedControls, desiredSlotOf, ncsControls, ProfileName, sessionControls } from './common';
 import { AgoraRegion, ChannelName, PlayerAudioOptions, PlayerVideoOptions, StreamUrl } from '../agora/media-pull';
 
 /** The player's uid in the channel: an integer 1 … 2^32-1 (its RTC token is built for it). */
@@ -75,6 +75,7 @@ export const PullInput = z
     /** how long after a create List may still not show the player (documented: about 10 s) */
     listDelayMs: z.number().int().min(100).max(120_000).default(15_000),
     ...sessionControls,
+    ...ncsControls,
     /** while connecting, how often List is asked (mind its 15 calls a minute per project) */
     confirmPollMs: z.number().int().min(100).max(60_000).default(5_000),
   })

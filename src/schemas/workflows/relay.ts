@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { AgoraRegion, AudioOptions, ChannelName, RtcStreamUid, RtmpUrl, VideoOptions } from '../agora/media-push';
 import { rejectCredentials } from '../hygiene';
-import { carriedControls, desiredSlotOf, ProfileName, sessionControls } from './common';
+import { carriedControls, desiredSlotOf, ncsControls, ProfileName, sessionControls } from './common';
 
 /**
  * A transcoded push's options (transcodeOptions minus `rtcChannel`, which is the session's channel, and
@@ -64,6 +64,7 @@ export const RelayInput = z
     /** how often the converter is read while it runs (NCS events wake the session earlier) */
     pollIntervalMs: z.number().int().min(100).max(3_600_000).default(30_000),
     ...sessionControls,
+    ...ncsControls,
   })
   .superRefine((input, ctx) => {
     if ((input.transcoding === undefined) === (input.raw === undefined))
