@@ -8,7 +8,7 @@
  *   { route, calls, concurrency, rounds, raw: {rps, cpu_us_per_call}, client: {...}, ratio_throughput, ratio_cpu }
  * ratio_throughput = client rps / raw rps (goal ≥ 0.95), ratio_cpu = client CPU per call / raw (goal ≤ 1.2).
  *
- *   npx tsx bench/client.ts --calls 20000 [--concurrency 16] [--rounds 10] [--route push-list|query]
+ *   npx tsx bench/client.ts --calls 200000 [--concurrency 16] [--rounds 10] [--route push-list|query]
  *   node --cpu-prof --import tsx bench/client.ts --only client   (one side alone, for a profile)
  *
  * Routes: `query` is a cloud-recording query of one running recorder (GET, the recording-phase poll);
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
 
     // warm-up: connections open, code paths optimised, on both sides
     const warm = { calls: 0, wallMs: 0, cpuUs: 0 };
-    const warmCalls = Math.min(2_000, Math.ceil(calls / 5));
+    const warmCalls = Math.min(20_000, Math.ceil(calls / 5));
     await runPhase(warmCalls, concurrency, raw, warm);
     await runPhase(warmCalls, concurrency, client, warm);
 

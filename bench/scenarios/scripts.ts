@@ -25,7 +25,7 @@ async function runScript(ctx: BenchContext, file: string, args: string[]): Promi
 export function client(ctx: BenchContext): Promise<Record<string, unknown>> {
   const args = [
     '--calls',
-    String(ctx.flags.int('calls', ctx.quick ? 2_000 : 20_000)),
+    String(ctx.flags.int('calls', ctx.quick ? 2_000 : 200_000)),
     '--concurrency',
     String(ctx.flags.int('client-concurrency', 16)),
     '--rounds',

@@ -58,7 +58,9 @@ export function withBasicAuth(ctx: AgoraContext): AgoraContext {
 }
 
 /** The order in which to try hosts: the pinned one first, then the configured order. */
-export function hostOrder(ctx: Pick<AgoraContext, 'baseUrls' | 'pinnedBaseUrl'>): string[] {
+export function hostOrder(ctx: Pick<AgoraContext, 'baseUrls' | 'pinnedBaseUrl'>): readonly string[] {
+  // the common case (one host, nothing pinned, no trailing slash) allocates nothing: it is every poll
+  if (ctx.pinnedBaseUrl === undefined && ctx.baseUrls.length === 1 && !ctx.baseUrls[0]!.endsWith('/')) return ctx.baseUrls;
   const list = ctx.baseUrls.map(trimSlashes);
   const pinned = ctx.pinnedBaseUrl === undefined ? undefined : trimSlashes(ctx.pinnedBaseUrl);
   return pinned ? [pinned, ...list.filter((u) => u !== pinned)] : list;
