@@ -818,6 +818,33 @@ for (const name of [
   SCENARIOS[`${name}-timers`] = SCENARIOS[name]!;
 }
 
+/**
+ * The same paths recorded again once reads became local activities (patched 'rtcflow-local-reads', which
+ * implies every older kernel patch and writes only its own marker): the files above keep guarding the
+ * regular-activity reads, these the local ones. Lifecycles without a `read` kind are recorded again too:
+ * their first workflow task now carries that one marker instead of three.
+ */
+for (const name of [
+  'cloud-recording-two-layouts',
+  'cloud-recording-web-controls',
+  'cloud-recording-failover-grace',
+  'cloud-recording-continue-as-new',
+  'cloud-recording-app-events',
+  'stt7-updates',
+  'stt7-ambiguous-join-v2',
+  'pull-updates',
+  'pull-gone-wait-for-word',
+  'relay-updates',
+  'relay-gone-wait-for-word',
+  'transcoder-updates',
+  'sparkrtc-mix-two-layouts',
+  'channel-ban-expires',
+  'ingest-mute-reconnect',
+  'whiteboard-stop',
+]) {
+  SCENARIOS[`${name}-local`] = SCENARIOS[name]!;
+}
+
 if (require.main === module) {
   main().catch((err) => {
     console.error(err);

@@ -302,14 +302,14 @@ test('continue-as-new keeps the job, its files and a later layout; max duration 
   await roomWith(room, 'u1', 'u2');
   await withWorker(w.h.env, w.h.config, async (tq) => {
     const rtc = new RtcflowClient(w.h.env.client, tq, TEST_CLIENT_OPTIONS);
-    const { id } = await rtc.startRecording(mixInput(room, { pollIntervalMs: 100, maxHistoryEvents: 100, maxDurationMs: 8_000 }));
+    const { id } = await rtc.startRecording(mixInput(room, { pollIntervalMs: 100, maxHistoryEvents: 100, maxDurationMs: 20_000 }));
     const handle = w.h.track(w.h.env.client.workflow.getHandle(id));
     const s = await phase(rtc, id, 'recording');
     await eventually(async () => ((await rtc.recordingStatus<SparkRtcRecordingStatus>(id)).continuedAsNew >= 1 ? true : undefined), 'a continue-as-new');
     expect(await rtc.updateLayout(id, SHARE)).toEqual(SHARE);
     expect(await rtc.recordingStatus<SparkRtcRecordingStatus>(id)).toMatchObject({ sid: s.sid, openFiles: 2, layout: SHARE, layoutApplied: true });
     const r = (await handle.result()) as SparkRtcRecordingResult;
-    expect(r).toMatchObject({ outcome: 'stopped', reason: 'max duration reached (8000 ms)', sid: s.sid, layout: SHARE, needsReview: false });
+    expect(r).toMatchObject({ outcome: 'stopped', reason: 'max duration reached (20000 ms)', sid: s.sid, layout: SHARE, needsReview: false });
     expect(r.files.map((f) => f.format).sort()).toEqual(['HLS', 'MP4']);
   });
   expect((await jobCalls(room)).filter((c) => !c.startsWith('query'))).toEqual(['start:201', 'update:200', 'stop:204']);

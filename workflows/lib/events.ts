@@ -24,7 +24,7 @@ import type { EventActivities } from '../../activities/events';
 import type { RtcflowEvent, RtcflowEventType } from '../../src/client/events';
 import type { appEventDelivery } from '../app-events';
 import { APP_EVENTS_PATCH } from './patches';
-import { SA, searchAttribute } from './search-attributes';
+import { localReads, SA, searchAttribute } from './search-attributes';
 
 export { APP_EVENTS_PATCH };
 
@@ -47,7 +47,7 @@ const starts: Promise<void>[] = [];
 export function emitEvent(type: RtcflowEventType, data: Record<string, unknown>): void {
   // called at every emission, never cached: a session that began before the deploy starts emitting at
   // the first event after it, and its replay sees the marker exactly there
-  if (!patched(APP_EVENTS_PATCH)) return;
+  if (!localReads() && !patched(APP_EVENTS_PATCH)) return;
   const info = workflowInfo();
   const event: RtcflowEvent = {
     id: `rtcflow-event/${info.runId}/${++sequence}`,

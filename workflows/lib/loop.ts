@@ -6,7 +6,7 @@
 import { CancellationScope, condition, patched, sleep } from '@temporalio/workflow';
 import { deliverAll, deliverSignal, hasDeliveries } from './inbox';
 import { WORD_WAIT } from './patches';
-import { timersDecide } from './search-attributes';
+import { localReads, timersDecide } from './search-attributes';
 
 export const MIN_LOOP_WAIT_MS = 50;
 
@@ -51,7 +51,7 @@ export async function waitForPoll(pending: () => boolean, wakeAt: number, pollAt
  * idled out re-created as failed). Runs from before WORD_WAIT (./patches.ts) go on at once.
  */
 export async function waitForWord(known: () => boolean, ms: number): Promise<boolean> {
-  if (known() || ms <= 0 || !timersDecide() || !patched(WORD_WAIT)) return known();
+  if (known() || ms <= 0 || !timersDecide() || !(localReads() || patched(WORD_WAIT))) return known();
   // the clock only sizes the timers: each wait ends by its timer, by the word, or by another delivery
   const until = Date.now() + ms;
   while (!known()) {

@@ -34,3 +34,15 @@ export const HISTORY_CLOCK = 'rtcflow-history-clock';
  * ending at once on replay.
  */
 export const WORD_WAIT = 'rtcflow-wait-for-word';
+
+/**
+ * Issue 14: the `read` kind (./retry.ts) runs as a LOCAL activity, so a steady-state poll round is one
+ * workflow task (timer fired → read → next timer): 6 events instead of 11. Decided at a run's first workflow
+ * task (./search-attributes.ts `coalesce`) and checked FIRST there: a run that has it implies every patch
+ * above (lean kernel, app events, history clock, word wait, STT's reconcile by list) and writes no marker
+ * for them, so no patch is ever checked for the first time right after a local activity (core could record
+ * that marker a task late, and no replay would match). Withdrawn twice before (./retry.ts) because core
+ * could record a read's marker after the commands that follow it when a worker that took a session over
+ * answered a query; the takeover guard (./takeover.ts) now refuses exactly that activation.
+ */
+export const LOCAL_READS = 'rtcflow-local-reads';

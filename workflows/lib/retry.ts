@@ -9,25 +9,38 @@
  *            workflow repeats it only after an answer that says the vendor did not act (retryable and
  *            not ambiguous), and hands a timeout to the caller as ambiguous, which reconciles.
  *   cleanup  stop/delete: keeps trying for up to an hour, because a resource nobody stops keeps billing
- *   read     the steady-state poll's read: today the `call` policy as a regular activity. Tried as a
- *            LOCAL activity (a poll round in one workflow task, 6 events instead of 11) and withdrawn: under
- *            load it produced a nondeterminism on replay (a patch marker after a local activity) and an
- *            sdk-core panic in local-activity timeouts. Tried again (2026-12-01, behind a patch, with the
- *            patches decided first) and withdrawn again: `npm run chaos` found sessions stuck on
- *            "[TMPRL1100] No command scheduled for event TimerStarted": after a worker SIGKILL, a task
- *            that also carried status queries was completed with the timer that follows the read and
- *            the read's marker one task later, so no replay matches it (sdk-core 1.24; cf. sdk-rust
- *            #1442, out-of-order local-activity markers). The lifecycles name their reads so the switch,
- *            once core is fixed, is here alone.
+ *   read     the quick vendor reads (the steady-state poll, confirmation probes): since LOCAL_READS
+ *            (./patches.ts) a LOCAL activity, so a poll round is one workflow task (timer fired → read →
+ *            next timer) and 6 events instead of 11. Few, short retries: a read that keeps failing is
+ *            reported to the loop, which polls again next round, and a stop is never kept waiting behind
+ *            a long retry. Runs from before the patch read with the `call` policy as regular activities.
+ *            Tried twice before and withdrawn: a patch first checked after a local activity (now every
+ *            older patch is implied by LOCAL_READS, none is checked later), and, found by `npm run chaos`,
+ *            a read's marker recorded after the timer that follows it when a worker that took a session
+ *            over answered a query in the code's place (sdk-core 1.24): the takeover guard
+ *            (./takeover.ts) now refuses that activation.
  * A cancelled workflow waits for its running call to finish, so a stop sent on cancellation never
  * overlaps a query still in flight on the same session.
  */
-import { ActivityCancellationType, patched, proxyActivities, sleep, type ActivityOptions, type UntypedActivities } from '@temporalio/workflow';
-import type { RetryPolicy } from '@temporalio/common';
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  sleep,
+  type ActivityOptions,
+  type LocalActivityOptions,
+  type UntypedActivities,
+} from '@temporalio/workflow';
+import { RetryState, TemporalFailure, TimeoutFailure, type RetryPolicy } from '@temporalio/common';
 import { msOptionalToNumber } from '@temporalio/common/lib/time';
 import { describe, vendorInfo } from './failures';
 import { LEAN_KERNEL } from './patches';
 import { noteVendorError } from './phase';
+import { localReads } from './search-attributes';
 
 const NON_RETRYABLE = ['InvalidInput', 'ConfigurationError'];
 
@@ -58,11 +71,57 @@ export type ActivityKind = keyof typeof ACTIVITY_KINDS;
  * commands are the same, so recorded histories replay.
  */
 export function activitiesOf<A extends object>(kind: ActivityKind | 'read', overrides: ActivityOptions = {}): A {
-  if (kind === 'read') return activitiesOf<A>('call', overrides);
+  if (kind === 'read') return readsOf<A>(overrides);
   if (kind === 'create') return createsOf<A>(overrides);
   const base = ACTIVITY_KINDS[kind];
   const proxy = proxyActivities<UntypedActivities>({ ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } } as ActivityOptions);
   return noted<A>((name, args) => proxy[name]!.executeWithOptions({ summary: `${name} (${kind})` }, args));
+}
+
+/**
+ * The `read` kind's local-activity options. An attempt's timeout covers the HTTP layer's own (connect 5 s,
+ * headers and body 15 s each), so core's timeout fires only for a wedged worker; three attempts within a
+ * few seconds keep the workflow task short.
+ */
+export const READ_KIND = {
+  startToCloseTimeout: '40s',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+} satisfies LocalActivityOptions;
+
+/** The `read` kind: local activities under LOCAL_READS (./patches.ts), the `call` kind before. */
+function readsOf<A extends object>(overrides: ActivityOptions): A {
+  const base = ACTIVITY_KINDS.call;
+  const remote = proxyActivities<UntypedActivities>({ ...base, ...overrides, retry: { ...base.retry, ...overrides.retry } } as ActivityOptions);
+  const local = proxyLocalActivities<UntypedActivities>({
+    ...READ_KIND,
+    ...(overrides.startToCloseTimeout !== undefined ? { startToCloseTimeout: overrides.startToCloseTimeout } : {}),
+    retry: { ...READ_KIND.retry, ...overrides.retry },
+  } as LocalActivityOptions);
+  return noted<A>((name, args) =>
+    localReads()
+      ? local[name]!.executeWithOptions({ summary: `${name} (read)` }, args).catch((err: unknown) => {
+          throw asActivityFailure(name, err);
+        })
+      : remote[name]!.executeWithOptions({ summary: `${name} (call)` }, args),
+  );
+}
+
+/**
+ * A local activity's failure comes to the workflow bare (the ApplicationFailure the activity threw, a
+ * TimeoutFailure); a regular activity's inside an ActivityFailure. Wrapped the same way, so the kernel's
+ * failure reading (./failures.ts: vendor info, ambiguity) and what a failed session hands its caller
+ * (WorkflowFailedError → ActivityFailure → ApplicationFailure) do not depend on where a read ran.
+ */
+function asActivityFailure(activityType: string, err: unknown): unknown {
+  if (!(err instanceof TemporalFailure) || err instanceof ActivityFailure || isCancellation(err)) return err;
+  const retryState =
+    err instanceof TimeoutFailure
+      ? RetryState.TIMEOUT
+      : err instanceof ApplicationFailure && err.nonRetryable
+        ? RetryState.NON_RETRYABLE_FAILURE
+        : RetryState.MAXIMUM_ATTEMPTS_REACHED;
+  return new ActivityFailure('Local activity task failed', activityType, undefined, retryState, undefined, err);
 }
 
 /** The `create` kind: one attempt per activity once patched (./patches.ts), the server's retries before. */
@@ -73,7 +132,7 @@ function createsOf<A extends object>(overrides: ActivityOptions): A {
   const once = proxyActivities<UntypedActivities>({ ...base, ...overrides, retry: { ...retry, maximumAttempts: 1 } } as ActivityOptions);
   return noted<A>(async (name, args) => {
     const summary = { summary: `${name} (create)` };
-    if (!patched(LEAN_KERNEL)) return serverRetried[name]!.executeWithOptions(summary, args);
+    if (!localReads() && !patched(LEAN_KERNEL)) return serverRetried[name]!.executeWithOptions(summary, args);
     const attempts = retry.maximumAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {
       try {

@@ -11,7 +11,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributeUpdatePair } from '@temporalio/common';
 import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { APP_EVENTS_PATCH, HISTORY_CLOCK, LEAN_KERNEL } from './patches';
+import { APP_EVENTS_PATCH, HISTORY_CLOCK, LEAN_KERNEL, LOCAL_READS } from './patches';
 
 export const SA = {
   vendor: defineSearchAttributeKey('RtcVendor', SearchAttributeType.KEYWORD),
@@ -29,6 +29,7 @@ type Pair = SearchAttributeUpdatePair;
 // per workflow: workflow modules are evaluated per execution
 let coalescing: boolean | undefined;
 let historyClock = false;
+let localReadsOn = false;
 let staged = new Map<string, Pair>();
 let flushScheduled = false;
 
@@ -40,13 +41,27 @@ let flushScheduled = false;
  */
 export function coalesce(): boolean {
   if (coalescing === undefined) {
-    coalescing = patched(LEAN_KERNEL);
-    if (coalescing) {
-      patched(APP_EVENTS_PATCH);
-      historyClock = patched(HISTORY_CLOCK);
+    // the newest kernel patch first: a run that has it implies the others and writes no marker for them
+    if (patched(LOCAL_READS)) {
+      coalescing = historyClock = localReadsOn = true;
+    } else {
+      coalescing = patched(LEAN_KERNEL);
+      if (coalescing) {
+        patched(APP_EVENTS_PATCH);
+        historyClock = patched(HISTORY_CLOCK);
+      }
     }
   }
   return coalescing;
+}
+
+/**
+ * Whether this run reads by local activity (LOCAL_READS, decided with `coalesce`). Such a run has every
+ * older patch without checking it: callers of a patch checked lazily ask this first (./patches.ts).
+ */
+export function localReads(): boolean {
+  coalesce();
+  return localReadsOn;
 }
 
 /** Whether this run's time-based decisions are made by timers alone (HISTORY_CLOCK, decided with `coalesce`). */

@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure, log, patched, workflowInfo } from '@temporalio/workflow';
 import { Alarm } from '../lib/loop';
+import { localReads } from '../lib/search-attributes';
 import type { SttActivities, SttStarted, SttStartInput } from '../../activities/stt';
 import { agentName, agentVerdict, BUILDER_TOKEN_WINDOW_MS, instanceIdFor, mayBeLapsedBuilderToken, taskVerdict, type SttVerdict } from '../../src/agora/meanings/stt';
 import type { SttConfig, SttParams, SttState } from '../../src/schemas/workflows/stt';
@@ -77,12 +78,13 @@ function agents(input: SttParams, s: SttState, phase: PhaseTracker<SttPhase>, st
       const find = () => soleNewAgent(since);
       // an ambiguous join is reconciled by listing the channel's live agents before any new join (Agora's
       // 409 for a repeated name is not documented); runs started before this read asked by joining again
-      const reconcile = patched('stt-join-reconcile-by-list')
-        ? async () => {
-            const id = await find();
-            return id ? { alreadyRunning: true, id } : undefined;
-          }
-        : undefined;
+      const reconcile =
+        localReads() || patched('stt-join-reconcile-by-list')
+          ? async () => {
+              const id = await find();
+              return id ? { alreadyRunning: true, id } : undefined;
+            }
+          : undefined;
       const r = await createWithReconcile(() => creates.joinSttAgent({ ...startInput(), name: s.agentName! }), { what: 'join', reconcile });
       if (r.id) return { ...r, id: r.id };
       // 409: an agent with our name runs
