@@ -81,7 +81,7 @@ async function runPhase(calls: number, concurrency: number, fn: () => Promise<vo
 const summary = (s: Side) => ({ rps: Math.round((s.calls / s.wallMs) * 1000), cpu_us_per_call: Math.round((s.cpuUs / s.calls) * 10) / 10 });
 
 async function main(): Promise<void> {
-  const calls = Number(arg('calls', '20000'));
+  const calls = Number(arg('calls', '200000'));
   const concurrency = Number(arg('concurrency', '16'));
   const rounds = Number(arg('rounds', '10'));
   const route = arg('route', 'push-list');

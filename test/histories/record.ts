@@ -819,7 +819,7 @@ for (const name of [
 }
 
 /**
- * The same paths recorded again once reads became local activities (patched 'rtcflow-local-reads', which
+ * The same paths recorded again once reads became local activities (patched 'rtcflow-local-reads-v3', which
  * implies every older kernel patch and writes only its own marker): the files above keep guarding the
  * regular-activity reads, these the local ones. Lifecycles without a `read` kind are recorded again too:
  * their first workflow task now carries that one marker instead of three.

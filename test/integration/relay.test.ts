@@ -386,6 +386,30 @@ test('NCS late: a converter deleted outside the session is not taken for a servi
   await expectNothingRunning(channel);
 });
 
+test('a stop asked while the session waits for NCS to say why its converter went is never followed by a re-creation', async () => {
+  const channel = await liveChannel('relay-stop-in-wait');
+  // NCS says nothing (every event dropped): a get that finds the converter gone waits the whole destroyReasonWaitMs
+  await control.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET, dropProbability: 1 });
+  try {
+    const result = await withWorker(env, config, async (tq) => {
+      const h = await start(tq, input(channel, { restartOnFailure: true, destroyReasonWaitMs: 60_000 }));
+      const running = await phaseOf(h, 'running');
+      // the service destroys it: without a reason this reads as a service failure, which restartOnFailure re-creates
+      await control.json('POST', `/_emulator/agora/media-push/converters/${running.converterId}/destroy`);
+      // a 404 names no channel: found by the converter's id in its path
+      const gone404 = async () =>
+        (await control.requests({ product: 'media-push' })).some((r) => r.operation === 'get' && r.status === 404 && r.path.includes(running.converterId!));
+      await eventually(async () => ((await gone404()) ? true : undefined), 'a get answered 404');
+      return h.executeUpdate(relayStopUpdate, { args: [{}] });
+    });
+    expect(result).toMatchObject({ restarts: 0 });
+    expect((await operations(channel)).filter((o) => o.startsWith('create'))).toEqual(['create:200']);
+  } finally {
+    await control.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET });
+  }
+  await expectNothingRunning(channel);
+});
+
 test('restartOnFailure: a failed converter is deleted and re-created; a bounded number of times, then reported', async () => {
   const channel = await liveChannel('relay-restart');
   const result = await withWorker(env, config, async (tq) => {

@@ -37,7 +37,7 @@ import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel, type DesiredSlot } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { GoneGrace } from '../lib/grace';
-import { Alarm, waitForPoll } from '../lib/loop';
+import { Alarm, waitForPoll, waitUntil } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { createWithReconcile } from '../lib/reconcile';
@@ -562,7 +562,7 @@ export class CloudRecordingSession {
   private async drain(status: UploadingStatus, files: RecordedFile[]) {
     if (status !== 'unknown') return { status, files, needsReview: false };
     this.phase.set('draining', 'waiting for the upload to finish');
-    const got = await condition(() => this.uploadEvent !== undefined, this.input.drainTimeoutMs);
+    const got = await waitUntil(() => this.uploadEvent !== undefined, this.input.drainTimeoutMs);
     if (!got || !this.uploadEvent) return { status, files, needsReview: true };
     return { status: this.uploadEvent.status, files: this.uploadEvent.files.length ? this.uploadEvent.files : files, needsReview: false };
   }

@@ -61,6 +61,17 @@ export async function waitForWord(known: () => boolean, ms: number): Promise<boo
 }
 
 /**
+ * `condition(done, timeoutMs)` for a bound the caller may set to 0 (a drain timeout): the SDK checks a patch
+ * of its own the first time a 0 reaches `condition()`, which under LOCAL_READS could be right after a local
+ * read (./patches.ts). There a 0 means "only if already done", answered without asking the SDK; other runs
+ * call `condition` exactly as they did.
+ */
+export function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  if (timeoutMs === 0 && localReads()) return Promise.resolve(done());
+  return condition(done, timeoutMs);
+}
+
+/**
  * An instant a session acts on (its max duration, a storage refresh, a retry, a lifetime's end), decided
  * the way `waitForPoll` decides a poll: by a timer of its own, whose firing is in the history, never by
  * comparing the clock with it (the clock of a task run for a query after a worker died is behind the

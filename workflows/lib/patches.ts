@@ -43,6 +43,9 @@ export const WORD_WAIT = 'rtcflow-wait-for-word';
  * for them, so no patch is ever checked for the first time right after a local activity (core could record
  * that marker a task late, and no replay would match). Withdrawn twice before (./retry.ts) because core
  * could record a read's marker after the commands that follow it when a worker that took a session over
- * answered a query; the takeover guard (./takeover.ts) now refuses exactly that activation.
+ * answered a query; the takeover guard (./takeover.ts) now refuses exactly that activation. A fresh ID:
+ * 'rtcflow-local-reads' named the withdrawn attempts (never released). Deployed with it, and so behind it:
+ * a drain timeout of 0 never reaches the SDK's own lazy patch (./loop.ts `waitUntil`), and a relay whose
+ * converter is lost never re-creates it once a stop was asked.
  */
-export const LOCAL_READS = 'rtcflow-local-reads';
+export const LOCAL_READS = 'rtcflow-local-reads-v3';

@@ -79,9 +79,11 @@ export function activitiesOf<A extends object>(kind: ActivityKind | 'read', over
 }
 
 /**
- * The `read` kind's local-activity options. An attempt's timeout covers the HTTP layer's own (connect 5 s,
- * headers and body 15 s each), so core's timeout fires only for a wedged worker; three attempts within a
- * few seconds keep the workflow task short.
+ * The `read` kind's local-activity options. An attempt's timeout covers the HTTP layer's own on one host
+ * (connect 5 s, headers and body 15 s each; a failover to a second host can be cut, as the `call` kind's
+ * 30 s cut it), so core's timeout fires only for a wedged worker. Three attempts with short backoff keep
+ * the workflow task short, except that core honours a 429's Retry-After over the backoff (a long one
+ * becomes a timer).
  */
 export const READ_KIND = {
   startToCloseTimeout: '40s',
@@ -108,10 +110,11 @@ function readsOf<A extends object>(overrides: ActivityOptions): A {
 }
 
 /**
- * A local activity's failure comes to the workflow bare (the ApplicationFailure the activity threw, a
- * TimeoutFailure); a regular activity's inside an ActivityFailure. Wrapped the same way, so the kernel's
- * failure reading (./failures.ts: vendor info, ambiguity) and what a failed session hands its caller
- * (WorkflowFailedError → ActivityFailure → ApplicationFailure) do not depend on where a read ran.
+ * A local activity's failure can come to the workflow bare (the ApplicationFailure the activity threw; on
+ * replay a timeout as the marker holds it); a regular activity's inside an ActivityFailure (core wraps a
+ * live local timeout or cancel itself). Wrapped the same way, so the kernel's failure reading
+ * (./failures.ts: vendor info, ambiguity) and what a failed session hands its caller (WorkflowFailedError →
+ * ActivityFailure → ApplicationFailure) do not depend on where a read ran.
  */
 function asActivityFailure(activityType: string, err: unknown): unknown {
   if (!(err instanceof TemporalFailure) || err instanceof ActivityFailure || isCancellation(err)) return err;

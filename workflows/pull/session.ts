@@ -353,7 +353,8 @@ export class PullSession {
 
   /** List no longer shows the player: why, as NCS says (its destroyed event may come after the List). */
   private async gone(): Promise<Watched> {
-    await waitForWord(() => this.destroyed !== undefined, this.input.destroyReasonWaitMs);
+    // a stop asked meanwhile ends the wait: the player is gone either way
+    await waitForWord(() => this.destroyed !== undefined || this.s.stopReason !== undefined, this.input.destroyReasonWaitMs);
     // Agora deletes players after server errors: that is a failure, not an end
     if (this.destroyed?.reason === 'Internal Error') return { kind: 'failed', reason: this.goneReason() };
     return { kind: 'gone', reason: this.goneReason() };

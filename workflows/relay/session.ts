@@ -27,7 +27,7 @@ import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { Alarm, waitForPoll, waitForWord, waitForWork } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
-import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
+import { localReads, SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
 import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
 import type { NcsEvent, RelayPhase, RelayStatus } from './messages';
@@ -82,6 +82,8 @@ export class RelaySession {
   private wake = false;
   /** the last read of the current converter answered 404 */
   private seenGone = false;
+  /** NCS said this converter was destroyed (with or without a reason) */
+  private destroyedSeen?: string;
   /** a change met a 404 or a transient failure: no more changes until a read has looked at the converter */
   private changesPaused = false;
   private readonly deadline = new Alarm();
@@ -137,7 +139,10 @@ export class RelaySession {
     if (event.productId !== MEDIA_PUSH_NCS_PRODUCT_ID) return;
     const c = event.payload.converter;
     if (!c?.id || c.id !== this.s.converterId) return;
-    if (event.eventType === PUSH_NCS_EVENT.destroyed && c.destroyReason) this.s.destroyReason = c.destroyReason;
+    if (event.eventType === PUSH_NCS_EVENT.destroyed) {
+      this.destroyedSeen = c.id;
+      if (c.destroyReason) this.s.destroyReason = c.destroyReason;
+    }
     this.wake = true;
   }
 
@@ -175,7 +180,8 @@ export class RelaySession {
         const w = await this.watch();
         if (w.kind === 'continue') return continueSession(this.input, this.s);
         if (w.kind === 'stop') return this.end.stopAndFinish(w.reason);
-        if (w.restartable && this.input.restartOnFailure && this.s.restarts < this.input.maxRestarts) await this.recreate(w);
+        // never re-created once a stop was asked (a stop held while the converter was read lands when the watch ends)
+        if (w.restartable && this.input.restartOnFailure && this.s.restarts < this.input.maxRestarts && !(localReads() && this.s.stopReason !== undefined)) await this.recreate(w);
         // failed or gone, and not re-created: deleted if it still exists, and reported
         else return this.end.ended(w.reason, w.outcome, { held: w.held, told: this.notRecreated(w) });
       }
@@ -367,7 +373,8 @@ export class RelaySession {
 
   /** get answered 404: why, as NCS says (its destroyed event may come after the get). */
   private async gone(): Promise<Lost> {
-    await waitForWord(() => this.s.destroyReason !== undefined, this.input.destroyReasonWaitMs);
+    // a stop asked meanwhile ends the wait: the converter is gone either way
+    await waitForWord(() => this.s.destroyReason !== undefined || this.destroyedSeen === this.s.converterId || this.s.stopReason !== undefined, this.input.destroyReasonWaitMs);
     const g = goneVerdict(this.s.destroyReason, this.s.converterState, this.input.idleTimeout);
     return { kind: 'lost', reason: g.reason, outcome: g.kind === 'service-failure' ? 'failed' : 'ended', restartable: g.kind === 'service-failure', held: false };
   }

@@ -5,7 +5,7 @@
  * drain its last files. Every vendor call is made from the main loop; handlers only record what is
  * wanted or what a callback said. What SparkRTC's answers mean is asked of src/sparkrtc/meanings.ts.
  */
-import { ApplicationFailure, condition, isCancellation, log, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, log, workflowInfo } from '@temporalio/workflow';
 import type { SparkRtcJobView } from '../../activities/sparkrtc-recording';
 import { callbackKind, isJobDone, isJobGone, isNotInitialised, isRetryableAnswer, JOB_GONE_REASON, jobOfStream, jobVerdict, stopReasonText } from '../../src/sparkrtc/meanings';
 import type {
@@ -20,7 +20,7 @@ import { confirmRunning, type ProbeVerdict } from '../lib/confirm';
 import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, waitForPoll } from '../lib/loop';
+import { Alarm, waitForPoll, waitUntil } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -413,7 +413,7 @@ export class SparkRtcRecordingSession {
     let complete = drained();
     if (!complete) {
       this.phase.set('draining', s.openFiles.length ? `waiting for ${s.openFiles.length} file(s) to complete` : 'waiting for the end-of-job callback');
-      complete = await condition(drained, input.drainTimeoutMs);
+      complete = await waitUntil(drained, input.drainTimeoutMs);
     }
     this.closeJob(reason);
     return this.finish(outcome, reason, complete);
