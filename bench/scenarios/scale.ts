@@ -117,10 +117,8 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
     }
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-    ctx.log(`scale: stopping ${n} sessions`);
-    const stops = await stopAll(ctx.client, started.ids, concurrency);
-    const leaks = await leaked(ctx.emulator, `${ctx.tag}-scl`);
-    return {
+    // the hold's figures, written to the log before the stops: a run cut while stopping thousands still reports them
+    const hold = {
       sessions: n,
       pollMs,
       holdMs,
@@ -148,6 +146,13 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
         /** sessions that made fewer than expected − 1 polls */
         sessionsBehind: behind,
       },
+    };
+    ctx.log(`scale: hold figures ${JSON.stringify(hold)}`);
+    ctx.log(`scale: stopping ${n} sessions`);
+    const stops = await stopAll(ctx.client, started.ids, concurrency);
+    const leaks = await leaked(ctx.emulator, `${ctx.tag}-scl`);
+    return {
+      ...hold,
       stops,
       leaked: leaks.length,
       worker: w.tuning,
