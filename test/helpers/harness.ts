@@ -13,6 +13,7 @@ import { buildApiServer } from '../../src/api/server';
 import { ApiKeyring } from '../../src/api/auth';
 import type { Config } from '../../src/config';
 import { EmulatorControl, spawnEmulator, type SpawnedEmulator } from './emulator';
+import type { WebhookTargetInput } from '../../emulator/webhooks';
 import { historyText } from './history';
 import { connectTestEnv, testConfig } from './temporal';
 
@@ -48,6 +49,8 @@ export interface SessionHarness {
   ncsUrl: string;
   /** remembers a started workflow for the history check after all tests */
   track<H extends WorkflowHandle>(handle: H): H;
+  /** runs `fn` with NCS delivered to the API server under `delivery` (delayed, dropped...), then as before */
+  withNcsDelivery<T>(delivery: Pick<WebhookTargetInput, 'delayMs' | 'dropProbability'>, fn: () => Promise<T>): Promise<T>;
 }
 
 /** `secrets`: what else no history may hold (read after all tests, so it may be filled in by them). */
@@ -58,6 +61,14 @@ export function sessionHarness(opts: { timeScale?: number; secrets?: readonly st
   h.track = (handle) => {
     handles.push(handle);
     return handle;
+  };
+  h.withNcsDelivery = async (delivery, fn) => {
+    await h.control.addWebhook({ vendor: 'agora', url: h.ncsUrl, secret: NCS_SECRET, ...delivery });
+    try {
+      return await fn();
+    } finally {
+      await h.control.addWebhook({ vendor: 'agora', url: h.ncsUrl, secret: NCS_SECRET });
+    }
   };
   beforeAll(async () => {
     h.env = await connectTestEnv();

@@ -182,11 +182,20 @@ const pullInput = (extra: Partial<PullInput> = {}): PullInput => ({
   ...extra,
 });
 
-async function pullSession(ctx: Ctx, input: PullInput, during: (h: WorkflowHandle<typeof pull>) => Promise<void> = async () => undefined): Promise<WorkflowHandle> {
+/** How a recorded session ends: stopped by the recorder once `during` is done, or by what `during` made happen. */
+type Ending = 'stop' | 'itself';
+
+async function pullSession(
+  ctx: Ctx,
+  input: PullInput,
+  during: (h: WorkflowHandle<typeof pull>) => Promise<void> = async () => undefined,
+  ending: Ending = 'stop',
+): Promise<WorkflowHandle> {
   const h = await ctx.env.client.workflow.start(pull, { taskQueue: ctx.taskQueue, workflowId: uniqueId('hist-pull'), args: [input] });
   await eventually(async () => ((await h.query(pullStatusQuery)).phase === 'playing' ? true : undefined), 'playing');
   await during(h);
-  await h.executeUpdate(pullStopUpdate, { args: [{ reason: 'recorded history' }] });
+  if (ending === 'stop') await h.executeUpdate(pullStopUpdate, { args: [{ reason: 'recorded history' }] });
+  else await h.result();
   return h;
 }
 
@@ -213,20 +222,16 @@ Object.assign(SCENARIOS, {
   },
   // the player idles out; no NCS here, so the session waits its destroyReasonWaitMs for word, then ends as gone
   // (patched 'rtcflow-wait-for-word')
-  'pull-gone-wait-for-word': async (ctx: Ctx) => {
-    const h = await ctx.env.client.workflow.start(pull, {
-      taskQueue: ctx.taskQueue,
-      workflowId: uniqueId('hist-pull'),
-      args: [pullInput({ idleTimeout: 5, destroyReasonWaitMs: 1_000 })],
-    });
-    const playing = await eventually(async () => {
-      const s = await h.query(pullStatusQuery);
-      return s.phase === 'playing' ? s : undefined;
-    }, 'playing');
-    await ctx.control.json('POST', `/_emulator/agora/media-pull/players/${playing.playerId}/finish`);
-    await h.result();
-    return h;
-  },
+  'pull-gone-wait-for-word': (ctx: Ctx) =>
+    pullSession(
+      ctx,
+      pullInput({ idleTimeout: 5, destroyReasonWaitMs: 1_000 }),
+      async (h) => {
+        const { playerId } = await h.query(pullStatusQuery);
+        await ctx.control.json('POST', `/_emulator/agora/media-pull/players/${playerId}/finish`);
+      },
+      'itself',
+    ),
 });
 
 const relayTranscoding = (width: number): NonNullable<RelayInput['transcoding']> => ({
@@ -235,7 +240,12 @@ const relayTranscoding = (width: number): NonNullable<RelayInput['transcoding']>
 });
 
 /** A relay of a channel whose host (uid 701) publishes, so its converter runs; stopped after `during`. */
-async function relaySession(ctx: Ctx, extra: Partial<RelayInput>, during: (h: WorkflowHandle<typeof relay>) => Promise<void> = async () => undefined): Promise<WorkflowHandle> {
+async function relaySession(
+  ctx: Ctx,
+  extra: Partial<RelayInput>,
+  during: (h: WorkflowHandle<typeof relay>) => Promise<void> = async () => undefined,
+  ending: Ending = 'stop',
+): Promise<WorkflowHandle> {
   const channel = uniqueId('hist-relay');
   await ctx.control.join(EMULATOR_AGORA.appId, channel, '701');
   const input: RelayInput = {
@@ -250,7 +260,8 @@ async function relaySession(ctx: Ctx, extra: Partial<RelayInput>, during: (h: Wo
   const h = await ctx.env.client.workflow.start(relay, { taskQueue: ctx.taskQueue, workflowId: uniqueId('hist-relay'), args: [input] });
   await eventually(async () => ((await h.query(relayStatusQuery)).phase === 'running' ? true : undefined), 'running');
   await during(h);
-  await h.executeUpdate(relayStopUpdate, { args: [{ reason: 'recorded history' }] });
+  if (ending === 'stop') await h.executeUpdate(relayStopUpdate, { args: [{ reason: 'recorded history' }] });
+  else await h.result();
   await ctx.control.leave(EMULATOR_AGORA.appId, channel, '701');
   return h;
 }
@@ -263,28 +274,16 @@ Object.assign(SCENARIOS, {
     }),
   // the converter is deleted outside the session; no NCS here, so the session waits its destroyReasonWaitMs for
   // word (patched 'rtcflow-wait-for-word'), then ends
-  'relay-gone-wait-for-word': async (ctx: Ctx) => {
-    const channel = uniqueId('hist-relay');
-    await ctx.control.join(EMULATOR_AGORA.appId, channel, '701');
-    const input: RelayInput = {
-      channel,
-      region: 'na',
-      rtmpUrl: 'rtmp://cdn.example.com/live/a',
-      transcoding: relayTranscoding(1280),
-      pollIntervalMs: 300,
-      confirmPollMs: 100,
-      destroyReasonWaitMs: 1_000,
-    };
-    const h = await ctx.env.client.workflow.start(relay, { taskQueue: ctx.taskQueue, workflowId: uniqueId('hist-relay'), args: [input] });
-    const running = await eventually(async () => {
-      const s = await h.query(relayStatusQuery);
-      return s.phase === 'running' ? s : undefined;
-    }, 'running');
-    await ctx.control.json('POST', `/_emulator/agora/media-push/converters/${running.converterId}/destroy`);
-    await h.result();
-    await ctx.control.leave(EMULATOR_AGORA.appId, channel, '701');
-    return h;
-  },
+  'relay-gone-wait-for-word': (ctx: Ctx) =>
+    relaySession(
+      ctx,
+      { destroyReasonWaitMs: 1_000 },
+      async (h) => {
+        const { converterId } = await h.query(relayStatusQuery);
+        await ctx.control.json('POST', `/_emulator/agora/media-push/converters/${converterId}/destroy`);
+      },
+      'itself',
+    ),
   'relay-continue-as-new': (ctx: Ctx) =>
     relaySession(ctx, { pollIntervalMs: 100, maxHistoryEvents: 100 }, async (h) => {
       await h.executeUpdate(relayUpdate, { args: [{ rtmpUrl: 'rtmp://cdn.example.com/live/run-1' }] });

@@ -15,7 +15,7 @@ import type { PullInput } from '../../src/schemas/workflows/pull';
 import { pull, pullStatusQuery, pullStopSignal, pullStopUpdate, pullUpdate, type PullPhase } from '../../workflows/pull';
 import type { EmulatorControl } from '../helpers/emulator';
 import { agoraJson, APP, botToken } from '../helpers/agora-http';
-import { NCS_SECRET, sessionHarness } from '../helpers/harness';
+import { sessionHarness } from '../helpers/harness';
 import { forkWorker, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 import { json, rtcflow } from '../helpers/cli';
@@ -279,15 +279,19 @@ test('cancelled while its create is in flight: the player that create made is fo
   await expectNoPlayer(channel);
 });
 
-test('a player that idles out (its VOD finished) ends the session with the idle timeout as its reason', async () => {
-  const channel = uniqueId('pull-idle');
-  // the poll is far away: the NCS events (status changed, destroyed) wake the session
-  const result = await withWorker(env, config, async (tq) => {
-    const h = await start(tq, input(channel, { idleTimeout: 5, pollIntervalMs: 120_000 }));
+/** A VOD player that finishes at once and idles out after 5 s; the poll is far away, so NCS events wake the session. */
+function idleOut(channel: string, extra: Partial<PullInput> = {}) {
+  return withWorker(env, config, async (tq) => {
+    const h = await start(tq, input(channel, { idleTimeout: 5, pollIntervalMs: 120_000, ...extra }));
     const playing = await phaseOf(h, 'playing');
     await control.json('POST', `/_emulator/agora/media-pull/players/${playing.playerId}/finish`);
     return h.result();
   });
+}
+
+test('a player that idles out (its VOD finished) ends the session with the idle timeout as its reason', async () => {
+  const channel = uniqueId('pull-idle');
+  const result = await idleOut(channel);
   expect(result).toMatchObject({ outcome: 'ended', reason: 'the player idled out (not playing for its idleTimeout of 5 s)', unstopped: [] });
   expect((await players(channel))[0]!.destroyed).toMatchObject({ reason: 'Idle Timeout' });
   // one delete makes sure: it is gone already (a 404 names no channel: find it by its path)
@@ -300,35 +304,14 @@ test('NCS late: List misses the idled-out player before its destroyed event come
   const channel = uniqueId('pull-idle-late');
   // every NCS delivery waits 1.5 s, one after another: the status event's poll finds the player gone (0.25 s after
   // it idled) before the destroyed event is delivered; the next test shows that poll without the wait
-  await control.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET, delayMs: 1_500 });
-  try {
-    const result = await withWorker(env, config, async (tq) => {
-      const h = await start(tq, input(channel, { idleTimeout: 5, pollIntervalMs: 120_000 }));
-      const playing = await phaseOf(h, 'playing');
-      await control.json('POST', `/_emulator/agora/media-pull/players/${playing.playerId}/finish`);
-      return h.result();
-    });
-    expect(result).toMatchObject({ outcome: 'ended', reason: 'the player idled out (not playing for its idleTimeout of 5 s)', unstopped: [] });
-  } finally {
-    await control.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET });
-  }
+  const result = await world.withNcsDelivery({ delayMs: 1_500 }, () => idleOut(channel));
+  expect(result).toMatchObject({ outcome: 'ended', reason: 'the player idled out (not playing for its idleTimeout of 5 s)', unstopped: [] });
   await expectNoPlayer(channel);
 });
 
 test('without NCS word (destroyReasonWaitMs 0) a player List no longer shows ends the session at once as gone', async () => {
-  const channel = uniqueId('pull-gone-now');
-  await control.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET, delayMs: 1_500 });
-  try {
-    const result = await withWorker(env, config, async (tq) => {
-      const h = await start(tq, input(channel, { idleTimeout: 5, pollIntervalMs: 120_000, destroyReasonWaitMs: 0 }));
-      const playing = await phaseOf(h, 'playing');
-      await control.json('POST', `/_emulator/agora/media-pull/players/${playing.playerId}/finish`);
-      return h.result();
-    });
-    expect(result).toMatchObject({ outcome: 'ended', reason: 'the player is gone (no longer in the List)', unstopped: [] });
-  } finally {
-    await control.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET });
-  }
+  const result = await world.withNcsDelivery({ delayMs: 1_500 }, () => idleOut(uniqueId('pull-gone-now'), { destroyReasonWaitMs: 0 }));
+  expect(result).toMatchObject({ outcome: 'ended', reason: 'the player is gone (no longer in the List)', unstopped: [] });
 });
 
 test('a failed player is deleted and re-created with playTs (restartOnFailure), under a new name and the same uid', async () => {

@@ -16,7 +16,7 @@ import type { Config } from '../../src/config';
 import type { RelayInput, RelayTranscoding } from '../../src/schemas/workflows/relay';
 import { relay, relayStatusQuery, relayStopSignal, relayStopUpdate, relayUpdate, type RelayPhase } from '../../workflows/relay';
 import type { EmulatorControl } from '../helpers/emulator';
-import { NCS_SECRET, sessionHarness } from '../helpers/harness';
+import { sessionHarness } from '../helpers/harness';
 import { forkWorker, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 import { json, rtcflow } from '../helpers/cli';
@@ -369,29 +369,25 @@ test('an idle timeout ends the session with its reason, and is not re-created ev
 test('NCS late: a converter deleted outside the session is not taken for a service failure (nor re-created) before its destroyed event comes', async () => {
   const channel = await liveChannel('relay-deleted-late');
   // every NCS delivery waits 1.5 s: the get finds the converter gone before NCS says it was a Delete Request
-  await control.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET, delayMs: 1_500 });
-  try {
-    const result = await withWorker(env, config, async (tq) => {
+  const result = await world.withNcsDelivery({ delayMs: 1_500 }, () =>
+    withWorker(env, config, async (tq) => {
       const h = await start(tq, input(channel, { restartOnFailure: true }));
       const running = await phaseOf(h, 'running');
       const del = await agoraJson(world.emu.url, 'DELETE', `/na/v1/projects/${APP}/rtmp-converters/${running.converterId}`);
       expect(del.status).toBe(200);
       return h.result();
-    });
-    expect(result).toMatchObject({ outcome: 'ended', restarts: 0, reason: 'the converter was deleted outside this session' });
-    expect((await operations(channel)).filter((o) => o.startsWith('create'))).toEqual(['create:200']);
-  } finally {
-    await control.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET });
-  }
+    }),
+  );
+  expect(result).toMatchObject({ outcome: 'ended', restarts: 0, reason: 'the converter was deleted outside this session' });
+  expect((await operations(channel)).filter((o) => o.startsWith('create'))).toEqual(['create:200']);
   await expectNothingRunning(channel);
 });
 
 test('a stop asked while the session waits for NCS to say why its converter went is never followed by a re-creation', async () => {
   const channel = await liveChannel('relay-stop-in-wait');
   // NCS says nothing (every event dropped): a get that finds the converter gone waits the whole destroyReasonWaitMs
-  await control.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET, dropProbability: 1 });
-  try {
-    const result = await withWorker(env, config, async (tq) => {
+  const result = await world.withNcsDelivery({ dropProbability: 1 }, () =>
+    withWorker(env, config, async (tq) => {
       const h = await start(tq, input(channel, { restartOnFailure: true, destroyReasonWaitMs: 60_000 }));
       const running = await phaseOf(h, 'running');
       // the service destroys it: without a reason this reads as a service failure, which restartOnFailure re-creates
@@ -401,12 +397,10 @@ test('a stop asked while the session waits for NCS to say why its converter went
         (await control.requests({ product: 'media-push' })).some((r) => r.operation === 'get' && r.status === 404 && r.path.includes(running.converterId!));
       await eventually(async () => ((await gone404()) ? true : undefined), 'a get answered 404');
       return h.executeUpdate(relayStopUpdate, { args: [{}] });
-    });
-    expect(result).toMatchObject({ restarts: 0 });
-    expect((await operations(channel)).filter((o) => o.startsWith('create'))).toEqual(['create:200']);
-  } finally {
-    await control.addWebhook({ vendor: 'agora', url: world.ncsUrl, secret: NCS_SECRET });
-  }
+    }),
+  );
+  expect(result).toMatchObject({ restarts: 0 });
+  expect((await operations(channel)).filter((o) => o.startsWith('create'))).toEqual(['create:200']);
   await expectNothingRunning(channel);
 });
 
