@@ -19,6 +19,8 @@
  * --worker-options '<json>'.
  * --temporal-db file|memory: the dev server on a SQLite file in a temporary directory (default; what the chaos
  * run restarts) or on the dev server's own default, an in-memory SQLite database.
+ * --sqlite-pragma k=v,...: the SQLite file's pragmas (default journal_mode=wal,synchronous=normal; `none`: SQLite's
+ * own rollback journal with an fsync per commit). --dynamic-config k=v,...: the server's dynamic config values.
  * --quick sizes everything down (all scenarios in about a minute): `npm test` runs it (bench-quick.test.ts).
  */
 import { execFileSync } from 'node:child_process';
@@ -100,7 +102,17 @@ export async function runBench(argv: string[], log: (msg: string) => void = (m) 
       const t0 = Date.now();
       const db = flags.str('temporal-db') ?? 'file';
       if (db !== 'file' && db !== 'memory') throw new Error('--temporal-db is file or memory');
-      const [t, e, bundle] = await Promise.all([startTemporal({ inMemory: db === 'memory' }), startEmulator({ timeScale, requestLogLimit: 500_000 }), buildWorkflowBundle()]);
+      const pragmaFlag = flags.str('sqlite-pragma');
+      const sqlitePragmas = pragmaFlag === undefined ? undefined : pragmaFlag === 'none' ? [] : pragmaFlag.split(',').filter(Boolean);
+      const extraArgs = (flags.str('dynamic-config') ?? '')
+        .split(',')
+        .filter(Boolean)
+        .flatMap((d) => ['--dynamic-config-value', d]);
+      const [t, e, bundle] = await Promise.all([
+        startTemporal({ inMemory: db === 'memory', sqlitePragmas, extraArgs }),
+        startEmulator({ timeScale, requestLogLimit: 500_000 }),
+        buildWorkflowBundle(),
+      ]);
       temporal = t;
       emu = e;
       connection = await Connection.connect({ address: t.address });

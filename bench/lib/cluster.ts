@@ -65,6 +65,8 @@ export interface TemporalServerOptions {
   /** default: a free port, kept across restarts */
   port?: number;
   readyTimeoutMs?: number;
+  /** `PRAGMA=VALUE` for the SQLite file (default: the dev-server module's FILE_DB_PRAGMAS, WAL) */
+  sqlitePragmas?: string[];
   /** more `temporal server start-dev` arguments (e.g. `--dynamic-config-value k=v`) */
   extraArgs?: string[];
 }
@@ -87,7 +89,13 @@ export async function startTemporal(opts: TemporalServerOptions = {}): Promise<T
   const ownDir = opts.dbFile || opts.inMemory ? undefined : mkdtempSync(join(tmpdir(), 'rtcflow-temporal-'));
   const dbFile = opts.inMemory ? ':memory:' : (opts.dbFile ?? join(ownDir!, 'temporal.db'));
   const port = opts.port || (await freePort());
-  const launch = () => startDevServer({ port, ...(opts.inMemory ? {} : { dbFilename: dbFile }), readyTimeoutMs: opts.readyTimeoutMs ?? 60_000, extraArgs: opts.extraArgs });
+  const launch = () =>
+    startDevServer({
+      port,
+      ...(opts.inMemory ? {} : { dbFilename: dbFile, sqlitePragmas: opts.sqlitePragmas }),
+      readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
+      extraArgs: opts.extraArgs,
+    });
   let server: DevServer = await launch();
   track(server.child);
   return {
