@@ -263,6 +263,8 @@ export interface WorkerProcessOptions {
   workflowBundle?: string;
   /** more environment (RTCFLOW_TEST_HOOKS, ...) */
   env?: Record<string, string>;
+  /** more node/V8 flags for the worker process (e.g. `--max-semi-space-size=4`) */
+  nodeOptions?: string[];
   /** the worker's stdout/stderr (default: stderr inherited, stdout ignored) */
   stdio?: 'inherit' | 'ignore';
   readyTimeoutMs?: number;
@@ -288,7 +290,7 @@ export async function startWorker(opts: WorkerProcessOptions): Promise<WorkerPro
   const launch = async (): Promise<ChildProcess> => {
     const child = track(
       fork(WORKER_MAIN, [], {
-        execArgv: ['--require', 'tsx/cjs'],
+        execArgv: ['--require', 'tsx/cjs', ...(opts.nodeOptions ?? [])],
         env: {
           ...process.env,
           // the emulator's demo account, never real credentials from the caller's environment

@@ -117,7 +117,10 @@ export interface Workers {
  */
 export async function scenarioWorkers(ctx: BenchContext, name: string, withNoop: boolean): Promise<Workers> {
   const tuning = workerTuning(ctx.flags);
-  const base = { temporalAddress: ctx.temporal.address, emulatorUrl: ctx.emulator.url, options: tuning };
+  const nodeOptions = (ctx.flags.str('worker-node-options') ?? '').split(' ').filter(Boolean);
+  const heap = ctx.flags.str('heap-growing-percent');
+  const env = heap === undefined ? undefined : { RTCFLOW_WORKER_HEAP_GROWING_PERCENT: heap };
+  const base = { temporalAddress: ctx.temporal.address, emulatorUrl: ctx.emulator.url, options: tuning, nodeOptions, env };
   const [rtcflow, noop] = await Promise.all([
     startWorker({ ...base, taskQueue: `${ctx.tag}-${name}-rtcflow`, workflowBundle: ctx.bundle }),
     withNoop ? startWorker({ ...base, taskQueue: `${ctx.tag}-${name}-noop`, kind: 'noop' }) : undefined,

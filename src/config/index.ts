@@ -138,6 +138,8 @@ const EnvSchema = z.object({
   RTCFLOW_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).optional(),
   RTCFLOW_WORKER_WORKFLOW_POLLERS: z.coerce.number().int().min(2).optional(),
   RTCFLOW_WORKER_ACTIVITY_POLLERS: z.coerce.number().int().min(1).optional(),
+  /** V8's old-generation growth per major GC in percent (0: V8's own dynamic 10–300%) */
+  RTCFLOW_WORKER_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).optional(),
   /** the port `npm start` runs the emulator on (the emulator's own default, emulator/defaults.ts) */
   RTCFLOW_EMULATOR_PORT: port.default(8480),
   /** where the emulator listens (npm start: on RTCFLOW_EMULATOR_PORT); `npm run worker` uses it only when set */
@@ -202,6 +204,8 @@ export interface WorkerSizing {
   maxConcurrentLocalActivityExecutions?: number;
   workflowTaskPollers?: number;
   activityTaskPollers?: number;
+  /** V8's heap growth per major GC in percent, for the whole worker process (0: V8's own) */
+  heapGrowingPercent?: number;
 }
 
 export interface Config {
@@ -402,6 +406,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       maxConcurrentLocalActivityExecutions: e.RTCFLOW_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
       workflowTaskPollers: e.RTCFLOW_WORKER_WORKFLOW_POLLERS,
       activityTaskPollers: e.RTCFLOW_WORKER_ACTIVITY_POLLERS,
+      heapGrowingPercent: e.RTCFLOW_WORKER_HEAP_GROWING_PERCENT,
     },
     emulator: { port: e.RTCFLOW_EMULATOR_PORT, url: emulatorUrl },
     usesEmulator,

@@ -2,6 +2,7 @@ import { loadConfig, resolveAgoraProfile, resolveStorageProfile } from '../../sr
 import { ConfigurationError, ConfigValidationError } from '../../src/errors';
 import { EMULATOR_ACCOUNT, EMULATOR_AGORA } from '../../emulator/defaults';
 import { failure } from '../helpers/vendor-error';
+import { WORKER_SIZING, workerSizing } from '../../worker';
 
 describe('loadConfig', () => {
   const emulator = { emulator: EMULATOR_ACCOUNT };
@@ -64,5 +65,14 @@ describe('loadConfig', () => {
 
   test('an unknown profile is a configuration error', () => {
     expect(() => resolveAgoraProfile(loadConfig({}, emulator), 'tenant-x')).toThrow(/unknown Agora profile "tenant-x" \(configured: default\): add it to RTCFLOW_PROFILES_FILE/);
+  });
+
+  test('worker sizing: each RTCFLOW_WORKER_* overrides its default, the rest keep WORKER_SIZING; a bad heap growth is refused', async () => {
+    const c = loadConfig({ RTCFLOW_WORKER_MAX_CACHED_WORKFLOWS: '8000', RTCFLOW_WORKER_HEAP_GROWING_PERCENT: '0' }, emulator);
+    expect(c.worker).toMatchObject({ maxCachedWorkflows: 8000, heapGrowingPercent: 0 });
+    expect(workerSizing(c.worker)).toMatchObject({ maxCachedWorkflows: 8000, maxConcurrentWorkflowTaskExecutions: WORKER_SIZING.maxConcurrentWorkflowTaskExecutions });
+    expect(workerSizing(loadConfig({}, emulator).worker)).toMatchObject({ maxCachedWorkflows: WORKER_SIZING.maxCachedWorkflows });
+    const err = await failure(() => loadConfig({ RTCFLOW_WORKER_HEAP_GROWING_PERCENT: '500' }, emulator), ConfigValidationError);
+    expect(err.message).toMatch(/RTCFLOW_WORKER_HEAP_GROWING_PERCENT/);
   });
 });
