@@ -5,7 +5,7 @@
  * the emulator's demo account to every vendor without them. With neither, it refuses to start.
  */
 import { existsSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -52,15 +52,23 @@ export function prebuiltWorkflowBundle(env: NodeJS.ProcessEnv = process.env): { 
  * in it: an evicted session is replayed from its history at each poll, and at 5,000 sessions on a 2,000-entry
  * cache the workflow thread did little but replay (polls minutes late, stops at 20 a minute).
  */
-export const WORKER_SIZING: Required<WorkerSizing> = {
-  maxCachedWorkflows: 6000,
+export const WORKER_SIZING: Required<Omit<WorkerSizing, 'heapGrowingPercent'>> = {
+  maxCachedWorkflows: defaultCacheSize(getHeapStatistics().heap_size_limit / 2 ** 20),
   maxConcurrentWorkflowTaskExecutions: 40,
   maxConcurrentActivityTaskExecutions: 100,
   maxConcurrentLocalActivityExecutions: 100,
   workflowTaskPollers: 8,
   activityTaskPollers: 4,
-  heapGrowingPercent: 30,
 };
+
+/**
+ * The sticky cache's default size from the workflow thread's V8 heap limit (the SDK starts it without its own
+ * limit, so it has the process's): a cached session holds about 0.5 MB there at most (0.18 MB of live JS and the
+ * garbage between GCs), 400 MB stay for the rest. 6,000 at most: 4 GB here.
+ */
+export function defaultCacheSize(heapLimitMb: number): number {
+  return Math.max(100, Math.min(6_000, Math.floor((heapLimitMb - 400) / 0.5)));
+}
 
 /** Worker.create options from a sizing (what the deployment set, else WORKER_SIZING). */
 export function workerSizing(set: WorkerSizing = {}): Partial<WorkerOptions> {
@@ -77,14 +85,15 @@ export function workerSizing(set: WorkerSizing = {}): Partial<WorkerOptions> {
 }
 
 /**
- * V8 grows the old generation by 10–300% per major GC (its own choice by GC speed); the cached sessions are
- * long-lived and mostly idle, so the headroom above them is mostly garbage kept as RSS. A fixed growth keeps it
- * smaller: measured at 1,000 sessions, RSS per session 0.55–0.71 MB → 0.43–0.49 MB at the same CPU
- * (docs/benchmarks.md). Process-wide, so it is set before Worker.create starts the workflow thread.
+ * V8 grows the old generation by 10–300% per major GC (its own choice by GC speed); cached sessions are
+ * long-lived and mostly idle, so much of the headroom above them is garbage kept as RSS. A fixed growth
+ * (`RTCFLOW_WORKER_HEAP_GROWING_PERCENT`, e.g. 30) keeps less of it at some CPU: at 1,000 sessions RSS per
+ * session 0.55–0.71 MB → 0.42–0.49 MB, poll lateness p99 0.7–1.6 s → 1.0–3.2 s (docs/benchmarks.md). Unset: V8's
+ * own, untouched; 0 restores it. It is a V8 flag, so it holds for the whole process (every thread, the API and
+ * emulator too when `npm start` runs them beside the worker) and the last value set wins.
  */
 export function applyHeapGrowth(set: WorkerSizing = {}): void {
-  const percent = set.heapGrowingPercent ?? WORKER_SIZING.heapGrowingPercent;
-  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
+  if (set.heapGrowingPercent !== undefined) setFlagsFromString(`--heap-growing-percent=${set.heapGrowingPercent}`);
 }
 
 export async function createWorker(opts: RtcflowWorkerOptions): Promise<Worker> {

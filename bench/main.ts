@@ -108,13 +108,17 @@ export async function runBench(argv: string[], log: (msg: string) => void = (m) 
         .split(',')
         .filter(Boolean)
         .flatMap((d) => ['--dynamic-config-value', d]);
-      const [t, e, bundle] = await Promise.all([
+      const started = await Promise.allSettled([
         startTemporal({ inMemory: db === 'memory', sqlitePragmas, extraArgs }),
         startEmulator({ timeScale, requestLogLimit: 500_000 }),
         buildWorkflowBundle(),
-      ]);
-      temporal = t;
-      emu = e;
+      ] as const);
+      // whatever did start is stopped in `finally` even when another part failed
+      if (started[0].status === 'fulfilled') temporal = started[0].value;
+      if (started[1].status === 'fulfilled') emu = started[1].value;
+      const failed = started.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const [t, e, bundle] = [temporal!, emu!, (started[2] as PromiseFulfilledResult<string>).value];
       connection = await Connection.connect({ address: t.address });
       log(`cluster up in ${Date.now() - t0} ms: temporal ${t.address} (pid ${t.pid}, database ${t.dbFile}), emulator ${e.url} (pid ${e.pid}, time scale ${timeScale})`);
       ctx = { quick, flags, temporal: t, emulator: e, bundle, client: new Client({ connection }), timeScale, tag: runTag(), log };

@@ -4,8 +4,9 @@
  * thread (`debugMode`, the same reusable V8 context as production's workflow thread), so the JS heap the sessions
  * hold is visible to `process.memoryUsage()` after a full GC; the rest of the RSS growth is native (sdk-core's
  * cached runs, V8's code and free space). The Temporal dev server (in memory) and the emulator are child
- * processes. Prints one JSON line: per-session JS heap and RSS, and the heap by object kind (from a heap
- * snapshot diff) when `--snapshot` is given.
+ * processes. Prints one JSON document: per-session JS heap and RSS, and the heap by object kind (from a heap
+ * snapshot diff) when `--snapshot` is given (writing a snapshot costs native memory: take RSS from a run
+ * without it).
  */
 import { writeHeapSnapshot } from 'node:v8';
 import { readFileSync } from 'node:fs';
@@ -57,6 +58,7 @@ function bySelfSize(file: string): Map<string, { count: number; bytes: number }>
 
 async function main(): Promise<void> {
   const n = Number(arg('sessions') ?? 300);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--sessions must be a positive integer, got ${arg('sessions')}`);
   const snapshot = arg('snapshot');
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const [temporal, emulator, bundle] = await Promise.all([startTemporal({ inMemory: true }), startEmulator({ timeScale: 1 }), buildWorkflowBundle()]);

@@ -96,7 +96,13 @@ export async function startTemporal(opts: TemporalServerOptions = {}): Promise<T
       readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
       extraArgs: opts.extraArgs,
     });
-  let server: DevServer = await launch();
+  let server: DevServer;
+  try {
+    server = await launch();
+  } catch (err) {
+    if (ownDir) rmSync(ownDir, { recursive: true, force: true });
+    throw err;
+  }
   track(server.child);
   return {
     address: server.address,

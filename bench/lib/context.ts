@@ -117,9 +117,12 @@ export interface Workers {
  */
 export async function scenarioWorkers(ctx: BenchContext, name: string, withNoop: boolean): Promise<Workers> {
   const tuning = workerTuning(ctx.flags);
-  const nodeOptions = (ctx.flags.str('worker-node-options') ?? '').split(' ').filter(Boolean);
-  const heap = ctx.flags.str('heap-growing-percent');
-  const env = heap === undefined ? undefined : { RTCFLOW_WORKER_HEAP_GROWING_PERCENT: heap };
+  const nodeFlag = ctx.flags.str('worker-node-options');
+  if (nodeFlag === 'true') throw new Error("--worker-node-options takes its value after '=': --worker-node-options='--flag ...'");
+  const nodeOptions = (nodeFlag ?? '').split(' ').filter(Boolean);
+  const heap = ctx.flags.str('heap-growing-percent') === undefined ? undefined : ctx.flags.int('heap-growing-percent', 0);
+  // the no-op worker gets the same growth, so that the floors compare like with like
+  const env = heap === undefined ? undefined : { RTCFLOW_WORKER_HEAP_GROWING_PERCENT: String(heap) };
   const base = { temporalAddress: ctx.temporal.address, emulatorUrl: ctx.emulator.url, options: tuning, nodeOptions, env };
   const [rtcflow, noop] = await Promise.all([
     startWorker({ ...base, taskQueue: `${ctx.tag}-${name}-rtcflow`, workflowBundle: ctx.bundle }),

@@ -7,7 +7,7 @@
  * Tells its parent "ready" over IPC once the worker is created, then runs until SIGTERM/SIGINT.
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createWorker, prebuiltWorkflowBundle } from '../../worker';
+import { applyHeapGrowth, createWorker, prebuiltWorkflowBundle } from '../../worker';
 import { loadConfig } from '../../src/config';
 import { EMULATOR_ACCOUNT } from '../../emulator/defaults';
 import { noopActivities } from '../noop/activities';
@@ -17,11 +17,14 @@ async function main(): Promise<void> {
   const options = JSON.parse(process.env.RTCFLOW_BENCH_WORKER_OPTIONS || '{}') as Partial<WorkerOptions>;
   const taskQueue = process.env.RTCFLOW_TASK_QUEUE!;
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const config = loadConfig(process.env, { emulator: EMULATOR_ACCOUNT });
+  // the no-op floor runs with the same V8 heap growth as rtcflow's worker (createWorker applies it there)
+  if (process.env.RTCFLOW_BENCH_WORKER_KIND === 'noop') applyHeapGrowth(config.worker);
   const worker =
     process.env.RTCFLOW_BENCH_WORKER_KIND === 'noop'
       ? await Worker.create({ connection, taskQueue, workflowsPath: require.resolve('../noop/workflows'), activities: noopActivities, ...options })
       : await createWorker({
-          config: loadConfig(process.env, { emulator: EMULATOR_ACCOUNT }),
+          config,
           connection,
           taskQueue,
           workflowBundle: prebuiltWorkflowBundle(),

@@ -138,7 +138,7 @@ const EnvSchema = z.object({
   RTCFLOW_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).optional(),
   RTCFLOW_WORKER_WORKFLOW_POLLERS: z.coerce.number().int().min(2).optional(),
   RTCFLOW_WORKER_ACTIVITY_POLLERS: z.coerce.number().int().min(1).optional(),
-  /** V8's old-generation growth per major GC in percent (0: V8's own dynamic 10–300%) */
+  /** V8's old-generation growth per major GC in percent, process-wide (unset or 0: V8's own 10–300%) */
   RTCFLOW_WORKER_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).optional(),
   /** the port `npm start` runs the emulator on (the emulator's own default, emulator/defaults.ts) */
   RTCFLOW_EMULATOR_PORT: port.default(8480),
@@ -204,7 +204,7 @@ export interface WorkerSizing {
   maxConcurrentLocalActivityExecutions?: number;
   workflowTaskPollers?: number;
   activityTaskPollers?: number;
-  /** V8's heap growth per major GC in percent, for the whole worker process (0: V8's own) */
+  /** V8's heap growth per major GC in percent, for the whole worker process (unset or 0: V8's own; worker.ts applyHeapGrowth) */
   heapGrowingPercent?: number;
 }
 

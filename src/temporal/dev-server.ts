@@ -54,8 +54,9 @@ export async function freePort(ip = '127.0.0.1'): Promise<number> {
  * The SQLite file in write-ahead-log mode, synced at checkpoints: SQLite's own default (a rollback journal and
  * an fsync on every commit) made the dev server the bottleneck of every benchmark on this project's 2-core
  * machine (1,000 starts: 49 s → 30 s; 1,000 sessions at a 10 s poll: lateness p99 3.6 s → 0.7 s;
- * docs/benchmarks.md). A killed server process loses nothing in this mode (the WAL is replayed at the next
- * open); only an operating-system crash can lose the last commits, as with any dev server.
+ * docs/benchmarks.md). A killed server process loses no committed transaction in this mode (they are in the
+ * WAL, read at the next open and checkpointed into the file later); an operating-system crash can lose the last
+ * commits but does not corrupt the file. WAL mode is stored in the file: `[]` does not turn an existing one back.
  */
 export const FILE_DB_PRAGMAS: readonly string[] = ['journal_mode=wal', 'synchronous=normal'];
 

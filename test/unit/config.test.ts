@@ -2,7 +2,7 @@ import { loadConfig, resolveAgoraProfile, resolveStorageProfile } from '../../sr
 import { ConfigurationError, ConfigValidationError } from '../../src/errors';
 import { EMULATOR_ACCOUNT, EMULATOR_AGORA } from '../../emulator/defaults';
 import { failure } from '../helpers/vendor-error';
-import { WORKER_SIZING, workerSizing } from '../../worker';
+import { defaultCacheSize, workerSizing } from '../../worker';
 
 describe('loadConfig', () => {
   const emulator = { emulator: EMULATOR_ACCOUNT };
@@ -67,12 +67,27 @@ describe('loadConfig', () => {
     expect(() => resolveAgoraProfile(loadConfig({}, emulator), 'tenant-x')).toThrow(/unknown Agora profile "tenant-x" \(configured: default\): add it to RTCFLOW_PROFILES_FILE/);
   });
 
-  test('worker sizing: each RTCFLOW_WORKER_* overrides its default, the rest keep WORKER_SIZING; a bad heap growth is refused', async () => {
-    const c = loadConfig({ RTCFLOW_WORKER_MAX_CACHED_WORKFLOWS: '8000', RTCFLOW_WORKER_HEAP_GROWING_PERCENT: '0' }, emulator);
-    expect(c.worker).toMatchObject({ maxCachedWorkflows: 8000, heapGrowingPercent: 0 });
-    expect(workerSizing(c.worker)).toMatchObject({ maxCachedWorkflows: 8000, maxConcurrentWorkflowTaskExecutions: WORKER_SIZING.maxConcurrentWorkflowTaskExecutions });
-    expect(workerSizing(loadConfig({}, emulator).worker)).toMatchObject({ maxCachedWorkflows: WORKER_SIZING.maxCachedWorkflows });
-    const err = await failure(() => loadConfig({ RTCFLOW_WORKER_HEAP_GROWING_PERCENT: '500' }, emulator), ConfigValidationError);
-    expect(err.message).toMatch(/RTCFLOW_WORKER_HEAP_GROWING_PERCENT/);
+  test('worker sizing: RTCFLOW_WORKER_* override the defaults one by one; the heap growth is 0–300 and unset by default', async () => {
+    const c = loadConfig({ RTCFLOW_WORKER_MAX_CACHED_WORKFLOWS: '8000', RTCFLOW_WORKER_WORKFLOW_POLLERS: '3', RTCFLOW_WORKER_HEAP_GROWING_PERCENT: '300' }, emulator);
+    expect(c.worker).toMatchObject({ maxCachedWorkflows: 8000, workflowTaskPollers: 3, heapGrowingPercent: 300 });
+    expect(workerSizing(c.worker)).toMatchObject({
+      maxCachedWorkflows: 8000,
+      workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 3 },
+      maxConcurrentWorkflowTaskExecutions: 40,
+      activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 4 },
+    });
+    expect(loadConfig({}, emulator).worker.heapGrowingPercent).toBeUndefined();
+    expect(loadConfig({ RTCFLOW_WORKER_HEAP_GROWING_PERCENT: '0' }, emulator).worker.heapGrowingPercent).toBe(0);
+    for (const bad of ['301', '-1', '12.5']) {
+      const err = await failure(() => loadConfig({ RTCFLOW_WORKER_HEAP_GROWING_PERCENT: bad }, emulator), ConfigValidationError);
+      expect(err.message).toMatch(/RTCFLOW_WORKER_HEAP_GROWING_PERCENT/);
+    }
+  });
+
+  test("the default cache holds what the workflow thread's heap limit allows, between 100 and 6,000 sessions", () => {
+    expect(defaultCacheSize(4144)).toBe(6000);
+    expect(defaultCacheSize(2048)).toBe(3296);
+    expect(defaultCacheSize(512)).toBe(224);
+    expect(defaultCacheSize(256)).toBe(100);
   });
 });
