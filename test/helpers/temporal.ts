@@ -45,8 +45,10 @@ export async function connectTestEnv(): Promise<TestWorkflowEnvironment> {
 }
 
 let bundle: Promise<WorkerOptions['workflowBundle']> | undefined;
+/** The run's workflow bundle (made once by test/global-setup.ts), or one made here when run without it. */
 export function workflowBundle(): Promise<WorkerOptions['workflowBundle']> {
-  bundle ??= bundleWorkflows(new DefaultLogger('WARN'));
+  const made = process.env.RTCFLOW_TEST_WORKFLOW_BUNDLE;
+  bundle ??= made ? Promise.resolve({ codePath: made }) : bundleWorkflows(new DefaultLogger('WARN'));
   return bundle;
 }
 

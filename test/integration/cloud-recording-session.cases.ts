@@ -734,12 +734,12 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
 
     test('a storage refresh falling due during a failover waits for the recovery (no hot loop)', async () => {
       const cname = uniqueId('sts-failover');
-      const sts = stsProvider(25_000);
+      const sts = stsProvider(15_000);
       await run(
         async (tq) => {
           const h = await start(tq, input(cname, { storageRefreshMarginMs: 5_000 }));
           const s = await phaseOf(h, 'recording');
-          // the failover starts long before the refresh falls due (20 s after issue) and lasts until ended
+          // the failover starts long before the refresh falls due (10 s after issue) and lasts until ended
           await control.failover(s.sid!, 3_000);
           await eventually(async () => ((await callsOf(cname, 'query')).includes('query:404') ? true : undefined), 'a poll noticing the 404s');
           const due = sts.issued[0]! - 5_000;
@@ -792,7 +792,8 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
     });
 
     test('a 72-hour session crosses continue-as-new without losing a layout update', async () => {
-      // its own emulator; once recording, 14 400× fast: 72 emulated hours in 18 real seconds
+      // its own emulator; once recording, 43 200× fast: 72 emulated hours in 6 real seconds. The dev server
+      // fires timers no sooner than a second, so a run of 100 events (6 per poll) lasts about 16 s.
       const fast = await spawnEmulator({ timeScale: 20 });
       try {
         const fastControl = new EmulatorControl(fast.url);
@@ -800,9 +801,9 @@ export function defineSessionTests(mode: { workerOptions: Partial<WorkerOptions>
         const layout: Layout = { mixedVideoLayout: 1, backgroundColor: '#ABCDEF' };
         const result = await run(
           async (tq) => {
-            const h = await start(tq, input(cname, { pollIntervalMs: 100, maxHistoryEvents: 200, acquire: { resourceExpiredHour: 720 } }));
+            const h = await start(tq, input(cname, { pollIntervalMs: 100, maxHistoryEvents: 100, acquire: { resourceExpiredHour: 720 } }));
             const s = await phaseOf(h, 'recording');
-            await fastControl.setTimeScale(14_400);
+            await fastControl.setTimeScale(43_200);
             await eventually(async () => ((await h.query(recordingStatusQuery)).continuedAsNew >= 1 ? true : undefined), 'a first continue-as-new', 60_000);
             await h.executeUpdate(updateLayoutUpdate, { args: [layout] });
             const runsAtUpdate = (await h.query(recordingStatusQuery)).continuedAsNew;
