@@ -23,6 +23,7 @@ import { CancellationScope, ChildWorkflowCancellationType, log, ParentClosePolic
 import type { EventActivities } from '../../activities/events';
 import type { RtcflowEvent, RtcflowEventType } from '../../src/client/events';
 import type { appEventDelivery } from '../app-events';
+import { workflowLocal } from './local';
 import { APP_EVENTS_PATCH } from './patches';
 import { localReads, SA, searchAttribute } from './search-attributes';
 
@@ -34,14 +35,24 @@ const local = proxyLocalActivities<EventActivities>({ startToCloseTimeout: '10s'
  * Phases in which a session is on its way somewhere (or over): every other phase is settled. Named
  * here by the words the lifecycles' messages.ts use for them.
  */
-const IN_TRANSIT = new Set(['acquiring', 'starting', 'confirming', 'creating', 'creating-key', 'connecting', 'recreating', 'replacing', 'stopping', 'draining', 'lifting']);
-const TERMINAL = new Set(['completed', 'failed']);
+const IN_TRANSIT: ReadonlySet<string> = new Set([
+  'acquiring',
+  'starting',
+  'confirming',
+  'creating',
+  'creating-key',
+  'connecting',
+  'recreating',
+  'replacing',
+  'stopping',
+  'draining',
+  'lifting',
+]);
+const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed']);
 export const isSettledPhase = (phase: string): boolean => !IN_TRANSIT.has(phase) && !TERMINAL.has(phase);
 
-// one session per workflow module instance (workflow modules are per execution)
-let sequence = 0;
-let configured: Promise<boolean> | undefined;
-const starts: Promise<void>[] = [];
+/** this run's events: how many it emitted, whether its profile has a target (asked once), their deliveries' starts */
+const emitted = () => workflowLocal<{ sequence: number; configured?: Promise<boolean>; starts: Promise<void>[] }>('events', () => ({ sequence: 0, starts: [] }));
 
 /** Emits one event to the application; returns at once (the delivery is a child workflow). */
 export function emitEvent(type: RtcflowEventType, data: Record<string, unknown>): void {
@@ -49,8 +60,9 @@ export function emitEvent(type: RtcflowEventType, data: Record<string, unknown>)
   // the first event after it, and its replay sees the marker exactly there
   if (!localReads() && !patched(APP_EVENTS_PATCH)) return;
   const info = workflowInfo();
+  const run = emitted();
   const event: RtcflowEvent = {
-    id: `rtcflow-event/${info.runId}/${++sequence}`,
+    id: `rtcflow-event/${info.runId}/${++run.sequence}`,
     type,
     createdAt: new Date().toISOString(),
     session: {
@@ -64,11 +76,11 @@ export function emitEvent(type: RtcflowEventType, data: Record<string, unknown>)
   };
   // the session may be cancelled: its last events are sent all the same
   const start = CancellationScope.nonCancellable(async () => {
-    configured ??= local.appEventsConfigured({ sessionId: info.workflowId }).catch((err: unknown) => {
+    run.configured ??= local.appEventsConfigured({ sessionId: info.workflowId }).catch((err: unknown) => {
       log.warn('could not tell whether this session has an events target; it sends none', { error: err instanceof Error ? err.message : String(err) });
       return false;
     });
-    if (!(await configured)) return;
+    if (!(await run.configured)) return;
     try {
       // by name: the delivery workflow's module is not imported into every session's
       await startChild<typeof appEventDelivery>('appEventDelivery', {
@@ -83,12 +95,12 @@ export function emitEvent(type: RtcflowEventType, data: Record<string, unknown>)
       log.warn('app event not started', { eventId: event.id, error: err instanceof Error ? err.message : String(err) });
     }
   });
-  starts.push(start);
+  run.starts.push(start);
 }
 
 /** Resolves once every event emitted so far has its delivery started (SessionFrame, before the run closes). */
 export async function eventsStarted(): Promise<void> {
-  await Promise.all(starts);
+  await Promise.all(emitted().starts);
 }
 
 /**

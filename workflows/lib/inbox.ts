@@ -12,23 +12,25 @@
  * the answer in both orders. Outside a loop (start, confirm, drain, stop) handlers apply at once, as do all
  * runs from before HISTORY_CLOCK.
  */
+import { workflowLocal } from './local';
 import { timersDecide } from './search-attributes';
 
-// per workflow: workflow modules are evaluated per execution
-let holding = 0;
-let queue: Array<() => void> = [];
+/** this workflow's inbox: how many loops hold deliveries, and the effects they hold */
+const inbox = () => workflowLocal('inbox', () => ({ holding: 0, queue: [] as Array<() => void> }));
 
 /** Applies a signal's effect now, or at the loop's next wait while one holds deliveries. */
 export function deliverSignal(effect: () => void): void {
-  if (holding) queue.push(effect);
+  const box = inbox();
+  if (box.holding) box.queue.push(effect);
   else effect();
 }
 
 /** An update's effect: applied now, or at the loop's next wait; settles with what the effect returned. */
 export function deliverUpdate<T>(effect: () => T): T | Promise<T> {
-  if (!holding) return effect();
+  const box = inbox();
+  if (!box.holding) return effect();
   return new Promise<T>((resolve, reject) => {
-    queue.push(() => {
+    box.queue.push(() => {
       try {
         resolve(effect());
       } catch (err) {
@@ -40,14 +42,15 @@ export function deliverUpdate<T>(effect: () => T): T | Promise<T> {
 
 /** Effects wait for the loop (its wait wakes for them). */
 export function hasDeliveries(): boolean {
-  return queue.length > 0;
+  return inbox().queue.length > 0;
 }
 
 /** Applies every queued effect, in arrival order. */
 export function deliverAll(): void {
-  while (queue.length) {
-    const effects = queue;
-    queue = [];
+  const box = inbox();
+  while (box.queue.length) {
+    const effects = box.queue;
+    box.queue = [];
     for (const effect of effects) effect();
   }
 }
@@ -55,11 +58,12 @@ export function deliverAll(): void {
 /** Runs a session's loop with handler effects held for its waits; what is left is applied when it ends. */
 export async function holdingDeliveries<T>(loop: () => Promise<T>): Promise<T> {
   if (!timersDecide()) return loop();
-  holding++;
+  const box = inbox();
+  box.holding++;
   try {
     return await loop();
   } finally {
-    holding--;
-    if (!holding) deliverAll();
+    box.holding--;
+    if (!box.holding) deliverAll();
   }
 }

@@ -8,6 +8,7 @@
  * call that failed (noted by the activity proxies, ./retry.ts).
  */
 import { metricMeter, setCurrentDetails } from '@temporalio/workflow';
+import { workflowLocal } from './local';
 import { coalesce, flushSearchAttributes, SA, searchAttribute, stageSearchAttributes } from './search-attributes';
 import { phaseEvents } from './events';
 import type { UsageEntry, UsageLedger } from './usage';
@@ -22,7 +23,7 @@ export interface PhaseTracker<P extends string> {
 }
 
 /** What RtcSid is, in each product's own words (RtcProduct → label). */
-const RESOURCE_LABEL: Record<string, string> = {
+const RESOURCE_LABEL: Readonly<Record<string, string>> = {
   'cloud-recording': 'sid',
   stt: 'agent',
   'media-push': 'converter',
@@ -35,14 +36,14 @@ const RESOURCE_LABEL: Record<string, string> = {
   'classroom-recording': 'record',
 };
 
-/** The workflow's current-details line; one per workflow (workflow modules are per execution). */
-let render: (() => void) | undefined;
-let lastVendorError: { at: string; what: string } | undefined;
+/** The workflow's current-details line (one per workflow) and the last vendor error it shows. */
+const detailsLine = () => workflowLocal<{ render?: () => void; lastVendorError?: { at: string; what: string } }>('details', () => ({}));
 
 /** A vendor call failed (any attempt that reached the workflow): shown in the current details until the next one. */
 export function noteVendorError(what: string): void {
-  lastVendorError = { at: new Date().toISOString(), what };
-  render?.();
+  const line = detailsLine();
+  line.lastVendorError = { at: new Date().toISOString(), what };
+  line.render?.();
 }
 
 function details(phase: string, reason: string | undefined, since: string): string {
@@ -50,6 +51,7 @@ function details(phase: string, reason: string | undefined, since: string): stri
   const sid = searchAttribute(SA.sid);
   const lines = [`**${phase}**${reason ? ` — ${reason}` : ''} (since ${since})`];
   if (sid) lines.push(`${RESOURCE_LABEL[product ?? ''] ?? 'resource'}: \`${sid}\``);
+  const { lastVendorError } = detailsLine();
   if (lastVendorError) lines.push(`last vendor error (${lastVendorError.at}): ${lastVendorError.what}`);
   return lines.join('\n\n');
 }
@@ -79,8 +81,9 @@ export function trackPhase<P extends string>(initial: P, options: PhaseOptions<P
   // the SDK tags workflow metrics with workflowType (the session kind), namespace and taskQueue
   const count = (phase: string) => entered.add(1, { phase });
   count(initial);
-  render = () => setCurrentDetails(details(current, reason, since));
-  render();
+  const line = detailsLine();
+  line.render = () => setCurrentDetails(details(current, reason, since));
+  line.render();
   return {
     get current() {
       return current;
@@ -106,7 +109,7 @@ export function trackPhase<P extends string>(initial: P, options: PhaseOptions<P
         }
         count(phase);
       }
-      render?.();
+      line.render?.();
     },
   };
 }

@@ -42,23 +42,23 @@ import { LEAN_KERNEL } from './patches';
 import { noteVendorError } from './phase';
 import { localReads } from './search-attributes';
 
-const NON_RETRYABLE = ['InvalidInput', 'ConfigurationError'];
+const NON_RETRYABLE: readonly string[] = ['InvalidInput', 'ConfigurationError'];
 
 export const ACTIVITY_KINDS = {
   call: {
     startToCloseTimeout: '30s',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6, nonRetryableErrorTypes: [...NON_RETRYABLE] },
   },
   create: {
     startToCloseTimeout: '30s',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '3s', backoffCoefficient: 2, maximumInterval: '12s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: { initialInterval: '3s', backoffCoefficient: 2, maximumInterval: '12s', maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE] },
   },
   cleanup: {
     startToCloseTimeout: '30s',
     scheduleToCloseTimeout: '1h',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', nonRetryableErrorTypes: [...NON_RETRYABLE] },
   },
 } satisfies Record<string, ActivityOptions>;
 
@@ -88,7 +88,7 @@ export function activitiesOf<A extends object>(kind: ActivityKind | 'read', over
 export const READ_KIND = {
   startToCloseTimeout: '40s',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE] },
 } satisfies LocalActivityOptions;
 
 /** The `read` kind: local activities under LOCAL_READS (./patches.ts), the `call` kind before. */

@@ -11,6 +11,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributeUpdatePair } from '@temporalio/common';
 import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { workflowLocal } from './local';
 import { APP_EVENTS_PATCH, HISTORY_CLOCK, LEAN_KERNEL, LOCAL_READS } from './patches';
 
 export const SA = {
@@ -26,12 +27,34 @@ export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);
 type Keyword = typeof SA.phase;
 type Pair = SearchAttributeUpdatePair;
 
-// per workflow: workflow modules are evaluated per execution
-let coalescing: boolean | undefined;
-let historyClock = false;
-let localReadsOn = false;
-let staged = new Map<string, Pair>();
-let flushScheduled = false;
+interface RunState {
+  /** which kernel patches this run has (decided once, by `coalesce`) */
+  patches?: { coalescing: boolean; historyClock: boolean; localReads: boolean };
+  staged: Map<string, Pair>;
+  flushScheduled: boolean;
+}
+/** this workflow's search attribute state */
+const run = () => workflowLocal<RunState>('search-attributes', () => ({ staged: new Map(), flushScheduled: false }));
+
+/** The kernel patches of this run, decided at the first ask. */
+function kernel(): NonNullable<RunState['patches']> {
+  const r = run();
+  if (!r.patches) {
+    // the newest kernel patch first: a run that has it implies the others and writes no marker for them
+    if (patched(LOCAL_READS)) {
+      r.patches = { coalescing: true, historyClock: true, localReads: true };
+    } else {
+      const coalescing = patched(LEAN_KERNEL);
+      let historyClock = false;
+      if (coalescing) {
+        patched(APP_EVENTS_PATCH);
+        historyClock = patched(HISTORY_CLOCK);
+      }
+      r.patches = { coalescing, historyClock, localReads: false };
+    }
+  }
+  return r.patches;
+}
 
 /**
  * Whether this run coalesces (decided once per run, at its first search attribute, in its first workflow
@@ -40,19 +63,7 @@ let flushScheduled = false;
  * marker's task, and their events check it again where they recorded it (./events.ts).
  */
 export function coalesce(): boolean {
-  if (coalescing === undefined) {
-    // the newest kernel patch first: a run that has it implies the others and writes no marker for them
-    if (patched(LOCAL_READS)) {
-      coalescing = historyClock = localReadsOn = true;
-    } else {
-      coalescing = patched(LEAN_KERNEL);
-      if (coalescing) {
-        patched(APP_EVENTS_PATCH);
-        historyClock = patched(HISTORY_CLOCK);
-      }
-    }
-  }
-  return coalescing;
+  return kernel().coalescing;
 }
 
 /**
@@ -60,14 +71,12 @@ export function coalesce(): boolean {
  * older patch without checking it: callers of a patch checked lazily ask this first (./patches.ts).
  */
 export function localReads(): boolean {
-  coalesce();
-  return localReadsOn;
+  return kernel().localReads;
 }
 
 /** Whether this run's time-based decisions are made by timers alone (HISTORY_CLOCK, decided with `coalesce`). */
 export function timersDecide(): boolean {
-  coalesce();
-  return historyClock;
+  return kernel().historyClock;
 }
 
 /** Records search attributes to write with the next flush (at once for runs from before coalescing). */
@@ -76,6 +85,7 @@ export function stageSearchAttributes(pairs: readonly Pair[]): void {
     upsertSearchAttributes([...pairs]);
     return;
   }
+  const { staged } = run();
   for (const p of pairs) staged.set(p.key.name, p);
 }
 
@@ -84,13 +94,14 @@ export function stageSearchAttributes(pairs: readonly Pair[]): void {
  * still part of this workflow task and everything staged alongside joins it).
  */
 export function flushSearchAttributes(): void {
-  if (!coalesce() || flushScheduled) return;
-  flushScheduled = true;
+  const r = run();
+  if (!coalesce() || r.flushScheduled) return;
+  r.flushScheduled = true;
   void Promise.resolve().then(() => {
-    flushScheduled = false;
-    if (!staged.size) return;
-    const pairs = [...staged.values()];
-    staged = new Map();
+    r.flushScheduled = false;
+    if (!r.staged.size) return;
+    const pairs = [...r.staged.values()];
+    r.staged = new Map();
     upsertSearchAttributes(pairs);
   });
 }
@@ -103,7 +114,7 @@ export function writeSearchAttributes(pairs: readonly Pair[]): void {
 
 /** A search attribute's value as this session last set it (staged or written). */
 export function searchAttribute(key: Keyword): string | undefined {
-  const pending = staged.get(key.name);
+  const pending = run().staged.get(key.name);
   const value = pending ? pending.value : workflowInfo().typedSearchAttributes.get(key);
   return typeof value === 'string' ? value : undefined;
 }

@@ -13,7 +13,7 @@ export const GATEWAY_NCS_EVENT = { connected: 1, disconnected: 2, aborted: 3, pr
 /** `live_stream_aborted.errorCode` 2: the key expired or was destroyed; the encoder gives up. */
 export const ABORT_KEY_INVALID = 2;
 
-const ABORT_REASONS: Record<number, string> = {
+const ABORT_REASONS: Readonly<Record<number, string>> = {
   1: 'illegal stream key',
   2: 'invalid stream key (expired or destroyed)',
   3: 'no permission to use this stream key',
@@ -41,7 +41,7 @@ export interface MuteState {
 }
 
 /** A new push (a new sid) always starts like this, whatever the previous sid had. */
-export const UNMUTED: MuteState = { audioMuted: false, videoMuted: false };
+export const UNMUTED: Readonly<MuteState> = { audioMuted: false, videoMuted: false };
 export const isUnmuted = (m: MuteState): boolean => !m.audioMuted && !m.videoMuted;
 
 /** Where an encoder pushes ([public] agora.md §5.1): Agora's unified domain, `/live`, the key as the stream key. */
