@@ -124,10 +124,16 @@ export async function scenarioWorkers(ctx: BenchContext, name: string, withNoop:
   // the no-op worker gets the same growth, so that the floors compare like with like
   const env = heap === undefined ? undefined : { RTCFLOW_WORKER_HEAP_GROWING_PERCENT: String(heap) };
   const base = { temporalAddress: ctx.temporal.address, emulatorUrl: ctx.emulator.url, options: tuning, nodeOptions, env };
-  const [rtcflow, noop] = await Promise.all([
+  const [first, second] = await Promise.allSettled([
     startWorker({ ...base, taskQueue: `${ctx.tag}-${name}-rtcflow`, workflowBundle: ctx.bundle }),
-    withNoop ? startWorker({ ...base, taskQueue: `${ctx.tag}-${name}-noop`, kind: 'noop' }) : undefined,
+    withNoop ? startWorker({ ...base, taskQueue: `${ctx.tag}-${name}-noop`, kind: 'noop' }) : Promise.resolve(undefined),
   ]);
+  if (first.status === 'rejected' || second.status === 'rejected') {
+    // the one that did start must not keep polling until the run ends
+    await Promise.allSettled([first, second].map((s) => (s.status === 'fulfilled' ? s.value?.stop() : undefined)));
+    throw first.status === 'rejected' ? first.reason : (second as PromiseRejectedResult).reason;
+  }
+  const [rtcflow, noop] = [first.value, second.value];
   const sampler = new ProcSampler()
     .add('temporal', () => ctx.temporal.pid)
     .add('emulator', ctx.emulator.pid)

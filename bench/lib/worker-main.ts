@@ -18,18 +18,18 @@ async function main(): Promise<void> {
   const taskQueue = process.env.RTCFLOW_TASK_QUEUE!;
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const config = loadConfig(process.env, { emulator: EMULATOR_ACCOUNT });
+  const noop = process.env.RTCFLOW_BENCH_WORKER_KIND === 'noop';
   // the no-op floor runs with the same V8 heap growth as rtcflow's worker (createWorker applies it there)
-  if (process.env.RTCFLOW_BENCH_WORKER_KIND === 'noop') applyHeapGrowth(config.worker);
-  const worker =
-    process.env.RTCFLOW_BENCH_WORKER_KIND === 'noop'
-      ? await Worker.create({ connection, taskQueue, workflowsPath: require.resolve('../noop/workflows'), activities: noopActivities, ...options })
-      : await createWorker({
-          config,
-          connection,
-          taskQueue,
-          workflowBundle: prebuiltWorkflowBundle(),
-          workerOptions: options,
-        });
+  if (noop) applyHeapGrowth(config.worker);
+  const worker = noop
+    ? await Worker.create({ connection, taskQueue, workflowsPath: require.resolve('../noop/workflows'), activities: noopActivities, ...options })
+    : await createWorker({
+        config,
+        connection,
+        taskQueue,
+        workflowBundle: prebuiltWorkflowBundle(),
+        workerOptions: options,
+      });
   process.send?.('ready');
   await worker.run();
   await connection.close();
