@@ -20,7 +20,8 @@
  * --temporal-db file|memory: the dev server on a SQLite file in a temporary directory (default; what the chaos
  * run restarts) or on the dev server's own default, an in-memory SQLite database.
  * --sqlite-pragma k=v,...: the SQLite file's pragmas (default journal_mode=wal,synchronous=normal; `none`: SQLite's
- * own rollback journal with an fsync per commit). --dynamic-config k=v,...: the server's dynamic config values.
+ * own rollback journal with an fsync per commit). --dynamic-config k=v,...: the server's dynamic config values (a value may hold
+ * commas: a comma ends a value only before the next `key=`).
  * --quick sizes everything down (all scenarios in about a minute): `npm test` runs it (bench-quick.test.ts).
  */
 import { execFileSync } from 'node:child_process';
@@ -104,8 +105,9 @@ export async function runBench(argv: string[], log: (msg: string) => void = (m) 
       if (db !== 'file' && db !== 'memory') throw new Error('--temporal-db is file or memory');
       const pragmaFlag = flags.str('sqlite-pragma');
       const sqlitePragmas = pragmaFlag === undefined ? undefined : pragmaFlag === 'none' ? [] : pragmaFlag.split(',').filter(Boolean);
+      // a comma starts the next value only before `key=`, so JSON values may hold commas
       const extraArgs = (flags.str('dynamic-config') ?? '')
-        .split(',')
+        .split(/,(?=[\w.-]+=)/)
         .filter(Boolean)
         .flatMap((d) => ['--dynamic-config-value', d]);
       const started = await Promise.allSettled([

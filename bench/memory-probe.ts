@@ -1,6 +1,7 @@
 /**
  * Where a live session's worker memory goes: `node --expose-gc --require tsx/cjs bench/memory-probe.ts
- * [--sessions 300] [--snapshot out.heapsnapshot]`. One process runs the worker with its workflows on the main
+ * [--sessions 300] [--snapshot out.heapsnapshot] [--poll-ms 600000 --hold-ms 0]`; with a hold, also the worker's
+ * CPU while the sessions poll. One process runs the worker with its workflows on the main
  * thread (`debugMode`, the same reusable V8 context as production's workflow thread), so the JS heap the sessions
  * hold is visible to `process.memoryUsage()` after a full GC; the rest of the RSS growth is native (sdk-core's
  * cached runs, V8's code and free space). The Temporal dev server (in memory) and the emulator are child
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
   const n = Number(arg('sessions') ?? 300);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--sessions must be a positive integer, got ${arg('sessions')}`);
   const snapshot = arg('snapshot');
+  const pollMs = Number(arg('poll-ms') ?? 600_000);
+  const holdMs = Number(arg('hold-ms') ?? 0);
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const [temporal, emulator, bundle] = await Promise.all([startTemporal({ inMemory: true }), startEmulator({ timeScale: 1 }), buildWorkflowBundle()]);
   process.env.RTCFLOW_WORKFLOW_BUNDLE = bundle;
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
     workerOptions: { debugMode: true },
   });
   const running = worker.run();
-  const input = { pollIntervalMs: 600_000, confirmPollMs: 500 };
+  const input = { pollIntervalMs: pollMs, confirmPollMs: 500 };
   try {
     const warm = await startRecordings(client, taskQueue, ['mp-warm'], input, 1);
     await waitUntil('warm-up recording', async () => (await countInPhase(client, taskQueue, 'recording')) === 1, 60_000);
@@ -101,6 +104,13 @@ async function main(): Promise<void> {
       rssPerSessionKb: Math.round(((after.rssMb - before.rssMb) * 1024) / n),
       externalPerSessionKb: Math.round(((after.externalMb - before.externalMb) * 1024) / n),
     };
+    if (holdMs > 0) {
+      // the worker's CPU (this process: workflows, activities, core) while the sessions poll
+      const cpu0 = process.cpuUsage();
+      await new Promise((r) => setTimeout(r, holdMs));
+      const cpu = process.cpuUsage(cpu0);
+      result.hold = { pollMs, holdMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), expectedPolls: Math.floor(holdMs / pollMs) * n };
+    }
     if (snapshot && snapBefore) {
       const snapAfter = writeHeapSnapshot(snapshot);
       const a = bySelfSize(snapBefore);
