@@ -12,6 +12,8 @@
  * holds the workflow sources to that.
  */
 
+import { inWorkflowContext } from '@temporalio/workflow';
+
 const KEY = '__rtcflowWorkflowLocals';
 
 type Locals = Record<string, object>;
@@ -21,6 +23,8 @@ export function workflowLocal<T extends object>(name: string, init: () => T): T 
   const g = globalThis as unknown as Record<string, Locals | undefined>;
   let locals = g[KEY];
   if (!locals) {
+    // at module level (the worker's preload) it would be captured into every workflow's globals
+    if (!inWorkflowContext()) throw new Error(`workflowLocal('${name}') outside a workflow: call it where the state is used, never at module level`);
     locals = Object.create(null) as Locals;
     Object.defineProperty(globalThis, KEY, { value: locals, writable: true, enumerable: false, configurable: true });
   }
