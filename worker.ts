@@ -22,7 +22,7 @@ export interface RtcflowWorkerOptions {
   config: Config;
   connection: NativeConnection;
   taskQueue?: string;
-  /** a prebuilt bundle (tests bundle once per file); otherwise prebuiltWorkflowBundle(), else workflows/ is bundled at start */
+  /** a prebuilt bundle (the tests bundle once per run); otherwise prebuiltWorkflowBundle(), else workflows/ is bundled at start */
   workflowBundle?: WorkerOptions['workflowBundle'];
   http?: HttpClient;
   /** a source of short-lived storage credentials (see ActivityDeps.storageCredentials) */
