@@ -63,7 +63,7 @@ export const WORKER_SIZING: Required<Omit<WorkerSizing, 'heapGrowingPercent'>> =
 
 /**
  * The sticky cache's default size from the workflow thread's V8 heap limit (the SDK starts it without its own
- * limit, so it has the process's): a cached session holds about 0.5 MB there at most (0.18 MB of live JS and the
+ * limit, so it has the process's): a cached session holds about 0.5 MB there at most (0.13 MB of live JS and the
  * garbage between GCs), 400 MB stay for the rest. 6,000 at most: 4 GB here.
  */
 export function defaultCacheSize(heapLimitMb: number): number {

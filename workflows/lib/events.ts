@@ -82,7 +82,7 @@ export function emitEvent(type: RtcflowEventType, data: Record<string, unknown>)
     });
     if (!(await run.configured)) return;
     try {
-      // by name: the delivery workflow's module is not imported into every session's
+      // by name: the kernel does not import the delivery workflow (../app-events.ts imports the kernel)
       await startChild<typeof appEventDelivery>('appEventDelivery', {
         workflowId: event.id,
         args: [event],
