@@ -6,7 +6,8 @@
  *   - worker RSS per session: (worker RSS at the end of the hold − worker RSS before the first start) / N
  *   - poll lateness: for each sid, the intervals between consecutive vendor `query` calls minus the poll
  *     interval (emulated time / time scale); the confirm probes right after start are not polls (the first
- *     poll is the first query at least half a poll interval after the one before it)
+ *     poll is the first query at least half a poll interval after the one before it); beside it the same for
+ *     the intervals that began once all N were recording (N live sessions, without the start wave's load)
  *   - polls made vs expected: per session, polls up to the end of the hold against
  *     floor((end of hold − its last confirm probe) / poll interval)
  *   - leaked: cloud recordings of the scenario's channels still running in the emulator after every stop returned
@@ -82,6 +83,8 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
       await sleep(1_000);
     }
     const allRecordingMs = Date.now() - started.firstCallAt;
+    // the emulated time when all N were live: polls after it are the steady state, without the start wave
+    const live = await ctx.emulator.clock();
     const rssAllRecording = w.sampler.lastRss('worker') ?? 0;
     const atAllRecording = w.sampler.summary();
     ctx.log(`scale: ${recording} of ${n} recording after ${allRecordingMs} ms; holding ${holdMs} ms`);
@@ -96,6 +99,8 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
 
     // lateness and polls per sid, up to the end of the hold (emulated ms → real ms: / time scale)
     const lateness: number[] = [];
+    /** the same, only for intervals that began with all N live (the hold: no start wave on the machine) */
+    const latenessLive: number[] = [];
     const made: number[] = [];
     const expected: number[] = [];
     let behind = 0;
@@ -108,6 +113,7 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
       let prev = lastProbe;
       for (const a of polls) {
         lateness.push((a - prev) / scale - pollMs);
+        if (prev >= live.now) latenessLive.push((a - prev) / scale - pollMs);
         prev = a;
       }
       const exp = Math.floor((end.now - lastProbe) / scale / pollMs);
@@ -138,6 +144,8 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
           0,
         ),
       },
+      /** only the intervals that began once all N were recording: N live sessions without the start wave */
+      pollLatenessAllLiveMs: dist(latenessLive, 0),
       polls: {
         made: sum(made),
         expected: sum(expected),
@@ -158,7 +166,7 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
       worker: w.tuning,
       processes: { startToAllRecording: atAllRecording, wholeRun: processes },
       method:
-        'lateness = interval between consecutive successful query calls of one sid (emulator request log, emulated ms / time scale) − poll interval, confirm probes excluded; expected polls per session = floor((end of hold − last confirm probe) / poll interval); RSS per session = (worker VmRSS at end of hold − before the first start) / sessions',
+        'lateness = interval between consecutive successful query calls of one sid (emulator request log, emulated ms / time scale) − poll interval, confirm probes excluded (pollLatenessAllLiveMs: only intervals that began once all N were recording); expected polls per session = floor((end of hold − last confirm probe) / poll interval); RSS per session = (worker VmRSS at end of hold − before the first start) / sessions',
     };
   } finally {
     reading = false;

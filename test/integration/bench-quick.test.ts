@@ -102,6 +102,10 @@ test('scale: every session polled on its interval, none behind, nothing leaked',
   expect(r.polls.made).toBeGreaterThanOrEqual(r.polls.expected - r.sessions);
   expect(r.polls.sessionsMedianMade).toBeGreaterThanOrEqual(1);
   expect((r.pollLatenessMs as Dist).n).toBe(r.polls.made);
+  // the all-live figure is the part of the same intervals that began once every session was recording
+  expect((r.pollLatenessAllLiveMs as Dist).n).toBeGreaterThan(0);
+  expect((r.pollLatenessAllLiveMs as Dist).n).toBeLessThanOrEqual(r.polls.made);
+  expect((r.pollLatenessAllLiveMs as Dist).max).toBeLessThanOrEqual((r.pollLatenessMs as Dist).max);
   expect(typeof r.rssPerSessionMb).toBe('number');
   expect(r.workerRssMb.before).toBeGreaterThan(0);
   expect(r.stops).toMatchObject({ stopped: r.sessions, failed: 0 });
