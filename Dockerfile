@@ -18,6 +18,9 @@ WORKDIR /app
 ENV NODE_ENV=production RTCFLOW_SKIP_TEMPORAL_INSTALL=1
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts || npm install --omit=dev --no-save --ignore-scripts
+# the one patch to the Temporal SDK (RTCFLOW_WORKER_STACK_TRACES=off; README, "Building and installing")
+COPY patches ./patches
+RUN npx --no-install patch-package --error-on-fail
 COPY bin ./bin
 COPY --from=build /app/dist ./dist
 USER node

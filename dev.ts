@@ -28,7 +28,9 @@ import { clientInterceptors } from './src/temporal/query-retry';
 
 async function main(): Promise<void> {
   // everything without real credentials runs against the emulator started below, with its demo account
-  const config = loadConfig(process.env, { emulator: EMULATOR_ACCOUNT });
+  const loaded = loadConfig(process.env, { emulator: EMULATOR_ACCOUNT });
+  // development keeps the UI's Stack Trace tab (a worker elsewhere leaves it off unless RTCFLOW_WORKER_STACK_TRACES=on)
+  const config = { ...loaded, worker: { ...loaded.worker, stackTraces: loaded.worker.stackTraces ?? true } };
   // the worker runtime's Prometheus endpoint (SDK + rtcflow metrics), before any connection creates a default runtime
   installMetricsRuntime({ bindAddress: config.metrics.worker, json: false });
   const stops: Array<() => Promise<void>> = [];

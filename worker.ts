@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
-import { loadConfig, temporalConnectOptions, type Config, type WorkerSizing } from './src/config';
+import { DEFAULT_WORKFLOW_STACK_TRACES, loadConfig, temporalConnectOptions, type Config, type WorkerSizing } from './src/config';
 import { installMetricsRuntime } from './src/metrics/runtime';
 import { vendorCallObserver } from './src/metrics/vendor';
 import { describeConnection } from './src/temporal/connection';
@@ -59,6 +59,7 @@ export const WORKER_SIZING: Required<Omit<WorkerSizing, 'heapGrowingPercent'>> =
   maxConcurrentLocalActivityExecutions: 100,
   workflowTaskPollers: 8,
   activityTaskPollers: 4,
+  stackTraces: DEFAULT_WORKFLOW_STACK_TRACES,
 };
 
 /**
@@ -96,8 +97,44 @@ export function applyHeapGrowth(set: WorkerSizing = {}): void {
   if (set.heapGrowingPercent !== undefined) setFlagsFromString(`--heap-growing-percent=${set.heapGrowingPercent}`);
 }
 
+/** what a patched SDK reads in the workflow thread (patches/@temporalio+worker+*.patch, GlobalHandlers.install) */
+export const SDK_STACK_TRACES_ENV = 'TEMPORAL_WORKFLOW_STACK_TRACES';
+
+/** whether the installed SDK carries rtcflow's patch that lets stack traces be turned off */
+export function sdkStackTracesSwitchable(): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const shared = require('@temporalio/worker/lib/workflow/vm-shared') as { GlobalHandlers?: { prototype?: { install?: () => void } } };
+  return String(shared.GlobalHandlers?.prototype?.install).includes(SDK_STACK_TRACES_ENV);
+}
+
+/**
+ * The SDK saves a source-mapped stack for every workflow promise it sees created (a promise hook), to answer
+ * the UI's "Stack Trace" tab. Measured (docs/benchmarks.md, "Workflow stack traces"): 13–40% of the worker's CPU
+ * and 46 KB per cached session. Off by default (`RTCFLOW_WORKER_STACK_TRACES=on` restores the tab; `npm start`
+ * turns it on); a session's phase and details in the UI still say where it is, and failures keep their
+ * source-mapped stacks. The SDK has no option for it: rtcflow's patch (patches/, applied at install) makes the
+ * workflow thread skip the hook when its environment says so. The thread takes its environment from the process
+ * when Worker.create starts it, so this sets the process's; with a debug-mode worker (workflows on the main
+ * thread) the first worker of the process decides.
+ */
+export function applyStackTraces(set: WorkerSizing = {}, env: NodeJS.ProcessEnv = process.env): { on: boolean; warning?: string } {
+  const switchable = sdkStackTracesSwitchable();
+  if (set.stackTraces === false && !switchable) {
+    throw new Error(
+      'RTCFLOW_WORKER_STACK_TRACES=off needs the SDK patch in patches/ (npm install applies it; after --ignore-scripts run `npx patch-package`); or set RTCFLOW_WORKER_STACK_TRACES=on',
+    );
+  }
+  const on = set.stackTraces ?? (WORKER_SIZING.stackTraces || !switchable);
+  env[SDK_STACK_TRACES_ENV] = on ? 'on' : 'off';
+  return on && set.stackTraces === undefined && !WORKER_SIZING.stackTraces
+    ? { on, warning: 'workflow stack traces stay on: the SDK patch in patches/ is not applied (npx patch-package); they cost about a third of the workflow CPU' }
+    : { on };
+}
+
 export async function createWorker(opts: RtcflowWorkerOptions): Promise<Worker> {
   applyHeapGrowth(opts.config.worker);
+  const stackTraces = applyStackTraces(opts.config.worker);
+  if (stackTraces.warning) Runtime.instance().logger.warn(stackTraces.warning);
   // vendor calls counted and timed on the runtime's meter (the Prometheus endpoint when one is installed)
   const http = opts.http ?? new HttpClient({ observe: vendorCallObserver(Runtime.instance().metricMeter) });
   const workflowBundle = opts.workflowBundle ?? prebuiltWorkflowBundle();

@@ -29,6 +29,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { DEFAULT_WORKFLOW_STACK_TRACES } from '../src/config';
 import { buildWorkflowBundle, startEmulator, startTemporal, type EmulatorProcess, type TemporalServer } from './lib/cluster';
 import { Flags, runTag, workerTuning, type BenchContext } from './lib/context';
 import { burst } from './scenarios/burst';
@@ -90,7 +91,15 @@ export async function runBench(argv: string[], log: (msg: string) => void = (m) 
       loadavgAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
     },
     node: process.version,
-    parameters: { scenarios: selected, quick, timeScale, workerOptions: workerTuning(flags), flags: flags.toJSON() },
+    parameters: {
+      scenarios: selected,
+      quick,
+      timeScale,
+      workerOptions: workerTuning(flags),
+      // the SDK's workflow stack traces in both workers (--stack-traces, else rtcflow's default)
+      workflowStackTraces: flags.str('stack-traces') ?? (process.env.RTCFLOW_WORKER_STACK_TRACES || (DEFAULT_WORKFLOW_STACK_TRACES ? 'on' : 'off')),
+      flags: flags.toJSON(),
+    },
     scenarios: {},
     ok: true,
   };

@@ -121,8 +121,13 @@ export async function scenarioWorkers(ctx: BenchContext, name: string, withNoop:
   if (nodeFlag === 'true') throw new Error("--worker-node-options takes its value after '=': --worker-node-options='--flag ...'");
   const nodeOptions = (nodeFlag ?? '').split(' ').filter(Boolean);
   const heap = ctx.flags.str('heap-growing-percent') === undefined ? undefined : ctx.flags.int('heap-growing-percent', 0);
-  // the no-op worker gets the same growth, so that the floors compare like with like
-  const env = heap === undefined ? undefined : { RTCFLOW_WORKER_HEAP_GROWING_PERCENT: String(heap) };
+  const stackTraces = ctx.flags.str('stack-traces');
+  if (stackTraces !== undefined && stackTraces !== 'on' && stackTraces !== 'off') throw new Error(`--stack-traces takes on or off, got ${stackTraces}`);
+  // the no-op worker gets the same growth and stack traces, so that the floors compare like with like
+  const env = {
+    ...(heap === undefined ? {} : { RTCFLOW_WORKER_HEAP_GROWING_PERCENT: String(heap) }),
+    ...(stackTraces === undefined ? {} : { RTCFLOW_WORKER_STACK_TRACES: stackTraces }),
+  };
   const base = { temporalAddress: ctx.temporal.address, emulatorUrl: ctx.emulator.url, options: tuning, nodeOptions, env };
   const [first, second] = await Promise.allSettled([
     startWorker({ ...base, taskQueue: `${ctx.tag}-${name}-rtcflow`, workflowBundle: ctx.bundle }),

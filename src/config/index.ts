@@ -140,6 +140,8 @@ const EnvSchema = z.object({
   RTCFLOW_WORKER_ACTIVITY_POLLERS: z.coerce.number().int().min(1).optional(),
   /** V8's old-generation growth per major GC in percent, process-wide (unset or 0: V8's own 10–300%) */
   RTCFLOW_WORKER_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).optional(),
+  /** the SDK's workflow stack traces (the UI's Stack Trace tab): worker.ts applyStackTraces; unset = WORKER_SIZING */
+  RTCFLOW_WORKER_STACK_TRACES: z.enum(['on', 'off']).optional(),
   /** the port `npm start` runs the emulator on (the emulator's own default, emulator/defaults.ts) */
   RTCFLOW_EMULATOR_PORT: port.default(8480),
   /** where the emulator listens (npm start: on RTCFLOW_EMULATOR_PORT); `npm run worker` uses it only when set */
@@ -196,6 +198,12 @@ const EnvSchema = z.object({
   RTCFLOW_EVENTS_SECRET: EventsTargetSchema.shape.secret.optional(),
 });
 
+/**
+ * The SDK's workflow stack traces when RTCFLOW_WORKER_STACK_TRACES is unset: off, for their CPU and memory
+ * (worker.ts applyStackTraces says what they cost and where they are still on).
+ */
+export const DEFAULT_WORKFLOW_STACK_TRACES = false;
+
 /** Worker options a deployment may size (each undefined = rtcflow's measured default, worker.ts workerSizing). */
 export interface WorkerSizing {
   maxCachedWorkflows?: number;
@@ -206,6 +214,8 @@ export interface WorkerSizing {
   activityTaskPollers?: number;
   /** V8's heap growth per major GC in percent, for the whole worker process (unset or 0: V8's own; worker.ts applyHeapGrowth) */
   heapGrowingPercent?: number;
+  /** the SDK's stack of every pending workflow promise, for the UI's Stack Trace tab (worker.ts applyStackTraces) */
+  stackTraces?: boolean;
 }
 
 export interface Config {
@@ -407,6 +417,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadConfi
       workflowTaskPollers: e.RTCFLOW_WORKER_WORKFLOW_POLLERS,
       activityTaskPollers: e.RTCFLOW_WORKER_ACTIVITY_POLLERS,
       heapGrowingPercent: e.RTCFLOW_WORKER_HEAP_GROWING_PERCENT,
+      stackTraces: e.RTCFLOW_WORKER_STACK_TRACES === undefined ? undefined : e.RTCFLOW_WORKER_STACK_TRACES === 'on',
     },
     emulator: { port: e.RTCFLOW_EMULATOR_PORT, url: emulatorUrl },
     usesEmulator,

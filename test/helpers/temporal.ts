@@ -102,11 +102,25 @@ export interface WorkerProcess {
   dispose(): void;
 }
 
-/** Forks a worker on `taskQueue` against the emulator at `emulatorUrl`; resolves once it polls. */
-export async function forkWorker(taskQueue: string, emulatorUrl: string): Promise<WorkerProcess> {
+/**
+ * Forks a worker on `taskQueue` against the emulator at `emulatorUrl` (`env`: more of its environment, e.g.
+ * RTCFLOW_WORKER_*); resolves once it polls. It is a plain node process, so what it sets in its own environment
+ * reaches its workflow thread (Jest gives a test file a copy of process.env, which threads started there never see).
+ */
+export async function forkWorker(taskQueue: string, emulatorUrl: string, env: NodeJS.ProcessEnv = {}): Promise<WorkerProcess> {
   const child: ChildProcess = fork(join(__dirname, 'worker-process.ts'), [], {
     execArgv: ['--require', 'tsx/cjs'],
-    env: { ...process.env, RTCFLOW_EMULATOR_URL: emulatorUrl, RTCFLOW_TASK_QUEUE: taskQueue, AGORA_APP_ID: '', AGORA_CUSTOMER_ID: '', AGORA_CUSTOMER_SECRET: '' },
+    env: {
+      ...process.env,
+      // the bundle test/global-setup.ts built once for the run, as a production worker loads its prebuilt one
+      ...(process.env.RTCFLOW_TEST_WORKFLOW_BUNDLE ? { RTCFLOW_WORKFLOW_BUNDLE: process.env.RTCFLOW_TEST_WORKFLOW_BUNDLE } : {}),
+      RTCFLOW_EMULATOR_URL: emulatorUrl,
+      RTCFLOW_TASK_QUEUE: taskQueue,
+      AGORA_APP_ID: '',
+      AGORA_CUSTOMER_ID: '',
+      AGORA_CUSTOMER_SECRET: '',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const running = () => child.exitCode === null && child.signalCode === null;

@@ -11,7 +11,7 @@ import { EMULATOR_AGORA } from '../../emulator/defaults';
 import { RtcflowClient, type SessionListing } from '../../src/client';
 import { requireBinary, TEMPORAL_CLI } from '../../src/temporal/binaries';
 import type { RelayInput } from '../../src/schemas/workflows/relay';
-import { sharedEnvironment, testConfig, withWorker } from '../helpers/temporal';
+import { forkWorker, sharedEnvironment, testConfig, withWorker } from '../helpers/temporal';
 import { eventually, uniqueId } from '../helpers/wait';
 import { json, rtcflow } from '../helpers/cli';
 import { testKey, TEST_CLIENT_OPTIONS, withApi } from '../helpers/api';
@@ -211,6 +211,32 @@ test('a session reads well in the Temporal UI: static summary and details, curre
       await rtc.relays.stop(id, 'ui test');
     }
   });
+});
+
+test("the UI's Stack Trace tab: off by default (the SDK patch skips its promise hook), and RTCFLOW_WORKER_STACK_TRACES=on brings it back", async () => {
+  for (const stackTraces of ['default', 'on'] as const) {
+    const channel = await liveChannel(`st-${stackTraces}`);
+    const tq = uniqueId('tq-st');
+    // a worker process of its own, as in production: the setting reaches the workflow thread through its environment
+    const worker = await forkWorker(tq, control.url, stackTraces === 'on' ? { RTCFLOW_WORKER_STACK_TRACES: 'on' } : {});
+    const rtc = new RtcflowClient(env.client, tq, TEST_CLIENT_OPTIONS);
+    try {
+      const { id } = await rtc.relays.start(relayInput(channel));
+      try {
+        await eventually(async () => ((await rtc.sessions.status(id)).phase === 'running' ? true : undefined), `${id} running`);
+        // what the UI's tab and `temporal workflow stack` ask
+        const asked = env.client.workflow.getHandle(id).query<string>('__stack_trace');
+        if (stackTraces === 'on') expect(await asked).toMatch(/workflows\/lib\/\w+\.ts:\d+/);
+        else await expect(asked).rejects.toThrow(/stack traces are not enabled/);
+        // either way the session goes on and stops when asked
+        expect((await rtc.sessions.status(id)).phase).toBe('running');
+      } finally {
+        await rtc.relays.stop(id, 'stack trace test');
+      }
+    } finally {
+      worker.dispose();
+    }
+  }
 });
 
 test("the current details keep the last vendor error: Agora refuses a converter's read, the relay deletes it and says why", async () => {

@@ -2,7 +2,7 @@ import { loadConfig, resolveAgoraProfile, resolveStorageProfile } from '../../sr
 import { ConfigurationError, ConfigValidationError } from '../../src/errors';
 import { EMULATOR_ACCOUNT, EMULATOR_AGORA } from '../../emulator/defaults';
 import { failure } from '../helpers/vendor-error';
-import { defaultCacheSize, workerSizing } from '../../worker';
+import { applyStackTraces, defaultCacheSize, SDK_STACK_TRACES_ENV, sdkStackTracesSwitchable, workerSizing } from '../../worker';
 
 describe('loadConfig', () => {
   const emulator = { emulator: EMULATOR_ACCOUNT };
@@ -82,6 +82,23 @@ describe('loadConfig', () => {
       const err = await failure(() => loadConfig({ RTCFLOW_WORKER_HEAP_GROWING_PERCENT: bad }, emulator), ConfigValidationError);
       expect(err.message).toMatch(/RTCFLOW_WORKER_HEAP_GROWING_PERCENT/);
     }
+  });
+
+  test('workflow stack traces: RTCFLOW_WORKER_STACK_TRACES on|off, off by default where the SDK patch is applied (it is in this checkout)', async () => {
+    expect(loadConfig({}, emulator).worker.stackTraces).toBeUndefined();
+    expect(loadConfig({ RTCFLOW_WORKER_STACK_TRACES: 'on' }, emulator).worker.stackTraces).toBe(true);
+    expect(loadConfig({ RTCFLOW_WORKER_STACK_TRACES: 'off' }, emulator).worker.stackTraces).toBe(false);
+    const err = await failure(() => loadConfig({ RTCFLOW_WORKER_STACK_TRACES: 'yes' }, emulator), ConfigValidationError);
+    expect(err.message).toMatch(/RTCFLOW_WORKER_STACK_TRACES/);
+    // npm install applied patches/ (scripts/postinstall.js): the workflow thread reads the variable
+    expect(sdkStackTracesSwitchable()).toBe(true);
+    const env: NodeJS.ProcessEnv = {};
+    expect(applyStackTraces({}, env)).toEqual({ on: false });
+    expect(env[SDK_STACK_TRACES_ENV]).toBe('off');
+    expect(applyStackTraces({ stackTraces: true }, env)).toEqual({ on: true });
+    expect(env[SDK_STACK_TRACES_ENV]).toBe('on');
+    applyStackTraces({ stackTraces: false }, env);
+    expect(env[SDK_STACK_TRACES_ENV]).toBe('off');
   });
 
   test("the default cache holds what the workflow thread's heap limit allows, between 100 and 6,000 sessions", () => {
