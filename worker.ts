@@ -64,7 +64,7 @@ export const WORKER_SIZING: Required<Omit<WorkerSizing, 'heapGrowingPercent'>> =
 
 /**
  * The sticky cache's default size from the workflow thread's V8 heap limit (the SDK starts it without its own
- * limit, so it has the process's): a cached session holds about 0.5 MB there at most (0.13 MB of live JS and the
+ * limit, so it has the process's): a cached session holds about 0.5 MB there at most (0.09–0.13 MB of live JS and the
  * garbage between GCs), 400 MB stay for the rest. 6,000 at most: 4 GB here.
  */
 export function defaultCacheSize(heapLimitMb: number): number {
@@ -103,19 +103,21 @@ export const SDK_STACK_TRACES_ENV = 'TEMPORAL_WORKFLOW_STACK_TRACES';
 /** whether the installed SDK carries rtcflow's patch that lets stack traces be turned off */
 export function sdkStackTracesSwitchable(): boolean {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const shared = require('@temporalio/worker/lib/workflow/vm-shared') as { GlobalHandlers?: { prototype?: { install?: () => void } } };
-  return String(shared.GlobalHandlers?.prototype?.install).includes(SDK_STACK_TRACES_ENV);
+  const shared = require('@temporalio/worker/lib/workflow/vm-shared') as { STACK_TRACES_ENV?: string };
+  return shared.STACK_TRACES_ENV === SDK_STACK_TRACES_ENV;
 }
 
 /**
  * The SDK saves a source-mapped stack for every workflow promise it sees created (a promise hook), to answer
- * the UI's "Stack Trace" tab. Measured (docs/benchmarks.md, "Workflow stack traces"): 13–40% of the worker's CPU
- * and 46 KB per cached session. Off by default (`RTCFLOW_WORKER_STACK_TRACES=on` restores the tab; `npm start`
+ * the UI's "Stack Trace" tab. Measured (docs/benchmarks.md, "Workflow stack traces"): 10–23% of the worker's CPU
+ * and 44 KB per cached session. Off by default (`RTCFLOW_WORKER_STACK_TRACES=on` restores the tab; `npm start`
  * turns it on); a session's phase and details in the UI still say where it is, and failures keep their
  * source-mapped stacks. The SDK has no option for it: rtcflow's patch (patches/, applied at install) makes the
  * workflow thread skip the hook when its environment says so. The thread takes its environment from the process
- * when Worker.create starts it, so this sets the process's; with a debug-mode worker (workflows on the main
- * thread) the first worker of the process decides.
+ * when Worker.create starts it, so this sets the process's: a process-wide setting, like the heap growth (two
+ * workers created at once with different values both get the last; with a debug-mode worker, workflows on the
+ * main thread, the first worker of the process decides). Where process.env is a copy (a Jest test file), the
+ * thread never sees it and keeps them on.
  */
 export function applyStackTraces(set: WorkerSizing = {}, env: NodeJS.ProcessEnv = process.env): { on: boolean; warning?: string } {
   const switchable = sdkStackTracesSwitchable();
@@ -127,7 +129,11 @@ export function applyStackTraces(set: WorkerSizing = {}, env: NodeJS.ProcessEnv 
   const on = set.stackTraces ?? (WORKER_SIZING.stackTraces || !switchable);
   env[SDK_STACK_TRACES_ENV] = on ? 'on' : 'off';
   return on && set.stackTraces === undefined && !WORKER_SIZING.stackTraces
-    ? { on, warning: 'workflow stack traces stay on: the SDK patch in patches/ is not applied (npx patch-package); they cost about a third of the workflow CPU' }
+    ? {
+        on,
+        warning:
+          'workflow stack traces stay on: the SDK patch of patches/ is not applied here (in a checkout: npx patch-package); RTCFLOW_WORKER_STACK_TRACES=on keeps them on without this warning',
+      }
     : { on };
 }
 
@@ -174,7 +180,8 @@ async function main(): Promise<void> {
     const workflowBundle = prebuiltWorkflowBundle();
     const worker = await createWorker({ config, connection, workflowBundle });
     const workflows = workflowBundle ? `prebuilt workflow bundle ${workflowBundle.codePath}` : 'workflows bundled at start';
-    console.log(`rtcflow worker: task queue "${config.temporal.taskQueue}" on ${address} (${config.usesEmulator ? 'vendor emulator' : 'real vendors'}; ${workflows})`);
+    const stacks = `workflow stack traces ${process.env[SDK_STACK_TRACES_ENV] === 'off' ? 'off' : 'on'} (RTCFLOW_WORKER_STACK_TRACES)`;
+    console.log(`rtcflow worker: task queue "${config.temporal.taskQueue}" on ${address} (${config.usesEmulator ? 'vendor emulator' : 'real vendors'}; ${workflows}; ${stacks})`);
     await worker.run();
   } finally {
     await connection.close();

@@ -2,17 +2,25 @@
 // `npm install` hook. In a checkout it applies patches/ to node_modules (patch-package; the one patch lets
 // RTCFLOW_WORKER_STACK_TRACES=off turn off the SDK's workflow stack traces, worker.ts applyStackTraces) and, with
 // the TypeScript sources here, runs src/temporal/install.ts, which makes sure the Temporal CLI and test server
-// exist for `npm start` / `npm test` (RTCFLOW_SKIP_TEMPORAL_INSTALL=1 skips that). Installed as a package (only the compiled dist/ is there), or without the dev dependencies (no
-// tsx: a production install of a checkout), there is nothing to do.
+// exist for `npm start` / `npm test` (RTCFLOW_SKIP_TEMPORAL_INSTALL=1 skips that). Installed as a package (only
+// the compiled dist/ is there) it does neither; a production install of a checkout (no dev dependencies, no tsx)
+// applies the patch only.
 const { execFileSync } = require('node:child_process');
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-// a checkout's own node_modules; installed as a package, the SDK may be shared with the application's (left alone:
-// the worker then keeps the SDK's stack traces on)
+// a checkout's own node_modules (patches/ is not in the package: installed as one, the SDK may be the
+// application's, and it is left alone; the worker then keeps the SDK's stack traces on and says so)
 const root = join(__dirname, '..');
-if (existsSync(join(root, 'patches')) && existsSync(join(root, 'node_modules', 'patch-package'))) {
-  execFileSync(process.execPath, [require.resolve('patch-package/index.js', { paths: [root] }), '--error-on-fail'], { cwd: root, stdio: 'inherit' });
+if (existsSync(join(root, 'patches'))) {
+  let patchPackage;
+  try {
+    patchPackage = require.resolve('patch-package/index.js', { paths: [root] });
+  } catch {
+    patchPackage = undefined;
+  }
+  if (patchPackage) execFileSync(process.execPath, [patchPackage, '--error-on-fail'], { cwd: root, stdio: 'inherit' });
+  else console.log('rtcflow: patch-package is not installed, patches/ not applied (workflow stack traces stay on)');
 }
 
 const installer = join(__dirname, '..', 'src', 'temporal', 'install.ts');

@@ -113,7 +113,7 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
       let prev = lastProbe;
       for (const a of polls) {
         lateness.push((a - prev) / scale - pollMs);
-        if (prev >= live.now) latenessLive.push((a - prev) / scale - pollMs);
+        if (allRecording && prev >= live.now) latenessLive.push((a - prev) / scale - pollMs);
         prev = a;
       }
       const exp = Math.floor((end.now - lastProbe) / scale / pollMs);
@@ -144,7 +144,7 @@ export async function scale(ctx: BenchContext): Promise<Record<string, unknown>>
           0,
         ),
       },
-      /** only the intervals that began once all N were recording: N live sessions without the start wave */
+      /** only the intervals that began once all N were recording: N live sessions without the start wave (n 0 when they never were) */
       pollLatenessAllLiveMs: dist(latenessLive, 0),
       polls: {
         made: sum(made),

@@ -218,7 +218,8 @@ test("the UI's Stack Trace tab: off by default (the SDK patch skips its promise 
     const channel = await liveChannel(`st-${stackTraces}`);
     const tq = uniqueId('tq-st');
     // a worker process of its own, as in production: the setting reaches the workflow thread through its environment
-    const worker = await forkWorker(tq, control.url, stackTraces === 'on' ? { RTCFLOW_WORKER_STACK_TRACES: 'on' } : {});
+    // (undefined: not passed on, whatever the shell running the tests exported)
+    const worker = await forkWorker(tq, control.url, { RTCFLOW_WORKER_STACK_TRACES: stackTraces === 'on' ? 'on' : undefined });
     const rtc = new RtcflowClient(env.client, tq, TEST_CLIENT_OPTIONS);
     try {
       const { id } = await rtc.relays.start(relayInput(channel));
