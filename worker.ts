@@ -126,9 +126,11 @@ export function applyStackTraces(set: WorkerSizing = {}, env: NodeJS.ProcessEnv 
       'RTCFLOW_WORKER_STACK_TRACES=off needs the SDK patch in patches/ (npm install applies it; after --ignore-scripts run `npx patch-package`); or set RTCFLOW_WORKER_STACK_TRACES=on',
     );
   }
-  const on = set.stackTraces ?? (WORKER_SIZING.stackTraces || !switchable);
+  // the default (off) cannot be honoured without the patch: they stay on, and the worker says so
+  const fellBack = set.stackTraces === undefined && !WORKER_SIZING.stackTraces && !switchable;
+  const on = set.stackTraces ?? (WORKER_SIZING.stackTraces || fellBack);
   env[SDK_STACK_TRACES_ENV] = on ? 'on' : 'off';
-  return on && set.stackTraces === undefined && !WORKER_SIZING.stackTraces
+  return fellBack
     ? {
         on,
         warning:
@@ -137,10 +139,15 @@ export function applyStackTraces(set: WorkerSizing = {}, env: NodeJS.ProcessEnv 
     : { on };
 }
 
-export async function createWorker(opts: RtcflowWorkerOptions): Promise<Worker> {
-  applyHeapGrowth(opts.config.worker);
-  const stackTraces = applyStackTraces(opts.config.worker);
+/** The process-wide settings of a worker (heap growth, stack traces), before Worker.create starts its threads. */
+export function applyProcessSettings(set: WorkerSizing = {}): void {
+  applyHeapGrowth(set);
+  const stackTraces = applyStackTraces(set);
   if (stackTraces.warning) Runtime.instance().logger.warn(stackTraces.warning);
+}
+
+export async function createWorker(opts: RtcflowWorkerOptions): Promise<Worker> {
+  applyProcessSettings(opts.config.worker);
   // vendor calls counted and timed on the runtime's meter (the Prometheus endpoint when one is installed)
   const http = opts.http ?? new HttpClient({ observe: vendorCallObserver(Runtime.instance().metricMeter) });
   const workflowBundle = opts.workflowBundle ?? prebuiltWorkflowBundle();

@@ -7,7 +7,7 @@
  * Tells its parent "ready" over IPC once the worker is created, then runs until SIGTERM/SIGINT.
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { applyHeapGrowth, applyStackTraces, createWorker, prebuiltWorkflowBundle } from '../../worker';
+import { applyProcessSettings, createWorker, prebuiltWorkflowBundle } from '../../worker';
 import { loadConfig } from '../../src/config';
 import { EMULATOR_ACCOUNT } from '../../emulator/defaults';
 import { noopActivities } from '../noop/activities';
@@ -20,10 +20,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, { emulator: EMULATOR_ACCOUNT });
   const noop = process.env.RTCFLOW_BENCH_WORKER_KIND === 'noop';
   // the no-op floor runs with the same V8 heap growth and stack traces as rtcflow's worker (createWorker applies them there)
-  if (noop) {
-    applyHeapGrowth(config.worker);
-    applyStackTraces(config.worker);
-  }
+  if (noop) applyProcessSettings(config.worker);
   const worker = noop
     ? await Worker.create({ connection, taskQueue, workflowsPath: require.resolve('../noop/workflows'), activities: noopActivities, ...options })
     : await createWorker({
