@@ -78,6 +78,8 @@ export interface ApiServerOptions {
   logger?: (line: string) => void;
   /** where the webhook receivers count what they accept and refuse (api.ts exposes it as Prometheus text); a fresh one if absent */
   webhookStats?: WebhookStats;
+  /** how long `close()` lets requests in flight finish before it cuts their connections (CLOSE_GRACE_MS) */
+  closeGraceMs?: number;
   /** the Agora profiles' credentials GET /v1/usage asks the Console with (absent: it answers 503) */
   config?: Config;
 }
@@ -87,8 +89,41 @@ const MAX_JSON_DEPTH = 32;
 /** An NCS event is a few KB. */
 const NCS_BODY_LIMIT = 64 * 1024;
 
+/**
+ * A closing server's grace for requests in flight: under the 30 s a container orchestrator commonly waits
+ * between SIGTERM and SIGKILL, and longer than any /v1 route answers (a stop answers once its update does).
+ */
+export const CLOSE_GRACE_MS = 25_000;
+
+/**
+ * `close()` ends as soon as the requests in flight have been answered. Node's `server.close()` closes only the
+ * connections idle at that moment: one whose request was in flight (an NCS webhook being routed, a stop
+ * waiting for its session) stayed open for the whole keep-alive timeout (72 s in Fastify), and so did the
+ * process. While closing, each answer says `Connection: close`, connections are closed as soon as they are
+ * idle, and after `graceMs` any still open are cut.
+ */
+function drainOnClose(app: FastifyInstance, graceMs: number): void {
+  let closing = false;
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+  app.addHook('preClose', (done) => {
+    closing = true;
+    const server = app.server;
+    if (!server.listening) return done();
+    const reap = setInterval(() => server.closeIdleConnections(), 100).unref();
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs).unref();
+    server.once('close', () => {
+      clearInterval(reap);
+      clearTimeout(cut);
+    });
+    done();
+  });
+}
+
 export function buildApiServer(opts: ApiServerOptions): FastifyInstance {
   const root = Fastify({ logger: false, bodyLimit: 1 << 20 });
+  drainOnClose(root, opts.closeGraceMs ?? CLOSE_GRACE_MS);
   const log = opts.logger ?? (() => undefined);
   const stats = opts.webhookStats ?? new WebhookStats();
   const probe = new TemporalProbe(opts.client);
