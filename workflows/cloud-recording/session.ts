@@ -33,11 +33,11 @@ import type {
   WebRecordingControl,
 } from '../../src/schemas/workflows/cloud-recording';
 import { confirmRunning, type ProbeVerdict } from '../lib/confirm';
-import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
+import { continueSession } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel, type DesiredSlot } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { GoneGrace } from '../lib/grace';
-import { Alarm, waitForPoll, waitUntil } from '../lib/loop';
+import { Alarm, waitUntil, watch } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { createWithReconcile } from '../lib/reconcile';
@@ -47,7 +47,6 @@ import { SessionFrame } from '../lib/session';
 import { stopQuietly, stopUntilGone, SUSPECT_POLL_MS } from '../lib/stop';
 import { CLOUD_RECORDING_TRANSIENT_PHASES, type CloudRecordingPhase, type CloudRecordingStatus, type ControlStatus, type NcsEvent, type RecordingControls } from './messages';
 import { cloudRecordingUsageClass, Layout } from '../../src/workflow-schemas';
-import { holdingDeliveries } from '../lib/inbox';
 
 const calls = activitiesOf<CloudRecordingActivities>('call');
 const creates = activitiesOf<CloudRecordingActivities>('create');
@@ -372,44 +371,31 @@ export class CloudRecordingSession {
 
   /** The recording loop: serialised calls until stop, end, or continue-as-new. */
   private record(): Promise<RecordingEnd> {
-    return holdingDeliveries(() => this.recordLoop());
+    const { s, input } = this;
+    // a recorder suspected gone (failover grace) takes no change or refresh and does not continue as new
+    const reachable = () => !this.grace.suspect;
+    return watch<RecordingEnd>({
+      stopReason: () => s.stopReason,
+      deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
+      work: () => (reachable() ? this.changeOrRefresh() : undefined),
+      mayContinue: reachable,
+      maxHistoryEvents: input.maxHistoryEvents,
+      pollEveryMs: () => (reachable() ? input.pollIntervalMs : Math.min(input.pollIntervalMs, SUSPECT_POLL_MS)),
+      firstPollInMs: reachable() ? input.pollIntervalMs : 0,
+      wakeWhen: () => reachable() && (this.changePending() || this.refresh.rang),
+      // an unreachable task cannot take a refresh: its time is no reason to wake
+      wakeAt: () => (reachable() ? this.refresh.wakeAt(this.storageRefreshAt()) : Infinity),
+      wake: { isSet: () => this.wake, clear: () => (this.wake = false) },
+      poll: () => this.poll(),
+    });
   }
 
-  private async recordLoop(): Promise<RecordingEnd> {
-    const { s, input } = this;
-    let nextPollAt = Date.now() + (this.grace.suspect ? 0 : input.pollIntervalMs);
-    for (;;) {
-      if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
-      if (this.deadline.due(s.deadline)) {
-        this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
-        continue;
-      }
-      const reachable = !this.grace.suspect;
-      if (reachable && (await this.applyOneChange())) continue;
-      const refreshAt = this.storageRefreshAt();
-      if (reachable && this.refresh.due(refreshAt)) {
-        await this.refreshStorage();
-        continue;
-      }
-      if (reachable && shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
-
-      const pollEvery = reachable ? input.pollIntervalMs : Math.min(input.pollIntervalMs, SUSPECT_POLL_MS);
-      nextPollAt = Math.min(nextPollAt, Date.now() + pollEvery);
-      // an unreachable task cannot take a refresh: its time is no reason to wake
-      const wakeAt = Math.min(nextPollAt, this.deadline.wakeAt(s.deadline), reachable ? this.refresh.wakeAt(refreshAt) : Infinity);
-      const pollDue = await waitForPoll(
-        () => s.stopReason !== undefined || this.wake || this.deadline.rang || (!this.grace.suspect && (this.changePending() || this.refresh.rang)),
-        wakeAt,
-        nextPollAt,
-      );
-      if (s.stopReason !== undefined) continue;
-      if (this.wake || pollDue) {
-        this.wake = false;
-        const ended = await this.poll();
-        if (ended) return ended;
-        nextPollAt = Date.now() + (this.grace.suspect ? Math.min(input.pollIntervalMs, SUSPECT_POLL_MS) : input.pollIntervalMs);
-      }
-    }
+  /** One pending change, else a storage refresh that fell due; 'again' after either. */
+  private async changeOrRefresh(): Promise<'again' | undefined> {
+    if (await this.applyOneChange()) return 'again';
+    if (!this.refresh.due(this.storageRefreshAt())) return undefined;
+    await this.refreshStorage();
+    return 'again';
   }
 
   /** A control whose desired value the recorder does not have yet. */

@@ -21,10 +21,10 @@ import {
   defaultExpiresAfter,
 } from '../../src/agora/meanings/media-gateway';
 import type { IngestChange, IngestOutcome, IngestParams, IngestResult, IngestState, MuteState } from '../../src/schemas/workflows/ingest';
-import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
+import { continueSession } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../lib/desired';
 import { describe, isAmbiguous, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, waitForPoll } from '../lib/loop';
+import { Alarm, watch } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { createWithReconcile } from '../lib/reconcile';
@@ -32,7 +32,6 @@ import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-
 import { SessionFrame } from '../lib/session';
 import type { IngestPhase, IngestStatus, NcsEvent } from './messages';
 import { ingestVendor, type IngestVendor } from './vendor';
-import { holdingDeliveries } from '../lib/inbox';
 
 /** How many times a teardown looks for pushes of the destroyed key (and disconnects them) before giving up. */
 const MAX_TEARDOWN_ROUNDS = 5;
@@ -208,50 +207,37 @@ export class IngestSession {
 
   /** Watches the key and its pushes until stop, an end, or continue-as-new; applies mute changes in between. */
   private watch(): Promise<Ending> {
-    return holdingDeliveries(() => this.watchLoop());
+    const { s, input } = this;
+    const muteDue = () => isPending(s.mute) && !this.mutePaused;
+    return watch<Ending>({
+      stopReason: () => s.stopReason,
+      deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
+      work: () => {
+        if (this.keyGone !== undefined) return Promise.resolve({ kind: 'ended', reason: this.keyGone });
+        if (this.encoderGone.due(this.encoderDeadline())) return this.lastLook();
+        return muteDue() ? this.applyMute().then(() => 'again' as const) : undefined;
+      },
+      maxHistoryEvents: input.maxHistoryEvents,
+      pollEveryMs: () => input.pollIntervalMs,
+      // a continued or restarted run looks at once; so does a fresh key (cheap, and the loop's one rhythm)
+      firstPollInMs: 0,
+      pollAlsoAt: () => (s.keyExpiresAt !== undefined && s.keyExpiresAt > Date.now() ? s.keyExpiresAt : Infinity),
+      wakeWhen: () => this.encoderGone.rang || muteDue(),
+      wakeAt: () => this.encoderGone.wakeAt(this.encoderDeadline()),
+      wake: { isSet: () => this.wake, clear: () => (this.wake = false) },
+      poll: () => this.poll(),
+    });
   }
 
-  private async watchLoop(): Promise<Ending> {
-    const { s, input } = this;
-    // a continued or restarted run looks at once; so does a fresh key (cheap, and the loop's one rhythm)
-    let nextPollAt = Date.now();
-    for (;;) {
-      if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
-      if (this.deadline.due(s.deadline)) {
-        this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
-        continue;
-      }
-      if (this.keyGone !== undefined) return { kind: 'ended', reason: this.keyGone };
-      if (this.encoderGone.due(this.encoderDeadline())) {
-        // one last look before giving up (an NCS event may have been lost)
-        const failed = await this.poll();
-        if (failed) return failed;
-        if (this.waiting() && this.keyGone === undefined) {
-          const secs = Math.round(input.encoderTimeoutMs / 1000);
-          return { kind: 'ended', reason: s.streams.length ? `the encoder did not come back within ${secs} s` : `no encoder pushed within ${secs} s` };
-        }
-        continue;
-      }
-      if (isPending(s.mute) && !this.mutePaused) {
-        await this.applyMute();
-        continue;
-      }
-      if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
-      const expiryAt = s.keyExpiresAt !== undefined && s.keyExpiresAt > Date.now() ? s.keyExpiresAt : Infinity;
-      const wakeAt = Math.min(nextPollAt, this.deadline.wakeAt(s.deadline), this.encoderGone.wakeAt(this.encoderDeadline()), expiryAt);
-      const pollDue = await waitForPoll(
-        () => s.stopReason !== undefined || this.deadline.rang || this.encoderGone.rang || this.wake || (isPending(s.mute) && !this.mutePaused),
-        wakeAt,
-        Math.min(nextPollAt, expiryAt),
-      );
-      if (s.stopReason !== undefined) continue;
-      if (this.wake || pollDue) {
-        this.wake = false;
-        const failed = await this.poll();
-        if (failed) return failed;
-        nextPollAt = Date.now() + input.pollIntervalMs;
-      }
+  /** The wait for an encoder is over: one last look before giving up (an NCS event may have been lost). */
+  private async lastLook(): Promise<Ending | 'again'> {
+    const failed = await this.poll();
+    if (failed) return failed;
+    if (this.waiting() && this.keyGone === undefined) {
+      const secs = Math.round(this.input.encoderTimeoutMs / 1000);
+      return { kind: 'ended', reason: this.s.streams.length ? `the encoder did not come back within ${secs} s` : `no encoder pushed within ${secs} s` };
     }
+    return 'again';
   }
 
   /** One look at the key and its pushes; a failure that is not transient stops the session. */

@@ -4,7 +4,8 @@
  * timer is due. It never goes round without waiting at least MIN_LOOP_WAIT_MS: no hot loop, ever.
  */
 import { CancellationScope, condition, patched, sleep } from '@temporalio/workflow';
-import { deliverAll, deliverSignal, hasDeliveries } from './inbox';
+import { shouldContinueAsNew } from './continue-as-new';
+import { deliverAll, deliverSignal, hasDeliveries, holdingDeliveries } from './inbox';
 import { WORD_WAIT } from './patches';
 import { localReads, timersDecide } from './search-attributes';
 
@@ -134,5 +135,85 @@ export class Alarm {
   /** What a loop's wait adds to its wake-up time for this instant: nothing when the alarm wakes it. */
   wakeAt(at: number | undefined): number {
     return timersDecide() || at === undefined ? Infinity : at;
+  }
+}
+
+/** How a watch loop (`watch`) ends by itself; a lifecycle's own endings come from its `work` and `poll`. */
+export type WatchStop = { kind: 'stop'; reason: string };
+export type WatchContinue = { kind: 'continue' };
+
+/** What a lifecycle gives `watch`. E: its own endings (ended, gone, replace, lifetime...). */
+export interface Watch<E> {
+  /** the stop asked, if any (every round ends the loop with it first) */
+  stopReason(): string | undefined;
+  /** the session's max duration: its alarm, its instant, and the stop that reaching it asks */
+  deadline: { alarm: Alarm; at(): number | undefined; maxDurationMs: number; requestStop(reason: string): void };
+  /**
+   * The lifecycle's own due work, one piece per round, after the stop and the deadline: undefined, returned
+   * at once, when nothing is due; otherwise a promise of 'again' (it did something: go round), an ending,
+   * or undefined. Returned at once, never awaited, when there is nothing to do, so a round that only waits
+   * creates its commands exactly as the lifecycles' own loops did.
+   */
+  work?(): Promise<E | 'again' | undefined> | undefined;
+  /** whether the run may continue as new now (default: yes; a recording not while its task is unreachable) */
+  mayContinue?(): boolean;
+  maxHistoryEvents?: number;
+  /** the poll interval, read each round (a suspect recording polls more often) */
+  pollEveryMs(): number;
+  /** the first poll's delay (default: one interval; 0 = look at once) */
+  firstPollInMs?: number;
+  /** another instant the poll is due at (a stream key's expiry) */
+  pollAlsoAt?(): number;
+  /** what else wakes the wait: pending work, an alarm that rang */
+  wakeWhen?(): boolean;
+  /** instants the wait wakes at besides the poll and the deadline (alarms of runs from before HISTORY_CLOCK) */
+  wakeAt?(): number;
+  /** a flag set outside the loop (a webhook, a refused change) that makes the next round poll at once */
+  wake?: { isSet(): boolean; clear(): void };
+  /** after the wait: go round without polling (a transcoder applies a change before a poll due with it) */
+  workFirst?(): boolean;
+  /** one look at the resource; an ending ends the loop */
+  poll(): Promise<E | undefined>;
+}
+
+/**
+ * The watch loop of every lifecycle while its resource is live: one vendor call at a time, handler effects
+ * held for its wait (./inbox.ts). Each round, in this order: a stop asked ends it; the max duration asks
+ * the stop; the lifecycle's due work; continue-as-new once the history is long (./continue-as-new.ts);
+ * then it waits (`waitForPoll`) for a stop, the deadline, `wakeWhen`, a delivery or the next poll's timer,
+ * and polls when that timer fired or `wake` was set. The next poll comes an interval after the last one.
+ */
+export function watch<E>(w: Watch<E>): Promise<E | WatchStop | WatchContinue> {
+  return holdingDeliveries(() => watchLoop(w));
+}
+
+async function watchLoop<E>(w: Watch<E>): Promise<E | WatchStop | WatchContinue> {
+  const { deadline } = w;
+  let nextPollAt = Date.now() + (w.firstPollInMs ?? w.pollEveryMs());
+  for (;;) {
+    const reason = w.stopReason();
+    if (reason !== undefined) return { kind: 'stop', reason };
+    if (deadline.alarm.due(deadline.at())) {
+      deadline.requestStop(`max duration reached (${deadline.maxDurationMs} ms)`);
+      continue;
+    }
+    const work = w.work?.();
+    if (work) {
+      const done = await work;
+      if (done === 'again') continue;
+      if (done !== undefined) return done;
+    }
+    if ((w.mayContinue?.() ?? true) && shouldContinueAsNew(w.maxHistoryEvents)) return { kind: 'continue' };
+    nextPollAt = Math.min(nextPollAt, Date.now() + w.pollEveryMs());
+    const pollAt = Math.min(nextPollAt, w.pollAlsoAt?.() ?? Infinity);
+    const wakeAt = Math.min(pollAt, deadline.alarm.wakeAt(deadline.at()), w.wakeAt?.() ?? Infinity);
+    const pollDue = await waitForPoll(() => w.stopReason() !== undefined || deadline.alarm.rang || (w.wake?.isSet() ?? false) || (w.wakeWhen?.() ?? false), wakeAt, pollAt);
+    if (w.stopReason() !== undefined || w.workFirst?.()) continue;
+    if (w.wake?.isSet() || pollDue) {
+      w.wake?.clear();
+      const end = await w.poll();
+      if (end) return end;
+      nextPollAt = Date.now() + w.pollEveryMs();
+    }
   }
 }

@@ -19,10 +19,10 @@ import {
 } from '../../src/agora/meanings/media-pull';
 import type { PullChange, PullOutcome, PullParams, PullPlayback, PullResult, PullState } from '../../src/schemas/workflows/pull';
 import { confirmRunning } from '../lib/confirm';
-import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
+import { continueSession } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, waitForPoll, waitForWord } from '../lib/loop';
+import { Alarm, waitForWord, watch } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -31,7 +31,6 @@ import { Teardown } from '../lib/teardown';
 import type { NcsEvent, PullPhase, PullStatus } from './messages';
 import { createdPlayback, patchOf, pullVendor, type HeldPlayer, type PullVendor } from './vendor';
 import { MEDIA_PULL_NCS_PRODUCT_ID } from '../../src/workflow-schemas';
-import { holdingDeliveries } from '../lib/inbox';
 
 type Watched = { kind: 'stop'; reason: string } | { kind: 'gone'; reason: string } | { kind: 'failed'; reason: string } | { kind: 'continue' };
 /** How a start ended: playing, or why the player is given up on. */
@@ -320,35 +319,21 @@ export class PullSession {
 
   /** Watches the player until stop, its end, its failure or continue-as-new; applies changes in between. */
   private watch(): Promise<Watched> {
-    return holdingDeliveries(() => this.watchLoop());
-  }
-
-  private async watchLoop(): Promise<Watched> {
     const { s, input } = this;
-    let nextPollAt = Date.now() + input.pollIntervalMs;
-    for (;;) {
-      if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
-      if (this.deadline.due(s.deadline)) {
-        this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
-        continue;
-      }
-      if (isPending(s.playback) && !this.changesPaused) {
-        await this.applyPlayback();
-        continue;
-      }
-      if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
-      nextPollAt = Math.min(nextPollAt, Date.now() + input.pollIntervalMs);
-      const wakeAt = Math.min(nextPollAt, this.deadline.wakeAt(s.deadline));
-      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.deadline.rang || this.wake || (isPending(s.playback) && !this.changesPaused), wakeAt, nextPollAt);
-      if (s.stopReason !== undefined) continue;
-      if (this.wake || pollDue) {
-        this.wake = false;
+    const changeDue = () => isPending(s.playback) && !this.changesPaused;
+    return watch<Watched>({
+      stopReason: () => s.stopReason,
+      deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
+      work: () => (changeDue() ? this.applyPlayback().then(() => 'again' as const) : undefined),
+      maxHistoryEvents: input.maxHistoryEvents,
+      pollEveryMs: () => input.pollIntervalMs,
+      wakeWhen: changeDue,
+      wake: { isSet: () => this.wake, clear: () => (this.wake = false) },
+      poll: async () => {
         const w = await this.poll();
-        if (w?.kind === 'gone') return this.gone();
-        if (w) return w;
-        nextPollAt = Date.now() + input.pollIntervalMs;
-      }
-    }
+        return w?.kind === 'gone' ? this.gone() : w;
+      },
+    });
   }
 
   /** List no longer shows the player: why, as NCS says (its destroyed event may come after the List). */

@@ -21,10 +21,10 @@ import {
 import type { RelayHeld } from '../../activities/relay';
 import type { RelayChange, RelayConfig, RelayOutcome, RelayParams, RelayResult, RelayState } from '../../src/schemas/workflows/relay';
 import { confirmRunning } from '../lib/confirm';
-import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
+import { continueSession } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, waitForPoll, waitForWord, waitForWork } from '../lib/loop';
+import { Alarm, waitForWord, waitForWork, watch } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { localReads, SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -32,7 +32,6 @@ import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
 import type { NcsEvent, RelayPhase, RelayStatus } from './messages';
 import { relayVendor, type RelayVendor } from './vendor';
-import { holdingDeliveries } from '../lib/inbox';
 
 /** The converter is gone or failed: `held` = it still exists and must be deleted. */
 interface Lost {
@@ -288,40 +287,29 @@ export class RelaySession {
 
   /** Watches the converter until stop, loss or continue-as-new; applies changes in between. */
   private watch(): Promise<Watched> {
-    return holdingDeliveries(() => this.watchLoop());
-  }
-
-  private async watchLoop(): Promise<Watched> {
     const { s, input } = this;
-    let nextPollAt = Date.now() + input.pollIntervalMs;
     const changeDue = () => isPending(s.config) && !this.changesPaused;
-    for (;;) {
-      if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
-      if (this.deadline.due(s.deadline)) {
-        this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
-        continue;
-      }
-      if (changeDue()) {
+    return watch<Watched>({
+      stopReason: () => s.stopReason,
+      deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
+      work: () => {
+        if (!changeDue()) return undefined;
         // Media Push takes 2 updates per second per converter
         const readyAt = (s.lastUpdateAt ?? 0) + UPDATE_MIN_INTERVAL_MS;
         if (s.lastUpdateAt !== undefined && !this.updateGap.due(readyAt))
-          await waitForWork(() => s.stopReason !== undefined || this.updateGap.rang, this.updateGap.wakeAt(readyAt));
-        else await this.applyConfig();
-        continue;
-      }
-      if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
-      nextPollAt = Math.min(nextPollAt, Date.now() + input.pollIntervalMs);
-      const wakeAt = Math.min(nextPollAt, this.deadline.wakeAt(s.deadline));
-      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.deadline.rang || this.wake || changeDue(), wakeAt, nextPollAt);
-      if (s.stopReason !== undefined) continue;
-      if (this.wake || pollDue) {
-        this.wake = false;
+          return waitForWork(() => s.stopReason !== undefined || this.updateGap.rang, this.updateGap.wakeAt(readyAt)).then(() => 'again' as const);
+        return this.applyConfig().then(() => 'again' as const);
+      },
+      maxHistoryEvents: input.maxHistoryEvents,
+      pollEveryMs: () => input.pollIntervalMs,
+      wakeWhen: changeDue,
+      wake: { isSet: () => this.wake, clear: () => (this.wake = false) },
+      poll: async () => {
         const lost = await this.poll();
         if (lost === 'gone') return this.gone();
-        if (lost) return lost;
-        nextPollAt = Date.now() + input.pollIntervalMs;
-      }
-    }
+        return lost || undefined;
+      },
+    });
   }
 
   /** Sends what changed of the desired configuration with the next sequence (an activity's retries reuse it). */

@@ -17,10 +17,10 @@ import type {
   SparkRtcRecordingState,
 } from '../../src/schemas/workflows/sparkrtc-recording';
 import { confirmRunning, type ProbeVerdict } from '../lib/confirm';
-import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
+import { continueSession } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, waitForPoll, waitUntil } from '../lib/loop';
+import { Alarm, waitUntil, watch } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -28,7 +28,6 @@ import { SessionFrame } from '../lib/session';
 import { stopQuietly } from '../lib/stop';
 import { SPARKRTC_RECORDING_PRODUCT, type SparkRtcCallback, type SparkRtcRecordingPhase, type SparkRtcRecordingStatus } from './messages';
 import { Candidates, sparkRtcVendor, type SparkRtcVendor } from './vendor';
-import { holdingDeliveries } from '../lib/inbox';
 
 /** A change the job cannot take yet (RTC.00001022 while INIT, a transient failure) is tried again this much later. */
 const CHANGE_RETRY_MS = 2_000;
@@ -275,34 +274,18 @@ export class SparkRtcRecordingSession {
 
   /** Watches the job until stop, its end or continue-as-new; applies changes in between, one PUT at a time. */
   private record(): Promise<JobEnd> {
-    return holdingDeliveries(() => this.recordLoop());
-  }
-
-  private async recordLoop(): Promise<JobEnd> {
     const { s, input } = this;
-    let nextPollAt = Date.now() + input.pollIntervalMs;
-    for (;;) {
-      if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
-      if (this.deadline.due(s.deadline)) {
-        this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
-        continue;
-      }
-      if (this.changePending()) {
-        await this.applyOneChange();
-        continue;
-      }
-      if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
-      const pendingAt = isPending(s.layout) || isPending(s.recordRule) ? this.retry.wakeAt(this.changesRetryAt) : Infinity;
-      const wakeAt = Math.min(nextPollAt, this.deadline.wakeAt(s.deadline), pendingAt);
-      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.wake || this.deadline.rang || this.changePending(), wakeAt, nextPollAt);
-      if (s.stopReason !== undefined) continue;
-      if (this.wake || pollDue) {
-        this.wake = false;
-        const end = await this.poll();
-        if (end) return end;
-        nextPollAt = Date.now() + input.pollIntervalMs;
-      }
-    }
+    return watch<JobEnd>({
+      stopReason: () => s.stopReason,
+      deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
+      work: () => (this.changePending() ? this.applyOneChange().then(() => 'again' as const) : undefined),
+      maxHistoryEvents: input.maxHistoryEvents,
+      pollEveryMs: () => input.pollIntervalMs,
+      wakeWhen: () => this.changePending(),
+      wakeAt: () => (isPending(s.layout) || isPending(s.recordRule) ? this.retry.wakeAt(this.changesRetryAt) : Infinity),
+      wake: { isSet: () => this.wake, clear: () => (this.wake = false) },
+      poll: () => this.poll(),
+    });
   }
 
   /** Sends one pending change (the layout first): the whole desired value. */

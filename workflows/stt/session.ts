@@ -7,10 +7,10 @@ import { ApplicationFailure, log } from '@temporalio/workflow';
 import { AGENT_MAX_LIFETIME_MS, GONE_REASON, isSttGone, leftAtLifetime, STT_BOT_UID_MIN, STT_BOT_UID_SPAN, STT_NCS_EVENT } from '../../src/agora/meanings/stt';
 import type { SttChange, SttConfig, SttOutcome, SttParams, SttResult, SttState } from '../../src/schemas/workflows/stt';
 import { confirmRunning } from '../lib/confirm';
-import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
+import { continueSession } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, waitForPoll } from '../lib/loop';
+import { Alarm, watch } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -18,7 +18,6 @@ import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
 import type { NcsEvent, SttPhase, SttStatus } from './messages';
 import { sttVendor, type Held, type SttVendor } from './vendor';
-import { holdingDeliveries } from '../lib/inbox';
 
 /** A rollover leaves the old agent this long before Agora's 72-hour lifetime would end it. */
 const ROLLOVER_MARGIN_MS = 60_000;
@@ -244,40 +243,23 @@ export class SttSession {
 
   /** Watches the agent until stop, end, lifetime or continue-as-new; applies changes in between. */
   private watch(): Promise<Watched> {
-    return holdingDeliveries(() => this.watchLoop());
-  }
-
-  private async watchLoop(): Promise<Watched> {
     const { s, input } = this;
-    let nextPollAt = Date.now() + input.pollIntervalMs;
-    for (;;) {
-      if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
-      if (this.deadline.due(s.deadline)) {
-        this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
-        continue;
-      }
-      const lifetimeAt = s.lifetimeEndsAt !== undefined ? s.lifetimeEndsAt - ROLLOVER_MARGIN_MS : Infinity;
-      if (this.lifetime.due(lifetimeAt)) return { kind: 'lifetime' };
-      if (isPending(s.config) && !this.changesPaused) {
-        await this.applyConfig();
-        continue;
-      }
-      if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
-      nextPollAt = Math.min(nextPollAt, Date.now() + input.pollIntervalMs);
-      const wakeAt = Math.min(nextPollAt, this.deadline.wakeAt(s.deadline), this.lifetime.wakeAt(lifetimeAt));
-      const pollDue = await waitForPoll(
-        () => s.stopReason !== undefined || this.deadline.rang || this.lifetime.rang || this.wake || (isPending(s.config) && !this.changesPaused),
-        wakeAt,
-        nextPollAt,
-      );
-      if (s.stopReason !== undefined) continue;
-      if (this.wake || pollDue) {
-        this.wake = false;
-        const ended = await this.poll();
-        if (ended) return ended;
-        nextPollAt = Date.now() + input.pollIntervalMs;
-      }
-    }
+    const lifetimeAt = () => (s.lifetimeEndsAt !== undefined ? s.lifetimeEndsAt - ROLLOVER_MARGIN_MS : Infinity);
+    const changeDue = () => isPending(s.config) && !this.changesPaused;
+    return watch<Watched>({
+      stopReason: () => s.stopReason,
+      deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
+      work: () => {
+        if (this.lifetime.due(lifetimeAt())) return Promise.resolve({ kind: 'lifetime' });
+        return changeDue() ? this.applyConfig().then(() => 'again' as const) : undefined;
+      },
+      maxHistoryEvents: input.maxHistoryEvents,
+      pollEveryMs: () => input.pollIntervalMs,
+      wakeWhen: () => this.lifetime.rang || changeDue(),
+      wakeAt: () => this.lifetime.wakeAt(lifetimeAt()),
+      wake: { isSet: () => this.wake, clear: () => (this.wake = false) },
+      poll: () => this.poll(),
+    });
   }
 
   /** Sends the whole desired configuration with the next sequenceId (repeated attempts reuse it). */

@@ -10,10 +10,10 @@ import type { TranscoderHeld } from '../../activities/transcoder';
 import { changePlan, endedVerdict, GONE_REASON, instanceIdFor, isTaskGone, TRANSCODER_PRODUCT, taskVerdict } from '../../src/agora/meanings/transcoder';
 import type { TranscoderLayout, TranscoderOutcome, TranscoderParams, TranscoderResult, TranscoderState } from '../../src/schemas/workflows/transcoder';
 import { confirmRunning } from '../lib/confirm';
-import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
+import { continueSession } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, waitForPoll } from '../lib/loop';
+import { Alarm, watch } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -22,7 +22,6 @@ import { Teardown } from '../lib/teardown';
 import type { TranscoderPhase, TranscoderStatus } from './messages';
 import { newOutputUids, noTask, transcoderVendor, type TranscoderVendor } from './vendor';
 import { layoutOf } from '../../src/workflow-schemas';
-import { holdingDeliveries } from '../lib/inbox';
 
 type Watched = { kind: 'stop'; reason: string } | { kind: 'ended'; reason: string; outcome: TranscoderOutcome } | { kind: 'replace' } | { kind: 'continue' };
 
@@ -222,34 +221,23 @@ export class TranscoderSession {
 
   /** Watches the task until stop, its end, a replacement or continue-as-new; applies changes in between. */
   private watch(): Promise<Watched> {
-    return holdingDeliveries(() => this.watchLoop());
-  }
-
-  private async watchLoop(): Promise<Watched> {
     const { s, input } = this;
-    let nextPollAt = Date.now() + input.pollIntervalMs;
     const changeDue = () => isPending(s.config) && !this.changesPaused;
-    for (;;) {
-      if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
-      if (this.deadline.due(s.deadline)) {
-        this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
-        continue;
-      }
-      if (changeDue()) {
-        if (changePlan(s.config.vendorValue ?? s.config.value!, s.config.value!, input.channel).replace) return { kind: 'replace' };
-        await this.applyConfig();
-        continue;
-      }
-      if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
-      const wakeAt = Math.min(nextPollAt, this.deadline.wakeAt(s.deadline));
-      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.deadline.rang || changeDue(), wakeAt, nextPollAt);
-      if (s.stopReason !== undefined || changeDue()) continue;
-      if (pollDue) {
-        const ended = await this.poll();
-        if (ended) return ended;
-        nextPollAt = Date.now() + input.pollIntervalMs;
-      }
-    }
+    return watch<Watched>({
+      stopReason: () => s.stopReason,
+      deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
+      work: () => {
+        if (!changeDue()) return undefined;
+        if (changePlan(s.config.vendorValue ?? s.config.value!, s.config.value!, input.channel).replace) return Promise.resolve({ kind: 'replace' });
+        return this.applyConfig().then(() => 'again' as const);
+      },
+      maxHistoryEvents: input.maxHistoryEvents,
+      pollEveryMs: () => input.pollIntervalMs,
+      wakeWhen: changeDue,
+      // a change is applied before a poll that fell due with it
+      workFirst: changeDue,
+      poll: () => this.poll(),
+    });
   }
 
   /** Sends the whole body with the next sequenceId (an activity's retries reuse it; it never goes back). */

@@ -10,9 +10,9 @@ import type { HeldConversion, WhiteboardActivities } from '../../activities/whit
 import { conversionVerdict, convertedPages, isConversionGone, progressOf } from '../../src/agora/meanings/whiteboard';
 import type { WhiteboardConversionParams, WhiteboardConversionResult, WhiteboardOutcome, WhiteboardState } from '../../src/schemas/workflows/whiteboard';
 import { conversionKey } from '../../src/workflow-schemas';
-import { continueSession, shouldContinueAsNew } from '../lib/continue-as-new';
+import { continueSession } from '../lib/continue-as-new';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, waitForPoll } from '../lib/loop';
+import { Alarm, watch } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { createWithReconcile } from '../lib/reconcile';
 import { activitiesOf } from '../lib/retry';
@@ -20,7 +20,6 @@ import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-
 import { SessionFrame } from '../lib/session';
 import { Teardown } from '../lib/teardown';
 import type { WhiteboardPhase, WhiteboardStatus } from './messages';
-import { holdingDeliveries } from '../lib/inbox';
 
 const calls = activitiesOf<WhiteboardActivities>('call');
 const creates = activitiesOf<WhiteboardActivities>('create');
@@ -182,33 +181,16 @@ export class WhiteboardSession {
   // ---- queued → converting → finished / failed ----
 
   private watch(): Promise<Watched> {
-    return holdingDeliveries(() => this.watchLoop());
-  }
-
-  private async watchLoop(): Promise<Watched> {
     const { s, input } = this;
-    let nextPollAt = Date.now() + input.pollIntervalMs;
-    for (;;) {
-      if (s.stopReason !== undefined) return { kind: 'stop', reason: s.stopReason };
-      if (this.deadline.due(s.deadline)) {
-        this.frame.requestStop(`max duration reached (${input.maxDurationMs} ms)`);
-        continue;
-      }
-      if (!s.priorityApplied) {
-        await this.applyPriority();
-        continue;
-      }
-      if (shouldContinueAsNew(input.maxHistoryEvents)) return { kind: 'continue' };
-      const wakeAt = Math.min(nextPollAt, this.deadline.wakeAt(s.deadline));
-      const pollDue = await waitForPoll(() => s.stopReason !== undefined || this.deadline.rang || this.wake, wakeAt, nextPollAt);
-      if (s.stopReason !== undefined) continue;
-      if (this.wake || pollDue) {
-        this.wake = false;
-        const ended = await this.poll();
-        if (ended) return ended;
-        nextPollAt = Date.now() + input.pollIntervalMs;
-      }
-    }
+    return watch<Watched>({
+      stopReason: () => s.stopReason,
+      deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
+      work: () => (!s.priorityApplied ? this.applyPriority().then(() => 'again' as const) : undefined),
+      maxHistoryEvents: input.maxHistoryEvents,
+      pollEveryMs: () => input.pollIntervalMs,
+      wake: { isSet: () => this.wake, clear: () => (this.wake = false) },
+      poll: () => this.poll(),
+    });
   }
 
   /** The priority is a wish: a refusal is logged and given up, a transient failure waits for the next poll. */
