@@ -10,12 +10,21 @@
  * scanned for credentials (the harness).
  */
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { InvalidInputError, recordingWorkflowId, RtcflowClient } from '../../src/client';
 import type { Config } from '../../src/config';
 import type { StreamSubscribe } from '../../src/schemas/agora/cloud-recording';
 import type { CloudRecordingInput } from '../../src/schemas/workflows/cloud-recording';
-import { cloudRecording, recordingStatusQuery, stopUpdate, updateLayoutUpdate, updateWebRecordingUpdate, type CloudRecordingPhase } from '../../workflows/cloud-recording';
+import {
+  cloudRecording,
+  recordingStatusQuery,
+  stopSignal,
+  stopUpdate,
+  updateLayoutUpdate,
+  updateWebRecordingUpdate,
+  type CloudRecordingPhase,
+} from '../../workflows/cloud-recording';
 import type { EmulatorControl } from '../helpers/emulator';
 import { WEB_RECORDER_SERVICE } from '../helpers/fixtures';
 import { sessionHarness } from '../helpers/harness';
@@ -235,6 +244,33 @@ test('a change Agora refuses fails its Update and falls back to what the recorde
   });
   // the refused list was never in the recorder; after the failover the list wanted (the start's) is sent again, harmlessly
   expect(await sent(cname)).toEqual([onholdBody(true), outputsBody(CDN_A)]);
+  await expectNothingRunning(cname);
+});
+
+test('a change sent after a stop, while the stop waits for a call in flight, is refused at once (SessionEnding) and never sent', async () => {
+  const cname = uniqueId('web-late');
+  await withWorker(env, config, async (tq) => {
+    const rtc = new RtcflowClient(env.client, tq);
+    const h = await start(tq, webInput(cname));
+    await phaseOf(h, 'recording');
+    // the pause's call is held: the loop is busy with it, so a stop sent now waits for the loop
+    const hold = await control.hold({ product: 'cloud-recording', operation: 'update' });
+    const paused = rtc.pauseRecording(h.workflowId);
+    await hold.held();
+    await h.signal(stopSignal, { reason: 'lesson over' });
+    // refused by the validator while the call is still held (accepted, it would wait for the session's end)
+    const late = await Promise.race([
+      rtc.updateRtmpOutputs(h.workflowId, { add: [CDN_B] }).catch((e: unknown) => e),
+      new Promise((r) => setTimeout(() => r('still waiting after 15 s'), 15_000)),
+    ]);
+    expect(late).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(((late as WorkflowUpdateFailedError).cause as ApplicationFailure | undefined)?.type).toBe('SessionEnding');
+    await hold.release();
+    await paused;
+    expect(await h.result()).toMatchObject({ outcome: 'stopped', reason: 'lesson over' });
+  });
+  // the pause went out; the change sent after the stop never did
+  expect(await sent(cname)).toEqual([onholdBody(true)]);
   await expectNothingRunning(cname);
 });
 

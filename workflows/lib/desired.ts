@@ -52,8 +52,10 @@ export interface ChangeOptions<T, A = T> {
   signal: SignalDefinition<[A]>;
   /** throws an ApplicationFailure for a value that must not be accepted; returns the normalised value */
   validate: (value: unknown) => T;
-  /** throws while the session no longer accepts changes */
+  /** throws while the session no longer accepts changes (the update's validator) */
   accepting: () => void;
+  /** throws while the session no longer takes a change signal (checked when the loop takes it) */
+  taking: () => void;
   /** true once the session has ended */
   ended: () => boolean;
   what: string;
@@ -94,7 +96,7 @@ export function registerChange<T, A = T>(opts: ChangeOptions<T, A>): ChangeChann
   setHandler(opts.signal, (value) =>
     deliverSignal(() => {
       try {
-        opts.accepting();
+        opts.taking();
         want(opts.validate(value));
       } catch (err) {
         log.warn(`${opts.what} signal ignored`, { error: (err as Error).message });

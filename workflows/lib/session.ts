@@ -23,6 +23,8 @@ export interface Stoppable {
   stopReason?: string;
 }
 
+const sessionEnding = () => ApplicationFailure.create({ type: 'SessionEnding', message: 'the session is stopping or over', nonRetryable: true });
+
 export class SessionFrame<R> {
   result?: R;
   failure?: string;
@@ -41,17 +43,37 @@ export class SessionFrame<R> {
     this.state.stopReason ??= reason;
   }
 
-  /** Throws while the session no longer takes changes (update validators call it). */
+  /**
+   * A stop was asked, though its effect may still wait for the loop (./inbox.ts). Set by the stop handlers
+   * themselves; only update validators read it, and a replay runs no validator, so it changes no command.
+   */
+  private stopAsked = false;
+
+  /**
+   * Throws once the session takes no more changes: it is over, stopping, or a stop was asked (update
+   * validators call it: a change sent after a stop is refused at once, not accepted and failed when the
+   * session ends).
+   */
   readonly acceptingChanges = (): void => {
-    if (this.terminal || this.stopRequested) throw ApplicationFailure.create({ type: 'SessionEnding', message: 'the session is stopping or over', nonRetryable: true });
+    if (this.stopAsked) throw sessionEnding();
+    this.takingChanges();
+  };
+
+  /** The same on the session's state alone: a change signal taken at the loop's wait, after what came before it. */
+  readonly takingChanges = (): void => {
+    if (this.terminal || this.stopRequested) throw sessionEnding();
   };
 
   /** A fire-and-forget stop signal and a stop update that returns the session's result. */
   registerStop(signal: SignalDefinition<[StopRequest?]>, update: UpdateDefinition<R, [StopRequest]>, description: string): void {
-    setHandler(signal, (req) => deliverSignal(() => this.requestStop(req?.reason ?? 'stop requested')));
+    setHandler(signal, (req) => {
+      this.stopAsked = true;
+      deliverSignal(() => this.requestStop(req?.reason ?? 'stop requested'));
+    });
     setHandler(
       update,
       async (req) => {
+        this.stopAsked = true;
         const taken = deliverUpdate(() => this.requestStop(req?.reason ?? 'stop requested'));
         if (taken instanceof Promise) await taken;
         await condition(() => this.terminal);
@@ -63,8 +85,8 @@ export class SessionFrame<R> {
   }
 
   /** A mid-session change (update + signal) that is accepted only while the session takes changes. */
-  registerChange<T, A = T>(opts: Omit<ChangeOptions<T, A>, 'accepting' | 'ended'>): ChangeChannel<T> {
-    return registerChange<T, A>({ ...opts, accepting: this.acceptingChanges, ended: () => this.terminal });
+  registerChange<T, A = T>(opts: Omit<ChangeOptions<T, A>, 'accepting' | 'taking' | 'ended'>): ChangeChannel<T> {
+    return registerChange<T, A>({ ...opts, accepting: this.acceptingChanges, taking: this.takingChanges, ended: () => this.terminal });
   }
 
   /** `files`: the files a result holds, for the application's files.ready event (lifecycles that make files). */
