@@ -91,7 +91,8 @@ const NCS_BODY_LIMIT = 64 * 1024;
 
 /**
  * A closing server's grace for requests in flight: under the 30 s a container orchestrator commonly waits
- * between SIGTERM and SIGKILL, and longer than any /v1 route answers (a stop answers once its update does).
+ * between SIGTERM and SIGKILL. A request still running then loses its answer, not its effect: a stop that
+ * waits for its session's drain (up to drainTimeoutMs) goes on in the workflow, and asking again is safe.
  */
 export const CLOSE_GRACE_MS = 25_000;
 
@@ -100,7 +101,8 @@ export const CLOSE_GRACE_MS = 25_000;
  * connections idle at that moment: one whose request was in flight (an NCS webhook being routed, a stop
  * waiting for its session) stayed open for the whole keep-alive timeout (72 s in Fastify), and so did the
  * process. While closing, each answer says `Connection: close`, connections are closed as soon as they are
- * idle, and after `graceMs` any still open are cut.
+ * idle, and after `graceMs` any still open are cut. (A host name that resolves to several addresses, e.g.
+ * localhost, gets Fastify's secondary listeners, which Node's `close()` alone closes.)
  */
 function drainOnClose(app: FastifyInstance, graceMs: number): void {
   let closing = false;

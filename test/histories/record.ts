@@ -18,6 +18,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { startDevServer } from '../../src/temporal/dev-server';
 import type { CloudRecordingInput } from '../../src/schemas/workflows/cloud-recording';
+import type { StorageProfile } from '../../src/config';
 import { cloudRecording, recordingStatusQuery, stopUpdate, updateLayoutUpdate } from '../../workflows/cloud-recording';
 import { updateLayoutSignal, updateRtmpOutputsUpdate, updateSubscriptionsSignal, updateSubscriptionsUpdate, updateWebRecordingUpdate } from '../../workflows/cloud-recording';
 import type { SttInput } from '../../src/schemas/workflows/stt';
@@ -660,9 +661,59 @@ async function recordWithAppEvents(ctx: Ctx, end: 'stop' | 'cancel'): Promise<Wo
   }
 }
 
+/**
+ * A recording with expiring storage credentials (STS, refreshed 5 s before they lapse) that ends on its own
+ * and is started again (restartOnFailure): the new recorder's credentials re-arm the refresh alarm (the
+ * old timer cancelled beside the loop's wait timer), and the refresh later falls due and is sent.
+ */
+async function recordRestartWithSts(ctx: Ctx): Promise<WorkflowHandle> {
+  let issued = 0;
+  const storageCredentials = async (_name: string, p: StorageProfile): Promise<StorageProfile> => ({
+    ...p,
+    extensionParams: { stsToken: `recorded-sts-${++issued}`, stsExpiration: Math.floor((Date.now() + 30_000) / 1000) },
+  });
+  const app = EMULATOR_AGORA.appId;
+  return withWorker(
+    ctx.env,
+    testConfig(ctx.control.url),
+    async (taskQueue) => {
+      const input = recordingInput({
+        restartOnFailure: true,
+        notFoundGraceMs: 1_000,
+        drainTimeoutMs: 1_000,
+        storageRefreshMarginMs: 5_000,
+        clientRequest: { recordingConfig: { maxIdleTime: 60 } },
+      });
+      await ctx.control.emptyChannel(app, input.channel);
+      await ctx.control.join(app, input.channel, '601');
+      const { h, status: first } = await startRecording({ ...ctx, taskQueue }, input);
+      const restart = await ctx.control.hold({ product: 'cloud-recording', operation: 'acquire' });
+      await ctx.control.leave(app, input.channel, '601');
+      await restart.held();
+      await ctx.control.join(app, input.channel, '602');
+      await restart.release();
+      await eventually(async () => {
+        const s = await h.query(recordingStatusQuery);
+        return s.phase === 'recording' && s.sid !== first.sid ? true : undefined;
+      }, 'a second recording');
+      await eventually(
+        async () =>
+          (await ctx.control.requests({ cname: input.channel, product: 'cloud-recording' })).some((r) => r.operation === 'update' && r.status === 200) ? true : undefined,
+        "the second recorder's storage refresh",
+        40_000,
+      );
+      await h.executeUpdate(stopUpdate, { args: [{ reason: 'recorded history' }] });
+      return h;
+    },
+    {},
+    { storageCredentials },
+  );
+}
+
 Object.assign(SCENARIOS, {
   'cloud-recording-app-events': (ctx: Ctx) => recordWithAppEvents(ctx, 'stop'),
   'cloud-recording-app-events-cancel': (ctx: Ctx) => recordWithAppEvents(ctx, 'cancel'),
+  'cloud-recording-restart-sts': recordRestartWithSts,
 });
 
 /** The sweeper stopping an orphan converter (created with the typed client, no session) and reporting a second one that is too young. */

@@ -377,7 +377,11 @@ export class CloudRecordingSession {
     return watch<RecordingEnd>({
       stopReason: () => s.stopReason,
       deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
-      work: () => (reachable() ? this.changeOrRefresh() : undefined),
+      work: [
+        // awaited as the loop written out awaited it; the refresh check after it is synchronous, as it was
+        () => (reachable() ? this.applyOneChange().then((sent) => (sent ? 'again' : undefined)) : undefined),
+        () => (reachable() && this.refresh.due(this.storageRefreshAt()) ? this.refreshStorage().then(() => 'again' as const) : undefined),
+      ],
       mayContinue: reachable,
       maxHistoryEvents: input.maxHistoryEvents,
       pollEveryMs: () => (reachable() ? input.pollIntervalMs : Math.min(input.pollIntervalMs, SUSPECT_POLL_MS)),
@@ -388,14 +392,6 @@ export class CloudRecordingSession {
       wake: { isSet: () => this.wake, clear: () => (this.wake = false) },
       poll: () => this.poll(),
     });
-  }
-
-  /** One pending change, else a storage refresh that fell due; 'again' after either. */
-  private async changeOrRefresh(): Promise<'again' | undefined> {
-    if (await this.applyOneChange()) return 'again';
-    if (!this.refresh.due(this.storageRefreshAt())) return undefined;
-    await this.refreshStorage();
-    return 'again';
   }
 
   /** A control whose desired value the recorder does not have yet. */

@@ -212,11 +212,13 @@ export class IngestSession {
     return watch<Ending>({
       stopReason: () => s.stopReason,
       deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
-      work: () => {
-        if (this.keyGone !== undefined) return Promise.resolve({ kind: 'ended', reason: this.keyGone });
-        if (this.encoderGone.due(this.encoderDeadline())) return this.lastLook();
-        return muteDue() ? this.applyMute().then(() => 'again' as const) : undefined;
-      },
+      work: [
+        () => {
+          if (this.keyGone !== undefined) return Promise.resolve({ kind: 'ended', reason: this.keyGone });
+          if (this.encoderGone.due(this.encoderDeadline())) return this.lastLook();
+          return muteDue() ? this.applyMute().then(() => 'again' as const) : undefined;
+        },
+      ],
       maxHistoryEvents: input.maxHistoryEvents,
       pollEveryMs: () => input.pollIntervalMs,
       // a continued or restarted run looks at once; so does a fresh key (cheap, and the loop's one rhythm)

@@ -142,6 +142,9 @@ export class Alarm {
 export type WatchStop = { kind: 'stop'; reason: string };
 export type WatchContinue = { kind: 'continue' };
 
+/** One piece of a watch loop's due work (`Watch.work`). */
+export type WorkStep<E> = () => Promise<E | 'again' | undefined> | undefined;
+
 /** What a lifecycle gives `watch`. E: its own endings (ended, gone, replace, lifetime...). */
 export interface Watch<E> {
   /** the stop asked, if any (every round ends the loop with it first) */
@@ -149,18 +152,21 @@ export interface Watch<E> {
   /** the session's max duration: its alarm, its instant, and the stop that reaching it asks */
   deadline: { alarm: Alarm; at(): number | undefined; maxDurationMs: number; requestStop(reason: string): void };
   /**
-   * The lifecycle's own due work, one piece per round, after the stop and the deadline: undefined, returned
-   * at once, when nothing is due; otherwise a promise of 'again' (it did something: go round), an ending,
-   * or undefined. Returned at once, never awaited, when there is nothing to do, so a round that only waits
-   * creates its commands exactly as the lifecycles' own loops did.
+   * The lifecycle's own due work, in order, after the stop and the deadline: each step returns undefined at
+   * once when it has nothing to do, or a promise of 'again' (it did something: go round), an ending, or
+   * undefined (nothing after all: the next step). A step with nothing to do is not awaited, so what the
+   * steps after it do synchronously (an alarm re-armed: a timer started, the old one cancelled) and the
+   * wait's timer come in the same order as in a loop written out (a step awaited costs the microtasks of
+   * that one await: keep a synchronous check in a step of its own, after the awaited one; a cloud
+   * recording's storage refresh re-armed after a restart, test/histories/cloud-recording-restart-sts.json).
    */
-  work?(): Promise<E | 'again' | undefined> | undefined;
+  work?: readonly WorkStep<E>[];
   /** whether the run may continue as new now (default: yes; a recording not while its task is unreachable) */
   mayContinue?(): boolean;
   maxHistoryEvents?: number;
   /** the poll interval, read each round (a suspect recording polls more often) */
   pollEveryMs(): number;
-  /** the first poll's delay (default: one interval; 0 = look at once) */
+  /** the first poll's delay, read once when the loop starts (default: one interval; 0 = look at once) */
   firstPollInMs?: number;
   /** another instant the poll is due at (a stream key's expiry) */
   pollAlsoAt?(): number;
@@ -197,12 +203,17 @@ async function watchLoop<E>(w: Watch<E>): Promise<E | WatchStop | WatchContinue>
       deadline.requestStop(`max duration reached (${deadline.maxDurationMs} ms)`);
       continue;
     }
-    const work = w.work?.();
-    if (work) {
-      const done = await work;
-      if (done === 'again') continue;
-      if (done !== undefined) return done;
+    let again = false;
+    for (const step of w.work ?? []) {
+      const doing = step();
+      if (!doing) continue;
+      const done = await doing;
+      if (done === undefined) continue;
+      if (done !== 'again') return done;
+      again = true;
+      break;
     }
+    if (again) continue;
     if ((w.mayContinue?.() ?? true) && shouldContinueAsNew(w.maxHistoryEvents)) return { kind: 'continue' };
     nextPollAt = Math.min(nextPollAt, Date.now() + w.pollEveryMs());
     const pollAt = Math.min(nextPollAt, w.pollAlsoAt?.() ?? Infinity);

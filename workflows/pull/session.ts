@@ -324,7 +324,7 @@ export class PullSession {
     return watch<Watched>({
       stopReason: () => s.stopReason,
       deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
-      work: () => (changeDue() ? this.applyPlayback().then(() => 'again' as const) : undefined),
+      work: [() => (changeDue() ? this.applyPlayback().then(() => 'again' as const) : undefined)],
       maxHistoryEvents: input.maxHistoryEvents,
       pollEveryMs: () => input.pollIntervalMs,
       wakeWhen: changeDue,

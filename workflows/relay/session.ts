@@ -292,14 +292,16 @@ export class RelaySession {
     return watch<Watched>({
       stopReason: () => s.stopReason,
       deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
-      work: () => {
-        if (!changeDue()) return undefined;
-        // Media Push takes 2 updates per second per converter
-        const readyAt = (s.lastUpdateAt ?? 0) + UPDATE_MIN_INTERVAL_MS;
-        if (s.lastUpdateAt !== undefined && !this.updateGap.due(readyAt))
-          return waitForWork(() => s.stopReason !== undefined || this.updateGap.rang, this.updateGap.wakeAt(readyAt)).then(() => 'again' as const);
-        return this.applyConfig().then(() => 'again' as const);
-      },
+      work: [
+        () => {
+          if (!changeDue()) return undefined;
+          // Media Push takes 2 updates per second per converter
+          const readyAt = (s.lastUpdateAt ?? 0) + UPDATE_MIN_INTERVAL_MS;
+          if (s.lastUpdateAt !== undefined && !this.updateGap.due(readyAt))
+            return waitForWork(() => s.stopReason !== undefined || this.updateGap.rang, this.updateGap.wakeAt(readyAt)).then(() => 'again' as const);
+          return this.applyConfig().then(() => 'again' as const);
+        },
+      ],
       maxHistoryEvents: input.maxHistoryEvents,
       pollEveryMs: () => input.pollIntervalMs,
       wakeWhen: changeDue,

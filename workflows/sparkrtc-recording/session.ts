@@ -278,7 +278,7 @@ export class SparkRtcRecordingSession {
     return watch<JobEnd>({
       stopReason: () => s.stopReason,
       deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
-      work: () => (this.changePending() ? this.applyOneChange().then(() => 'again' as const) : undefined),
+      work: [() => (this.changePending() ? this.applyOneChange().then(() => 'again' as const) : undefined)],
       maxHistoryEvents: input.maxHistoryEvents,
       pollEveryMs: () => input.pollIntervalMs,
       wakeWhen: () => this.changePending(),

@@ -249,10 +249,12 @@ export class SttSession {
     return watch<Watched>({
       stopReason: () => s.stopReason,
       deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
-      work: () => {
-        if (this.lifetime.due(lifetimeAt())) return Promise.resolve({ kind: 'lifetime' });
-        return changeDue() ? this.applyConfig().then(() => 'again' as const) : undefined;
-      },
+      work: [
+        () => {
+          if (this.lifetime.due(lifetimeAt())) return Promise.resolve({ kind: 'lifetime' });
+          return changeDue() ? this.applyConfig().then(() => 'again' as const) : undefined;
+        },
+      ],
       maxHistoryEvents: input.maxHistoryEvents,
       pollEveryMs: () => input.pollIntervalMs,
       wakeWhen: () => this.lifetime.rang || changeDue(),

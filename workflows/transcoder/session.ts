@@ -226,11 +226,13 @@ export class TranscoderSession {
     return watch<Watched>({
       stopReason: () => s.stopReason,
       deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
-      work: () => {
-        if (!changeDue()) return undefined;
-        if (changePlan(s.config.vendorValue ?? s.config.value!, s.config.value!, input.channel).replace) return Promise.resolve({ kind: 'replace' });
-        return this.applyConfig().then(() => 'again' as const);
-      },
+      work: [
+        () => {
+          if (!changeDue()) return undefined;
+          if (changePlan(s.config.vendorValue ?? s.config.value!, s.config.value!, input.channel).replace) return Promise.resolve({ kind: 'replace' });
+          return this.applyConfig().then(() => 'again' as const);
+        },
+      ],
       maxHistoryEvents: input.maxHistoryEvents,
       pollEveryMs: () => input.pollIntervalMs,
       wakeWhen: changeDue,

@@ -185,7 +185,7 @@ export class WhiteboardSession {
     return watch<Watched>({
       stopReason: () => s.stopReason,
       deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
-      work: () => (!s.priorityApplied ? this.applyPriority().then(() => 'again' as const) : undefined),
+      work: [() => (!s.priorityApplied ? this.applyPriority().then(() => 'again' as const) : undefined)],
       maxHistoryEvents: input.maxHistoryEvents,
       pollEveryMs: () => input.pollIntervalMs,
       wake: { isSet: () => this.wake, clear: () => (this.wake = false) },
