@@ -330,6 +330,33 @@ test('the sequence keeps growing across continue-as-new', async () => {
   await expectNothingRunning(channel);
 });
 
+test('no continue-as-new while an accepted update waits for its change: it is sent once Agora takes it, then the run continues', async () => {
+  const channel = await liveChannel('relay-can-wait');
+  await withWorker(env, config, async (tq) => {
+    const h = await start(tq, input(channel, { pollIntervalMs: 100, maxHistoryEvents: 100 }));
+    await phaseOf(h, 'running');
+    // every update answers 404 (the converter looks gone): the change is paused until a poll finds it alive,
+    // then sent again; the history passes its budget meanwhile
+    const fault = await control.addFault({
+      match: { product: 'media-push', operation: 'update' },
+      action: { type: 'error', status: 404, body: { message: 'converter not found' } },
+      count: 1_000,
+    });
+    const changed = h.executeUpdate(relayUpdate, { args: [{ rtmpUrl: 'rtmp://cdn.example.com/live/waited' }] });
+    const hits = async () => (await control.faults()).find((f) => f.id === fault.id)?.hits ?? 0;
+    await eventually(async () => ((await hits()) >= 3 ? true : undefined), 'the update refused again and again');
+    await eventually(async () => ((await h.describe()).historyLength >= 100 ? true : undefined), 'the history at its budget');
+    // the run waits for the change (a continue-as-new now would wait for the update forever, and the update for it)
+    expect((await h.query(relayStatusQuery)).continuedAsNew).toBe(0);
+    await control.removeFault(fault.id);
+    expect(await changed).toMatchObject({ rtmpUrl: 'rtmp://cdn.example.com/live/waited' });
+    await eventually(async () => ((await h.query(relayStatusQuery)).continuedAsNew >= 1 ? true : undefined), 'a continue-as-new once the change is in');
+    await h.executeUpdate(relayStopUpdate, { args: [{}] });
+  });
+  expect((await operations(channel)).filter((o) => o.startsWith('update:'))).toEqual(['update:200']);
+  await expectNothingRunning(channel);
+});
+
 test('cancellation deletes the converter once and the workflow ends cancelled', async () => {
   const channel = await liveChannel('relay-cancel');
   await withWorker(env, config, async (tq) => {

@@ -5,14 +5,17 @@
  * are not lost: the server refuses that completion and the task runs again with the signal.
  */
 import { allHandlersFinished, condition, continueAsNew, workflowInfo, type Workflow } from '@temporalio/workflow';
+import { changesWaiting } from './desired';
 import { hasDeliveries } from './inbox';
 
 /**
  * True when the server suggests it, or when a test's history budget is used up; never while a change or a
- * stop waits for the loop (./inbox.ts): the loop takes it first, or an update would wait on a run that ended.
+ * stop waits for the loop (./inbox.ts), nor while an accepted change Update waits for its change to be
+ * applied (./desired.ts; a lifecycle whose changes are paused until its next poll): the loop takes them
+ * first, or an update would wait on a run that ended, and this run would wait for it forever.
  */
 export function shouldContinueAsNew(maxHistoryEvents?: number): boolean {
-  if (hasDeliveries()) return false;
+  if (hasDeliveries() || changesWaiting()) return false;
   const info = workflowInfo();
   return info.continueAsNewSuggested || (maxHistoryEvents !== undefined && info.historyLength >= maxHistoryEvents);
 }

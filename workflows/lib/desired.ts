@@ -8,6 +8,7 @@
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
 import { deliverSignal, deliverUpdate } from './inbox';
+import { workflowLocal } from './local';
 
 export interface DesiredSlot<T> {
   value?: T;
@@ -62,6 +63,19 @@ export interface ChangeOptions<T, A = T> {
   description: string;
 }
 
+/** This workflow's accepted change Updates, each as "still waiting for the loop to apply it". */
+const waitingChanges = () => workflowLocal('changes-waiting', () => new Set<() => boolean>());
+
+/**
+ * Whether an accepted change Update still waits for the loop to apply its change. The loop must not continue
+ * as new then (./continue-as-new.ts): the handler would wait on a run that no longer applies anything, and
+ * continue-as-new waits for every handler to finish, so the session would hang with its resource billing.
+ */
+export function changesWaiting(): boolean {
+  for (const unapplied of waitingChanges()) if (unapplied()) return true;
+  return false;
+}
+
 export function registerChange<T, A = T>(opts: ChangeOptions<T, A>): ChangeChannel<T> {
   const { slot } = opts;
   const failures = new Map<number, string>();
@@ -74,12 +88,20 @@ export function registerChange<T, A = T>(opts: ChangeOptions<T, A>): ChangeChann
     async (value) => {
       const take = () => {
         const wanted = opts.validate(value);
-        return { wanted, version: want(wanted) };
+        const version = want(wanted);
+        // counted as waiting from the moment it is taken, before this handler runs again
+        const unapplied = () => slot.applied < version && !failures.has(version) && !opts.ended();
+        waitingChanges().add(unapplied);
+        return { wanted, version, unapplied };
       };
       // while the loop runs, taken at its next wait (./inbox.ts)
       const taken = deliverUpdate(take);
-      const { wanted, version } = taken instanceof Promise ? await taken : taken;
-      await condition(() => slot.applied >= version || failures.has(version) || opts.ended());
+      const { wanted, version, unapplied } = taken instanceof Promise ? await taken : taken;
+      try {
+        await condition(() => !unapplied());
+      } finally {
+        waitingChanges().delete(unapplied);
+      }
       const failed = failures.get(version);
       if (failed) throw ApplicationFailure.create({ type: 'ChangeRejected', message: failed, nonRetryable: true });
       if (slot.applied < version) throw ApplicationFailure.create({ type: 'SessionEnded', message: `the session ended before the ${opts.what} was applied`, nonRetryable: true });
