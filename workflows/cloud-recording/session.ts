@@ -37,7 +37,7 @@ import { continueSession } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel, type DesiredSlot } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
 import { GoneGrace } from '../lib/grace';
-import { Alarm, waitUntil, watch } from '../lib/loop';
+import { Alarm, waitUntil, sessionWatch, watch } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { createWithReconcile } from '../lib/reconcile';
@@ -375,15 +375,13 @@ export class CloudRecordingSession {
     // a recorder suspected gone (failover grace) takes no change or refresh and does not continue as new
     const reachable = () => !this.grace.suspect;
     return watch<RecordingEnd>({
-      stopReason: () => s.stopReason,
-      deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
+      ...sessionWatch(this.frame, this.deadline, s, input),
       work: [
         // awaited as the loop written out awaited it; the refresh check after it is synchronous, as it was
         () => (reachable() ? this.applyOneChange().then((sent) => (sent ? 'again' : undefined)) : undefined),
         () => (reachable() && this.refresh.due(this.storageRefreshAt()) ? this.refreshStorage().then(() => 'again' as const) : undefined),
       ],
       mayContinue: reachable,
-      maxHistoryEvents: input.maxHistoryEvents,
       pollEveryMs: () => (reachable() ? input.pollIntervalMs : Math.min(input.pollIntervalMs, SUSPECT_POLL_MS)),
       firstPollInMs: reachable() ? input.pollIntervalMs : 0,
       wakeWhen: () => reachable() && (this.changePending() || this.refresh.rang),

@@ -24,7 +24,7 @@ import type { IngestChange, IngestOutcome, IngestParams, IngestResult, IngestSta
 import { continueSession } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../lib/desired';
 import { describe, isAmbiguous, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, watch } from '../lib/loop';
+import { Alarm, sessionWatch, watch } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { createWithReconcile } from '../lib/reconcile';
@@ -210,8 +210,7 @@ export class IngestSession {
     const { s, input } = this;
     const muteDue = () => isPending(s.mute) && !this.mutePaused;
     return watch<Ending>({
-      stopReason: () => s.stopReason,
-      deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
+      ...sessionWatch(this.frame, this.deadline, s, input),
       work: [
         () => {
           if (this.keyGone !== undefined) return Promise.resolve({ kind: 'ended', reason: this.keyGone });
@@ -219,8 +218,6 @@ export class IngestSession {
           return muteDue() ? this.applyMute().then(() => 'again' as const) : undefined;
         },
       ],
-      maxHistoryEvents: input.maxHistoryEvents,
-      pollEveryMs: () => input.pollIntervalMs,
       // a continued or restarted run looks at once; so does a fresh key (cheap, and the loop's one rhythm)
       firstPollInMs: 0,
       pollAlsoAt: () => (s.keyExpiresAt !== undefined && s.keyExpiresAt > Date.now() ? s.keyExpiresAt : Infinity),

@@ -183,6 +183,24 @@ export interface Watch<E> {
 }
 
 /**
+ * The part of a Watch every session gives the same way: its stop (the frame's, ./session.ts), its max
+ * duration, its history budget and its poll interval. A lifecycle spreads it and adds its own.
+ */
+export function sessionWatch(
+  frame: { requestStop(reason: string): void },
+  deadline: Alarm,
+  s: { stopReason?: string; deadline: number },
+  input: { maxDurationMs: number; maxHistoryEvents?: number; pollIntervalMs: number },
+): Pick<Watch<never>, 'stopReason' | 'deadline' | 'maxHistoryEvents' | 'pollEveryMs'> {
+  return {
+    stopReason: () => s.stopReason,
+    deadline: { alarm: deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => frame.requestStop(reason) },
+    maxHistoryEvents: input.maxHistoryEvents,
+    pollEveryMs: () => input.pollIntervalMs,
+  };
+}
+
+/**
  * The watch loop of every lifecycle while its resource is live: one vendor call at a time, handler effects
  * held for its wait (./inbox.ts). Each round, in this order: a stop asked ends it; the max duration asks
  * the stop; the lifecycle's due work; continue-as-new once the history is long (./continue-as-new.ts);

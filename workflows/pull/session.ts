@@ -22,7 +22,7 @@ import { confirmRunning } from '../lib/confirm';
 import { continueSession } from '../lib/continue-as-new';
 import { desiredSlot, isPending, markUnapplied, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, waitForWord, watch } from '../lib/loop';
+import { Alarm, waitForWord, sessionWatch, watch } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -322,11 +322,8 @@ export class PullSession {
     const { s, input } = this;
     const changeDue = () => isPending(s.playback) && !this.changesPaused;
     return watch<Watched>({
-      stopReason: () => s.stopReason,
-      deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
+      ...sessionWatch(this.frame, this.deadline, s, input),
       work: [() => (changeDue() ? this.applyPlayback().then(() => 'again' as const) : undefined)],
-      maxHistoryEvents: input.maxHistoryEvents,
-      pollEveryMs: () => input.pollIntervalMs,
       wakeWhen: changeDue,
       wake: { isSet: () => this.wake, clear: () => (this.wake = false) },
       poll: async () => {

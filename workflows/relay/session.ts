@@ -24,7 +24,7 @@ import { confirmRunning } from '../lib/confirm';
 import { continueSession } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, waitForWord, waitForWork, watch } from '../lib/loop';
+import { Alarm, waitForWord, waitForWork, sessionWatch, watch } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { localReads, SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -290,8 +290,7 @@ export class RelaySession {
     const { s, input } = this;
     const changeDue = () => isPending(s.config) && !this.changesPaused;
     return watch<Watched>({
-      stopReason: () => s.stopReason,
-      deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
+      ...sessionWatch(this.frame, this.deadline, s, input),
       work: [
         () => {
           if (!changeDue()) return undefined;
@@ -302,8 +301,6 @@ export class RelaySession {
           return this.applyConfig().then(() => 'again' as const);
         },
       ],
-      maxHistoryEvents: input.maxHistoryEvents,
-      pollEveryMs: () => input.pollIntervalMs,
       wakeWhen: changeDue,
       wake: { isSet: () => this.wake, clear: () => (this.wake = false) },
       poll: async () => {

@@ -20,7 +20,7 @@ import { confirmRunning, type ProbeVerdict } from '../lib/confirm';
 import { continueSession } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, waitUntil, watch } from '../lib/loop';
+import { Alarm, waitUntil, sessionWatch, watch } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -276,11 +276,8 @@ export class SparkRtcRecordingSession {
   private record(): Promise<JobEnd> {
     const { s, input } = this;
     return watch<JobEnd>({
-      stopReason: () => s.stopReason,
-      deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
+      ...sessionWatch(this.frame, this.deadline, s, input),
       work: [() => (this.changePending() ? this.applyOneChange().then(() => 'again' as const) : undefined)],
-      maxHistoryEvents: input.maxHistoryEvents,
-      pollEveryMs: () => input.pollIntervalMs,
       wakeWhen: () => this.changePending(),
       wakeAt: () => (isPending(s.layout) || isPending(s.recordRule) ? this.retry.wakeAt(this.changesRetryAt) : Infinity),
       wake: { isSet: () => this.wake, clear: () => (this.wake = false) },

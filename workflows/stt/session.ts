@@ -10,7 +10,7 @@ import { confirmRunning } from '../lib/confirm';
 import { continueSession } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, watch } from '../lib/loop';
+import { Alarm, sessionWatch, watch } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -247,16 +247,13 @@ export class SttSession {
     const lifetimeAt = () => (s.lifetimeEndsAt !== undefined ? s.lifetimeEndsAt - ROLLOVER_MARGIN_MS : Infinity);
     const changeDue = () => isPending(s.config) && !this.changesPaused;
     return watch<Watched>({
-      stopReason: () => s.stopReason,
-      deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
+      ...sessionWatch(this.frame, this.deadline, s, input),
       work: [
         () => {
           if (this.lifetime.due(lifetimeAt())) return Promise.resolve({ kind: 'lifetime' });
           return changeDue() ? this.applyConfig().then(() => 'again' as const) : undefined;
         },
       ],
-      maxHistoryEvents: input.maxHistoryEvents,
-      pollEveryMs: () => input.pollIntervalMs,
       wakeWhen: () => this.lifetime.rang || changeDue(),
       wakeAt: () => this.lifetime.wakeAt(lifetimeAt()),
       wake: { isSet: () => this.wake, clear: () => (this.wake = false) },

@@ -13,7 +13,7 @@ import { confirmRunning } from '../lib/confirm';
 import { continueSession } from '../lib/continue-as-new';
 import { desiredSlot, isPending, type ChangeChannel } from '../lib/desired';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, watch } from '../lib/loop';
+import { Alarm, sessionWatch, watch } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { UsageLedger } from '../lib/usage';
 import { SA, stageSearchAttributes, writeSearchAttributes } from '../lib/search-attributes';
@@ -224,8 +224,7 @@ export class TranscoderSession {
     const { s, input } = this;
     const changeDue = () => isPending(s.config) && !this.changesPaused;
     return watch<Watched>({
-      stopReason: () => s.stopReason,
-      deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
+      ...sessionWatch(this.frame, this.deadline, s, input),
       work: [
         () => {
           if (!changeDue()) return undefined;
@@ -233,8 +232,6 @@ export class TranscoderSession {
           return this.applyConfig().then(() => 'again' as const);
         },
       ],
-      maxHistoryEvents: input.maxHistoryEvents,
-      pollEveryMs: () => input.pollIntervalMs,
       wakeWhen: changeDue,
       // a change is applied before a poll that fell due with it
       workFirst: changeDue,

@@ -12,7 +12,7 @@ import type { WhiteboardConversionParams, WhiteboardConversionResult, Whiteboard
 import { conversionKey } from '../../src/workflow-schemas';
 import { continueSession } from '../lib/continue-as-new';
 import { describe, isTransient, vendorInfo } from '../lib/failures';
-import { Alarm, watch } from '../lib/loop';
+import { Alarm, sessionWatch, watch } from '../lib/loop';
 import { trackPhase, type PhaseTracker } from '../lib/phase';
 import { createWithReconcile } from '../lib/reconcile';
 import { activitiesOf } from '../lib/retry';
@@ -183,11 +183,8 @@ export class WhiteboardSession {
   private watch(): Promise<Watched> {
     const { s, input } = this;
     return watch<Watched>({
-      stopReason: () => s.stopReason,
-      deadline: { alarm: this.deadline, at: () => s.deadline, maxDurationMs: input.maxDurationMs, requestStop: (reason) => this.frame.requestStop(reason) },
+      ...sessionWatch(this.frame, this.deadline, s, input),
       work: [() => (!s.priorityApplied ? this.applyPriority().then(() => 'again' as const) : undefined)],
-      maxHistoryEvents: input.maxHistoryEvents,
-      pollEveryMs: () => input.pollIntervalMs,
       wake: { isSet: () => this.wake, clear: () => (this.wake = false) },
       poll: () => this.poll(),
     });
