@@ -41,7 +41,8 @@ async function main(): Promise<void> {
   if (!address) {
     mkdirSync(config.dataDir, { recursive: true });
     const dbFilename = resolve(config.dataDir, 'temporal.db');
-    devServer = await startDevServer({ port: config.temporal.port, uiPort: config.temporal.uiPort, dbFilename, stdio: 'inherit' });
+    // stopped last, after the worker and the API (a Ctrl-C reaches only this process)
+    devServer = await startDevServer({ port: config.temporal.port, uiPort: config.temporal.uiPort, dbFilename, stdio: 'inherit', ownProcessGroup: true });
     address = devServer.address;
     stops.push(devServer.stop);
     lines.push(`Temporal dev server  ${address}  (SQLite ${dbFilename})`);
@@ -118,13 +119,18 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // a second signal: go now, but never leave the dev server (in its own process group) behind
+      console.log(`\nrtcflow: ${signal} again, exiting now`);
+      devServer?.child.kill('SIGTERM');
+      process.exit(130);
+    }
     stopping = true;
     console.log(`\nrtcflow: ${signal}, shutting down`);
     worker.shutdown();
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   try {
     await worker.run();

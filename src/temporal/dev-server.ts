@@ -29,6 +29,12 @@ export interface DevServerOptions {
   readyTimeoutMs?: number;
   /** where the server's output goes (default: ignored) */
   stdio?: 'inherit' | 'ignore' | 'pipe';
+  /**
+   * In a process group of its own, so a terminal's Ctrl-C reaches only the caller, which stops the server
+   * after its own clients (npm start: a client call cut by a server that died first is retried by the
+   * SDK after the client closed, and throws).
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface DevServer {
@@ -84,7 +90,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
     ...(opts.extraArgs ?? []),
   ];
-  const child = spawn(executable, args, { stdio: opts.stdio ?? 'ignore' });
+  const child = spawn(executable, args, { stdio: opts.stdio ?? 'ignore', detached: opts.ownProcessGroup ?? false });
   let exited: string | undefined;
   child.once('exit', (code, signal) => {
     exited = `exited with ${signal ?? `code ${code}`}`;
