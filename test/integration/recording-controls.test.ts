@@ -247,6 +247,16 @@ test('a change Agora refuses fails its Update and falls back to what the recorde
   await expectNothingRunning(cname);
 });
 
+/** A change of the CDN outputs is refused by the session's validator (accepted, it would wait for the session's end). */
+async function expectRefusedAtOnce(rtc: RtcflowClient, workflowId: string): Promise<void> {
+  const late = await Promise.race([
+    rtc.updateRtmpOutputs(workflowId, { add: [CDN_B] }).catch((e: unknown) => e),
+    new Promise((r) => setTimeout(() => r('still waiting after 15 s'), 15_000)),
+  ]);
+  expect(late).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect(((late as WorkflowUpdateFailedError).cause as ApplicationFailure | undefined)?.type).toBe('SessionEnding');
+}
+
 test('a change sent after a stop, while the stop waits for a call in flight, is refused at once (SessionEnding) and never sent', async () => {
   const cname = uniqueId('web-late');
   await withWorker(env, config, async (tq) => {
@@ -258,19 +268,35 @@ test('a change sent after a stop, while the stop waits for a call in flight, is 
     const paused = rtc.pauseRecording(h.workflowId);
     await hold.held();
     await h.signal(stopSignal, { reason: 'lesson over' });
-    // refused by the validator while the call is still held (accepted, it would wait for the session's end)
-    const late = await Promise.race([
-      rtc.updateRtmpOutputs(h.workflowId, { add: [CDN_B] }).catch((e: unknown) => e),
-      new Promise((r) => setTimeout(() => r('still waiting after 15 s'), 15_000)),
-    ]);
-    expect(late).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect(((late as WorkflowUpdateFailedError).cause as ApplicationFailure | undefined)?.type).toBe('SessionEnding');
+    // the status says so at once, though the loop takes the stop only once the call returns
+    await eventually(async () => ((await h.query(recordingStatusQuery)).stopRequested ? true : undefined), 'stopRequested in the status');
+    expect((await h.query(recordingStatusQuery)).phase).toBe('recording');
+    // refused while the call is still held
+    await expectRefusedAtOnce(rtc, h.workflowId);
     await hold.release();
     await paused;
     expect(await h.result()).toMatchObject({ outcome: 'stopped', reason: 'lesson over' });
   });
   // the pause went out; the change sent after the stop never did
   expect(await sent(cname)).toEqual([onholdBody(true)]);
+  await expectNothingRunning(cname);
+});
+
+test('a change sent while a cancelled session stops its recording is refused at once (SessionEnding) and never sent', async () => {
+  const cname = uniqueId('web-cancel');
+  await withWorker(env, config, async (tq) => {
+    const rtc = new RtcflowClient(env.client, tq);
+    const h = await start(tq, webInput(cname));
+    await phaseOf(h, 'recording');
+    // the stop on cancel is held at Agora: the session is stopping for as long as the hold lasts
+    const hold = await control.hold({ product: 'cloud-recording', operation: 'stop' });
+    await h.cancel();
+    await hold.held();
+    await expectRefusedAtOnce(rtc, h.workflowId);
+    await hold.release();
+    await expect(h.result()).rejects.toThrow(/cancel/i);
+  });
+  expect(await sent(cname)).toEqual([]);
   await expectNothingRunning(cname);
 });
 

@@ -88,7 +88,7 @@ export class BanSession {
       ruleExpiresAt: s.ruleExpiresAt,
       updates: s.updates,
       deadline: iso(s.deadline),
-      stopRequested: s.stopReason !== undefined,
+      stopRequested: this.frame.stopAsked,
       continuedAsNew: s.continuedAsNew,
     };
   }

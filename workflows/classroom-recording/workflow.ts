@@ -114,7 +114,7 @@ export async function classroomRecording(rawInput: ClassRecordingInput | ClassRe
     onholdApplied: s.onholdApplied,
     lastQueryAt: s.lastQueryAt,
     deadline: iso(s.deadline),
-    stopRequested: s.stopReason !== undefined,
+    stopRequested: frame.stopAsked,
   }));
 
   const teardown = new Teardown<ClassRecordingOutcome, ClassRecordingResult>({

@@ -182,7 +182,7 @@ export class CloudRecordingSession {
       layoutApplied: !isPending(s.layout),
       subscriptions: s.subscriptions.value,
       controls: this.controls(),
-      stopRequested: s.stopReason !== undefined,
+      stopRequested: this.frame.stopAsked,
       segments: s.segments,
       deadline: new Date(s.deadline).toISOString(),
       continuedAsNew: s.continuedAsNew,

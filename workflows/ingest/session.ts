@@ -139,7 +139,7 @@ export class IngestSession {
       lastAbort: s.lastAbort,
       lastQueryAt: s.lastQueryAt,
       deadline: iso(s.deadline),
-      stopRequested: s.stopReason !== undefined,
+      stopRequested: this.frame.stopAsked,
       continuedAsNew: s.continuedAsNew,
       usage: this.phase.usage(),
       uncertainCreates: s.uncertainCreates,

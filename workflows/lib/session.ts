@@ -7,7 +7,7 @@
  * session.failed once onFailure stopped what was held.
  */
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
-import { allHandlersFinished, ApplicationFailure, condition, ContinueAsNew, isCancellation, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, ContinueAsNew, isCancellation, setHandler } from '@temporalio/workflow';
 import { withCleanupOnCancel } from './cancel';
 import { registerChange, type ChangeChannel, type ChangeOptions } from './desired';
 import { describe } from './failures';
@@ -45,17 +45,26 @@ export class SessionFrame<R> {
 
   /**
    * A stop was asked, though its effect may still wait for the loop (./inbox.ts). Set by the stop handlers
-   * themselves; only update validators read it, and a replay runs no validator, so it changes no command.
+   * themselves; only update validators and the status query read it (through `stopAsked`), and neither runs
+   * a command, so it changes none.
    */
-  private stopAsked = false;
+  private asked = false;
+
+  /** The workflow's root scope: considered cancelled from the moment the workflow's cancellation arrives. */
+  private readonly root = rootScope();
+
+  /** A stop was asked, even if the loop has not taken it yet (the status query's `stopRequested`). */
+  get stopAsked(): boolean {
+    return this.asked || this.stopRequested;
+  }
 
   /**
-   * Throws once the session takes no more changes: it is over, stopping, or a stop was asked (update
-   * validators call it: a change sent after a stop is refused at once, not accepted and failed when the
-   * session ends).
+   * Throws once the session takes no more changes: it is over, stopping, a stop was asked, or the workflow
+   * was cancelled (its stop on cancel runs). Update validators call it: a change sent then is refused at
+   * once, not accepted and failed when the session ends.
    */
   readonly acceptingChanges = (): void => {
-    if (this.stopAsked) throw sessionEnding();
+    if (this.asked || this.root.consideredCancelled) throw sessionEnding();
     this.takingChanges();
   };
 
@@ -67,13 +76,13 @@ export class SessionFrame<R> {
   /** A fire-and-forget stop signal and a stop update that returns the session's result. */
   registerStop(signal: SignalDefinition<[StopRequest?]>, update: UpdateDefinition<R, [StopRequest]>, description: string): void {
     setHandler(signal, (req) => {
-      this.stopAsked = true;
+      this.asked = true;
       deliverSignal(() => this.requestStop(req?.reason ?? 'stop requested'));
     });
     setHandler(
       update,
       async (req) => {
-        this.stopAsked = true;
+        this.asked = true;
         const taken = deliverUpdate(() => this.requestStop(req?.reason ?? 'stop requested'));
         if (taken instanceof Promise) await taken;
         await condition(() => this.terminal);
@@ -116,4 +125,11 @@ export class SessionFrame<R> {
     await eventsStarted();
     return this.result;
   }
+}
+
+/** The scope every other one descends from (the workflow function runs in it or in a child of it). */
+function rootScope(): CancellationScope {
+  let scope = CancellationScope.current();
+  while (scope.parent) scope = scope.parent;
+  return scope;
 }

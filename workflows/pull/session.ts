@@ -148,7 +148,7 @@ export class PullSession {
       restarts: s.restarts,
       players: s.players,
       deadline: new Date(s.deadline).toISOString(),
-      stopRequested: s.stopReason !== undefined,
+      stopRequested: this.frame.stopAsked,
       continuedAsNew: s.continuedAsNew,
       usage: this.phase.usage(),
     };

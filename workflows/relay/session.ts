@@ -164,7 +164,7 @@ export class RelaySession {
       converters: s.converters,
       updates: s.updates,
       deadline: new Date(s.deadline).toISOString(),
-      stopRequested: s.stopReason !== undefined,
+      stopRequested: this.frame.stopAsked,
       continuedAsNew: s.continuedAsNew,
       usage: this.phase.usage(),
     };

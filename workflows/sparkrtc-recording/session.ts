@@ -151,7 +151,7 @@ export class SparkRtcRecordingSession {
       appliedLayout: s.layout.vendorValue,
       recordRuleId: s.recordRule.value ?? input.recordRuleId,
       recordRuleApplied: !isPending(s.recordRule),
-      stopRequested: s.stopReason !== undefined,
+      stopRequested: this.frame.stopAsked,
       segments: s.jobs,
       updates: s.updates,
       deadline: new Date(s.deadline).toISOString(),

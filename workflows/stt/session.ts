@@ -144,7 +144,7 @@ export class SttSession {
       deadline: new Date(s.deadline).toISOString(),
       agents: s.agents,
       captions: s.captions,
-      stopRequested: s.stopReason !== undefined,
+      stopRequested: this.frame.stopAsked,
       continuedAsNew: s.continuedAsNew,
       usage: this.phase.usage(),
     };

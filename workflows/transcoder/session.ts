@@ -119,7 +119,7 @@ export class TranscoderSession {
       renewals: s.renewals,
       replacements: s.replacements,
       deadline: new Date(s.deadline).toISOString(),
-      stopRequested: s.stopReason !== undefined,
+      stopRequested: this.frame.stopAsked,
       continuedAsNew: s.continuedAsNew,
       usage: this.phase.usage(),
     };

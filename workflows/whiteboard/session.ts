@@ -117,7 +117,7 @@ export class WhiteboardSession {
       priorityApplied: s.priorityApplied,
       polls: s.polls,
       deadline: new Date(s.deadline).toISOString(),
-      stopRequested: s.stopReason !== undefined,
+      stopRequested: this.frame.stopAsked,
       continuedAsNew: s.continuedAsNew,
     };
   }
