@@ -43,7 +43,7 @@ export async function burst(ctx: BenchContext): Promise<Record<string, unknown>>
     const warm = await startRecordings(ctx.client, w.rtcflow.taskQueue, [`${cname}warm`], {}, 1);
     await waitRecording(ctx.client, w.rtcflow.taskQueue, 1, 60_000, 50);
     const [first] = await recordingMilestones(ctx.client, warm.ids);
-    const activities = first?.activities ?? 3;
+    const activities = ctx.flags.int('noop-activities', first?.activities ?? 3);
     await stopAll(ctx.client, warm.ids, 1);
     await ctx.emulator.post('/_emulator/clock', { timeScale });
     await waitUntil('the warm-up session stopped', async () => (await countInPhase(ctx.client, w.rtcflow.taskQueue, 'recording')) === 0, 60_000);
