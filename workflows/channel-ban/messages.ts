@@ -1,7 +1,7 @@
 /** The timed channel ban session's messages: its phases, status query, stop (lift) and extend. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BanChange, BanParams, BanResult, BanTarget, BanTerm } from '../../src/schemas/workflows/channel-ban';
-import type { StopRequest } from '../lib/session';
+import type { SessionStatusBase, StopRequest } from '../lib/session';
 
 export type { StopRequest };
 
@@ -9,10 +9,7 @@ export type { StopRequest };
 export const BAN_PHASES = ['creating', 'active', 'lifting', 'completed', 'failed'] as const;
 export type BanPhase = (typeof BAN_PHASES)[number];
 
-export interface BanStatus {
-  phase: BanPhase;
-  reason?: string;
-  since: string;
+export interface BanStatus extends SessionStatusBase<BanPhase> {
   target: BanTarget;
   privileges: BanParams['privileges'];
   ruleId?: number;
@@ -23,10 +20,6 @@ export interface BanStatus {
   /** the expiry Agora last reported for the rule */
   ruleExpiresAt?: string;
   updates: number;
-  /** the session ends by this time whatever is asked (maxDurationMs) */
-  deadline: string;
-  stopRequested: boolean;
-  continuedAsNew: number;
 }
 
 export const banStatusQuery = defineQuery<BanStatus>('status');

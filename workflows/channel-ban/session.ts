@@ -76,9 +76,7 @@ export class BanSession {
   status(): BanStatus {
     const { s, input, phase } = this;
     return {
-      phase: phase.current,
-      reason: phase.reason,
-      since: phase.since,
+      ...this.frame.statusBase(phase, s),
       target: { channel: input.channel, uid: input.uid, ip: input.ip },
       privileges: input.privileges,
       ruleId: s.ruleId,
@@ -87,9 +85,6 @@ export class BanSession {
       termApplied: !isPending(s.term),
       ruleExpiresAt: s.ruleExpiresAt,
       updates: s.updates,
-      deadline: iso(s.deadline),
-      stopRequested: this.frame.stopAsked,
-      continuedAsNew: s.continuedAsNew,
     };
   }
 

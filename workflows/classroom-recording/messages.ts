@@ -1,6 +1,6 @@
 /** The class recording session's messages: its phases, status query, stop signal/update and hold. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { StopRequest } from '../lib/session';
+import type { SessionStatusBase, StopRequest } from '../lib/session';
 import type { ClassRecordingHold, ClassRecordingResult } from './input';
 
 export type { StopRequest };
@@ -8,10 +8,7 @@ export type { StopRequest };
 export const CLASS_RECORDING_PHASES = ['starting', 'recording', 'stopping', 'completed', 'failed'] as const;
 export type ClassRecordingPhase = (typeof CLASS_RECORDING_PHASES)[number];
 
-export interface ClassRecordingStatus {
-  phase: ClassRecordingPhase;
-  reason?: string;
-  since: string;
+export interface ClassRecordingStatus extends SessionStatusBase<ClassRecordingPhase> {
   region: string;
   roomUuid: string;
   recordId?: string;
@@ -19,8 +16,6 @@ export interface ClassRecordingStatus {
   onhold: boolean;
   onholdApplied: boolean;
   lastQueryAt?: string;
-  deadline: string;
-  stopRequested: boolean;
 }
 
 export const classRecordingStatusQuery = defineQuery<ClassRecordingStatus>('status');

@@ -29,7 +29,6 @@ import { classRecordingHoldSignal, classRecordingStatusQuery, classRecordingStop
 
 const calls = activitiesOf<ClassroomActivities>('call');
 const cleanups = activitiesOf<ClassroomActivities>('cleanup');
-const iso = (ms: number) => new Date(ms).toISOString();
 
 interface State {
   stopReason?: string;
@@ -104,17 +103,14 @@ export async function classroomRecording(rawInput: ClassRecordingInput | ClassRe
     }
   });
   setHandler(classRecordingStatusQuery, () => ({
-    phase: phase.current,
-    reason: phase.reason,
-    since: phase.since,
+    // a class recording never continues as new (it ends within the room's lifetime)
+    ...frame.statusBase(phase, { deadline: s.deadline, continuedAsNew: 0 }),
     region: input.region,
     roomUuid: input.roomUuid,
     recordId: s.recordId,
     onhold: s.onhold,
     onholdApplied: s.onholdApplied,
     lastQueryAt: s.lastQueryAt,
-    deadline: iso(s.deadline),
-    stopRequested: frame.stopAsked,
   }));
 
   const teardown = new Teardown<ClassRecordingOutcome, ClassRecordingResult>({

@@ -2,7 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Layout, RecordedFile, RecordingMode, StreamSubscribe } from '../../src/schemas/agora/cloud-recording';
 import type { CloudRecordingResult, RecordingSegment, RtmpOutputsChange, RtmpPublishControl, WebRecordingControl } from '../../src/schemas/workflows/cloud-recording';
-import type { StopRequest } from '../lib/session';
+import type { SessionStatusBase, StopRequest } from '../lib/session';
 import type { UsageEntry } from '../lib/usage';
 
 export type { StopRequest };
@@ -33,10 +33,7 @@ export interface RecordingControls {
   rtmpPublish?: ControlStatus<RtmpPublishControl>;
 }
 
-export interface CloudRecordingStatus {
-  phase: CloudRecordingPhase;
-  reason?: string;
-  since: string;
+export interface CloudRecordingStatus extends SessionStatusBase<CloudRecordingPhase> {
   channel: string;
   mode: RecordingMode;
   recorderUid: string;
@@ -53,12 +50,8 @@ export interface CloudRecordingStatus {
   subscriptions?: StreamSubscribe;
   /** every control of this mode: desired and applied value */
   controls: RecordingControls;
-  stopRequested: boolean;
   /** earlier recordings of this session (after restarts) */
   segments: RecordingSegment[];
-  deadline?: string;
-  /** how many runs this session has continued across */
-  continuedAsNew: number;
   /** billable time so far by usage class (an open interval counted up to now) */
   usage: UsageEntry[];
 }

@@ -166,9 +166,7 @@ export class CloudRecordingSession {
   status(): CloudRecordingStatus {
     const { s, input, phase } = this;
     return {
-      phase: phase.current,
-      reason: phase.reason,
-      since: phase.since,
+      ...this.frame.statusBase(phase, s),
       channel: input.channel,
       mode: input.mode,
       recorderUid: s.uid,
@@ -182,10 +180,7 @@ export class CloudRecordingSession {
       layoutApplied: !isPending(s.layout),
       subscriptions: s.subscriptions.value,
       controls: this.controls(),
-      stopRequested: this.frame.stopAsked,
       segments: s.segments,
-      deadline: new Date(s.deadline).toISOString(),
-      continuedAsNew: s.continuedAsNew,
       usage: this.ledger.report(),
     };
   }

@@ -2,7 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PushAddress } from '../../src/agora/meanings/media-gateway';
 import type { IngestChange, IngestResult, IngestStream, MuteState, UncertainCreate, UnstoppedIngest } from '../../src/schemas/workflows/ingest';
-import type { StopRequest } from '../lib/session';
+import type { SessionStatusBase, StopRequest } from '../lib/session';
 import type { UsageEntry } from '../lib/usage';
 
 export type { StopRequest };
@@ -15,12 +15,9 @@ export { ncsEventSignal, type NcsEvent } from '../agora-ncs';
 export const INGEST_PHASES = ['creating-key', 'waiting-for-encoder', 'live', 'encoder-gone', 'stopping', 'completed', 'failed'] as const;
 export type IngestPhase = (typeof INGEST_PHASES)[number];
 
-export interface IngestStatus {
+export interface IngestStatus extends SessionStatusBase<IngestPhase> {
   /** billable time so far (workflows/lib/usage.ts) */
   usage: UsageEntry[];
-  phase: IngestPhase;
-  reason?: string;
-  since: string;
   channel: string;
   uid: string;
   region: string;
@@ -39,9 +36,6 @@ export interface IngestStatus {
   muteApplied: boolean;
   lastAbort?: string;
   lastQueryAt?: string;
-  deadline: string;
-  stopRequested: boolean;
-  continuedAsNew: number;
   uncertainCreates: UncertainCreate[];
   unstopped: UnstoppedIngest[];
 }

@@ -122,9 +122,7 @@ export class IngestSession {
     const { s, input, phase } = this;
     const keyUsable = s.streamKey !== undefined && !s.keyDestroyed && this.keyGone === undefined;
     return {
-      phase: phase.current,
-      reason: phase.reason,
-      since: phase.since,
+      ...this.frame.statusBase(phase, s),
       channel: input.channel,
       uid: input.uid,
       region: input.region,
@@ -138,9 +136,6 @@ export class IngestSession {
       muteApplied: !isPending(s.mute),
       lastAbort: s.lastAbort,
       lastQueryAt: s.lastQueryAt,
-      deadline: iso(s.deadline),
-      stopRequested: this.frame.stopAsked,
-      continuedAsNew: s.continuedAsNew,
       usage: this.phase.usage(),
       uncertainCreates: s.uncertainCreates,
       unstopped: s.unstopped,

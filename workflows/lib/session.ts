@@ -13,6 +13,7 @@ import { registerChange, type ChangeChannel, type ChangeOptions } from './desire
 import { describe } from './failures';
 import { emitEvent, eventsStarted } from './events';
 import { deliverSignal, deliverUpdate } from './inbox';
+import type { PhaseTracker } from './phase';
 
 export interface StopRequest {
   reason?: string;
@@ -21,6 +22,20 @@ export interface StopRequest {
 /** The part of a lifecycle's carried state the frame reads and writes. */
 export interface Stoppable {
   stopReason?: string;
+}
+
+/** What every session's `status` query reports the same way (the lifecycle's status adds its own fields). */
+export interface SessionStatusBase<P extends string> {
+  phase: P;
+  /** why it is in this phase, when that is worth saying */
+  reason?: string;
+  since: string;
+  /** the session ends by this time whatever is asked (maxDurationMs) */
+  deadline: string;
+  /** a stop was asked (signal or update), even while the session still finishes a vendor call in flight */
+  stopRequested: boolean;
+  /** how many runs this session has continued across */
+  continuedAsNew: number;
 }
 
 const sessionEnding = () => ApplicationFailure.create({ type: 'SessionEnding', message: 'the session is stopping or over', nonRetryable: true });
@@ -56,6 +71,18 @@ export class SessionFrame<R> {
   /** A stop was asked, even if the loop has not taken it yet (the status query's `stopRequested`). */
   get stopAsked(): boolean {
     return this.asked || this.stopRequested;
+  }
+
+  /** The fields of the `status` query every lifecycle reports the same way. */
+  statusBase<P extends string>(phase: PhaseTracker<P>, s: { deadline: number; continuedAsNew: number }): SessionStatusBase<P> {
+    return {
+      phase: phase.current,
+      reason: phase.reason,
+      since: phase.since,
+      deadline: new Date(s.deadline).toISOString(),
+      stopRequested: this.stopAsked,
+      continuedAsNew: s.continuedAsNew,
+    };
   }
 
   /**

@@ -1,7 +1,7 @@
 /** The Media Pull session's messages: its phases, status query, signals and updates. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PullChange, PullPlayback, PullPlayer, PullResult } from '../../src/schemas/workflows/pull';
-import type { StopRequest } from '../lib/session';
+import type { SessionStatusBase, StopRequest } from '../lib/session';
 import type { UsageEntry } from '../lib/usage';
 
 export type { StopRequest };
@@ -11,12 +11,9 @@ export { ncsEventSignal, type NcsEvent } from '../agora-ncs';
 export const PULL_PHASES = ['creating', 'connecting', 'playing', 'recreating', 'stopping', 'completed', 'failed'] as const;
 export type PullPhase = (typeof PULL_PHASES)[number];
 
-export interface PullStatus {
+export interface PullStatus extends SessionStatusBase<PullPhase> {
   /** billable time so far (workflows/lib/usage.ts) */
   usage: UsageEntry[];
-  phase: PullPhase;
-  reason?: string;
-  since: string;
   channel: string;
   region: string;
   /** the player's uid in the channel */
@@ -34,9 +31,6 @@ export interface PullStatus {
   sequence: number;
   restarts: number;
   players: PullPlayer[];
-  deadline: string;
-  stopRequested: boolean;
-  continuedAsNew: number;
 }
 
 export const pullStatusQuery = defineQuery<PullStatus>('status');

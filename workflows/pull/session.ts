@@ -132,9 +132,7 @@ export class PullSession {
   status(): PullStatus {
     const { s, input, phase } = this;
     return {
-      phase: phase.current,
-      reason: phase.reason,
-      since: phase.since,
+      ...this.frame.statusBase(phase, s),
       channel: input.channel,
       region: input.region,
       uid: s.uid,
@@ -147,9 +145,6 @@ export class PullSession {
       sequence: s.sequence,
       restarts: s.restarts,
       players: s.players,
-      deadline: new Date(s.deadline).toISOString(),
-      stopRequested: this.frame.stopAsked,
-      continuedAsNew: s.continuedAsNew,
       usage: this.phase.usage(),
     };
   }

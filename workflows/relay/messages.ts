@@ -1,7 +1,7 @@
 /** The Media Push relay session's messages: its phases, status query, signals and updates. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RelayChange, RelayConfig, RelayConverter, RelayResult } from '../../src/schemas/workflows/relay';
-import type { StopRequest } from '../lib/session';
+import type { SessionStatusBase, StopRequest } from '../lib/session';
 import type { UsageEntry } from '../lib/usage';
 
 export type { StopRequest };
@@ -14,12 +14,9 @@ export { ncsEventSignal, type NcsEvent } from '../agora-ncs';
 export const RELAY_PHASES = ['creating', 'connecting', 'running', 'idle', 'recreating', 'stopping', 'completed', 'failed'] as const;
 export type RelayPhase = (typeof RELAY_PHASES)[number];
 
-export interface RelayStatus {
+export interface RelayStatus extends SessionStatusBase<RelayPhase> {
   /** billable time so far (workflows/lib/usage.ts) */
   usage: UsageEntry[];
-  phase: RelayPhase;
-  reason?: string;
-  since: string;
   channel: string;
   region: string;
   converterId?: string;
@@ -35,9 +32,6 @@ export interface RelayStatus {
   restarts: number;
   converters: RelayConverter[];
   updates: number;
-  deadline: string;
-  stopRequested: boolean;
-  continuedAsNew: number;
 }
 
 export const relayStatusQuery = defineQuery<RelayStatus>('status');

@@ -148,9 +148,7 @@ export class RelaySession {
   status(): RelayStatus {
     const { s, input, phase } = this;
     return {
-      phase: phase.current,
-      reason: phase.reason,
-      since: phase.since,
+      ...this.frame.statusBase(phase, s),
       channel: input.channel,
       region: input.region,
       converterId: s.converterId,
@@ -163,9 +161,6 @@ export class RelaySession {
       restarts: s.restarts,
       converters: s.converters,
       updates: s.updates,
-      deadline: new Date(s.deadline).toISOString(),
-      stopRequested: this.frame.stopAsked,
-      continuedAsNew: s.continuedAsNew,
       usage: this.phase.usage(),
     };
   }

@@ -12,7 +12,7 @@ import type {
   SparkRtcRecordingKind,
   SparkRtcRecordingResult,
 } from '../../src/schemas/workflows/sparkrtc-recording';
-import type { StopRequest } from '../lib/session';
+import type { SessionStatusBase, StopRequest } from '../lib/session';
 import type { UsageEntry } from '../lib/usage';
 
 export type { StopRequest };
@@ -28,13 +28,10 @@ export const SPARKRTC_RECORDING_PRODUCT = 'sparkrtc-recording';
 export const SPARKRTC_RECORDING_PHASES = ['starting', 'confirming', 'recording', 'stopping', 'draining', 'completed', 'failed'] as const;
 export type SparkRtcRecordingPhase = (typeof SPARKRTC_RECORDING_PHASES)[number];
 
-export interface SparkRtcRecordingStatus {
+export interface SparkRtcRecordingStatus extends SessionStatusBase<SparkRtcRecordingPhase> {
   /** billable time so far (workflows/lib/usage.ts) */
   usage: UsageEntry[];
   vendor: 'sparkrtc';
-  phase: SparkRtcRecordingPhase;
-  reason?: string;
-  since: string;
   /** the room */
   channel: string;
   kind: SparkRtcRecordingKind;
@@ -61,11 +58,8 @@ export interface SparkRtcRecordingStatus {
   /** the record rule wanted now (single jobs can change it), and whether the job has it */
   recordRuleId: string;
   recordRuleApplied: boolean;
-  stopRequested: boolean;
   segments: SparkRtcJobRecord[];
   updates: number;
-  deadline: string;
-  continuedAsNew: number;
 }
 
 /**

@@ -132,9 +132,7 @@ export class SparkRtcRecordingSession {
     const { s, input, phase } = this;
     return {
       vendor: 'sparkrtc',
-      phase: phase.current,
-      reason: phase.reason,
-      since: phase.since,
+      ...this.frame.statusBase(phase, s),
       channel: input.channel,
       kind: input.kind,
       ...(input.kind === 'single' ? { userId: input.userId, videoType: input.videoType ?? 'CAMERASTREAM' } : {}),
@@ -151,11 +149,8 @@ export class SparkRtcRecordingSession {
       appliedLayout: s.layout.vendorValue,
       recordRuleId: s.recordRule.value ?? input.recordRuleId,
       recordRuleApplied: !isPending(s.recordRule),
-      stopRequested: this.frame.stopAsked,
       segments: s.jobs,
       updates: s.updates,
-      deadline: new Date(s.deadline).toISOString(),
-      continuedAsNew: s.continuedAsNew,
       usage: this.phase.usage(),
     };
   }

@@ -1,7 +1,7 @@
 /** The Real-Time STT session's messages: its phases, status query, signals and updates. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CaptionDestination, SttAgent, SttChange, SttConfig, SttResult } from '../../src/schemas/workflows/stt';
-import type { StopRequest } from '../lib/session';
+import type { SessionStatusBase, StopRequest } from '../lib/session';
 import type { UsageEntry } from '../lib/usage';
 
 export type { StopRequest };
@@ -11,12 +11,9 @@ export { ncsEventSignal, type NcsEvent } from '../agora-ncs';
 export const STT_PHASES = ['acquiring', 'starting', 'confirming', 'running', 'stopping', 'completed', 'failed'] as const;
 export type SttPhase = (typeof STT_PHASES)[number];
 
-export interface SttStatus {
+export interface SttStatus extends SessionStatusBase<SttPhase> {
   /** billable time so far (workflows/lib/usage.ts) */
   usage: UsageEntry[];
-  phase: SttPhase;
-  reason?: string;
-  since: string;
   channel: string;
   version: '6' | '7';
   /** the running agent (7.x agent_id) or task (6.x taskId) */
@@ -32,11 +29,8 @@ export interface SttStatus {
   sequenceId: number;
   /** 7.x: when Agora's 72-hour task lifetime of the current agent ends */
   lifetimeEndsAt?: string;
-  deadline: string;
   agents: SttAgent[];
   captions?: CaptionDestination;
-  stopRequested: boolean;
-  continuedAsNew: number;
 }
 
 export const sttStatusQuery = defineQuery<SttStatus>('status');

@@ -128,9 +128,7 @@ export class SttSession {
   status(): SttStatus {
     const { s, input, phase } = this;
     return {
-      phase: phase.current,
-      reason: phase.reason,
-      since: phase.since,
+      ...this.frame.statusBase(phase, s),
       channel: input.channel,
       version: input.version,
       agentId: s.agentId,
@@ -141,11 +139,8 @@ export class SttSession {
       configApplied: !isPending(s.config),
       sequenceId: s.sequenceId,
       lifetimeEndsAt: s.lifetimeEndsAt !== undefined ? new Date(s.lifetimeEndsAt).toISOString() : undefined,
-      deadline: new Date(s.deadline).toISOString(),
       agents: s.agents,
       captions: s.captions,
-      stopRequested: this.frame.stopAsked,
-      continuedAsNew: s.continuedAsNew,
       usage: this.phase.usage(),
     };
   }

@@ -1,7 +1,7 @@
 /** The Cloud Transcoder session's messages: its phases, status query, signals and updates. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TranscoderChange, TranscoderLayout, TranscoderResult, TranscoderTask } from '../../src/schemas/workflows/transcoder';
-import type { StopRequest } from '../lib/session';
+import type { SessionStatusBase, StopRequest } from '../lib/session';
 import type { UsageEntry } from '../lib/usage';
 
 export type { StopRequest };
@@ -13,12 +13,9 @@ export type { StopRequest };
 export const TRANSCODER_PHASES = ['acquiring', 'creating', 'starting', 'running', 'replacing', 'stopping', 'completed', 'failed'] as const;
 export type TranscoderPhase = (typeof TRANSCODER_PHASES)[number];
 
-export interface TranscoderStatus {
+export interface TranscoderStatus extends SessionStatusBase<TranscoderPhase> {
   /** billable time so far (workflows/lib/usage.ts) */
   usage: UsageEntry[];
-  phase: TranscoderPhase;
-  reason?: string;
-  since: string;
   channel: string;
   taskId?: string;
   /** the last task status Agora reported (STARTED, IN_PROGRESS, ...) */
@@ -35,9 +32,6 @@ export interface TranscoderStatus {
   updates: number;
   renewals: number;
   replacements: number;
-  deadline: string;
-  stopRequested: boolean;
-  continuedAsNew: number;
 }
 
 export const transcoderStatusQuery = defineQuery<TranscoderStatus>('status');

@@ -103,9 +103,7 @@ export class TranscoderSession {
   status(): TranscoderStatus {
     const { s, input, phase } = this;
     return {
-      phase: phase.current,
-      reason: phase.reason,
-      since: phase.since,
+      ...this.frame.statusBase(phase, s),
       channel: input.channel,
       taskId: s.taskId,
       lastStatus: s.lastStatus,
@@ -118,9 +116,6 @@ export class TranscoderSession {
       updates: s.updates,
       renewals: s.renewals,
       replacements: s.replacements,
-      deadline: new Date(s.deadline).toISOString(),
-      stopRequested: this.frame.stopAsked,
-      continuedAsNew: s.continuedAsNew,
       usage: this.phase.usage(),
     };
   }

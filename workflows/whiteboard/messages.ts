@@ -1,7 +1,7 @@
 /** The whiteboard conversion session's messages: its phases, status query, and stop. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ConversionProgress, WhiteboardConversionResult } from '../../src/schemas/workflows/whiteboard';
-import type { StopRequest } from '../lib/session';
+import type { SessionStatusBase, StopRequest } from '../lib/session';
 
 export type { StopRequest };
 
@@ -13,10 +13,7 @@ export type { StopRequest };
 export const WHITEBOARD_PHASES = ['creating', 'queued', 'converting', 'stopping', 'completed', 'failed'] as const;
 export type WhiteboardPhase = (typeof WHITEBOARD_PHASES)[number];
 
-export interface WhiteboardStatus {
-  phase: WhiteboardPhase;
-  reason?: string;
-  since: string;
+export interface WhiteboardStatus extends SessionStatusBase<WhiteboardPhase> {
   resource: string;
   type: 'static' | 'dynamic';
   /** the projector task held now (or the last one, once it ended) */
@@ -30,9 +27,6 @@ export interface WhiteboardStatus {
   priority?: string;
   priorityApplied: boolean;
   polls: number;
-  deadline: string;
-  stopRequested: boolean;
-  continuedAsNew: number;
 }
 
 export const whiteboardStatusQuery = defineQuery<WhiteboardStatus>('status');

@@ -103,9 +103,7 @@ export class WhiteboardSession {
   status(): WhiteboardStatus {
     const { s, input, phase } = this;
     return {
-      phase: phase.current,
-      reason: phase.reason,
-      since: phase.since,
+      ...this.frame.statusBase(phase, s),
       resource: input.resource,
       type: input.type,
       taskUuid: s.taskUuid ?? s.createdUuid,
@@ -116,9 +114,6 @@ export class WhiteboardSession {
       priority: input.priority,
       priorityApplied: s.priorityApplied,
       polls: s.polls,
-      deadline: new Date(s.deadline).toISOString(),
-      stopRequested: this.frame.stopAsked,
-      continuedAsNew: s.continuedAsNew,
     };
   }
 
