@@ -247,7 +247,7 @@ test('a change Agora refuses fails its Update and falls back to what the recorde
   await expectNothingRunning(cname);
 });
 
-/** A change of the CDN outputs is refused by the session's validator (accepted, it would wait for the session's end). */
+/** A change of the CDN outputs is refused by the session's validator at once (within 15 s). */
 async function expectRefusedAtOnce(rtc: RtcflowClient, workflowId: string): Promise<void> {
   const late = await Promise.race([
     rtc.updateRtmpOutputs(workflowId, { add: [CDN_B] }).catch((e: unknown) => e),
@@ -292,6 +292,7 @@ test('a change sent while a cancelled session stops its recording is refused at 
     const hold = await control.hold({ product: 'cloud-recording', operation: 'stop' });
     await h.cancel();
     await hold.held();
+    expect(await h.query(recordingStatusQuery)).toMatchObject({ phase: 'stopping', stopRequested: true });
     await expectRefusedAtOnce(rtc, h.workflowId);
     await hold.release();
     await expect(h.result()).rejects.toThrow(/cancel/i);

@@ -60,17 +60,21 @@ export class SessionFrame<R> {
 
   /**
    * A stop was asked, though its effect may still wait for the loop (./inbox.ts). Set by the stop handlers
-   * themselves; only update validators and the status query read it (through `stopAsked`), and neither runs
-   * a command, so it changes none.
+   * themselves; read only by update validators (`acceptingChanges`) and the status query (`stopAsked`), and
+   * neither runs a command, so it changes none.
    */
   private asked = false;
 
   /** The workflow's root scope: considered cancelled from the moment the workflow's cancellation arrives. */
   private readonly root = rootScope();
 
-  /** A stop was asked, even if the loop has not taken it yet (the status query's `stopRequested`). */
+  /**
+   * A stop was asked or the workflow was cancelled, even if the loop has not taken it yet (the status query's
+   * `stopRequested`). For queries only: the loop must never read it, or a stop's effect would depend on when
+   * its signal was delivered rather than on when the loop took it (./inbox.ts), and replays would diverge.
+   */
   get stopAsked(): boolean {
-    return this.asked || this.stopRequested;
+    return this.asked || this.root.consideredCancelled || this.stopRequested;
   }
 
   /** The fields of the `status` query every lifecycle reports the same way. */
@@ -88,7 +92,8 @@ export class SessionFrame<R> {
   /**
    * Throws once the session takes no more changes: it is over, stopping, a stop was asked, or the workflow
    * was cancelled (its stop on cancel runs). Update validators call it: a change sent then is refused at
-   * once, not accepted and failed when the session ends.
+   * once, not accepted and failed when the session ends. (An update delivered in the same workflow task as
+   * the cancellation is validated before it, so it is accepted and then fails.)
    */
   readonly acceptingChanges = (): void => {
     if (this.asked || this.root.consideredCancelled) throw sessionEnding();
@@ -154,7 +159,7 @@ export class SessionFrame<R> {
   }
 }
 
-/** The scope every other one descends from (the workflow function runs in it or in a child of it). */
+/** The workflow's root scope (the workflow function runs in it; the walk up is only a guard). */
 function rootScope(): CancellationScope {
   let scope = CancellationScope.current();
   while (scope.parent) scope = scope.parent;
