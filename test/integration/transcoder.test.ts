@@ -195,7 +195,7 @@ test('5xx on create outlasting the backoff: the token is checked, then a new bui
   await expectNothingRunning(channel);
 });
 
-test('a canvas or watermark change replaces the task; a change of scenario is refused before anything is sent', async () => {
+test('a canvas or watermark change replaces the task; a change of scenario, or one that leaves an output without its video encoding, is refused before anything is sent', async () => {
   const { channel, out } = await channels('tc-replace');
   const result = await withWorker(env, config, async (tq) => {
     const h = await start(tq, input(channel, out));
@@ -203,6 +203,14 @@ test('a canvas or watermark change replaces the task; a change of scenario is re
     const err = await h.executeUpdate(transcoderUpdate, { args: [{ videoInputs: [] }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(String((err as WorkflowUpdateFailedError).cause?.message)).toMatch(/scenario must stay audio-video/);
+    // an output's encoding is given whole: the audio alone would drop the video the update call requires
+    // (accepted, it would be sent and refused after every poll, and wait for ever)
+    const audioOnly = await h
+      .executeUpdate(transcoderUpdate, { args: [{ outputs: [{ audioOption: { profileType: 'AUDIO_PROFILE_SPEECH_STANDARD' } }] }] })
+      .catch((e: unknown) => e);
+    expect(audioOnly).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(String((audioOnly as WorkflowUpdateFailedError).cause?.message)).toMatch(/videoOption is required with videoInputs/);
+    expect(await h.query(transcoderStatusQuery)).toMatchObject({ configApplied: true, updates: 0 });
     const applied = await h.executeUpdate(transcoderUpdate, { args: [{ canvas: { width: 1280, height: 720, color: 255 }, waterMarks: [] }] });
     expect(applied).toMatchObject({ canvas: { width: 1280, height: 720, color: 255 }, waterMarks: [] });
     const now = await h.query(transcoderStatusQuery);

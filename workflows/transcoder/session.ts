@@ -7,7 +7,7 @@
  */
 import { log, workflowInfo } from '@temporalio/workflow';
 import type { TranscoderHeld } from '../../activities/transcoder';
-import { changePlan, endedVerdict, GONE_REASON, instanceIdFor, isTaskGone, TRANSCODER_PRODUCT, taskVerdict } from '../../src/agora/meanings/transcoder';
+import { changePlan, configRefusal, endedVerdict, GONE_REASON, instanceIdFor, isTaskGone, TRANSCODER_PRODUCT, taskVerdict } from '../../src/agora/meanings/transcoder';
 import type { TranscoderLayout, TranscoderOutcome, TranscoderParams, TranscoderResult, TranscoderState } from '../../src/schemas/workflows/transcoder';
 import { confirmRunning } from '../lib/confirm';
 import { continueSession } from '../lib/continue-as-new';
@@ -121,8 +121,12 @@ export class TranscoderSession {
   }
 
   /** Why a change cannot be applied to the current layout, or undefined. */
+  /** Update validators only (the loop reads changePlan's `replace` alone, so accepted changes replay the same). */
   refusalOf(next: TranscoderLayout): string | undefined {
-    return changePlan(this.s.config.value!, next, this.input.channel).refused;
+    return (
+      changePlan(this.s.config.value!, next, this.input.channel).refused ??
+      configRefusal(next, { channel: this.input.channel, outputUids: this.s.outputUids, idleTimeout: this.input.idleTimeout })
+    );
   }
 
   // ---- the session ----

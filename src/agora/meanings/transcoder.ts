@@ -4,7 +4,7 @@
  */
 import type { VendorErrorInfo } from '../../http/errors';
 import type { TranscoderLayout } from '../../schemas/workflows/transcoder';
-import { updateViolations, vendorConfigOf } from '../../workflow-schemas';
+import { describeIssues, TranscoderConfig, updateViolations, vendorConfigOf } from '../../workflow-schemas';
 import { isGoneAnswer } from './common';
 
 export const TRANSCODER_PRODUCT = 'cloud-transcoder';
@@ -66,6 +66,16 @@ export function changePlan(current: TranscoderLayout, next: TranscoderLayout, ch
   const refused = violations.filter((v) => !replaceable.includes(v));
   if (refused.length) return { refused: refused.join('; '), replace: false };
   return { replace: replaceable.length > 0 };
+}
+
+/**
+ * What is wrong with the whole body a layout makes, by the same rules a start is checked with (e.g. an output
+ * without videoOption on a transcoder with video inputs): a change that makes such a body is refused before it
+ * is accepted, since the update call would refuse it every time.
+ */
+export function configRefusal(next: TranscoderLayout, o: { channel: string; outputUids: readonly number[]; idleTimeout?: number }): string | undefined {
+  const r = TranscoderConfig.safeParse(vendorConfigOf(next, o));
+  return r.success ? undefined : describeIssues(r.error, '(layout)');
 }
 
 /** A change merged into the whole layout (each given field replaces the current one). */
