@@ -32,7 +32,7 @@ import { pull, pullStatusQuery, pullStopUpdate, pullUpdate } from '../../workflo
 import type { IngestInput } from '../../src/schemas/workflows/ingest';
 import { ingest, ingestStatusQuery, ingestStopUpdate, ingestUpdate } from '../../workflows/ingest';
 import type { TranscoderInput } from '../../src/schemas/workflows/transcoder';
-import { transcoder, transcoderStatusQuery, transcoderStopUpdate, transcoderUpdate } from '../../workflows/transcoder';
+import { transcoder, transcoderStatusQuery, transcoderStopUpdate, transcoderUpdate, transcoderUpdateSignal } from '../../workflows/transcoder';
 import type { WhiteboardConversionInput } from '../../src/schemas/workflows/whiteboard';
 import { whiteboardConversion, whiteboardPokeSignal, whiteboardStatusQuery, whiteboardStopUpdate } from '../../workflows/whiteboard';
 import { EmulatorControl, spawnEmulator } from '../helpers/emulator';
@@ -565,6 +565,18 @@ Object.assign(SCENARIOS, {
   'transcoder-replace': (ctx: Ctx) =>
     transcoderSession(ctx, {}, async (h) => {
       await h.executeUpdate(transcoderUpdate, { args: [{ canvas: { width: 1280, height: 720, color: 255 } }] });
+    }),
+  // recorded before e56e17b: an output's audio alone (its videoOption dropped) was accepted, by signal and by
+  // Update, and the update call refused it after every poll until the stop; runs like it keep that path
+  'transcoder-invalid-change-pending': (ctx: Ctx) =>
+    transcoderSession(ctx, {}, async (h) => {
+      const audioOnly = { outputs: [{ audioOption: { profileType: 'AUDIO_PROFILE_SPEECH_STANDARD' as const } }] };
+      await h.signal(transcoderUpdateSignal, audioOnly);
+      await eventually(async () => ((await h.query(transcoderStatusQuery)).configApplied ? undefined : true), 'the change taken');
+      await new Promise((r) => setTimeout(r, 1_500));
+      // never answered before the stop (then SessionEnded): not awaited
+      void h.executeUpdate(transcoderUpdate, { args: [audioOnly] }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 1_500));
     }),
   // continue-as-new between two updates: the sequenceId goes on in the second run
   'transcoder-continue-as-new': (ctx: Ctx) =>

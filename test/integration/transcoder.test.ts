@@ -11,7 +11,15 @@ import { EMULATOR_AGORA } from '../../emulator/defaults';
 import { RtcflowClient, transcoderWorkflowId } from '../../src/client';
 import type { Config } from '../../src/config';
 import type { TranscoderInput } from '../../src/schemas/workflows/transcoder';
-import { transcoder, transcoderStatusQuery, transcoderStopSignal, transcoderStopUpdate, transcoderUpdate, type TranscoderPhase } from '../../workflows/transcoder';
+import {
+  transcoder,
+  transcoderStatusQuery,
+  transcoderStopSignal,
+  transcoderStopUpdate,
+  transcoderUpdate,
+  transcoderUpdateSignal,
+  type TranscoderPhase,
+} from '../../workflows/transcoder';
 import type { EmulatorControl } from '../helpers/emulator';
 import { sessionHarness } from '../helpers/harness';
 import { forkWorker, withWorker } from '../helpers/temporal';
@@ -205,11 +213,16 @@ test('a canvas or watermark change replaces the task; a change of scenario, or o
     expect(String((err as WorkflowUpdateFailedError).cause?.message)).toMatch(/scenario must stay audio-video/);
     // an output's encoding is given whole: the audio alone would drop the video the update call requires
     // (accepted, it would be sent and refused after every poll, and wait for ever)
-    const audioOnly = await h
-      .executeUpdate(transcoderUpdate, { args: [{ outputs: [{ audioOption: { profileType: 'AUDIO_PROFILE_SPEECH_STANDARD' } }] }] })
-      .catch((e: unknown) => e);
+    const speech = { outputs: [{ audioOption: { profileType: 'AUDIO_PROFILE_SPEECH_STANDARD' as const } }] };
+    const audioOnly = await Promise.race([
+      h.executeUpdate(transcoderUpdate, { args: [speech] }).catch((e: unknown) => e),
+      new Promise((r) => setTimeout(() => r('still waiting after 10 s'), 10_000)),
+    ]);
     expect(audioOnly).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(String((audioOnly as WorkflowUpdateFailedError).cause?.message)).toMatch(/videoOption is required with videoInputs/);
+    // the same change by signal is ignored when the session takes it
+    await h.signal(transcoderUpdateSignal, speech);
+    await new Promise((r) => setTimeout(r, 1_000));
     expect(await h.query(transcoderStatusQuery)).toMatchObject({ configApplied: true, updates: 0 });
     const applied = await h.executeUpdate(transcoderUpdate, { args: [{ canvas: { width: 1280, height: 720, color: 255 }, waterMarks: [] }] });
     expect(applied).toMatchObject({ canvas: { width: 1280, height: 720, color: 255 }, waterMarks: [] });

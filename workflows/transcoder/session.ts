@@ -120,13 +120,15 @@ export class TranscoderSession {
     };
   }
 
-  /** Why a change cannot be applied to the current layout, or undefined. */
-  /** Update validators only (the loop reads changePlan's `replace` alone, so accepted changes replay the same). */
-  refusalOf(next: TranscoderLayout): string | undefined {
-    return (
-      changePlan(this.s.config.value!, next, this.input.channel).refused ??
-      configRefusal(next, { channel: this.input.channel, outputUids: this.s.outputUids, idleTimeout: this.input.idleTimeout })
-    );
+  /**
+   * Why a change cannot be applied to the current layout, or undefined. `wholeBody`: also refuse a change whose
+   * whole body the update call would refuse (runs started before the patch took such changes; `validate` runs
+   * on replay too, in the Update handler and the signal handler, so they keep taking them).
+   */
+  refusalOf(next: TranscoderLayout, wholeBody: boolean): string | undefined {
+    const refused = changePlan(this.s.config.value!, next, this.input.channel).refused;
+    if (refused || !wholeBody) return refused;
+    return configRefusal(next, { channel: this.input.channel, outputUids: this.s.outputUids, idleTimeout: this.input.idleTimeout });
   }
 
   // ---- the session ----

@@ -19,7 +19,7 @@
  *
  * This file only wires messages to the session (./session.ts); the mechanisms are the kernel's (../lib).
  */
-import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched, setHandler } from '@temporalio/workflow';
 import type { TranscoderActivities } from '../../activities/transcoder';
 import { mergeLayout } from '../../src/agora/meanings/transcoder';
 import type { TranscoderLayout, TranscoderResult, TranscoderState } from '../../src/schemas/workflows/transcoder';
@@ -42,6 +42,9 @@ export async function transcoder(rawInput: TranscoderInput, carried?: Transcoder
   const input = parsed.data;
   const session = new TranscoderSession(input, carried ?? initialState(input));
   const { frame, s } = session;
+  // a change whose whole body the update call refuses is refused before it is accepted; runs from before took
+  // it and re-sent it after every poll (test/histories/transcoder-invalid-change-pending.json)
+  const refusesWholeBody = patched('transcoder-whole-body-refused');
 
   frame.registerStop(transcoderStopSignal, transcoderStopUpdate, 'Delete the transcoding task and return the result.');
   session.configChanges = frame.registerChange<TranscoderLayout, TranscoderChange>({
@@ -53,7 +56,7 @@ export async function transcoder(rawInput: TranscoderInput, carried?: Transcoder
       if (!r.success) throw invalidChange(`invalid transcoder change: ${describeIssues(r.error, '(change)')}`);
       const next = mergeLayout(s.config.value!, r.data);
       if (typeof next === 'string') throw invalidChange(`invalid transcoder change: ${next}`);
-      const refused = session.refusalOf(next);
+      const refused = session.refusalOf(next, refusesWholeBody);
       if (refused) throw invalidChange(`transcoder change refused: ${refused}`);
       return next;
     },
