@@ -60,8 +60,8 @@ export class SessionFrame<R> {
 
   /**
    * A stop was asked, though its effect may still wait for the loop (./inbox.ts). Set by the stop handlers
-   * themselves; read only by update validators (`acceptingChanges`) and the status query (`stopAsked`), and
-   * neither runs a command, so it changes none.
+   * themselves; read only through `stopAsked`, by update validators and the status query, and neither runs a
+   * command, so it changes none.
    */
   private asked = false;
 
@@ -70,8 +70,9 @@ export class SessionFrame<R> {
 
   /**
    * A stop was asked or the workflow was cancelled, even if the loop has not taken it yet (the status query's
-   * `stopRequested`). For queries only: the loop must never read it, or a stop's effect would depend on when
-   * its signal was delivered rather than on when the loop took it (./inbox.ts), and replays would diverge.
+   * `stopRequested`). For update validators and queries only: the loop must never read it, or a stop's effect
+   * would depend on when its signal was delivered rather than on when the loop took it (./inbox.ts), and
+   * replays would diverge.
    */
   get stopAsked(): boolean {
     return this.asked || this.root.consideredCancelled || this.stopRequested;
@@ -96,7 +97,7 @@ export class SessionFrame<R> {
    * the cancellation is validated before it, so it is accepted and then fails.)
    */
   readonly acceptingChanges = (): void => {
-    if (this.asked || this.root.consideredCancelled) throw sessionEnding();
+    if (this.stopAsked) throw sessionEnding();
     this.takingChanges();
   };
 
