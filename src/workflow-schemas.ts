@@ -17,7 +17,6 @@
 import type { z } from 'zod';
 import * as recordingVendor from './schemas/agora/cloud-recording';
 import * as pullVendor from './schemas/agora/media-pull';
-import * as transcoderVendor from './schemas/agora/transcoder';
 import * as ban from './schemas/workflows/channel-ban';
 import * as recording from './schemas/workflows/cloud-recording';
 import * as ingest from './schemas/workflows/ingest';
@@ -85,10 +84,8 @@ export type SttChange = stt.SttChange;
 export const TranscoderInput = parser(transcoder.TranscoderInput);
 export type TranscoderInput = transcoder.TranscoderInput;
 export const TranscoderChange = parser(transcoder.TranscoderChange);
-export { layoutOf, vendorConfigOf } from './schemas/workflows/transcoder';
+export { configProblems, layoutOf, vendorConfigOf } from './schemas/workflows/transcoder';
 export { updateViolations } from './schemas/agora/transcoder';
-/** The whole body a transcoder is created or updated with, as Agora takes it (a change is checked against it before it is accepted). */
-export const TranscoderConfig = parser(transcoderVendor.TranscoderConfig);
 export type TranscoderChange = transcoder.TranscoderChange;
 
 export const SweeperInput = parser(sweeper.SweeperInput);

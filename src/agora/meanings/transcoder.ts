@@ -4,7 +4,7 @@
  */
 import type { VendorErrorInfo } from '../../http/errors';
 import type { TranscoderLayout } from '../../schemas/workflows/transcoder';
-import { describeIssues, TranscoderConfig, updateViolations, vendorConfigOf } from '../../workflow-schemas';
+import { configProblems, describeIssues, updateViolations, vendorConfigOf } from '../../workflow-schemas';
 import { isGoneAnswer } from './common';
 
 export const TRANSCODER_PRODUCT = 'cloud-transcoder';
@@ -74,8 +74,8 @@ export function changePlan(current: TranscoderLayout, next: TranscoderLayout, ch
  * is accepted, since the update call would refuse it every time.
  */
 export function configRefusal(next: TranscoderLayout, o: { channel: string; outputUids: readonly number[]; idleTimeout?: number }): string | undefined {
-  const r = TranscoderConfig.safeParse(vendorConfigOf(next, o));
-  return r.success ? undefined : describeIssues(r.error, '(layout)');
+  const problems = configProblems(next, o);
+  return problems.length ? describeIssues(problems, '(layout)') : undefined;
 }
 
 /** A change merged into the whole layout (each given field replaces the current one). */

@@ -76,10 +76,19 @@ export function vendorConfigOf(layout: TranscoderLayout, o: { channel: string; o
   };
 }
 
-/** The vendor's rules for a whole configuration (one input channel, canvas with video, ...), as issues. */
-export function configIssues(layout: TranscoderLayout, o: { channel: string; outputUids: readonly number[]; idleTimeout?: number }, ctx: z.RefinementCtx): void {
+/**
+ * What the vendor's rules for a whole configuration (one input channel, canvas with video, an output's
+ * videoOption with video inputs, ...) find wrong in the body a layout makes; none when it is valid. A start's
+ * input and a session's change are checked by it.
+ */
+export function configProblems(layout: TranscoderLayout, o: { channel: string; outputUids: readonly number[]; idleTimeout?: number }): readonly z.core.$ZodIssue[] {
   const r = TranscoderConfig.safeParse(vendorConfigOf(layout, o));
-  if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  return r.success ? [] : r.error.issues;
+}
+
+/** configProblems as issues of the input being parsed. */
+export function configIssues(layout: TranscoderLayout, o: { channel: string; outputUids: readonly number[]; idleTimeout?: number }, ctx: z.RefinementCtx): void {
+  for (const issue of configProblems(layout, o)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
 }
 
 export const layoutOf = (input: Pick<TranscoderParams, 'audioInputs' | 'videoInputs' | 'canvas' | 'waterMarks' | 'outputs'>): TranscoderLayout => ({
